@@ -1,0 +1,61 @@
+"""Who is asking: a bearer access token or the browser session cookie."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.auth import Principal, principal_from_access_token, principal_from_cookie
+from handlers.errors import DomainError, Unauthorized
+from hub.keys import config_key, ctx_key, principal_key
+
+__all__ = ["SESSION_COOKIE", "bearer_token", "get_principal", "require_principal",
+           "set_session_cookie", "clear_session_cookie"]
+
+SESSION_COOKIE = "chorus_session"
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+async def get_principal(request: web.Request) -> Principal | None:
+    """The signed-in principal, or None when no credential was sent.
+
+    A credential that was sent but is invalid, expired or revoked raises Unauthorized.
+    """
+    if principal_key in request:
+        return request[principal_key]
+    ctx = request.app[ctx_key]
+    token = bearer_token(request)
+    principal: Principal | None = None
+    if token is not None:
+        principal = await principal_from_access_token(ctx, token)
+    elif request.cookies.get(SESSION_COOKIE):
+        try:
+            principal = await principal_from_cookie(ctx, request.cookies[SESSION_COOKIE])
+        except DomainError:
+            principal = None  # a stale cookie is the same as none
+    request[principal_key] = principal
+    return principal
+
+
+async def require_principal(request: web.Request, message: str = "Not authenticated"
+                            ) -> Principal:
+    principal = await get_principal(request)
+    if principal is None:
+        raise Unauthorized(message, code="not_authenticated")
+    return principal
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
+    config = request.app[config_key]
+    response.set_cookie(SESSION_COOKIE, value, max_age=config.session_ttl, httponly=True,
+                        samesite="Lax", secure=config.secure_cookies, path="/")
+
+
+def clear_session_cookie(response: web.StreamResponse) -> None:
+    response.del_cookie(SESSION_COOKIE, path="/")

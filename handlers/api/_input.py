@@ -1,0 +1,72 @@
+"""Reading request input: JSON bodies into Structs, forms, and merged parameters."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from aiohttp import web
+
+from handlers.errors import FieldError, Invalid
+
+__all__ = ["read_json", "read_struct", "read_params", "read_form"]
+
+T = TypeVar("T")
+
+
+async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise Invalid("Request body is required", code="body_missing",
+                          fields=[FieldError(("body",), "field required", "missing")])
+        return {}
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise Invalid("Malformed JSON body", code="bad_json",
+                      fields=[FieldError(("body",), "Invalid JSON", "json_invalid")]) from exc
+    if not isinstance(data, dict):
+        raise Invalid("JSON body must be an object", code="bad_json",
+                      fields=[FieldError(("body",), "Input should be an object", "dict_type")])
+    return data
+
+
+def _validation_error(exc: msgspec.ValidationError) -> Invalid:
+    text = str(exc)
+    loc: tuple[str, ...] = ("body",)
+    if "at `$." in text:
+        path = text.split("at `$.", 1)[1].rstrip("`")
+        loc = ("body", *path.split("."))
+    elif "missing required field `" in text:
+        loc = ("body", text.split("`")[1])
+    kind = "missing" if "missing required" in text.lower() else "value_error"
+    msg = "Field required" if kind == "missing" else text.split(" - at ")[0]
+    return Invalid(text, code="validation", fields=[FieldError(loc, msg, kind)])
+
+
+async def read_struct(request: web.Request, cls: type[T]) -> T:
+    """Decode a JSON body into `cls`; Invalid with the failing field otherwise."""
+    data = await read_json(request)
+    try:
+        return msgspec.convert(data, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise _validation_error(exc) from exc
+
+
+async def read_form(request: web.Request) -> dict[str, str]:
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+    return {}
+
+
+async def read_params(request: web.Request) -> dict[str, Any]:
+    """Query, then form or JSON body, merged (later wins): clients send either."""
+    params: dict[str, Any] = dict(request.query)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.can_read_body:
+        if request.content_type == "application/json":
+            params.update(await read_json(request, required=False))
+        else:
+            params.update(await read_form(request))
+    return params

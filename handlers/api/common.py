@@ -1,0 +1,81 @@
+"""Routes that belong to no single dialect: health, readiness, version, metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from handlers.api.dialect import Dialect, json_response
+from hub.keys import ctx_key, metrics_key
+from hub.metrics import CONTENT_TYPE_LATEST
+
+__all__ = ["setup_common_routes", "VERSION", "SERVICE"]
+
+log = logging.getLogger("chorus.health")
+
+VERSION = "0.1.0"
+SERVICE = "chorus"
+STARTED = time.time()
+
+
+class HealthDialect(Dialect):
+    """EchoStats and Sono both answer `{"detail": ...}`."""
+
+    name = "health"
+
+    def error_body(self, err):  # type: ignore[no-untyped-def]
+        return {"detail": self.message(err)}
+
+
+health = HealthDialect()
+
+
+async def get_health(request: web.Request) -> web.Response:
+    """Sono's `/health` and EchoStats' `/api/health`: liveness and version."""
+    return json_response({"status": "healthy", "service": SERVICE, "version": VERSION,
+                          "uptime_seconds": round(time.time() - STARTED, 1)})
+
+
+async def get_ready(request: web.Request) -> web.Response:
+    ctx = request.app[ctx_key]
+    reasons = []
+    try:
+        await ctx.store.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        log.warning("store not ready: %s", exc)
+        reasons.append("database not connected")
+    if reasons:
+        return json_response({"status": "not_ready", "reason": ", ".join(reasons)}, status=503)
+    return json_response({"status": "ready"})
+
+
+async def get_update(request: web.Request) -> web.Response:
+    """The current version; the latest release cannot be looked up offline, and it says so."""
+    return json_response({
+        "current_version": VERSION,
+        "latest_version": None,
+        "update_available": False,
+        "release_url": None,
+        "release_notes": None,
+        "published_at": None,
+        "checked": False,
+        "reason": "release check unavailable: Chorus does not call out to the internet",
+    })
+
+
+async def get_metrics(request: web.Request) -> web.Response:
+    ctx = request.app[ctx_key]
+    metrics = request.app[metrics_key]
+    metrics.users.set(await ctx.store.users.count())
+    return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def setup_common_routes(app: web.Application) -> None:
+    r = app.router
+    health.add(r, "GET", "/health", get_health)
+    health.add(r, "GET", "/api/health", get_health)
+    health.add(r, "GET", "/api/health/ready", get_ready)
+    health.add(r, "GET", "/api/health/update", get_update)
+    health.add(r, "GET", "/metrics", get_metrics)

@@ -1,0 +1,75 @@
+"""A dialect: one client API's way of spelling errors, and the routes that speak it.
+
+Every route a dialect registers is tagged, so the platform middleware (errors, rate limits,
+maintenance, timeouts) answers in the shape that route's clients understand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from handlers.errors import DomainError
+
+__all__ = ["Dialect", "Handler", "dialect_of", "json_response", "mark_streaming", "mark_slow"]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+DIALECT_ATTR = "__chorus_dialect__"
+STREAMING_ATTR = "__chorus_streaming__"
+SLOW_ATTR = "__chorus_slow__"
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+                  ) -> web.Response:
+    import msgspec
+
+    return web.Response(body=msgspec.json.encode(data), status=status,
+                        content_type="application/json", headers=headers)
+
+
+class Dialect:
+    """Base dialect: `{"error": message}`. Subclasses override `error_body` and `messages`."""
+
+    name = "chorus"
+    # code -> message, for dialects whose documents word an error their own way
+    messages: Mapping[str, str] = {}
+
+    def message(self, err: DomainError) -> str:
+        return self.messages.get(err.code, err.message)
+
+    def error_status(self, err: DomainError) -> int:
+        return err.status
+
+    def error_body(self, err: DomainError) -> Any:
+        return {"error": self.message(err)}
+
+    def render_error(self, err: DomainError) -> web.Response:
+        headers = {}
+        if err.retry_after is not None:
+            headers["Retry-After"] = str(err.retry_after)
+        return json_response(self.error_body(err), status=self.error_status(err), headers=headers)
+
+    def add(self, router: web.UrlDispatcher, method: str, path: str, handler: Handler,
+            **kwargs: Any) -> web.AbstractRoute:
+        """Register `handler` for method+path as a route of this dialect."""
+        setattr(handler, DIALECT_ATTR, self)
+        return router.add_route(method, path, handler, **kwargs)
+
+
+def dialect_of(handler: Any) -> Dialect | None:
+    return getattr(handler, DIALECT_ATTR, None)
+
+
+def mark_streaming(handler: Handler) -> Handler:
+    """No request timeout, no compression: SSE streams and websockets."""
+    setattr(handler, STREAMING_ATTR, True)
+    return handler
+
+
+def mark_slow(handler: Handler) -> Handler:
+    """The slow-request timeout (uploads, imports) instead of the default one."""
+    setattr(handler, SLOW_ATTR, True)
+    return handler

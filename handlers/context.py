@@ -1,0 +1,31 @@
+"""Context: everything a domain operation may use, built once by hub.app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from handlers.security import Keys, PasswordHasher, Vault
+from hub.config import Config
+from hub.realtime.publisher import Publisher
+from store.interface import Store
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    config: Config
+    store: Store
+    keys: Keys
+    passwords: PasswordHasher
+    vault: Vault
+    publisher: Publisher
+    http: httpx.AsyncClient
+    wake_mailer: Callable[[], None] = lambda: None
+    clock: Callable[[], float] = time.time
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,47 @@
+"""Maintenance mode: a switch kept in the store, cached in memory, announced live."""
+
+from __future__ import annotations
+
+import msgspec
+
+from handlers.context import Context
+from handlers.errors import Forbidden, Invalid
+
+__all__ = ["MaintenanceState", "DEFAULT_MESSAGE", "RETRY_AFTER", "load_maintenance",
+           "current_maintenance", "set_maintenance"]
+
+DEFAULT_MESSAGE = "Service temporarily unavailable for maintenance"
+RETRY_AFTER = 3600
+_KEY = "maintenance"
+
+
+class MaintenanceState(msgspec.Struct, frozen=True):
+    enabled: bool = False
+    message: str = DEFAULT_MESSAGE
+
+
+async def load_maintenance(ctx: Context) -> MaintenanceState:
+    """Read the switch from the store into the context (at start)."""
+    raw = await ctx.store.settings.get(_KEY)
+    state = msgspec.convert(raw, MaintenanceState) if raw else MaintenanceState()
+    ctx.extras[_KEY] = state
+    return state
+
+
+def current_maintenance(ctx: Context) -> MaintenanceState:
+    state = ctx.extras.get(_KEY)
+    return state if isinstance(state, MaintenanceState) else MaintenanceState()
+
+
+async def set_maintenance(ctx: Context, *, is_admin: bool, enabled: bool,
+                          message: str | None = None) -> MaintenanceState:
+    if not is_admin:
+        raise Forbidden("Admin access required", code="admin_required")
+    if message is not None and len(message) > 200:
+        raise Invalid("Message must be at most 200 characters", code="message_too_long")
+    state = MaintenanceState(enabled=enabled, message=message or DEFAULT_MESSAGE)
+    await ctx.store.settings.set(_KEY, msgspec.to_builtins(state))
+    ctx.extras[_KEY] = state
+    await ctx.publisher.publish("announcements", {"type": "maintenance",
+                                                  **msgspec.to_builtins(state)})
+    return state

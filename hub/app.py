@@ -1,0 +1,95 @@
+"""Composition root: builds the Application and wires store, secrets, workers and routes.
+
+The only module that knows every package.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from aiohttp import web
+
+from handlers.accounts import ensure_admin
+from handlers.api import echostats, openwhyd, sono, spotizerr, spoton
+from handlers.api.common import setup_common_routes
+from handlers.api.media import setup_media_routes
+from handlers.context import Context
+from handlers.maintenance import load_maintenance
+from handlers.security import PasswordHasher, Vault
+from hub.config import Config
+from hub.keys import config_key, ctx_key, fallback_dialects_key, limiter_key, metrics_key
+from hub.metrics import Metrics
+from hub.middleware.errors import error_middleware
+from hub.middleware.headers import cors_preflight_middleware, gzip_middleware, on_response_prepare
+from hub.middleware.maintenance import maintenance_middleware
+from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
+from hub.middleware.request_log import request_log_middleware
+from hub.realtime.publisher import OfflinePublisher
+from hub.secrets import load_keys
+from providers.mail import make_mailer
+from store import open_store
+from workers.actor import Supervisor
+from workers.mailer import MailerActor
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("chorus.app")
+
+DIALECTS = (spotizerr, echostats, sono, openwhyd, spoton)
+
+
+async def _context(app: web.Application) -> AsyncIterator[None]:
+    """Store, secrets, HTTP client, hasher and mailer: opened in order, closed in reverse."""
+    config = app[config_key]
+    config.data_path.mkdir(parents=True, exist_ok=True)
+    store = open_store(config.store_url)
+    await store.open()
+    keys = load_keys(config.data_path)
+    passwords = PasswordHasher(config.argon2_time_cost, config.argon2_memory_kib,
+                               config.argon2_parallelism)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    supervisor = Supervisor()
+    mailer = MailerActor(store.outbox, make_mailer(config.smtp_url), config.mail_from)
+    ctx = Context(config=config, store=store, keys=keys, passwords=passwords,
+                  vault=Vault(keys.fernet_key), publisher=OfflinePublisher(), http=http,
+                  wake_mailer=mailer.wake)
+    app[ctx_key] = ctx
+    await load_maintenance(ctx)
+    if config.admin_username and config.admin_password:
+        await ensure_admin(ctx, config.admin_username, config.admin_password,
+                           config.admin_email or None)
+    await supervisor.start(mailer)
+    try:
+        yield
+    finally:
+        await supervisor.close()
+        await http.aclose()
+        passwords.close()
+        await store.close()
+
+
+async def create_app(config: Config) -> web.Application:
+    app = web.Application(
+        middlewares=[
+            request_log_middleware,
+            cors_preflight_middleware,
+            error_middleware,
+            ratelimit_middleware,
+            maintenance_middleware,
+            gzip_middleware,
+        ],
+        client_max_size=60 * 1024 * 1024,
+    )
+    app[config_key] = config
+    app[metrics_key] = Metrics()
+    app[limiter_key] = RateLimiter(config.rate_limit, config.rate_limit_window)
+    app[fallback_dialects_key] = []
+    app.on_response_prepare.append(on_response_prepare)
+    app.cleanup_ctx.append(_context)
+    setup_common_routes(app)
+    setup_media_routes(app)
+    for dialect in DIALECTS:
+        dialect.setup_routes(app)
+    return app

@@ -1,0 +1,88 @@
+"""`chorus serve | migrate | config`: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from hub.config import SETTINGS, Config, load_config
+from hub.logs import setup_logging
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("chorus")
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    defaults = Config()
+    for setting in SETTINGS:
+        flag = "--" + setting.field.replace("_", "-")
+        default = getattr(defaults, setting.field)
+        shown = ",".join(default) if isinstance(default, tuple) else default
+        parser.add_argument(flag, dest=setting.field, default=None, metavar="VALUE",
+                            help=f"{setting.help} (env {setting.env}, default {shown!r})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chorus", description="Chorus music hub")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start the server")
+    _add_setting_flags(serve)
+    migrate = sub.add_parser("migrate", help="apply pending database migrations and exit")
+    _add_setting_flags(migrate)
+    show = sub.add_parser("config", help="print the effective configuration (no secrets)")
+    _add_setting_flags(show)
+    return parser
+
+
+def _config_from(args: argparse.Namespace) -> Config:
+    overrides = {s.field: getattr(args, s.field, None) for s in SETTINGS}
+    return load_config(**overrides)
+
+
+async def _migrate(config: Config) -> list[str]:
+    from store import open_store
+
+    store = open_store(config.store_url)
+    await store.open()  # opening applies pending migrations
+    try:
+        return await store.migrate()
+    finally:
+        await store.close()
+
+
+def serve(config: Config) -> None:
+    from hub.app import create_app
+
+    url = f"http://{config.host}:{config.port}"
+    print(f"Chorus listening on {url}  (data in {config.data_path.resolve()})", flush=True)
+    web.run_app(create_app(config), host=config.host, port=config.port, access_log=None,
+                print=None, shutdown_timeout=5.0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = _config_from(args)
+    setup_logging(config.log_level)
+    if args.command == "serve":
+        serve(config)
+    elif args.command == "migrate":
+        config.data_path.mkdir(parents=True, exist_ok=True)
+        asyncio.run(_migrate(config))
+        print(f"store at {config.store_url} is up to date")
+    elif args.command == "config":
+        for setting in SETTINGS:
+            value = getattr(config, setting.field)
+            if "password" in setting.field or "secret" in setting.field:
+                value = "***" if value else ""
+            print(f"{setting.env}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

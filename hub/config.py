@@ -1,0 +1,190 @@
+"""Chorus configuration: one msgspec Struct read from CHORUS_* variables and `chorus serve` flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+__all__ = ["Config", "OAuthProviderConfig", "SETTINGS", "Setting", "load_config", "OAUTH_PROVIDERS"]
+
+
+class OAuthProviderConfig(msgspec.Struct, frozen=True):
+    """Endpoints and credentials of one OAuth2 provider (Spotify, Google, GitHub, Facebook)."""
+
+    name: str
+    client_id: str = ""
+    client_secret: str = ""
+    authorize_url: str = ""
+    token_url: str = ""
+    userinfo_url: str = ""
+    scope: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+
+class Config(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything Chorus reads at start; see the configuration table in the README."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: str = "./data"
+    store: str = ""
+    public_url: str = ""
+    smtp_url: str = ""
+    mail_from: str = "Chorus <no-reply@chorus.local>"
+    admin_username: str = ""
+    admin_password: str = ""
+    admin_email: str = ""
+    dev: bool = False
+    legacy_account_errors: bool = False
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    rate_limit: int = 100
+    rate_limit_window: float = 60.0
+    endpoint_rate_limits: bool = True
+    request_timeout: float = 30.0
+    slow_request_timeout: float = 120.0
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    session_ttl: int = 30 * 24 * 3600
+    deletion_grace_days: int = 30
+    frontend_url: str = ""
+    oauth: tuple[OAuthProviderConfig, ...] = ()
+    secure_cookies: bool = False
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{self.data_path / 'chorus.db'}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def oauth_provider(self, name: str) -> OAuthProviderConfig:
+        for provider in self.oauth:
+            if provider.name == name:
+                return provider
+        return OAuthProviderConfig(name=name)
+
+
+class Setting(msgspec.Struct, frozen=True):
+    """One CHORUS_* variable: its field, flag, default and what it does (rendered in the README)."""
+
+    field: str
+    env: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "CHORUS_HOST", "address to listen on"),
+    Setting("port", "CHORUS_PORT", "port to listen on"),
+    Setting("data_dir", "CHORUS_DATA_DIR", "database, keys and media live here"),
+    Setting("store", "CHORUS_STORE", "store URL; empty means sqlite:///<data_dir>/chorus.db"),
+    Setting("public_url", "CHORUS_PUBLIC_URL", "base URL of links in mail (reset links)"),
+    Setting("smtp_url", "CHORUS_SMTP_URL", "smtp://[user:pass@]host:port or smtps://; empty: outbox + log"),
+    Setting("mail_from", "CHORUS_MAIL_FROM", "From header of outgoing mail"),
+    Setting("admin_username", "CHORUS_ADMIN_USERNAME", "admin account ensured at start"),
+    Setting("admin_password", "CHORUS_ADMIN_PASSWORD", "its password (set on creation only)"),
+    Setting("admin_email", "CHORUS_ADMIN_EMAIL", "its email"),
+    Setting("dev", "CHORUS_DEV", "1 enables EchoStats' dev-login"),
+    Setting("legacy_account_errors", "CHORUS_LEGACY_ACCOUNT_ERRORS",
+            "1 restores Spot On/Openwhyd 'account not found' messages (enumerable)"),
+    Setting("cors_origins", "CHORUS_CORS_ORIGINS", "comma-separated origins allowed by CORS"),
+    Setting("log_level", "CHORUS_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR"),
+    Setting("rate_limit", "CHORUS_RATE_LIMIT", "requests per window per client; 0 disables"),
+    Setting("rate_limit_window", "CHORUS_RATE_LIMIT_WINDOW", "rate-limit window in seconds"),
+    Setting("endpoint_rate_limits", "CHORUS_ENDPOINT_RATE_LIMITS", "1 applies Sono's per-endpoint limits"),
+    Setting("request_timeout", "CHORUS_REQUEST_TIMEOUT", "seconds before a request answers 504"),
+    Setting("slow_request_timeout", "CHORUS_SLOW_REQUEST_TIMEOUT", "same, for uploads and imports"),
+    Setting("argon2_time_cost", "CHORUS_ARGON2_TIME_COST", "argon2id iterations (OWASP: 2)"),
+    Setting("argon2_memory_kib", "CHORUS_ARGON2_MEMORY_KIB", "argon2id memory in KiB (OWASP: 19456)"),
+    Setting("argon2_parallelism", "CHORUS_ARGON2_PARALLELISM", "argon2id lanes (OWASP: 1)"),
+    Setting("access_token_ttl", "CHORUS_ACCESS_TOKEN_TTL", "access token (JWT) lifetime, seconds"),
+    Setting("refresh_token_ttl", "CHORUS_REFRESH_TOKEN_TTL", "refresh token lifetime, seconds"),
+    Setting("session_ttl", "CHORUS_SESSION_TTL", "browser session cookie lifetime, seconds"),
+    Setting("deletion_grace_days", "CHORUS_DELETION_GRACE_DAYS", "days a soft deletion can be cancelled"),
+    Setting("frontend_url", "CHORUS_FRONTEND_URL", "where OAuth callbacks redirect; default public URL"),
+    Setting("secure_cookies", "CHORUS_SECURE_COOKIES", "1 marks cookies Secure (behind https)"),
+)
+
+OAUTH_PROVIDERS: dict[str, dict[str, str]] = {
+    "spotify": {
+        "authorize_url": "https://accounts.spotify.com/authorize",
+        "token_url": "https://accounts.spotify.com/api/token",
+        "userinfo_url": "https://api.spotify.com/v1/me",
+        "scope": "user-read-email user-read-private user-read-recently-played",
+    },
+    "google": {
+        "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "userinfo_url": "https://openidconnect.googleapis.com/v1/userinfo",
+        "scope": "openid email profile",
+    },
+    "github": {
+        "authorize_url": "https://github.com/login/oauth/authorize",
+        "token_url": "https://github.com/login/oauth/access_token",
+        "userinfo_url": "https://api.github.com/user",
+        "scope": "read:user user:email",
+    },
+    "facebook": {
+        "authorize_url": "https://www.facebook.com/v19.0/dialog/oauth",
+        "token_url": "https://graph.facebook.com/v19.0/oauth/access_token",
+        "userinfo_url": "https://graph.facebook.com/me",
+        "scope": "email",
+    },
+}
+_OAUTH_FIELDS = ("client_id", "client_secret", "authorize_url", "token_url", "userinfo_url", "scope")
+
+
+def _oauth_from_env(env: Mapping[str, str]) -> tuple[OAuthProviderConfig, ...]:
+    """CHORUS_OAUTH_<PROVIDER>_<FIELD> for each known provider, defaults being the real endpoints."""
+    providers = []
+    for name, defaults in OAUTH_PROVIDERS.items():
+        values = dict(defaults)
+        for field in _OAUTH_FIELDS:
+            key = f"CHORUS_OAUTH_{name.upper()}_{field.upper()}"
+            if env.get(key):
+                values[field] = env[key]
+        providers.append(OAuthProviderConfig(name=name, **values))
+    return tuple(providers)
+
+
+def _coerce(field: str, raw: Any) -> Any:
+    default = getattr(Config(), field)
+    if isinstance(raw, str):
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, tuple):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    return raw
+
+
+def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """Build the Config: defaults, then CHORUS_* variables, then explicit overrides (CLI flags)."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.env in env and env[setting.env] != "":
+            values[setting.field] = _coerce(setting.field, env[setting.env])
+    for field, raw in overrides.items():
+        if raw is not None:
+            values[field] = _coerce(field, raw)
+    values.setdefault("oauth", _oauth_from_env(env))
+    return Config(**values)

@@ -1,0 +1,27 @@
+"""Every aiohttp AppKey of Chorus, in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from handlers.auth import Principal
+from handlers.context import Context
+from hub.config import Config
+from hub.metrics import Metrics
+
+if TYPE_CHECKING:
+    from hub.middleware.ratelimit import RateLimiter
+
+__all__ = ["config_key", "ctx_key", "metrics_key", "limiter_key", "fallback_dialects_key",
+           "request_id_key", "principal_key"]
+
+config_key = web.AppKey("config_key", Config)
+ctx_key = web.AppKey("ctx_key", Context)
+metrics_key = web.AppKey("metrics_key", Metrics)
+limiter_key: web.AppKey[RateLimiter] = web.AppKey("limiter_key")
+fallback_dialects_key = web.AppKey("fallback_dialects_key", list)
+
+request_id_key = web.RequestKey("request_id_key", str)
+principal_key: web.RequestKey[Principal | None] = web.RequestKey("principal_key")

@@ -1,0 +1,100 @@
+"""Token-bucket rate limits: an overall budget per client, plus per-endpoint budgets (Sono's
+table). A refused request answers 429 with Retry-After in the route's dialect."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from aiohttp import web
+
+from handlers.errors import RateLimited
+from hub.keys import config_key, limiter_key, metrics_key
+from hub.middleware.errors import request_dialect
+
+__all__ = ["RateLimiter", "Bucket", "ENDPOINT_LIMITS", "ratelimit_middleware"]
+
+# (method, path) -> (requests, seconds): Sono's documented per-endpoint limits, per IP.
+ENDPOINT_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
+    ("POST", "/api/v1/users/"): (5, 60),
+    ("POST", "/api/v1/users/token"): (10, 60),
+    ("POST", "/api/v1/users/token/refresh"): (30, 60),
+    ("DELETE", "/api/v1/users/me"): (3, 3600),
+    ("POST", "/api/v1/users/forgot-password"): (3, 3600),
+    ("POST", "/api/v1/users/reset-password"): (5, 3600),
+}
+EXEMPT_PREFIXES = ("/health", "/api/health", "/metrics")
+
+
+class Bucket:
+    """`capacity` tokens refilled evenly over `window` seconds."""
+
+    __slots__ = ("capacity", "rate", "tokens", "stamp")
+
+    def __init__(self, capacity: int, window: float, now: float) -> None:
+        self.capacity = capacity
+        self.rate = capacity / window
+        self.tokens = float(capacity)
+        self.stamp = now
+
+    def take(self, now: float) -> float:
+        """Take one token; 0 when allowed, else the seconds until one is available."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+class RateLimiter:
+    def __init__(self, capacity: int, window: float, max_keys: int = 100_000) -> None:
+        self.capacity = capacity
+        self.window = window
+        self.max_keys = max_keys
+        self.buckets: dict[tuple[str, ...], Bucket] = {}
+
+    def check(self, key: tuple[str, ...], capacity: int, window: float,
+              now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) >= self.max_keys:
+                self._evict(now)
+            bucket = self.buckets[key] = Bucket(capacity, window, now)
+        return bucket.take(now)
+
+    def _evict(self, now: float) -> None:
+        """Drop buckets that are full again (their clients have been quiet for a window)."""
+        for key in [k for k, b in self.buckets.items()
+                    if b.tokens + (now - b.stamp) * b.rate >= b.capacity]:
+            del self.buckets[key]
+
+
+def client_key(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+@web.middleware
+async def ratelimit_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    config = request.app[config_key]
+    if request.path.startswith(EXEMPT_PREFIXES) or request.method == "OPTIONS":
+        return await handler(request)
+    limiter = request.app[limiter_key]
+    client = client_key(request)
+    checks: list[tuple[tuple[str, ...], int, float, str]] = []
+    if config.rate_limit > 0:
+        checks.append((("all", client), config.rate_limit, config.rate_limit_window, "overall"))
+    if config.endpoint_rate_limits:
+        limit = ENDPOINT_LIMITS.get((request.method, request.path))
+        if limit is not None:
+            checks.append((("ep", request.method, request.path, client), limit[0], limit[1],
+                           "endpoint"))
+    for key, capacity, window, name in checks:
+        wait = limiter.check(key, capacity, window)
+        if wait > 0:
+            request.app[metrics_key].rate_limited.labels(name).inc()
+            err = RateLimited("Too many requests. Please slow down.",
+                              retry_after=max(1, math.ceil(wait)))
+            return request_dialect(request).render_error(err)
+    return await handler(request)

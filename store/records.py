@@ -1,0 +1,157 @@
+"""Records the store hands out: plain msgspec Structs, no behaviour, no I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+__all__ = [
+    "User",
+    "Session",
+    "RefreshToken",
+    "ResetToken",
+    "OAuthAccount",
+    "OAuthState",
+    "OutboxMail",
+    "Consent",
+    "UserPatch",
+]
+
+
+class User(msgspec.Struct, kw_only=True):
+    id: int
+    username: str | None
+    email: str | None
+    password_hash: str | None = None
+    name: str = ""
+    surname: str = ""
+    bio: str = ""
+    location: str = ""
+    labels: str = ""
+    avatar_url: str = ""
+    cover_url: str = ""
+    links: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    role: str = "user"
+    state: str = "active"
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    last_login: float | None = None
+    deletion_type: str | None = None
+    deletion_requested_at: float | None = None
+    deletion_reason: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class UserPatch(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Fields to change on a user; UNSET fields are left alone."""
+
+    username: str | None | msgspec.UnsetType = msgspec.UNSET
+    email: str | None | msgspec.UnsetType = msgspec.UNSET
+    password_hash: str | None | msgspec.UnsetType = msgspec.UNSET
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    surname: str | msgspec.UnsetType = msgspec.UNSET
+    bio: str | msgspec.UnsetType = msgspec.UNSET
+    location: str | msgspec.UnsetType = msgspec.UNSET
+    labels: str | msgspec.UnsetType = msgspec.UNSET
+    avatar_url: str | msgspec.UnsetType = msgspec.UNSET
+    cover_url: str | msgspec.UnsetType = msgspec.UNSET
+    links: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    extra: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    role: str | msgspec.UnsetType = msgspec.UNSET
+    state: str | msgspec.UnsetType = msgspec.UNSET
+    last_login: float | None | msgspec.UnsetType = msgspec.UNSET
+    deletion_type: str | None | msgspec.UnsetType = msgspec.UNSET
+    deletion_requested_at: float | None | msgspec.UnsetType = msgspec.UNSET
+    deletion_reason: str | None | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            f: getattr(self, f)
+            for f in self.__struct_fields__
+            if getattr(self, f) is not msgspec.UNSET
+        }
+
+
+class Session(msgspec.Struct, kw_only=True):
+    """A sign-in: a browser cookie (token_hash set) or the session behind access/refresh tokens."""
+
+    id: str
+    user_id: int
+    kind: str
+    created_at: float
+    expires_at: float
+    token_hash: str | None = None
+    revoked_at: float | None = None
+
+
+class RefreshToken(msgspec.Struct, kw_only=True):
+    token_hash: str
+    family_id: str
+    session_id: str
+    user_id: int
+    created_at: float
+    expires_at: float
+    used_at: float | None = None
+    revoked_at: float | None = None
+
+
+class ResetToken(msgspec.Struct, kw_only=True):
+    token_hash: str
+    user_id: int
+    created_at: float
+    expires_at: float
+    used_at: float | None = None
+
+
+class OAuthAccount(msgspec.Struct, kw_only=True):
+    """A provider identity linked to a user; tokens are ciphertext (encrypted by the caller)."""
+
+    id: int
+    user_id: int
+    provider: str
+    subject: str
+    email: str | None = None
+    access_token_enc: str | None = None
+    refresh_token_enc: str | None = None
+    expires_at: float | None = None
+    profile: dict[str, Any] = {}
+    created_at: float = 0.0
+
+
+class OAuthState(msgspec.Struct, kw_only=True):
+    """Server-side OAuth `state`: what the flow is for and who started it."""
+
+    state: str
+    provider: str
+    purpose: str
+    created_at: float
+    expires_at: float
+    user_id: int | None = None
+    redirect: str | None = None
+
+
+class OutboxMail(msgspec.Struct, kw_only=True):
+    id: int
+    to_addr: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    created_at: float
+    next_attempt_at: float
+    last_error: str | None = None
+    sent_at: float | None = None
+
+
+class Consent(msgspec.Struct, kw_only=True):
+    id: int
+    user_id: int
+    consent_type: str
+    consent_version: str
+    ip_address: str | None
+    created_at: float

@@ -1,0 +1,38 @@
+"""SqliteStore: the embedded default backend (see store.interface.Store)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store.sqlite.db import Database
+from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
+from store.sqlite.oauth import SqliteOAuth
+from store.sqlite.tokens import SqliteTokens
+from store.sqlite.users import SqliteUsers
+
+__all__ = ["SqliteStore"]
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str, readers: int = 4) -> None:
+        self.db = Database(Path(path), readers=readers)
+        self.users = SqliteUsers(self.db)
+        self.tokens = SqliteTokens(self.db)
+        self.oauth = SqliteOAuth(self.db)
+        self.outbox = SqliteOutbox(self.db)
+        self.consents = SqliteConsents(self.db)
+        self.settings = SqliteSettings(self.db)
+
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def migrate(self) -> list[str]:
+        return await self.db.migrate()
+
+    async def ping(self) -> None:
+        row = await self.db.fetch_one("SELECT 1")
+        if row is None or row[0] != 1:
+            raise RuntimeError("store did not answer")

@@ -1,0 +1,54 @@
+"""Shared fixtures: the production app factory served on loopback, on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from hub.app import create_app
+from hub.config import Config, load_config
+from hub.keys import ctx_key
+
+# Cheap argon2 for tests (configuration, not a code path): the default follows OWASP.
+TEST_SETTINGS: dict[str, Any] = {
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 256,
+    "rate_limit": 0,
+    "endpoint_rate_limits": False,
+}
+
+STRONG_PASSWORD = "Sup3r-secret!"
+
+
+def make_config(data_dir: Path, **overrides: Any) -> Config:
+    values = {**TEST_SETTINGS, "data_dir": str(data_dir), **overrides}
+    return load_config(env={k: v for k, v in os.environ.items() if k.startswith("CHORUS_OAUTH")},
+                       **values)
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Any, tmp_path: Path) -> Callable[..., Any]:
+    """Start Chorus with config overrides; returns the TestClient."""
+    counter = {"n": 0}
+
+    async def start(**overrides: Any) -> TestClient:
+        counter["n"] += 1
+        data_dir = overrides.pop("data_dir", tmp_path / f"data{counter['n']}")
+        app = await create_app(make_config(data_dir, **overrides))
+        return await aiohttp_client(app)
+
+    return start
+
+
+@pytest.fixture
+async def client(make_client: Callable[..., Any]) -> TestClient:
+    return await make_client()
+
+
+def ctx_of(client: TestClient) -> Any:
+    return client.server.app[ctx_key]
