@@ -8,7 +8,7 @@ import time
 from aiohttp import web
 
 from handlers.api.dialect import Dialect, json_response
-from hub.keys import ctx_key, metrics_key
+from hub.keys import ctx_key, fallback_dialects_key, metrics_key
 from hub.metrics import CONTENT_TYPE_LATEST
 
 __all__ = ["setup_common_routes", "VERSION", "SERVICE"]
@@ -79,3 +79,5 @@ def setup_common_routes(app: web.Application) -> None:
     health.add(r, "GET", "/api/health/ready", get_ready)
     health.add(r, "GET", "/api/health/update", get_update)
     health.add(r, "GET", "/metrics", get_metrics)
+    # EchoStats and Sono share /api/v1 and the {"detail"} shape
+    app[fallback_dialects_key].append(("/api/v1/", health))

@@ -12,7 +12,7 @@ import pytest
 
 from providers.mail import SmtpMailer, parse_smtp_url
 from store.records import OutboxMail
-from tests.providers.test_mail import SmtpSink, free_port
+from tests.fakes.smtp import SmtpSink, free_port
 from workers.actor import Actor, Supervisor
 from workers.mailer import MailerActor
 

@@ -1,0 +1,14 @@
+"""Route table properties: Openwhyd's `/<handle>` can never shadow a path Chorus serves."""
+
+from __future__ import annotations
+
+from handlers.accounts import RESERVED_HANDLES
+
+
+async def test_every_top_level_path_is_a_reserved_handle(client):
+    reserved = {h.lower() for h in RESERVED_HANDLES}
+    for resource in client.server.app.router.resources():
+        first = resource.canonical.lstrip("/").split("/", 1)[0]
+        if first.startswith("{"):
+            continue  # the /<handle> route itself
+        assert first.lower() in reserved, f"/{first} is served but not a reserved handle"
