@@ -17,6 +17,7 @@ from handlers.api.common import setup_common_routes
 from handlers.api.media import setup_media_routes
 from handlers.context import Context
 from handlers.maintenance import load_maintenance
+from handlers.privacy import erase_due_accounts
 from handlers.security import PasswordHasher, Vault
 from hub.config import Config
 from hub.keys import config_key, ctx_key, fallback_dialects_key, limiter_key, metrics_key
@@ -32,6 +33,7 @@ from providers.mail import make_mailer
 from store import open_store
 from workers.actor import Supervisor
 from workers.mailer import MailerActor
+from workers.periodic import PeriodicActor
 
 __all__ = ["create_app"]
 
@@ -61,6 +63,8 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
                            config.admin_email or None)
     await supervisor.start(mailer)
+    await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600,
+                                         lambda: erase_due_accounts(ctx)))
     try:
         yield
     finally:
