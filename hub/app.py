@@ -15,19 +15,31 @@ from handlers.accounts import ensure_admin
 from handlers.api import echostats, openwhyd, sono, spotizerr, spoton
 from handlers.api.common import setup_common_routes
 from handlers.api.media import setup_media_routes
+from handlers.api.realtime import identify_token, setup_realtime_routes
+from handlers.api.rpc import make_rpc_hook
+from handlers.channels import channel_hooks
 from handlers.context import Context
 from handlers.maintenance import load_maintenance
 from handlers.privacy import erase_due_accounts
 from handlers.security import PasswordHasher, Vault
 from hub.config import Config
-from hub.keys import config_key, ctx_key, fallback_dialects_key, limiter_key, metrics_key
+from hub.keys import (
+    config_key,
+    ctx_key,
+    fallback_dialects_key,
+    limiter_key,
+    metrics_key,
+    node_key,
+)
 from hub.metrics import Metrics
 from hub.middleware.errors import error_middleware
 from hub.middleware.headers import cors_preflight_middleware, gzip_middleware, on_response_prepare
 from hub.middleware.maintenance import maintenance_middleware
 from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
 from hub.middleware.request_log import request_log_middleware
-from hub.realtime.publisher import OfflinePublisher
+from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
+from hub.realtime.channels import ChannelRules
+from hub.realtime.node import Node
 from hub.secrets import load_keys
 from providers.mail import make_mailer
 from store import open_store
@@ -52,12 +64,14 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     passwords = PasswordHasher(config.argon2_time_cost, config.argon2_memory_kib,
                                config.argon2_parallelism)
     http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    node = app[node_key]
     supervisor = Supervisor()
     mailer = MailerActor(store.outbox, make_mailer(config.smtp_url), config.mail_from)
     ctx = Context(config=config, store=store, keys=keys, passwords=passwords,
-                  vault=Vault(keys.fernet_key), publisher=OfflinePublisher(), http=http,
+                  vault=Vault(keys.fernet_key), publisher=node, http=http,
                   wake_mailer=mailer.wake)
     app[ctx_key] = ctx
+    _wire_node(node, ctx)
     await load_maintenance(ctx)
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
@@ -72,6 +86,22 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
         await http.aclose()
         passwords.close()
         await store.close()
+
+
+def _wire_node(node: Node, ctx: Context) -> None:
+    """Connect the realtime node's hooks to identity, channel policy and RPC."""
+
+    async def on_connecting(token: str):  # type: ignore[no-untyped-def]
+        return await identify_token(ctx, token)
+
+    node.on_connecting = on_connecting
+    node.on_rpc = make_rpc_hook(ctx)
+    for namespace, hook in channel_hooks(ctx).items():
+        node.rules.on_authorize(namespace, hook)
+
+
+async def _shutdown_node(app: web.Application) -> None:
+    await app[node_key].shutdown()
 
 
 async def create_app(config: Config) -> web.Application:
@@ -90,10 +120,13 @@ async def create_app(config: Config) -> web.Application:
     app[metrics_key] = Metrics()
     app[limiter_key] = RateLimiter(config.rate_limit, config.rate_limit_window)
     app[fallback_dialects_key] = []
+    app[node_key] = Node(MemoryBroker(), MemoryPresence(), ChannelRules())
+    app.on_shutdown.append(_shutdown_node)
     app.on_response_prepare.append(on_response_prepare)
     app.cleanup_ctx.append(_context)
     setup_common_routes(app)
     setup_media_routes(app)
+    setup_realtime_routes(app, app[node_key])
     for dialect in DIALECTS:
         dialect.setup_routes(app)
     return app

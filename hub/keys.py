@@ -10,15 +10,17 @@ from handlers.auth import Principal
 from handlers.context import Context
 from hub.config import Config
 from hub.metrics import Metrics
+from hub.realtime.node import Node
 
 if TYPE_CHECKING:
     from hub.middleware.ratelimit import RateLimiter
 
 __all__ = ["config_key", "ctx_key", "metrics_key", "limiter_key", "fallback_dialects_key",
-           "request_id_key", "principal_key"]
+           "request_id_key", "principal_key", "node_key"]
 
 config_key = web.AppKey("config_key", Config)
 ctx_key = web.AppKey("ctx_key", Context)
+node_key = web.AppKey("node_key", Node)
 metrics_key = web.AppKey("metrics_key", Metrics)
 limiter_key: web.AppKey[RateLimiter] = web.AppKey("limiter_key")
 fallback_dialects_key = web.AppKey("fallback_dialects_key", list)

@@ -1,0 +1,62 @@
+"""Glue between identity and the realtime node: who a connection is, who may subscribe to
+which channel, and the websocket route."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.api._auth import SESSION_COOKIE
+from handlers.auth import Principal, principal_from_access_token, principal_from_cookie
+from handlers.context import Context
+from handlers.errors import DomainError
+from handlers.security import TokenExpired, TokenInvalid, read_access_token
+from hub.keys import ctx_key
+from hub.realtime.connection import websocket_handler
+from hub.realtime.node import AuthError, Identity, Node
+from hub.realtime.protocol import encode_json
+
+__all__ = ["identify_token", "identify_cookie", "setup_realtime_routes", "identity_of"]
+
+
+def identity_of(principal: Principal, expires_at: float | None) -> Identity:
+    user = principal.user
+    info = encode_json({"username": user.username, "name": user.name})
+    return Identity(user=str(user.id), info=info, expires_at=expires_at)
+
+
+async def identify_token(ctx: Context, token: str) -> Identity:
+    """A Chorus access token (the JWT every REST dialect issues) -> Identity."""
+    try:
+        claims = read_access_token(ctx.keys.signing_key, token)
+    except TokenExpired as exc:
+        raise AuthError(expired=True) from exc
+    except TokenInvalid as exc:
+        raise AuthError() from exc
+    try:
+        principal = await principal_from_access_token(ctx, token)
+    except DomainError as exc:
+        raise AuthError() from exc
+    return identity_of(principal, float(claims.exp))
+
+
+async def identify_cookie(ctx: Context, request: web.Request) -> Identity | None:
+    """The browser session of a same-origin websocket; None without a valid one."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    origin = request.headers.get("Origin")
+    if not cookie or (origin and origin.split("://", 1)[-1] != request.host):
+        return None
+    try:
+        principal = await principal_from_cookie(ctx, cookie)
+    except DomainError:
+        return None
+    return identity_of(principal, None)
+
+
+def setup_realtime_routes(app: web.Application, node: Node) -> None:
+    async def websocket(request: web.Request) -> web.StreamResponse:
+        identity = await identify_cookie(request.app[ctx_key], request)
+        return await websocket_handler(request, node, identity)
+
+    from handlers.api.dialect import mark_streaming
+
+    app.router.add_get("/connection/websocket", mark_streaming(websocket))

@@ -1,0 +1,56 @@
+"""Who may subscribe to the channels whose rule depends on the domain (DESIGN §3 table).
+
+`channel_hooks(ctx)` is registered into the realtime node's ChannelRules by hub.app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from handlers.context import Context
+
+__all__ = ["channel_hooks", "NOWPLAYING_VISIBILITY"]
+
+# user.extra key: "public" lets anyone follow what the user plays; otherwise followers only
+NOWPLAYING_VISIBILITY = "nowplaying_visibility"
+
+
+def _owner_id(channel: str) -> int | None:
+    name = channel.partition(":")[2]
+    return int(name) if name.isdigit() else None
+
+
+async def _may_see_posts(ctx: Context, user: str, channel: str) -> bool:
+    """Posts are public in Chorus (as on Spot On and Openwhyd): anyone, if the owner exists."""
+    owner = _owner_id(channel)
+    if owner is None:
+        return False
+    account = await ctx.store.users.get(owner)
+    return account is not None and account.state == "active"
+
+
+async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
+    """The owner always; anyone when the owner made it public; followers once follows exist
+    (the social-core issue adds that check here)."""
+    owner = _owner_id(channel)
+    if owner is None:
+        return False
+    if user == str(owner):
+        return True
+    account = await ctx.store.users.get(owner)
+    if account is None or account.state != "active":
+        return False
+    return account.extra.get(NOWPLAYING_VISIBILITY) == "public"
+
+
+async def _may_join_quiz(ctx: Context, user: str, channel: str) -> bool:
+    """Quiz rooms do not exist yet (quiz issue): nobody may subscribe."""
+    return False
+
+
+def channel_hooks(ctx: Context) -> dict[str, Callable[[str, str], Awaitable[bool]]]:
+    return {
+        "posts": lambda user, channel: _may_see_posts(ctx, user, channel),
+        "nowplaying": lambda user, channel: _may_see_nowplaying(ctx, user, channel),
+        "quiz": lambda user, channel: _may_join_quiz(ctx, user, channel),
+    }

@@ -1,0 +1,101 @@
+"""Broker, presence and history: the interfaces the realtime node talks to (after
+centrifuge's broker.go and presence.go). `MemoryBroker` (broker_memory.py) implements them for
+one process; a Redis broker implements the same so several processes share channels.
+
+Nothing above these interfaces may assume one process: the node learns of publications only
+through the `on_publication` callback, even those it published itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import msgspec
+
+from hub.realtime.protocol import ClientInfo, Publication, StreamPosition
+
+__all__ = ["HistoryOptions", "HistoryFilter", "BrokerEventHandler", "Broker", "PresenceStore",
+           "UnrecoverablePosition"]
+
+
+class HistoryOptions(msgspec.Struct, frozen=True):
+    """How much of a channel's stream to keep: both must be > 0 to keep any."""
+
+    size: int = 0
+    ttl: float = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.size > 0 and self.ttl > 0
+
+
+class HistoryFilter(msgspec.Struct, frozen=True):
+    """limit 0: only the position; -1: everything kept; since: strictly after that offset
+    (before it when reverse)."""
+
+    limit: int = 0
+    since: StreamPosition | None = None
+    reverse: bool = False
+
+
+class UnrecoverablePosition(Exception):
+    """`since.epoch` names another incarnation of the stream (protocol error 112)."""
+
+
+class BrokerEventHandler(Protocol):
+    def on_publication(self, channel: str, pub: Publication) -> None:
+        """A publication reached `channel` (from this process or another)."""
+
+    def on_join(self, channel: str, info: ClientInfo) -> None: ...
+    def on_leave(self, channel: str, info: ClientInfo) -> None: ...
+
+
+class Broker(Protocol):
+    def register_handler(self, handler: BrokerEventHandler) -> None:
+        """Where publications, joins and leaves are delivered; set once before use."""
+
+    async def subscribe(self, channel: str) -> None:
+        """This process has subscribers in `channel` and wants its publications."""
+
+    async def unsubscribe(self, channel: str) -> None: ...
+
+    async def publish(self, channel: str, data: bytes, *, info: ClientInfo | None = None,
+                      history: HistoryOptions = HistoryOptions()) -> StreamPosition:
+        """Publish JSON `data`; with history enabled the publication is added to the stream
+        atomically and gets the next offset. Returns the stream position after it.
+
+        Raises:
+            ValueError: `data` is not valid JSON.
+        """
+
+    async def publish_join(self, channel: str, info: ClientInfo) -> None: ...
+    async def publish_leave(self, channel: str, info: ClientInfo) -> None: ...
+
+    async def history(self, channel: str, flt: HistoryFilter,
+                      history: HistoryOptions = HistoryOptions()
+                      ) -> tuple[list[Publication], StreamPosition]:
+        """Publications kept for `channel` per `flt`, oldest first (newest first when
+        reverse), and the current stream position.
+
+        Raises:
+            UnrecoverablePosition: `flt.since` has another epoch.
+        """
+
+    async def remove_history(self, channel: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class PresenceStore(Protocol):
+    async def add_presence(self, channel: str, client_id: str, info: ClientInfo,
+                           ttl: float) -> None:
+        """Record (or refresh) that the client is in the channel, for `ttl` seconds."""
+
+    async def remove_presence(self, channel: str, client_id: str) -> None: ...
+    async def presence(self, channel: str) -> dict[str, ClientInfo]: ...
+    async def presence_stats(self, channel: str) -> tuple[int, int]:
+        """(number of clients, number of distinct users)."""
+
+
+PublicationCallback = Callable[[str, Publication], Awaitable[None]]

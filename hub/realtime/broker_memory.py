@@ -1,0 +1,151 @@
+"""MemoryBroker and MemoryPresence: one process, streams in memory (see hub.realtime.broker).
+
+A restarted process is a new epoch: clients that come back are told `recovered: false`.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import msgspec
+
+from hub.realtime.broker import (
+    BrokerEventHandler,
+    HistoryFilter,
+    HistoryOptions,
+    UnrecoverablePosition,
+)
+from hub.realtime.protocol import ClientInfo, Publication, StreamPosition
+
+__all__ = ["MemoryBroker", "MemoryPresence"]
+
+META_TTL = 30 * 86400
+
+
+def _new_epoch() -> str:
+    return "".join(random.choices(string.ascii_letters, k=8))
+
+
+@dataclass
+class _Stream:
+    epoch: str
+    top: int = 0
+    items: deque[tuple[float, Publication]] = field(default_factory=deque)
+    touched: float = 0.0
+
+
+class MemoryBroker:
+    def __init__(self, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+        self._handler: BrokerEventHandler | None = None
+        self._streams: dict[str, _Stream] = {}
+        self._clock = clock
+
+    def register_handler(self, handler: BrokerEventHandler) -> None:
+        self._handler = handler
+
+    async def subscribe(self, channel: str) -> None:
+        return None  # one process: every publication is already local
+
+    async def unsubscribe(self, channel: str) -> None:
+        return None
+
+    def _stream(self, channel: str) -> _Stream:
+        stream = self._streams.get(channel)
+        now = self._clock()
+        if stream is None or now - stream.touched > META_TTL:
+            stream = self._streams[channel] = _Stream(epoch=_new_epoch())
+        stream.touched = now
+        return stream
+
+    def _trim(self, stream: _Stream, history: HistoryOptions) -> None:
+        cutoff = self._clock() - history.ttl
+        while stream.items and (len(stream.items) > history.size or stream.items[0][0] < cutoff):
+            stream.items.popleft()
+
+    async def publish(self, channel: str, data: bytes, *, info: ClientInfo | None = None,
+                      history: HistoryOptions = HistoryOptions()) -> StreamPosition:
+        pub = Publication(data=msgspec.Raw(data), info=info)
+        position = StreamPosition()
+        if history.enabled:
+            stream = self._stream(channel)
+            stream.top += 1
+            pub.offset = stream.top
+            stream.items.append((self._clock(), pub))
+            self._trim(stream, history)
+            position = StreamPosition(offset=stream.top, epoch=stream.epoch)
+        if self._handler is not None:
+            self._handler.on_publication(channel, pub)
+        return position
+
+    async def publish_join(self, channel: str, info: ClientInfo) -> None:
+        if self._handler is not None:
+            self._handler.on_join(channel, info)
+
+    async def publish_leave(self, channel: str, info: ClientInfo) -> None:
+        if self._handler is not None:
+            self._handler.on_leave(channel, info)
+
+    async def history(self, channel: str, flt: HistoryFilter,
+                      history: HistoryOptions = HistoryOptions()
+                      ) -> tuple[list[Publication], StreamPosition]:
+        stream = self._stream(channel)
+        if history.enabled:
+            self._trim(stream, history)
+        position = StreamPosition(offset=stream.top, epoch=stream.epoch)
+        if flt.since is not None and flt.since.epoch and flt.since.epoch != stream.epoch:
+            raise UnrecoverablePosition(channel)
+        if flt.limit == 0:
+            return [], position
+        pubs = [p for _, p in stream.items]
+        if flt.since is not None:
+            since = flt.since.offset
+            pubs = ([p for p in pubs if p.offset < since] if flt.reverse
+                    else [p for p in pubs if p.offset > since])
+        if flt.reverse:
+            pubs.reverse()
+        if flt.limit > 0:
+            pubs = pubs[:flt.limit]
+        return pubs, position
+
+    async def remove_history(self, channel: str) -> None:
+        stream = self._streams.get(channel)
+        if stream is not None:
+            stream.items.clear()
+
+    async def close(self) -> None:
+        self._streams.clear()
+
+
+class MemoryPresence:
+    def __init__(self, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+        self._channels: dict[str, dict[str, tuple[float, ClientInfo]]] = {}
+        self._clock = clock
+
+    def _live(self, channel: str) -> dict[str, tuple[float, ClientInfo]]:
+        entries = self._channels.get(channel, {})
+        now = self._clock()
+        for client_id in [c for c, (expiry, _) in entries.items() if expiry < now]:
+            del entries[client_id]
+        return entries
+
+    async def add_presence(self, channel: str, client_id: str, info: ClientInfo,
+                           ttl: float) -> None:
+        self._channels.setdefault(channel, {})[client_id] = (self._clock() + ttl, info)
+
+    async def remove_presence(self, channel: str, client_id: str) -> None:
+        entries = self._channels.get(channel)
+        if entries is not None:
+            entries.pop(client_id, None)
+            if not entries:
+                del self._channels[channel]
+
+    async def presence(self, channel: str) -> dict[str, ClientInfo]:
+        return {c: info for c, (_, info) in self._live(channel).items()}
+
+    async def presence_stats(self, channel: str) -> tuple[int, int]:
+        entries = self._live(channel)
+        return len(entries), len({info.user for _, info in entries.values()})

@@ -1,0 +1,241 @@
+"""One connected client: its identity, subscriptions, liveness timers and command dispatch.
+
+Commands are handled one at a time in arrival order; each command's logic lives in
+hub.realtime.commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from hub.realtime import codes
+from hub.realtime.protocol import (
+    PING_WS,
+    ClientInfo,
+    Command,
+    Error,
+    ProtocolError,
+    decode_commands,
+    encode_error_reply,
+)
+from hub.realtime.transport import PushFrames, Transport
+
+if TYPE_CHECKING:
+    from hub.realtime.node import Identity, Node
+
+__all__ = ["Client", "ChannelState", "Disconnected", "Reply"]
+
+log = logging.getLogger("chorus.realtime")
+
+
+class Disconnected(Exception):
+    """Raised inside command handling to close the connection with `code` and `reason`."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class ChannelState:
+    """A subscription: the last offset delivered, and publications held back while the
+    subscribe reply is being prepared (the reply must reach the client first)."""
+
+    __slots__ = ("last_offset", "pending", "server_side")
+
+    def __init__(self, server_side: bool = False) -> None:
+        self.last_offset = 0
+        self.pending: list[tuple[int, PushFrames]] | None = []
+        self.server_side = server_side
+
+    def flush(self, transport: Transport, after: int) -> None:
+        """Release held publications newer than `after` and deliver directly from now on."""
+        held, self.pending = self.pending or [], None
+        self.last_offset = after
+        for offset, frames in held:
+            if offset == 0 or offset > self.last_offset:
+                transport.write_push(frames)
+                self.last_offset = max(self.last_offset, offset)
+
+
+# What a command handler answers: nothing, a reply, or a reply followed by the release of
+# subscriptions whose publications were held back while it was prepared.
+Reply = bytes | None | tuple[bytes, list[tuple["ChannelState", int]]]
+
+
+class Client:
+    __slots__ = ("id", "node", "transport", "identity", "info", "channels", "connected",
+                 "closed", "unusable", "expires_at", "_ping_timer", "_pong_deadline",
+                 "_stale_timer", "_expire_timer", "_tokens", "_stamp", "cookie_identity")
+
+    def __init__(self, node: Node, transport: Transport,
+                 cookie_identity: Identity | None = None) -> None:
+        self.id = str(uuid.uuid4())
+        self.node = node
+        self.transport = transport
+        self.identity: Identity | None = None
+        self.info: ClientInfo | None = None
+        self.channels: dict[str, ChannelState] = {}
+        self.connected = False
+        self.closed = False
+        self.unusable = False
+        self.expires_at: float | None = None
+        self.cookie_identity = cookie_identity
+        self._ping_timer: asyncio.TimerHandle | None = None
+        self._pong_deadline: asyncio.TimerHandle | None = None
+        self._stale_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
+            node.config.stale_delay, self.disconnect, codes.STALE, "stale")
+        self._expire_timer: asyncio.TimerHandle | None = None
+        self._tokens = float(node.config.commands_per_second)
+        self._stamp = time.monotonic()
+
+    @property
+    def user(self) -> str:
+        return self.identity.user if self.identity else ""
+
+    # ---- delivery ---------------------------------------------------------------------------
+
+    def deliver(self, channel: str, offset: int, frames: PushFrames) -> None:
+        """A publication for a channel this client is subscribed to (hot path)."""
+        state = self.channels.get(channel)
+        if state is None or self.closed:
+            return
+        if state.pending is not None:
+            state.pending.append((offset, frames))
+            return
+        if offset:
+            if offset <= state.last_offset:
+                return
+            state.last_offset = offset
+        self.transport.write_push(frames)
+        self.check_queue()
+
+    def send(self, payload: bytes) -> None:
+        if not self.closed:
+            self.transport.write_reply(payload)
+            self.check_queue()
+
+    def check_queue(self) -> None:
+        if self.transport.buffered() > self.node.config.max_queue_bytes:
+            self.disconnect(codes.SLOW, "slow")
+
+    # ---- commands ---------------------------------------------------------------------------
+
+    async def handle_frame(self, frame: str | bytes) -> None:
+        """Decode a frame and run its commands in order; protocol errors close the client."""
+        try:
+            for command in decode_commands(frame):
+                if self.closed:
+                    return
+                await self._handle(command)
+        except ProtocolError as exc:
+            self.disconnect(exc.code, exc.reason)
+        except Disconnected as exc:
+            self.disconnect(exc.code, exc.reason)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        rate = self.node.config.commands_per_second
+        self._tokens = min(rate, self._tokens + (now - self._stamp) * rate)
+        self._stamp = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+    async def _handle(self, command: Command) -> None:
+        from hub.realtime.commands import HANDLERS
+
+        method = command.method()
+        if method is None or (command.id == 0 and method != "send"):
+            self._on_pong()
+            return
+        if self.unusable or (not self.connected and method != "connect"):
+            raise Disconnected(codes.BAD_REQUEST, "bad request")
+        if method == "ping":
+            raise Disconnected(codes.BAD_REQUEST, "bad request")
+        if not self._take_token():
+            self.send(encode_error_reply(command.id, Error(
+                codes.TOO_MANY_REQUESTS, "too many requests", temporary=True)))
+            return
+        reply: Reply
+        try:
+            reply = await HANDLERS[method](self, command)
+        except Disconnected:
+            raise
+        except Exception:
+            log.exception("realtime command %s failed", method)
+            reply = encode_error_reply(command.id, Error(codes.INTERNAL, "internal server error",
+                                                         temporary=True))
+        if isinstance(reply, tuple):  # subscribe/connect: reply first, then held pushes
+            payload, releases = reply
+            self.send(payload)
+            for state, after in releases:
+                state.flush(self.transport, after)
+            self.check_queue()
+        elif reply is not None:
+            self.send(reply)
+
+    # ---- liveness ---------------------------------------------------------------------------
+
+    def start_pings(self) -> None:
+        """Schedule the first app-level ping (`{}`), then one every interval."""
+        if self._stale_timer is not None:
+            self._stale_timer.cancel()
+            self._stale_timer = None
+        interval = self.node.config.ping_interval
+        if interval > 0:
+            loop = asyncio.get_running_loop()
+            self._ping_timer = loop.call_later(interval, self._ping)
+
+    def _ping(self) -> None:
+        if self.closed:
+            return
+        self.send(PING_WS)
+        loop = asyncio.get_running_loop()
+        if self.transport.bidirectional and self._pong_deadline is None:
+            self._pong_deadline = loop.call_later(
+                self.node.config.pong_timeout, self.disconnect, codes.NO_PONG, "no pong")
+        self._ping_timer = loop.call_later(self.node.config.ping_interval, self._ping)
+
+    def _on_pong(self) -> None:
+        if self._pong_deadline is None:
+            raise Disconnected(codes.BAD_REQUEST, "bad request")
+        self._pong_deadline.cancel()
+        self._pong_deadline = None
+
+    def set_expiry(self, expires_at: float | None) -> None:
+        """Close with "connection expired" unless refreshed before `expires_at` + grace."""
+        if self._expire_timer is not None:
+            self._expire_timer.cancel()
+            self._expire_timer = None
+        self.expires_at = expires_at
+        if expires_at is not None:
+            delay = max(0.0, expires_at - time.time()) + self.node.config.expired_grace
+            self._expire_timer = asyncio.get_running_loop().call_later(
+                delay, self.disconnect, codes.EXPIRED, "connection expired")
+
+    # ---- closing ----------------------------------------------------------------------------
+
+    def disconnect(self, code: int, reason: str) -> None:
+        """Close with a Centrifuge disconnect code; cleanup runs in `on_closed`."""
+        if self.closed:
+            return
+        self.closed = True
+        self.transport.close(code, reason)
+        asyncio.get_running_loop().create_task(self.on_closed())
+
+    async def on_closed(self) -> None:
+        """The transport ended: cancel timers, leave channels and the session registry
+        (safe to call more than once)."""
+        self.closed = True
+        for timer in (self._ping_timer, self._pong_deadline, self._stale_timer,
+                      self._expire_timer):
+            if timer is not None:
+                timer.cancel()
+        self._ping_timer = self._pong_deadline = self._stale_timer = self._expire_timer = None
+        await self.node.remove_client(self)

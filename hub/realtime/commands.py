@@ -1,0 +1,354 @@
+"""One function per Centrifuge command: (client, command) -> reply (see client.Reply).
+
+Reply-level errors keep the connection; `Disconnected` closes it (codes in codes.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
+from hub.realtime import codes
+from hub.realtime.broker import HistoryFilter, UnrecoverablePosition
+from hub.realtime.channels import MAX_CHANNEL_LENGTH, Namespace
+from hub.realtime.client import ChannelState, Client, Disconnected, Reply
+from hub.realtime.node import VERSION, AuthError, Identity, RPCError
+from hub.realtime.protocol import (
+    EMPTY_RAW,
+    ClientInfo,
+    Command,
+    ConnectResult,
+    EmptyResult,
+    Error,
+    HistoryResult,
+    PresenceResult,
+    PresenceStatsResult,
+    RefreshResult,
+    RPCResult,
+    StreamPosition,
+    SubRefreshResult,
+    SubscribeRequest,
+    SubscribeResult,
+    encode_error_reply,
+    encode_reply,
+)
+
+__all__ = ["HANDLERS", "subscribe_channel", "server_side_channels", "apply_identity"]
+
+FLAG_REJECT_UNRECOVERABLE = 2
+
+
+def _error(command: Command, code: int, message: str | None = None) -> bytes:
+    return encode_error_reply(command.id, Error(code, message or codes.ERROR_MESSAGES[code]))
+
+
+class SubscribeRefused(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(codes.ERROR_MESSAGES[code])
+        self.code = code
+
+
+def _remaining(expires_at: float | None) -> tuple[bool, int]:
+    if expires_at is None:
+        return False, 0
+    return True, max(1, int(expires_at - time.time()))
+
+
+def server_side_channels(client: Client) -> list[str]:
+    """Channels every connection is subscribed to by the server: its user channel, and the
+    bare-named server-side namespaces (announcements)."""
+    channels = []
+    for ns in client.node.rules.namespaces.values():
+        if not ns.server_side:
+            continue
+        if ns.name == "user":
+            if client.user:
+                channels.append(f"user:#{client.user}")
+        else:
+            channels.append(ns.name)
+    return channels
+
+
+async def check_subscribe(client: Client, channel: str) -> Namespace:
+    """The channel's namespace if the client may subscribe; SubscribeRefused otherwise."""
+    if len(channel) > MAX_CHANNEL_LENGTH:
+        raise SubscribeRefused(codes.BAD_REQUEST_ERROR)
+    namespace = client.node.rules.namespace(channel)
+    if namespace is None:
+        raise SubscribeRefused(codes.UNKNOWN_CHANNEL)
+    if channel in client.channels:
+        raise SubscribeRefused(codes.ALREADY_SUBSCRIBED)
+    if len(client.channels) >= client.node.config.max_subscriptions:
+        raise SubscribeRefused(codes.LIMIT_EXCEEDED)
+    if not await client.node.rules.allowed(namespace.subscribe, client.user, channel):
+        raise SubscribeRefused(codes.PERMISSION_DENIED)
+    return namespace
+
+
+async def subscribe_channel(client: Client, channel: str, namespace: Namespace,
+                            req: SubscribeRequest, server_side: bool = False
+                            ) -> tuple[SubscribeResult, ChannelState, int]:
+    """Subscribe and work out recovery; returns the result, the held state and the offset
+    after which held publications are released."""
+    node = client.node
+    state = await node.add_subscription(client, channel, server_side)
+    result = SubscribeResult()
+    history = namespace.history
+    if not history.enabled:
+        return result, state, 0
+    result.recoverable = result.positioned = True
+    since = StreamPosition(offset=req.offset, epoch=req.epoch) if req.recover else None
+    try:
+        pubs, top = await node.broker.history(
+            channel, HistoryFilter(limit=-1 if since else 0, since=since), history)
+        unrecoverable = False
+    except UnrecoverablePosition:
+        pubs, top = await node.broker.history(channel, HistoryFilter(limit=0), history)
+        unrecoverable = True
+    result.epoch, result.offset = top.epoch, top.offset
+    if since is None:
+        return result, state, top.offset
+    result.was_recovering = True
+    complete = (not pubs and top.offset == req.offset) or (
+        bool(pubs) and pubs[0].offset == req.offset + 1 and pubs[-1].offset == top.offset)
+    if (not unrecoverable and complete
+            and len(pubs) <= node.config.history_max_publications):
+        result.recovered = True
+        result.offset = req.offset
+        result.publications = pubs or None
+    elif req.flag & FLAG_REJECT_UNRECOVERABLE:
+        await node.remove_subscription(client, channel)
+        raise SubscribeRefused(codes.UNRECOVERABLE_POSITION)
+    return result, state, top.offset
+
+
+def apply_identity(client: Client, identity: Identity) -> None:
+    client.identity = identity
+    conn_info = msgspec.Raw(identity.info) if identity.info else EMPTY_RAW
+    client.info = ClientInfo(user=identity.user, client=client.id, conn_info=conn_info)
+
+
+async def connect(client: Client, command: Command) -> Reply:
+    req = command.connect
+    assert req is not None
+    if client.connected:
+        raise Disconnected(codes.BAD_REQUEST, "bad request")
+    node = client.node
+    try:
+        identity = await node.authenticate(req.token, client)
+    except AuthError as exc:
+        if exc.expired:
+            client.unusable = True
+            return _error(command, codes.TOKEN_EXPIRED)
+        raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
+    if identity.user and node.sessions.count(identity.user) >= node.config.max_connections_per_user:
+        raise Disconnected(codes.CONNECTION_LIMIT, "connection limit")
+    apply_identity(client, identity)
+    client.connected = True
+    node.add_client(client)
+    subs: dict[str, SubscribeResult] = {}
+    releases: list[tuple[ChannelState, int]] = []
+    wanted = dict.fromkeys(server_side_channels(client), True)
+    for channel in (req.subs or {}):
+        if not client.transport.bidirectional:
+            wanted.setdefault(channel, False)  # one-way clients name the channels they want
+    for channel, server_side in wanted.items():
+        try:
+            namespace = (client.node.rules.namespace(channel) if server_side
+                         else await check_subscribe(client, channel))
+        except SubscribeRefused:
+            continue
+        if namespace is None:
+            continue
+        sub_req = (req.subs or {}).get(channel, SubscribeRequest())
+        try:
+            result, state, after = await subscribe_channel(client, channel, namespace, sub_req,
+                                                            server_side=True)
+        except SubscribeRefused:
+            continue
+        subs[channel] = result
+        releases.append((state, after))
+    expires, ttl = _remaining(identity.expires_at)
+    client.set_expiry(identity.expires_at)
+    client.start_pings()
+    result = ConnectResult(client=client.id, version=VERSION, expires=expires, ttl=ttl,
+                           subs=subs or None, ping=int(node.config.ping_interval),
+                           pong=client.transport.bidirectional)
+    return encode_reply(command.id, "connect", result), releases
+
+
+async def subscribe(client: Client, command: Command) -> Reply:
+    req = command.subscribe
+    assert req is not None
+    if not req.channel:
+        raise Disconnected(codes.BAD_REQUEST, "bad request")
+    if req.type:
+        return _error(command, codes.NOT_AVAILABLE)
+    try:
+        namespace = await check_subscribe(client, req.channel)
+        result, state, after = await subscribe_channel(client, req.channel, namespace, req)
+    except SubscribeRefused as exc:
+        return _error(command, exc.code)
+    return encode_reply(command.id, "subscribe", result), [(state, after)]
+
+
+async def unsubscribe(client: Client, command: Command) -> Reply:
+    req = command.unsubscribe
+    assert req is not None
+    if not req.channel:
+        raise Disconnected(codes.BAD_REQUEST, "bad request")
+    if req.channel in client.channels:
+        await client.node.remove_subscription(client, req.channel)
+    return encode_reply(command.id, "unsubscribe", EmptyResult())
+
+
+async def _namespace_for(client: Client, command: Command, channel: str
+                         ) -> Namespace | bytes:
+    if not channel:
+        raise Disconnected(codes.BAD_REQUEST, "bad request")
+    namespace = client.node.rules.namespace(channel)
+    if namespace is None:
+        return _error(command, codes.UNKNOWN_CHANNEL)
+    return namespace
+
+
+async def publish(client: Client, command: Command) -> Reply:
+    req = command.publish
+    assert req is not None
+    namespace = await _namespace_for(client, command, req.channel)
+    if isinstance(namespace, bytes):
+        return namespace
+    subscribed = req.channel in client.channels
+    if not await client.node.rules.allowed(namespace.publish, client.user, req.channel,
+                                           subscribed):
+        return _error(command, codes.PERMISSION_DENIED)
+    if not bytes(req.data):
+        return _error(command, codes.BAD_REQUEST_ERROR)
+    await client.node.broker.publish(req.channel, bytes(req.data), info=client.info,
+                                     history=namespace.history)
+    return encode_reply(command.id, "publish", EmptyResult())
+
+
+async def _presence_check(client: Client, command: Command, channel: str) -> bytes | None:
+    namespace = await _namespace_for(client, command, channel)
+    if isinstance(namespace, bytes):
+        return namespace
+    if not namespace.presence:
+        return _error(command, codes.NOT_AVAILABLE)
+    if not await client.node.rules.allowed(namespace.presence_access, client.user, channel,
+                                           channel in client.channels):
+        return _error(command, codes.PERMISSION_DENIED)
+    return None
+
+
+async def presence(client: Client, command: Command) -> Reply:
+    req = command.presence
+    assert req is not None
+    refused = await _presence_check(client, command, req.channel)
+    if refused is not None:
+        return refused
+    members = await client.node.presence_store.presence(req.channel)
+    return encode_reply(command.id, "presence", PresenceResult(presence=members))
+
+
+async def presence_stats(client: Client, command: Command) -> Reply:
+    req = command.presence_stats
+    assert req is not None
+    refused = await _presence_check(client, command, req.channel)
+    if refused is not None:
+        return refused
+    num_clients, num_users = await client.node.presence_store.presence_stats(req.channel)
+    return encode_reply(command.id, "presence_stats",
+                        PresenceStatsResult(num_clients=num_clients, num_users=num_users))
+
+
+async def history(client: Client, command: Command) -> Reply:
+    req = command.history
+    assert req is not None
+    namespace = await _namespace_for(client, command, req.channel)
+    if isinstance(namespace, bytes):
+        return namespace
+    if not namespace.history.enabled:
+        return _error(command, codes.NOT_AVAILABLE)
+    if not await client.node.rules.allowed(namespace.history_access, client.user, req.channel,
+                                           req.channel in client.channels):
+        return _error(command, codes.PERMISSION_DENIED)
+    cap = client.node.config.history_max_publications
+    limit = cap if req.limit < 0 or req.limit > cap else req.limit
+    try:
+        pubs, top = await client.node.broker.history(
+            req.channel, HistoryFilter(limit=limit, since=req.since, reverse=req.reverse),
+            namespace.history)
+    except UnrecoverablePosition:
+        return _error(command, codes.UNRECOVERABLE_POSITION)
+    return encode_reply(command.id, "history",
+                        HistoryResult(publications=pubs, epoch=top.epoch, offset=top.offset))
+
+
+async def rpc(client: Client, command: Command) -> Reply:
+    req = command.rpc
+    assert req is not None
+    hook = client.node.on_rpc
+    if hook is None or client.identity is None:
+        return _error(command, codes.NOT_AVAILABLE)
+    try:
+        data = await hook(client.identity, req.method, bytes(req.data) or b"null")
+    except KeyError:
+        return _error(command, codes.METHOD_NOT_FOUND)
+    except RPCError as exc:
+        return _error(command, exc.code, exc.message)
+    return encode_reply(command.id, "rpc", RPCResult(data=msgspec.Raw(data)))
+
+
+async def send(client: Client, command: Command) -> Reply:
+    raise Disconnected(codes.NOT_AVAILABLE_DISCONNECT, "not available")
+
+
+async def refresh(client: Client, command: Command) -> Reply:
+    req = command.refresh
+    assert req is not None
+    if not req.token:
+        raise Disconnected(codes.BAD_REQUEST, "bad request")
+    try:
+        identity = await client.node.authenticate(req.token, client)
+    except AuthError as exc:
+        if exc.expired:
+            raise Disconnected(codes.EXPIRED, "connection expired") from exc
+        raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
+    if identity.user != client.user:
+        raise Disconnected(codes.INVALID_TOKEN, "invalid token")
+    apply_identity(client, identity)
+    client.set_expiry(identity.expires_at)
+    expires, ttl = _remaining(identity.expires_at)
+    return encode_reply(command.id, "refresh", RefreshResult(
+        client=client.id, version=VERSION, expires=expires, ttl=ttl))
+
+
+async def sub_refresh(client: Client, command: Command) -> Reply:
+    """Chorus's own channels take no subscription tokens and never expire."""
+    req = command.sub_refresh
+    assert req is not None
+    if not req.channel:
+        raise Disconnected(codes.BAD_REQUEST, "bad request")
+    if req.channel not in client.channels:
+        return _error(command, codes.PERMISSION_DENIED)
+    if not req.token:
+        return _error(command, codes.BAD_REQUEST_ERROR)
+    return encode_reply(command.id, "sub_refresh", SubRefreshResult())
+
+
+HANDLERS: dict[str, Callable[[Client, Command], Awaitable[Reply]]] = {
+    "connect": connect,
+    "subscribe": subscribe,
+    "unsubscribe": unsubscribe,
+    "publish": publish,
+    "presence": presence,
+    "presence_stats": presence_stats,
+    "history": history,
+    "rpc": rpc,
+    "send": send,
+    "refresh": refresh,
+    "sub_refresh": sub_refresh,
+}

@@ -1,0 +1,53 @@
+"""What a client connection writes to: a websocket, an SSE stream or an HTTP stream.
+
+Writes are synchronous and never wait: bytes go to the socket's buffer, and the caller checks
+`buffered()` against the queue limit (a client that stops reading is disconnected as slow).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Protocol
+
+from hub.realtime.protocol import ws_push, ws_text_frame
+
+__all__ = ["PushFrames", "Transport"]
+
+
+class PushFrames:
+    """One push, encoded once; each transport kind's framing built once, on first use."""
+
+    __slots__ = ("body", "__dict__")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    @cached_property
+    def ws(self) -> bytes:
+        return ws_text_frame(ws_push(self.body))
+
+    @cached_property
+    def sse(self) -> bytes:
+        return b"data: " + self.body + b"\n\n"
+
+    @cached_property
+    def stream(self) -> bytes:
+        return self.body + b"\n"
+
+
+class Transport(Protocol):
+    name: str
+    bidirectional: bool
+
+    def write_push(self, frames: PushFrames) -> None:
+        """Queue a push framed for this transport."""
+
+    def write_reply(self, payload: bytes) -> None:
+        """Queue one protocol message (reply, or a ping `{}`)."""
+
+    def buffered(self) -> int:
+        """Bytes queued and not yet taken by the peer."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Tell the peer why (close frame or disconnect push) and end the connection; never
+        blocks."""
