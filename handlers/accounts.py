@@ -21,6 +21,7 @@ __all__ = [
     "ensure_admin",
     "get_user",
     "find_user",
+    "get_user_by_handle",
     "update_profile",
     "set_role",
     "admin_set_password",
@@ -148,6 +149,14 @@ async def get_user(ctx: Context, user_id: int) -> User:
 async def find_user(ctx: Context, login: str) -> User:
     """By username or email."""
     user = await ctx.store.users.by_login(login)
+    if user is None or user.state == "deleted":
+        raise NotFound("User not found", code="user_not_found")
+    return user
+
+
+async def get_user_by_handle(ctx: Context, handle: str) -> User:
+    """By username (Openwhyd's handle) only: never by email, so lookups reveal no address."""
+    user = await ctx.store.users.by_username(handle.strip()) if handle.strip() else None
     if user is None or user.state == "deleted":
         raise NotFound("User not found", code="user_not_found")
     return user

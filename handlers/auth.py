@@ -36,6 +36,7 @@ __all__ = [
     "check_reset_token",
     "reset_password",
     "change_password",
+    "verify_password",
     "RESET_TTL",
 ]
 
@@ -244,6 +245,19 @@ async def reset_password(ctx: Context, token: str, new_password: str, *,
     if user is None:
         raise NotFound("No user found", code="unknown_account")
     return user
+
+
+async def verify_password(ctx: Context, user: User, password: str | None, *,
+                          is_md5: bool = False) -> None:
+    """Check a user's current password without changing anything (before a multi-part update).
+
+    Raises Invalid `current_password_missing` or Unauthorized `wrong_password`.
+    """
+    if password is None or password == "":
+        raise Invalid("Current password is required", code="current_password_missing")
+    md5 = password if is_md5 else md5_hex(password)
+    if not await ctx.passwords.verify_md5(user.password_hash, md5):
+        raise Unauthorized("Current password is incorrect", code="wrong_password")
 
 
 async def change_password(ctx: Context, principal: Principal, current: str | None,

@@ -13,7 +13,8 @@ from PIL import Image, UnidentifiedImageError
 from handlers.context import Context
 from handlers.errors import Invalid, TooLarge, Unsupported
 
-__all__ = ["IMAGE_MAX_BYTES", "sniff_image", "save_image", "media_root", "delete_media"]
+__all__ = ["IMAGE_MAX_BYTES", "sniff_image", "save_image", "media_root", "delete_media",
+           "is_owned_media"]
 
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_SIDE = 1024
@@ -91,3 +92,14 @@ async def delete_media(ctx: Context, url_path: str) -> None:
     target = (root / url_path.removeprefix("/media/")).resolve()
     if root in target.parents and target.exists():
         await asyncio.to_thread(target.unlink)
+
+
+def is_owned_media(ctx: Context, url_path: str, owner_id: int) -> bool:
+    """True when `url_path` is a stored /media/ file that `owner_id` uploaded (save_image names
+    files `<owner_id>_<random>.<ext>`)."""
+    if not url_path.startswith("/media/"):
+        return False
+    root = media_root(ctx).resolve()
+    target = (root / url_path.removeprefix("/media/")).resolve()
+    return (root in target.parents and target.name.startswith(f"{owner_id}_")
+            and target.suffix != ".part" and target.is_file())

@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import argon2
 import jwt
@@ -35,6 +37,7 @@ __all__ = [
     "TokenInvalid",
     "Vault",
     "decrypt_rsa_password",
+    "safe_redirect",
 ]
 
 
@@ -181,3 +184,22 @@ def decrypt_rsa_password(keys: Keys, ciphertext_b64: str) -> str | None:
 
 def constant_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def safe_redirect(target: str, allowed_origins: Iterable[str]) -> str | None:
+    """`target` if a browser would stay on one of `allowed_origins` ("scheme://host[:port]")
+    when sent there, else None: refuses other hosts, scheme-relative `//host`, `javascript:`,
+    backslash and control-character tricks."""
+    if not target or target != target.strip() or "\\" in target:
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    if target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if not parts.scheme and not parts.netloc:
+        return target  # a path on this site
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return target if origin in {o.rstrip("/").lower() for o in allowed_origins} else None

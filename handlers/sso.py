@@ -16,7 +16,8 @@ from store.errors import Duplicate
 from store.records import OAuthAccount, OAuthState, User
 
 __all__ = ["OAuthResult", "configured_providers", "begin_oauth", "complete_oauth",
-           "unlink_provider", "facebook_sign_in", "refresh_provider_token", "STATE_TTL"]
+           "unlink_provider", "facebook_sign_in", "refresh_provider_token", "STATE_TTL",
+           "ProviderTokens", "link_client_tokens", "linked_accounts"]
 
 STATE_TTL = 600
 # Providers whose account e-mail is verified, so a matching Chorus account may be linked by it.
@@ -166,6 +167,7 @@ async def facebook_sign_in(ctx: Context, fb_uid: str, access_token: str,
                          token_type="bearer", scope=None)
     if link_to is not None:
         user, _ = await _account_for(ctx, identity, link_to.user.id)
+        await _replace_link(ctx, user.id, "facebook", identity.subject)
         await _store_link(ctx, user.id, identity, tokens)
         return user, identity
     linked = await ctx.store.oauth.get_account("facebook", identity.subject)
@@ -194,3 +196,53 @@ async def refresh_provider_token(ctx: Context, user_id: int, provider: str) -> O
         account, access_token_enc=ctx.vault.encrypt(tokens.access_token),
         refresh_token_enc=ctx.vault.encrypt(tokens.refresh_token) if tokens.refresh_token
         else account.refresh_token_enc, expires_at=expires))
+
+
+class ProviderTokens(msgspec.Struct, frozen=True):
+    """A linked provider account with its tokens decrypted: for its own user's eyes only.
+
+    `secret` is the refresh token of OAuth2 links, the token secret of OAuth 1.0a links.
+    """
+
+    provider: str
+    subject: str
+    access_token: str | None
+    secret: str | None
+
+
+async def _replace_link(ctx: Context, user_id: int, provider: str, subject: str) -> None:
+    """One account per provider and user: drop a link to a different account first."""
+    current = await ctx.store.oauth.user_account(user_id, provider)
+    if current is not None and current.subject != subject:
+        await ctx.store.oauth.unlink(user_id, provider)
+
+
+async def link_client_tokens(ctx: Context, principal: Principal, provider: str,
+                             subject: str | None, token: str | None = None,
+                             secret: str | None = None) -> None:
+    """Link a provider account whose tokens the client obtained itself (Openwhyd's Twitter
+    twId/twTok/twSec, OAuth 1.0a), stored encrypted; an empty `subject` unlinks.
+
+    Such tokens cannot be checked here, so the provider is not called; an account already
+    linked to another user is refused (Conflict `oauth_linked_elsewhere`).
+    """
+    user_id = principal.user.id
+    if not subject:
+        await ctx.store.oauth.unlink(user_id, provider)
+        return
+    linked = await ctx.store.oauth.get_account(provider, subject)
+    if linked is not None and linked.user_id != user_id:
+        raise Conflict(f"This {provider} account is linked to another user",
+                       code="oauth_linked_elsewhere")
+    await _replace_link(ctx, user_id, provider, subject)
+    await ctx.store.oauth.link(OAuthAccount(
+        id=0, user_id=user_id, provider=provider, subject=subject,
+        access_token_enc=ctx.vault.encrypt(token), refresh_token_enc=ctx.vault.encrypt(secret)))
+
+
+async def linked_accounts(ctx: Context, principal: Principal) -> list[ProviderTokens]:
+    """The signed-in user's provider links, tokens decrypted (never show them to others)."""
+    return [ProviderTokens(provider=a.provider, subject=a.subject,
+                           access_token=ctx.vault.decrypt(a.access_token_enc),
+                           secret=ctx.vault.decrypt(a.refresh_token_enc))
+            for a in await ctx.store.oauth.user_accounts(principal.user.id)]

@@ -39,7 +39,7 @@ from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
 from hub.middleware.request_log import request_log_middleware
 from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
 from hub.realtime.channels import ChannelRules
-from hub.realtime.node import Node
+from hub.realtime.node import Node, NodeConfig
 from hub.secrets import load_keys
 from providers.mail import make_mailer
 from store import open_store
@@ -88,6 +88,16 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
         await store.close()
 
 
+def node_config(config: Config) -> NodeConfig:
+    return NodeConfig(
+        ping_interval=config.ws_ping_interval, pong_timeout=config.ws_pong_timeout,
+        stale_delay=config.ws_stale_delay, max_queue_bytes=config.ws_max_queue_bytes,
+        max_message_size=config.ws_max_message_size,
+        commands_per_second=config.ws_commands_per_second,
+        max_connections_per_user=config.ws_max_connections_per_user,
+        max_subscriptions=config.ws_max_subscriptions)
+
+
 def _wire_node(node: Node, ctx: Context) -> None:
     """Connect the realtime node's hooks to identity, channel policy and RPC."""
 
@@ -120,7 +130,7 @@ async def create_app(config: Config) -> web.Application:
     app[metrics_key] = Metrics()
     app[limiter_key] = RateLimiter(config.rate_limit, config.rate_limit_window)
     app[fallback_dialects_key] = []
-    app[node_key] = Node(MemoryBroker(), MemoryPresence(), ChannelRules())
+    app[node_key] = Node(MemoryBroker(), MemoryPresence(), ChannelRules(), node_config(config))
     app.on_shutdown.append(_shutdown_node)
     app.on_response_prepare.append(on_response_prepare)
     app.cleanup_ctx.append(_context)

@@ -60,6 +60,14 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     frontend_url: str = ""
     oauth: tuple[OAuthProviderConfig, ...] = ()
     secure_cookies: bool = False
+    ws_ping_interval: float = 25.0
+    ws_pong_timeout: float = 8.0
+    ws_stale_delay: float = 15.0
+    ws_max_queue_bytes: int = 1024 * 1024
+    ws_max_message_size: int = 65536
+    ws_commands_per_second: int = 100
+    ws_max_connections_per_user: int = 32
+    ws_max_subscriptions: int = 128
 
     @property
     def data_path(self) -> Path:
@@ -118,6 +126,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("deletion_grace_days", "CHORUS_DELETION_GRACE_DAYS", "days a soft deletion can be cancelled"),
     Setting("frontend_url", "CHORUS_FRONTEND_URL", "where OAuth callbacks redirect; default public URL"),
     Setting("secure_cookies", "CHORUS_SECURE_COOKIES", "1 marks cookies Secure (behind https)"),
+    Setting("ws_ping_interval", "CHORUS_WS_PING_INTERVAL", "seconds between realtime pings"),
+    Setting("ws_pong_timeout", "CHORUS_WS_PONG_TIMEOUT", "seconds a client has to answer a ping"),
+    Setting("ws_stale_delay", "CHORUS_WS_STALE_DELAY", "seconds a connection may stay without connect"),
+    Setting("ws_max_queue_bytes", "CHORUS_WS_MAX_QUEUE_BYTES",
+            "outgoing bytes queued per connection before it is closed as slow"),
+    Setting("ws_max_message_size", "CHORUS_WS_MAX_MESSAGE_SIZE", "largest incoming frame, bytes"),
+    Setting("ws_commands_per_second", "CHORUS_WS_COMMANDS_PER_SECOND", "commands per connection"),
+    Setting("ws_max_connections_per_user", "CHORUS_WS_MAX_CONNECTIONS_PER_USER",
+            "live connections per user"),
+    Setting("ws_max_subscriptions", "CHORUS_WS_MAX_SUBSCRIPTIONS", "subscriptions per connection"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {
