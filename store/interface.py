@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from store.records import (
     Consent,
+    NowPlaying,
     OAuthAccount,
     OAuthState,
     OutboxMail,
@@ -21,7 +22,7 @@ from store.records import (
 )
 
 __all__ = ["Store", "UserRepo", "TokenRepo", "OAuthRepo", "OutboxRepo", "ConsentRepo",
-           "SettingsRepo"]
+           "SettingsRepo", "ListeningRepo"]
 
 
 class UserRepo(Protocol):
@@ -89,6 +90,19 @@ class SettingsRepo(Protocol):
     async def set(self, key: str, value: Any) -> None: ...
 
 
+class ListeningRepo(Protocol):
+    async def add_now_playing(self, user_id: int, link: str, description: str,
+                              latitude: float | None, longitude: float | None,
+                              geohash: str | None) -> NowPlaying:
+        """Record what the user plays now (ending the previous one), indexed by place."""
+    async def clear_now_playing(self, user_id: int) -> NowPlaying | None: ...
+    async def current(self, user_id: int) -> NowPlaying | None: ...
+    async def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float,
+                     since: float = 0.0) -> list[NowPlaying]:
+        """Located updates inside the box, found through a spatial index."""
+    async def for_user(self, user_id: int) -> list[NowPlaying]: ...
+
+
 class Store(Protocol):
     """Persistence for all of Chorus; opened once per process by hub.app."""
 
@@ -98,6 +112,7 @@ class Store(Protocol):
     outbox: OutboxRepo
     consents: ConsentRepo
     settings: SettingsRepo
+    listening: ListeningRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""

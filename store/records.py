@@ -16,6 +16,7 @@ __all__ = [
     "OutboxMail",
     "Consent",
     "UserPatch",
+    "NowPlaying",
 ]
 
 
@@ -155,3 +156,15 @@ class Consent(msgspec.Struct, kw_only=True):
     consent_version: str
     ip_address: str | None
     created_at: float
+
+
+class NowPlaying(msgspec.Struct, kw_only=True):
+    id: int
+    user_id: int
+    link: str
+    description: str
+    created_at: float
+    latitude: float | None = None
+    longitude: float | None = None
+    geohash: str | None = None
+    cleared_at: float | None = None

@@ -11,9 +11,11 @@ from typing import Any
 
 import msgspec
 
+from handlers import listening
 from handlers.auth import Principal
 from handlers.context import Context
-from handlers.errors import DomainError, Unauthorized
+from handlers.errors import DomainError, Invalid, Unauthorized
+from handlers.geo import parse_coordinates
 from hub.realtime.node import Identity, RPCError, RPCHook
 from hub.realtime.protocol import encode_json
 
@@ -53,3 +55,26 @@ def make_rpc_hook(ctx: Context) -> RPCHook:
         return encode_json(result)
 
     return on_rpc
+
+
+def _params(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise Invalid("params must be a JSON object", code="invalid_params")
+    return data
+
+
+@rpc_method("nowplaying.set")
+async def nowplaying_set(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
+    """{link, latitude?, longitude?} -> {id, geohash}"""
+    params = _params(data)
+    entry = await listening.set_now_playing(
+        ctx, principal, params.get("link"),
+        parse_coordinates(params.get("latitude"), params.get("longitude")))
+    return {"id": entry.id, "geohash": entry.geohash}
+
+
+@rpc_method("nowplaying.clear")
+async def nowplaying_clear(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
+    return {"cleared": await listening.clear_now_playing(ctx, principal)}

@@ -38,6 +38,7 @@ class Namespace(msgspec.Struct, frozen=True):
     publish: Access = Access.NOBODY
     presence: bool = False
     join_leave: bool = False
+    force_push_join_leave: bool = False  # push join/leave even to clients that did not ask
     presence_access: Access = Access.SUBSCRIBER
     history_access: Access = Access.SUBSCRIBER
     history_size: int = 0

@@ -93,7 +93,8 @@ async def subscribe_channel(client: Client, channel: str, namespace: Namespace,
     """Subscribe and work out recovery; returns the result, the held state and the offset
     after which held publications are released."""
     node = client.node
-    state = await node.add_subscription(client, channel, server_side)
+    state = await node.add_subscription(client, channel, server_side,
+                                        join_leave=req.join_leave and namespace.join_leave)
     result = SubscribeResult()
     history = namespace.history
     if not history.enabled:

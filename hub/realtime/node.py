@@ -110,18 +110,21 @@ class Node:
         for client in list(subscribers.values()):
             client.deliver(channel, offset, frames)
 
-    def _push_to_channel(self, channel: str, push: Push) -> None:
+    def _push_join_leave(self, channel: str, push: Push) -> None:
+        """Join/leave go only to subscribers that asked for them (or forced by namespace)."""
         subscribers = self.channels.get(channel)
         if subscribers:
             frames = PushFrames(encode_push_body(push))
             for client in list(subscribers.values()):
-                client.deliver(channel, 0, frames)
+                state = client.channels.get(channel)
+                if state is not None and state.join_leave:
+                    client.deliver(channel, 0, frames)
 
     def on_join(self, channel: str, info: ClientInfo) -> None:
-        self._push_to_channel(channel, Push(channel=channel, join=Join(info=info)))
+        self._push_join_leave(channel, Push(channel=channel, join=Join(info=info)))
 
     def on_leave(self, channel: str, info: ClientInfo) -> None:
-        self._push_to_channel(channel, Push(channel=channel, leave=Leave(info=info)))
+        self._push_join_leave(channel, Push(channel=channel, leave=Leave(info=info)))
 
     # ---- clients ------------------------------------------------------------------------------
 
@@ -148,16 +151,18 @@ class Node:
             await self.remove_subscription(client, channel)
 
     async def add_subscription(self, client: Client, channel: str,
-                               server_side: bool = False) -> ChannelState:
+                               server_side: bool = False, join_leave: bool = False
+                               ) -> ChannelState:
         """Start holding publications of `channel` for the client (released by the reply)."""
-        state = ChannelState(server_side=server_side)
+        namespace = self.rules.namespace(channel)
+        forced = namespace is not None and namespace.force_push_join_leave
+        state = ChannelState(server_side=server_side, join_leave=join_leave or forced)
         client.channels[channel] = state
         subscribers = self.channels.get(channel)
         if subscribers is None:
             subscribers = self.channels[channel] = {}
             await self.broker.subscribe(channel)
         subscribers[client.id] = client
-        namespace = self.rules.namespace(channel)
         if namespace is not None and namespace.presence and client.info is not None:
             await self.presence_store.add_presence(channel, client.id, client.info,
                                                    self.config.presence_ttl)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from store.sqlite.db import Database
+from store.sqlite.listening import SqliteListening
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
 from store.sqlite.tokens import SqliteTokens
@@ -22,6 +23,7 @@ class SqliteStore:
         self.outbox = SqliteOutbox(self.db)
         self.consents = SqliteConsents(self.db)
         self.settings = SqliteSettings(self.db)
+        self.listening = SqliteListening(self.db)
 
     async def open(self) -> None:
         await self.db.open()

@@ -114,8 +114,10 @@ class SqliteUsers:
         """Hard deletion: personal data replaced by `placeholder`, every linked row removed."""
         now = time.time()
         async with self.db.write() as conn:
+            await conn.execute("DELETE FROM now_playing_geo WHERE id IN "
+                               "(SELECT id FROM now_playing WHERE user_id = ?)", (user_id,))
             for table in ("sessions", "refresh_tokens", "reset_tokens", "oauth_accounts",
-                          "oauth_states", "consents"):
+                          "oauth_states", "consents", "now_playing"):
                 await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             fields = {**placeholder, "updated_at": now}
             assignments = ", ".join(f"{k} = ?" for k in fields)
