@@ -36,7 +36,11 @@ class RawCentrifuge:
                                           headers=headers)
         self = cls(ws, session)
         connect: dict[str, Any] = {"token": token} if token else {}
-        self.connect_reply = await self.call("connect", connect)
+        try:
+            self.connect_reply = await self.call("connect", connect)
+        except BaseException:
+            await self.close()
+            raise
         return self
 
     async def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +54,7 @@ class RawCentrifuge:
     async def _read(self) -> None:
         msg = await asyncio.wait_for(self.ws.receive(), TIMEOUT)
         if msg.type != WSMsgType.TEXT:
-            raise ConnectionError(f"websocket closed: {msg.type} {msg.data} {msg.extra}")
+            raise ConnectionError(f"websocket closed: {msg.type.name} {msg.data} {msg.extra}")
         for line in msg.data.split("\n"):
             data = json.loads(line)
             if "id" in data:
