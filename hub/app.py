@@ -79,6 +79,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     await supervisor.start(mailer)
     await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600,
                                          lambda: erase_due_accounts(ctx)))
+    # presence entries expire unless refreshed: a crashed process's clients vanish on their own
+    await supervisor.start(PeriodicActor("presence-refresh", node.config.presence_ttl / 3,
+                                         node.refresh_presence))
     try:
         yield
     finally:
