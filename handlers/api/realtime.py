@@ -21,7 +21,8 @@ __all__ = ["identify_token", "identify_cookie", "setup_realtime_routes", "identi
 def identity_of(principal: Principal, expires_at: float | None) -> Identity:
     user = principal.user
     info = encode_json({"username": user.username, "name": user.name})
-    return Identity(user=str(user.id), info=info, expires_at=expires_at)
+    return Identity(user=str(user.id), info=info, expires_at=expires_at,
+                    session=principal.session_id)
 
 
 async def identify_token(ctx: Context, token: str) -> Identity:

@@ -59,6 +59,7 @@ class Identity(msgspec.Struct, frozen=True):
     user: str
     info: bytes | None = None
     expires_at: float | None = None
+    session: str = ""  # the sign-in this connection belongs to, closed when it ends
 
 
 class AuthError(Exception):
@@ -215,6 +216,14 @@ class Node:
         clients = self.sessions.of(str(user_id))
         for client in clients:
             client.disconnect(code, reason[:100] or "force disconnect")
+        return len(clients)
+
+    async def disconnect_session(self, user_id: int | str, session_id: str, reason: str) -> int:
+        """Close the user's connections opened with credentials of that sign-in (logout)."""
+        clients = [c for c in self.sessions.of(str(user_id))
+                   if c.identity is not None and c.identity.session == session_id]
+        for client in clients:
+            client.disconnect(codes.FORCE_DISCONNECT, reason[:100] or "force disconnect")
         return len(clients)
 
     async def unsubscribe_user(self, user_id: int | str, channel: str) -> None:

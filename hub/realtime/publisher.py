@@ -19,6 +19,9 @@ class Publisher(Protocol):
     async def presence(self, channel: str) -> dict[str, Any]:
         """Who is in `channel` now: client id -> ClientInfo."""
 
+    async def disconnect_session(self, user_id: int, session_id: str, reason: str) -> int:
+        """Close the user's connections opened with that sign-in (logout)."""
+
     async def disconnect_user(self, user_id: int, reason: str) -> int:
         """Close every live connection of the user (logout everywhere, password reset, account
         disabled); returns how many were closed."""

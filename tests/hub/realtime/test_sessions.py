@@ -76,3 +76,17 @@ async def test_shutdown_tells_clients_to_reconnect(client):
     conn = await RawCentrifuge.open(client, pair.access_token, cookies=False)
     await client.server.app[node_key].shutdown(timeout=1)
     assert await _closed_with(conn) == 3001
+
+
+async def test_logout_closes_only_the_connections_of_that_sign_in(client):
+    from handlers.auth import end_session
+
+    user, pair = await _user_and_token(client, "fin")
+    other_pair = await start_token_session(ctx_of(client), user)
+    leaving = await RawCentrifuge.open(client, pair.access_token, cookies=False)
+    staying = await RawCentrifuge.open(client, other_pair.access_token, cookies=False)
+    await end_session(ctx_of(client), pair.session_id)
+    assert await _closed_with(leaving) == 3503
+    await client.server.app[node_key].publish_to_user(user.id, {"still": "signed in"})
+    assert (await staying.next_push())["pub"]["data"] == {"still": "signed in"}
+    await staying.close()
