@@ -10,6 +10,7 @@ import msgspec
 from handlers.auth import Principal, end_all_sessions
 from handlers.context import Context
 from handlers.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from handlers.media import delete_media, is_owned_media, save_image
 from handlers.passwords import check_password_policy
 from store.errors import Duplicate
 from store.records import User, UserPatch
@@ -23,11 +24,15 @@ __all__ = [
     "find_user",
     "get_user_by_handle",
     "update_profile",
+    "set_avatar",
     "set_role",
     "admin_set_password",
     "set_disabled",
     "delete_user",
     "list_users",
+    "require_admin",
+    "admin_create_user",
+    "ensure_passwordless_user",
     "validate_email",
     "validate_username",
 ]
@@ -139,6 +144,21 @@ async def ensure_admin(ctx: Context, username: str, password: str, email: str | 
     return user
 
 
+async def ensure_passwordless_user(ctx: Context, username: str, name: str = "") -> User:
+    """The account `username`, created without a password if missing (EchoStats' dev login)."""
+    user = await ctx.store.users.by_username(username)
+    if user is not None:
+        return user
+    try:
+        return await ctx.store.users.create(username=username, email=None, password_hash=None,
+                                            name=name)
+    except Duplicate:
+        user = await ctx.store.users.by_username(username)  # created meanwhile
+        if user is None:
+            raise
+        return user
+
+
 async def get_user(ctx: Context, user_id: int) -> User:
     user = await ctx.store.users.get(user_id)
     if user is None or user.state == "deleted":
@@ -180,9 +200,35 @@ async def update_profile(ctx: Context, principal: Principal, changes: ProfileCha
     return updated
 
 
+async def set_avatar(ctx: Context, principal: Principal, data: bytes) -> User:
+    """A new profile picture: checked by content, re-encoded (EXIF dropped), stored; the
+    previous picture the user uploaded is removed."""
+    url = await save_image(ctx, data, "avatars", principal.user.id)
+    updated = await ctx.store.users.update(principal.user.id, UserPatch(avatar_url=url))
+    assert updated is not None
+    old = principal.user.avatar_url
+    if old and old != url and is_owned_media(ctx, old, principal.user.id):
+        await delete_media(ctx, old)
+    return updated
+
+
 def _require_admin(principal: Principal) -> None:
     if not principal.user.is_admin:
         raise Forbidden("Admin access required", code="admin_required")
+
+
+def require_admin(principal: Principal) -> None:
+    """Forbidden `admin_required` unless an admin asks (check it before looking targets up)."""
+    _require_admin(principal)
+
+
+async def admin_create_user(ctx: Context, principal: Principal, *, username: str | None,
+                            email: str | None, password: str, role: str = "user") -> User:
+    """An admin creates an account with the given role (same checks as `register`)."""
+    _require_admin(principal)
+    if role not in ("user", "admin"):
+        raise Invalid("Role must be 'user' or 'admin'", code="invalid_role")
+    return await register(ctx, username=username, email=email, password=password, role=role)
 
 
 async def list_users(ctx: Context, principal: Principal, *, offset: int = 0,

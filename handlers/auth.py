@@ -32,6 +32,7 @@ __all__ = [
     "refresh_tokens",
     "end_session",
     "end_all_sessions",
+    "end_refresh_session",
     "forgot_password",
     "check_reset_token",
     "reset_password",
@@ -184,8 +185,12 @@ async def refresh_tokens(ctx: Context, refresh_token: str) -> TokenPair:
 
 
 async def end_session(ctx: Context, session_id: str) -> None:
-    """Logout: the session, its access tokens and refresh tokens stop working."""
+    """Logout: the session, its access and refresh tokens, and the live connections opened
+    with them stop working."""
+    session = await ctx.store.tokens.get_session(session_id)
     await ctx.store.tokens.revoke_session(session_id)
+    if session is not None:
+        await ctx.publisher.disconnect_session(session.user_id, session_id, "logged out")
 
 
 async def end_all_sessions(ctx: Context, user_id: int, reason: str,
@@ -193,6 +198,17 @@ async def end_all_sessions(ctx: Context, user_id: int, reason: str,
     """Logout everywhere: revoke every session and close every live connection of the user."""
     await ctx.store.tokens.revoke_user_sessions(user_id, except_session=except_session)
     await ctx.publisher.disconnect_user(user_id, reason)
+
+
+async def end_refresh_session(ctx: Context, user_id: int, refresh_token: str) -> bool:
+    """Logout by refresh token: the session it belongs to ends, if that session is `user_id`'s.
+
+    True when a session was found and revoked; a token of another user changes nothing."""
+    stored = await ctx.store.tokens.get_refresh(hash_token(refresh_token or ""))
+    if stored is None or stored.user_id != user_id:
+        return False
+    await ctx.store.tokens.revoke_session(stored.session_id)
+    return True
 
 
 async def forgot_password(ctx: Context, login: str) -> User | None:

@@ -17,7 +17,8 @@ from store.records import OAuthAccount, OAuthState, User
 
 __all__ = ["OAuthResult", "configured_providers", "begin_oauth", "complete_oauth",
            "unlink_provider", "facebook_sign_in", "refresh_provider_token", "STATE_TTL",
-           "ProviderTokens", "link_client_tokens", "linked_accounts"]
+           "ProviderTokens", "link_client_tokens", "linked_accounts", "linked_providers",
+           "provider_link"]
 
 STATE_TTL = 600
 # Providers whose account e-mail is verified, so a matching Chorus account may be linked by it.
@@ -139,6 +140,17 @@ async def _store_link(ctx: Context, user_id: int, identity: OAuthIdentity,
         access_token_enc=ctx.vault.encrypt(tokens.access_token) if tokens else None,
         refresh_token_enc=ctx.vault.encrypt(tokens.refresh_token) if tokens else None,
         expires_at=expires, profile=identity.raw))
+
+
+async def linked_providers(ctx: Context, user_id: int) -> list[str]:
+    """Names of the providers linked to a user, oldest link first (no tokens: safe to show)."""
+    accounts = await ctx.store.oauth.user_accounts(user_id)
+    return [a.provider for a in sorted(accounts, key=lambda a: (a.created_at, a.id))]
+
+
+async def provider_link(ctx: Context, user_id: int, provider: str) -> OAuthAccount | None:
+    """A user's link to `provider` (profile, expiry; tokens stay encrypted), or None."""
+    return await ctx.store.oauth.user_account(user_id, provider)
 
 
 async def unlink_provider(ctx: Context, principal: Principal, provider: str) -> None:

@@ -53,7 +53,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     argon2_parallelism: int = 1
-    access_token_ttl: int = 3600
+    access_token_ttl: int = 86400
     refresh_token_ttl: int = 30 * 24 * 3600
     session_ttl: int = 30 * 24 * 3600
     deletion_grace_days: int = 30

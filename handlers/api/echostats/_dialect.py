@@ -1,0 +1,75 @@
+"""EchoStats' way of answering (shared/seeds/002): FastAPI's `{"detail": "..."}` and the 422
+list of `{"loc", "msg", "type"}`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from handlers.api._auth import get_principal
+from handlers.api.dialect import Dialect
+from handlers.auth import Principal
+from handlers.errors import DomainError, FieldError, Invalid
+
+__all__ = ["EchoStatsDialect", "echostats", "iso", "invalid_field", "optional_principal"]
+
+NOT_AUTHENTICATED = "Not authenticated"
+
+
+class EchoStatsDialect(Dialect):
+    name = "echostats"
+    messages = {
+        "not_authenticated": NOT_AUTHENTICATED,
+        "token_invalid": NOT_AUTHENTICATED,
+        "token_expired": NOT_AUTHENTICATED,
+        "session_revoked": NOT_AUTHENTICATED,
+        "session_expired": NOT_AUTHENTICATED,
+        "account_inactive": NOT_AUTHENTICATED,
+        "sso_not_configured": "Spotify login is not configured on this server "
+                              "(set CHORUS_OAUTH_SPOTIFY_CLIENT_ID and "
+                              "CHORUS_OAUTH_SPOTIFY_CLIENT_SECRET)",
+        "oauth_failed": "Spotify API error: could not complete the sign-in",
+        "oauth_not_linked": "No Spotify account is linked",
+        "oauth_refresh_failed": "Spotify token refresh failed",
+        "route_not_found": "Not Found",
+        "http_405": "Method Not Allowed",
+        "internal": "Internal server error",
+    }
+    # An unconfigured provider is the server's state, not a missing page.
+    statuses = {"sso_not_configured": 503}
+
+    def error_status(self, err: DomainError) -> int:
+        if err.fields and err.status == 400:
+            return 422
+        return self.statuses.get(err.code, err.status)
+
+    def error_body(self, err: DomainError) -> Any:
+        if err.fields and err.status == 400:
+            return {"detail": [{"loc": list(f.loc), "msg": f.msg, "type": f.type}
+                               for f in err.fields]}
+        return {"detail": self.message(err)}
+
+
+echostats = EchoStatsDialect()
+
+
+def iso(ts: float | None) -> str | None:
+    """A stored epoch time as EchoStats renders datetimes ("2025-02-01T12:00:00Z")."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def invalid_field(loc: tuple[str, ...], msg: str, kind: str = "value_error") -> Invalid:
+    """A 422 about one input field."""
+    return Invalid(msg, code="validation", fields=[FieldError(loc, msg, kind)])
+
+
+async def optional_principal(request: web.Request) -> Principal | None:
+    """The signed-in principal for endpoints that need no auth: a bad credential counts as none."""
+    try:
+        return await get_principal(request)
+    except DomainError:
+        return None

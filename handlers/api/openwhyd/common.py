@@ -1,0 +1,118 @@
+"""What every Openwhyd route shares: the dialect, parameter reading, ajax errors, redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+from aiohttp import web
+
+from handlers.api._input import read_params
+from handlers.api.dialect import Dialect, json_response
+from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from handlers.security import safe_redirect
+from hub.keys import config_key
+from store.records import User
+
+__all__ = [
+    "AJAX_ERRORS",
+    "OpenwhydDialect",
+    "openwhyd",
+    "ajax_error",
+    "flag",
+    "read_fields",
+    "read_request",
+    "redirect_target",
+    "user_counts",
+]
+
+LOGIN_FIRST = "Please login first"
+UNSAFE_REDIRECT = "Unsafe redirect target"
+# Outcomes Openwhyd's ajax clients read from a 200 `{"error": ...}` body (jQuery success callback)
+AJAX_ERRORS = (Invalid, Unauthorized, Forbidden, Conflict, NotFound)
+T = TypeVar("T")
+
+
+class OpenwhydDialect(Dialect):
+    """`{"error": "..."}`, worded as Openwhyd words it."""
+
+    name = "openwhyd"
+    messages = {
+        "not_authenticated": LOGIN_FIRST,
+        "token_invalid": LOGIN_FIRST,
+        "token_expired": LOGIN_FIRST,
+        "session_revoked": LOGIN_FIRST,
+        "session_expired": LOGIN_FIRST,
+        "account_inactive": LOGIN_FIRST,
+        "bad_credentials": "Your email or password seems wrong... Try again!",
+        "unknown_account": "Are you sure? We don't recognize your email address!",
+        "unknown_email": "Are you sure? We don't recognize your email address!",
+        "wrong_password": "Your password seems wrong... Try again!",
+        "password_missing": "Please enter your password below:",
+        "user_not_found": "user not found",
+        "reserved_username": "This username is reserved",
+        "username_taken": "This username is taken by another user",
+        "invalid_email": "This email address is invalid",
+        "email_taken": "This email already belongs to another user",
+        "facebook_invalid": "facebook session token does not match user id",
+        "unsafe_redirect": UNSAFE_REDIRECT,
+    }
+
+
+openwhyd = OpenwhydDialect()
+
+
+def ajax_error(err: DomainError, overrides: Mapping[str, str] | None = None,
+               **extra: Any) -> web.Response:
+    """An ajax outcome: HTTP 200 and `{"error": ...}` (plus `extra`), as Openwhyd answers."""
+    message = (overrides or {}).get(err.code) or openwhyd.message(err)
+    return json_response({**extra, "error": message})
+
+
+def _scalar(value: Any) -> Any:
+    """Query strings, forms and JSON spell the same parameter differently: bring scalars to str."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def read_fields(params: Mapping[str, Any], cls: type[T]) -> T:
+    """The known parameters as `cls` (every field `str | None`); Invalid names a bad one."""
+    try:
+        return msgspec.convert({k: _scalar(v) for k, v in params.items()}, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        field = str(exc).split("$.", 1)[-1].rstrip("`") if "$." in str(exc) else "parameters"
+        raise Invalid(f"invalid parameter: {field}", code="invalid_parameter") from exc
+
+
+async def read_request(request: web.Request, cls: type[T]) -> T:
+    return read_fields(await read_params(request), cls)
+
+
+def flag(value: str | None) -> bool:
+    """Openwhyd's booleans: "true", "1", "iframe"... are on; absent, "", "0", "false" are off."""
+    return value is not None and value.strip().lower() not in (
+        "", "0", "false", "no", "off", "null", "undefined")
+
+
+def redirect_target(request: web.Request, raw: str | None, default: str = "/") -> str:
+    """The `redirect` parameter if it stays on this site, else Invalid "Unsafe redirect target"."""
+    if not raw:
+        return default
+    config = request.app[config_key]
+    origins = {config.base_url, f"{request.scheme}://{request.host}"}
+    if config.frontend_url:
+        origins.add(config.frontend_url)
+    target = safe_redirect(raw, origins)
+    if target is None:
+        raise Invalid(UNSAFE_REDIRECT, code="unsafe_redirect")
+    return target
+
+
+def user_counts(user: User) -> dict[str, int]:
+    """nbLikes, nbPosts, nbSubscribers, nbSubscriptions: zeros until posts and follows exist
+    (the issues that add them replace this with their domain counts)."""
+    return {"nbLikes": 0, "nbPosts": 0, "nbSubscribers": 0, "nbSubscriptions": 0}

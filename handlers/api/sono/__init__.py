@@ -1,0 +1,26 @@
+"""Sono's API (shared/seeds/003): errors are FastAPI's `{"detail": ...}`; passwords may come
+RSA-encrypted; bearer access tokens with rotating refresh tokens.
+
+Submodules: `users` (accounts, tokens, password reset, profile, GDPR) and `maintenance`.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.api.sono import maintenance, users
+from handlers.api.sono._dialect import SonoDialect, sono
+from hub.keys import fallback_dialects_key
+
+__all__ = ["SonoDialect", "sono", "setup_routes", "PREFIXES"]
+
+# Paths only Sono serves under the /api/v1 it shares with EchoStats: unknown routes below them
+# answer in Sono's shape too.
+PREFIXES = ("/api/v1/users", "/api/v1/admin", "/api/v1/audio", "/api/v1/collections",
+            "/api/v1/announcements", "/api/v1/kworb")
+
+
+def setup_routes(app: web.Application) -> None:
+    users.setup_routes(app)
+    maintenance.setup_routes(app)
+    app[fallback_dialects_key].extend((prefix, sono) for prefix in PREFIXES)

@@ -1,0 +1,91 @@
+"""Sono's way of answering (shared/seeds/003): FastAPI's `{"detail": "..."}`, the 422 list of
+`{"loc", "msg", "type"}`, `WWW-Authenticate: Bearer` on 401, and its maintenance body."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from handlers.api.dialect import Dialect
+from handlers.errors import DomainError, FieldError, Invalid
+from handlers.security import decrypt_rsa_password
+from hub.keys import ctx_key
+
+__all__ = ["SonoDialect", "sono", "iso", "invalid_field", "password_from_request",
+           "ENCRYPTED_HEADER"]
+
+ENCRYPTED_HEADER = "X-Password-Encrypted"
+
+
+class SonoDialect(Dialect):
+    name = "sono"
+    messages = {
+        "bad_credentials": "Incorrect username or password",
+        "unknown_account": "Incorrect username or password",
+        "not_authenticated": "Not authenticated",
+        "token_invalid": "Could not validate credentials",
+        "token_expired": "Could not validate credentials",
+        "session_revoked": "Could not validate credentials",
+        "session_expired": "Could not validate credentials",
+        "account_inactive": "Could not validate credentials",
+        "account_disabled": "Account is disabled",
+        "refresh_invalid": "Invalid or expired refresh token",
+        "refresh_reused": "Refresh token was already used; please log in again",
+        "username_taken": "Username already exists",
+        "email_taken": "Email already exists",
+        "wrong_password": "Incorrect password",
+        "route_not_found": "Not Found",
+        "http_405": "Method Not Allowed",
+        "internal": "Internal server error",
+    }
+    # A wrong password on DELETE /users/me is a bad request, not a dead session: a 401 there
+    # would send Sono's client into its refresh-and-retry loop and then to the login page.
+    statuses = {"wrong_password": 400}
+
+    def error_status(self, err: DomainError) -> int:
+        if err.fields and err.status == 400:
+            return 422
+        return self.statuses.get(err.code, err.status)
+
+    def error_body(self, err: DomainError) -> Any:
+        if err.fields and err.status == 400:
+            return {"detail": [{"loc": list(f.loc), "msg": f.msg, "type": f.type}
+                               for f in err.fields]}
+        body: dict[str, Any] = {"detail": self.message(err)}
+        if err.code == "maintenance":
+            body.update(err.extra)
+        return body
+
+    def render_error(self, err: DomainError) -> web.Response:
+        response = super().render_error(err)
+        if response.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+
+sono = SonoDialect()
+
+
+def iso(ts: float | None) -> str | None:
+    """A stored epoch time as FastAPI renders datetimes (ISO 8601, UTC)."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def invalid_field(loc: tuple[str, ...], msg: str, kind: str = "value_error") -> Invalid:
+    """A 422 about one input field."""
+    return Invalid(msg, code="validation", fields=[FieldError(loc, msg, kind)])
+
+
+def password_from_request(request: web.Request, value: str) -> str:
+    """The password as typed: decrypted when the client sent `X-Password-Encrypted: true`
+    (base64 RSA-OAEP/SHA-256 ciphertext for the key of GET /api/v1/users/public-key)."""
+    if request.headers.get(ENCRYPTED_HEADER, "").strip().lower() != "true":
+        return value
+    # base64 has no spaces: a '+' that a client left unescaped in a query or form came back as one
+    plain = decrypt_rsa_password(request.app[ctx_key].keys, value.strip().replace(" ", "+"))
+    if plain is None:
+        raise Invalid("Could not decrypt the password. Fetch the public key again and retry.",
+                      code="password_decrypt_failed")
+    return plain

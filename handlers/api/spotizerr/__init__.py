@@ -1,0 +1,23 @@
+"""Spotizerr's API (shared/seeds/001): JWT bearer auth, errors `{"error": ..., "details": ...}`.
+
+Submodules: `base` (the dialect, user rendering), `auth` (/api/auth/...: accounts, admin, SSO).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.api.spotizerr.auth import setup_auth_routes
+from handlers.api.spotizerr.base import spotizerr
+from hub.keys import fallback_dialects_key
+
+__all__ = ["spotizerr", "setup_routes", "PREFIXES"]
+
+# Path prefixes that only Spotizerr serves: unknown paths under them answer in its shape.
+PREFIXES = ("/api/auth/",)
+
+
+def setup_routes(app: web.Application) -> None:
+    setup_auth_routes(app)
+    for prefix in PREFIXES:
+        app[fallback_dialects_key].append((prefix, spotizerr))
