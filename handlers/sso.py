@@ -65,9 +65,16 @@ async def _take_state(ctx: Context, provider: str, state: str) -> OAuthState:
 
 
 async def complete_oauth(ctx: Context, provider: str, code: str, state: str,
-                         redirect_uri: str) -> OAuthResult:
-    """Check the state, exchange the code, and sign in, link or create the account."""
+                         redirect_uri: str, browser_state: str | None = None) -> OAuthResult:
+    """Check the state, exchange the code, and sign in, link or create the account.
+
+    A linking flow must come back to the browser that started it (`browser_state`, from the
+    cookie set by the login route): otherwise someone could start linking on their own account
+    and have a victim approve it, tying the victim's provider account to theirs.
+    """
     saved = await _take_state(ctx, provider, state)
+    if saved.user_id is not None and browser_state != state:
+        raise Invalid("This sign-in was started in another browser", code="oauth_state_invalid")
     if not code:
         raise Invalid("Missing authorization code", code="oauth_code_missing")
     client = _client(ctx, provider)
@@ -179,7 +186,6 @@ async def facebook_sign_in(ctx: Context, fb_uid: str, access_token: str,
                          token_type="bearer", scope=None)
     if link_to is not None:
         user, _ = await _account_for(ctx, identity, link_to.user.id)
-        await _replace_link(ctx, user.id, "facebook", identity.subject)
         await _store_link(ctx, user.id, identity, tokens)
         return user, identity
     linked = await ctx.store.oauth.get_account("facebook", identity.subject)
@@ -222,13 +228,6 @@ class ProviderTokens(msgspec.Struct, frozen=True):
     secret: str | None
 
 
-async def _replace_link(ctx: Context, user_id: int, provider: str, subject: str) -> None:
-    """One account per provider and user: drop a link to a different account first."""
-    current = await ctx.store.oauth.user_account(user_id, provider)
-    if current is not None and current.subject != subject:
-        await ctx.store.oauth.unlink(user_id, provider)
-
-
 async def link_client_tokens(ctx: Context, principal: Principal, provider: str,
                              subject: str | None, token: str | None = None,
                              secret: str | None = None) -> None:
@@ -246,7 +245,6 @@ async def link_client_tokens(ctx: Context, principal: Principal, provider: str,
     if linked is not None and linked.user_id != user_id:
         raise Conflict(f"This {provider} account is linked to another user",
                        code="oauth_linked_elsewhere")
-    await _replace_link(ctx, user_id, provider, subject)
     await ctx.store.oauth.link(OAuthAccount(
         id=0, user_id=user_id, provider=provider, subject=subject,
         access_token_enc=ctx.vault.encrypt(token), refresh_token_enc=ctx.vault.encrypt(secret)))

@@ -9,9 +9,11 @@ from handlers.errors import DomainError, Unauthorized
 from hub.keys import config_key, ctx_key, principal_key
 
 __all__ = ["SESSION_COOKIE", "bearer_token", "get_principal", "require_principal",
-           "set_session_cookie", "clear_session_cookie"]
+           "set_session_cookie", "clear_session_cookie",
+           "OAUTH_STATE_COOKIE", "set_oauth_state_cookie", "oauth_state_cookie"]
 
 SESSION_COOKIE = "chorus_session"
+OAUTH_STATE_COOKIE = "chorus_oauth_state"
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -59,3 +61,13 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, value
 
 def clear_session_cookie(response: web.StreamResponse) -> None:
     response.del_cookie(SESSION_COOKIE, path="/")
+
+
+def set_oauth_state_cookie(request: web.Request, response: web.StreamResponse, state: str) -> None:
+    """Bind an OAuth flow to the browser that started it (checked by the callback)."""
+    response.set_cookie(OAUTH_STATE_COOKIE, state, max_age=600, httponly=True, samesite="Lax",
+                        secure=request.app[config_key].secure_cookies, path="/")
+
+
+def oauth_state_cookie(request: web.Request) -> str | None:
+    return request.cookies.get(OAUTH_STATE_COOKIE)

@@ -3,6 +3,8 @@ which channel, and the websocket route."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiohttp import web
 
 from handlers.api._auth import SESSION_COOKIE
@@ -14,6 +16,10 @@ from hub.keys import ctx_key
 from hub.realtime.connection import websocket_handler
 from hub.realtime.node import AuthError, Identity, Node
 from hub.realtime.protocol import encode_json
+from hub.realtime.sse import uni_http_stream_handler, uni_http_stream_options, uni_sse_handler
+
+# (request, node, cookie identity) -> the streaming response of a unidirectional transport
+UniHandler = Callable[[web.Request, Node, Identity | None], Awaitable[web.StreamResponse]]
 
 __all__ = ["identify_token", "identify_cookie", "setup_realtime_routes", "identity_of"]
 
@@ -58,6 +64,18 @@ def setup_realtime_routes(app: web.Application, node: Node) -> None:
         identity = await identify_cookie(request.app[ctx_key], request)
         return await websocket_handler(request, node, identity)
 
-    from handlers.api.dialect import mark_streaming
+    from handlers.api.dialect import Handler, mark_streaming
 
     app.router.add_get("/connection/websocket", mark_streaming(websocket))
+
+    def unidirectional(serve: UniHandler) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            identity = await identify_cookie(request.app[ctx_key], request)
+            return await serve(request, node, identity)
+
+        return mark_streaming(handler)
+
+    app.router.add_get("/connection/uni_sse", unidirectional(uni_sse_handler), allow_head=False)
+    app.router.add_post("/connection/uni_sse", unidirectional(uni_sse_handler))
+    app.router.add_post("/connection/uni_http_stream", unidirectional(uni_http_stream_handler))
+    app.router.add_route("OPTIONS", "/connection/uni_http_stream", uni_http_stream_options)

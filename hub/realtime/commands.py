@@ -5,7 +5,10 @@ Reply-level errors keep the connection; `Disconnected` closes it (codes in codes
 
 from __future__ import annotations
 
+import logging
+import math
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 
 import msgspec
@@ -19,12 +22,14 @@ from hub.realtime.protocol import (
     EMPTY_RAW,
     ClientInfo,
     Command,
+    ConnectRequest,
     ConnectResult,
     EmptyResult,
     Error,
     HistoryResult,
     PresenceResult,
     PresenceStatsResult,
+    Push,
     RefreshResult,
     RPCResult,
     StreamPosition,
@@ -32,10 +37,15 @@ from hub.realtime.protocol import (
     SubscribeRequest,
     SubscribeResult,
     encode_error_reply,
+    encode_push_body,
     encode_reply,
 )
+from hub.realtime.transport import PushFrames
 
-__all__ = ["HANDLERS", "subscribe_channel", "server_side_channels", "apply_identity"]
+__all__ = ["HANDLERS", "subscribe_channel", "server_side_channels", "apply_identity",
+           "accept_connect", "connect_unidirectional", "ConnectRefused"]
+
+log = logging.getLogger("chorus.realtime")
 
 FLAG_REJECT_UNRECOVERABLE = 2
 
@@ -131,9 +141,64 @@ def apply_identity(client: Client, identity: Identity) -> None:
     client.info = ClientInfo(user=identity.user, client=client.id, conn_info=conn_info)
 
 
+class ConnectRefused(Exception):
+    """A connect answered with an error (109 token expired): a reply on bidirectional
+    transports, a disconnect push on unidirectional ones."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(codes.ERROR_MESSAGES[code])
+        self.code = code
+
+
 async def connect(client: Client, command: Command) -> Reply:
     req = command.connect
     assert req is not None
+    try:
+        result, releases = await accept_connect(client, req)
+    except ConnectRefused as exc:
+        client.unusable = True
+        return _error(command, exc.code)
+    return encode_reply(command.id, "connect", result), releases
+
+
+# connect errors as a one-way client learns them (shared/protocol/centrifuge.md §9)
+UNI_CONNECT_DISCONNECTS = {
+    codes.TOKEN_EXPIRED: (codes.EXPIRED, "connection expired"),
+    codes.EXPIRED_ERROR: (codes.EXPIRED, "connection expired"),
+    codes.TOO_MANY_REQUESTS: (codes.TOO_MANY_REQUESTS_DISCONNECT, "too many requests"),
+    codes.PERMISSION_DENIED: (codes.PERMISSION_DENIED_DISCONNECT, "permission denied"),
+}
+
+
+async def connect_unidirectional(client: Client, req: ConnectRequest) -> None:
+    """Connect a one-way client: the result goes out as the first push (`{"connect":…}`);
+    failures become a disconnect push."""
+    try:
+        result, releases = await accept_connect(client, req)
+    except ConnectRefused as exc:
+        client.disconnect(*UNI_CONNECT_DISCONNECTS.get(
+            exc.code, (codes.INTERNAL_DISCONNECT, "internal server error")))
+        return
+    except Disconnected as exc:
+        client.disconnect(exc.code, exc.reason)
+        return
+    except Exception:
+        log.exception("realtime unidirectional connect failed")
+        client.disconnect(codes.INTERNAL_DISCONNECT, "internal server error")
+        return
+    if client.closed:
+        return
+    result.session = str(uuid.uuid4())
+    client.transport.write_push(PushFrames(encode_push_body(Push(connect=result))))
+    for state, after in releases:
+        state.flush(client.transport, after)
+    client.check_queue()
+
+
+async def accept_connect(client: Client, req: ConnectRequest
+                         ) -> tuple[ConnectResult, list[tuple[ChannelState, int]]]:
+    """Authenticate, register and subscribe server-side channels (plus, for one-way clients,
+    the channels named in `req.subs`); the release list as in client.Reply."""
     if client.connected:
         raise Disconnected(codes.BAD_REQUEST, "bad request")
     node = client.node
@@ -141,8 +206,7 @@ async def connect(client: Client, command: Command) -> Reply:
         identity = await node.authenticate(req.token, client)
     except AuthError as exc:
         if exc.expired:
-            client.unusable = True
-            return _error(command, codes.TOKEN_EXPIRED)
+            raise ConnectRefused(codes.TOKEN_EXPIRED) from exc
         raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
     if identity.user and node.sessions.count(identity.user) >= node.config.max_connections_per_user:
         raise Disconnected(codes.CONNECTION_LIMIT, "connection limit")
@@ -175,9 +239,9 @@ async def connect(client: Client, command: Command) -> Reply:
     client.set_expiry(identity.expires_at)
     client.start_pings()
     result = ConnectResult(client=client.id, version=VERSION, expires=expires, ttl=ttl,
-                           subs=subs or None, ping=int(node.config.ping_interval),
+                           subs=subs or None, ping=math.ceil(node.config.ping_interval),
                            pong=client.transport.bidirectional)
-    return encode_reply(command.id, "connect", result), releases
+    return result, releases
 
 
 async def subscribe(client: Client, command: Command) -> Reply:

@@ -53,8 +53,12 @@ class SqliteOAuth:
         return [a for a in (to_record(OAuthAccount, r) for r in rows) if a is not None]
 
     async def link(self, account: OAuthAccount) -> OAuthAccount:
-        """Insert or update the link of (provider, subject) to account.user_id."""
+        """Insert or update the link of (provider, subject) to account.user_id; a link of
+        that user to another account of the same provider is replaced (one per provider)."""
         async with self.db.write() as conn:
+            await conn.execute(
+                "DELETE FROM oauth_accounts WHERE user_id = ? AND provider = ? AND subject != ?",
+                (account.user_id, account.provider, account.subject))
             await conn.execute(
                 "INSERT INTO oauth_accounts (user_id, provider, subject, email, access_token_enc, "
                 "refresh_token_enc, expires_at, profile, created_at) "

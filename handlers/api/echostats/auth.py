@@ -17,7 +17,9 @@ from handlers import accounts, auth, sso
 from handlers.api._auth import (
     SESSION_COOKIE,
     clear_session_cookie,
+    oauth_state_cookie,
     require_principal,
+    set_oauth_state_cookie,
     set_session_cookie,
 )
 from handlers.api.dialect import json_response
@@ -103,9 +105,10 @@ async def login(request: web.Request) -> web.Response:
     url, state = await sso.begin_oauth(
         ctx, PROVIDER, "link" if principal else "login", callback_uri(request),
         user_id=principal.user.id if principal else None)
-    if _wants_html(request):
-        return _redirect(url)
-    return json_response(LoginUrl(url=url, state=state))
+    response = _redirect(url) if _wants_html(request) else json_response(
+        LoginUrl(url=url, state=state))
+    set_oauth_state_cookie(request, response, state)
+    return response
 
 
 def _read_callback(request: web.Request) -> CallbackQuery:
@@ -125,7 +128,7 @@ async def callback(request: web.Request) -> web.Response:
     query = _read_callback(request)
     ctx = request.app[ctx_key]
     result = await sso.complete_oauth(ctx, PROVIDER, query.code, query.state,
-                                      callback_uri(request))
+                                      callback_uri(request), oauth_state_cookie(request))
     config = request.app[config_key]
     frontend = (config.frontend_url or config.base_url).rstrip("/")
     response = _redirect(f"{frontend}/auth/callback?status=success")

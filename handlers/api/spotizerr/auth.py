@@ -16,7 +16,12 @@ from aiohttp import web
 from yarl import URL
 
 from handlers import accounts, auth, sso
-from handlers.api._auth import get_principal, require_principal
+from handlers.api._auth import (
+    get_principal,
+    oauth_state_cookie,
+    require_principal,
+    set_oauth_state_cookie,
+)
 from handlers.api._input import read_struct
 from handlers.api.dialect import json_response
 from handlers.api.spotizerr.base import (
@@ -260,10 +265,12 @@ async def sso_login(request: web.Request) -> web.Response:
     """302 to the provider; a signed-in caller (bearer or cookie) links the account instead."""
     provider = request.match_info["provider"]
     principal = await _optional_principal(request)
-    url, _state = await sso.begin_oauth(
+    url, state = await sso.begin_oauth(
         _ctx(request), provider, "link" if principal else "login",
         _callback_uri(request, provider), user_id=principal.user.id if principal else None)
-    return web.Response(status=302, headers={"Location": url, "Cache-Control": "no-store"})
+    response = web.Response(status=302, headers={"Location": url, "Cache-Control": "no-store"})
+    set_oauth_state_cookie(request, response, state)
+    return response
 
 
 async def sso_callback(request: web.Request) -> web.Response:
@@ -285,7 +292,8 @@ async def sso_callback(request: web.Request) -> web.Response:
     try:
         result = await sso.complete_oauth(ctx, provider, query.get("code", ""),
                                           query.get("state", ""),
-                                          _callback_uri(request, provider))
+                                          _callback_uri(request, provider),
+                                          oauth_state_cookie(request))
     except BadGateway as exc:
         raise Invalid(exc.message, code="sso_failed") from exc
     tokens = await auth.start_token_session(ctx, result.user)
