@@ -237,3 +237,17 @@ async def test_admin_list_shows_sso_users(sso_client):
     users = await (await client.get("/api/auth/users", headers=bearer(admin))).json()
     assert [(u["email"], u["sso_provider"], u["is_sso_user"]) for u in users] == [
         (None, None, False), ("lin@example.com", "google", True)]
+
+
+async def test_a_linking_flow_finished_in_another_browser_is_refused(sso_client):
+    """Someone starts linking on their own account and sends the approval link to a victim:
+    the victim's browser lacks the state cookie, so nothing is linked."""
+    client, fakes = await sso_client()
+    token = await register_and_login(client)
+    add_user(fakes["google"].app, subject="victim-google", email="victim@example.com")
+    callback = await authorize(client, "google", bearer(token))
+    client.session.cookie_jar.clear()  # the victim's browser: no state cookie
+    resp = await client.get(callback, allow_redirects=False)
+    assert resp.status == 400 and "error" in await resp.json()
+    user = await ctx_of(client).store.users.by_username("ada")
+    assert await ctx_of(client).store.oauth.user_accounts(user.id) == []
