@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from store.records import (
+    CatalogItem,
+    Collection,
     Consent,
+    Follow,
     NowPlaying,
     OAuthAccount,
     OAuthState,
@@ -22,7 +25,8 @@ from store.records import (
 )
 
 __all__ = ["Store", "UserRepo", "TokenRepo", "OAuthRepo", "OutboxRepo", "ConsentRepo",
-           "SettingsRepo", "ListeningRepo"]
+           "SettingsRepo", "ListeningRepo",
+           "FollowRepo", "CollectionRepo", "CatalogRepo"]
 
 
 class UserRepo(Protocol):
@@ -105,6 +109,45 @@ class ListeningRepo(Protocol):
     async def for_user(self, user_id: int) -> list[NowPlaying]: ...
 
 
+class FollowRepo(Protocol):
+    async def follow(self, follower_id: int, followee_id: int) -> bool:
+        """True when the follow is new."""
+    async def unfollow(self, follower_id: int, followee_id: int) -> bool: ...
+    async def get(self, follower_id: int, followee_id: int) -> Follow | None: ...
+    async def follower_ids(self, user_id: int) -> list[int]: ...
+    async def followee_ids(self, user_id: int) -> list[int]: ...
+    async def followers(self, user_id: int, *, offset: int = 0, limit: int = 50
+                        ) -> list[User]: ...
+    async def following(self, user_id: int, *, offset: int = 0, limit: int = 50
+                        ) -> list[User]: ...
+    async def counts(self, user_id: int) -> tuple[int, int]:
+        """(followers, following)."""
+    async def following_among(self, follower_id: int, user_ids: list[int]) -> set[int]: ...
+
+
+class CollectionRepo(Protocol):
+    async def create(self, owner_id: int, title: str, **fields: Any) -> Collection:
+        """Numbered after the owner's highest collection (the first is 0)."""
+    async def get(self, collection_id: int) -> Collection | None: ...
+    async def by_number(self, owner_id: int, number: int) -> Collection | None: ...
+    async def of_owner(self, owner_id: int) -> list[Collection]: ...
+    async def update(self, collection_id: int, **fields: Any) -> Collection | None: ...
+    async def delete(self, collection_id: int) -> bool:
+        """Its posts stay, back on the owner's profile, in the same transaction."""
+    async def set_order(self, collection_id: int, post_ids: list[int]) -> int: ...
+    async def track_counts(self, collection_ids: list[int]) -> dict[int, int]: ...
+
+
+class CatalogRepo(Protocol):
+    async def upsert(self, provider: str, kind: str, provider_id: str, **fields: Any
+                     ) -> CatalogItem:
+        """Insert or complete an item; empty values never overwrite known ones."""
+    async def get(self, item_id: int) -> CatalogItem | None: ...
+    async def find(self, provider: str, kind: str, provider_id: str) -> CatalogItem | None: ...
+    async def by_eid(self, eid: str) -> CatalogItem | None: ...
+    async def many(self, item_ids: list[int]) -> dict[int, CatalogItem]: ...
+
+
 class Store(Protocol):
     """Persistence for all of Chorus; opened once per process by hub.app."""
 
@@ -115,6 +158,9 @@ class Store(Protocol):
     consents: ConsentRepo
     settings: SettingsRepo
     listening: ListeningRepo
+    follows: FollowRepo
+    collections: CollectionRepo
+    catalog: CatalogRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""

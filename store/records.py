@@ -17,6 +17,11 @@ __all__ = [
     "Consent",
     "UserPatch",
     "NowPlaying",
+    "CatalogItem",
+    "Post",
+    "Comment",
+    "Collection",
+    "Follow",
 ]
 
 
@@ -168,3 +173,86 @@ class NowPlaying(msgspec.Struct, kw_only=True):
     longitude: float | None = None
     geohash: str | None = None
     cleared_at: float | None = None
+
+
+class CatalogItem(msgspec.Struct, kw_only=True):
+    """Anything a music link points at (track, album, playlist, artist, episode, video, audio),
+    as the local catalog knows it."""
+
+    id: int
+    provider: str
+    kind: str
+    provider_id: str
+    url: str
+    eid: str
+    name: str = ""
+    artist_names: list[str] = []
+    album_name: str = ""
+    playlist_name: str = ""
+    description: str = ""
+    image: str = ""
+    genres: list[str] = []
+    duration_ms: int | None = None
+    ai_description: str | None = None
+    lyrics: str | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+class Post(msgspec.Struct, kw_only=True):
+    id: int
+    user_id: int
+    link: str
+    eid: str
+    created_at: float
+    updated_at: float
+    catalog_id: int | None = None
+    name: str = ""
+    text: str = ""
+    image: str = ""
+    ctx: str | None = None
+    src_id: str | None = None
+    src_name: str | None = None
+    repost_of: int | None = None
+    collection_id: int | None = None
+    track_order: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    geohash: str | None = None
+    play_count: int = 0
+    repost_count: int = 0
+    like_count: int = 0
+    dislike_count: int = 0
+
+
+class Comment(msgspec.Struct, kw_only=True):
+    id: int
+    post_id: int
+    user_id: int
+    text: str
+    created_at: float
+
+
+class Collection(msgspec.Struct, kw_only=True):
+    """A user's collection of tracks: an Openwhyd playlist (number = its pl.id), later Sono's
+    playlists, albums and compilations."""
+
+    id: int
+    owner_id: int
+    number: int
+    title: str
+    created_at: float
+    updated_at: float
+    description: str = ""
+    kind: str = "playlist"
+    artist: str = ""
+    curator_note: str = ""
+    image: str = ""
+    is_public: bool = True
+    is_collaborative: bool = False
+
+
+class Follow(msgspec.Struct, kw_only=True):
+    follower_id: int
+    followee_id: int
+    created_at: float

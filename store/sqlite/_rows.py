@@ -11,7 +11,7 @@ __all__ = ["to_record", "JSON_COLUMNS"]
 
 T = TypeVar("T", bound=msgspec.Struct)
 
-JSON_COLUMNS = frozenset({"links", "extra", "profile"})
+JSON_COLUMNS = frozenset({"links", "extra", "profile", "artist_names", "genres"})
 
 
 def to_record(cls: type[T], row: aiosqlite.Row | None) -> T | None:
@@ -23,7 +23,7 @@ def to_record(cls: type[T], row: aiosqlite.Row | None) -> T | None:
         if key in JSON_COLUMNS and isinstance(value, str):
             value = msgspec.json.decode(value)
         data[key] = value
-    return msgspec.convert(data, cls)
+    return msgspec.convert(data, cls, strict=False)
 
 
 def encode_value(key: str, value: Any) -> Any:

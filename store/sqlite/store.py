@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store.sqlite.catalog import SqliteCatalog
+from store.sqlite.collections import SqliteCollections
 from store.sqlite.db import Database
+from store.sqlite.follows import SqliteFollows
 from store.sqlite.listening import SqliteListening
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
@@ -24,6 +27,9 @@ class SqliteStore:
         self.consents = SqliteConsents(self.db)
         self.settings = SqliteSettings(self.db)
         self.listening = SqliteListening(self.db)
+        self.follows = SqliteFollows(self.db)
+        self.collections = SqliteCollections(self.db)
+        self.catalog = SqliteCatalog(self.db)
 
     async def open(self) -> None:
         await self.db.open()

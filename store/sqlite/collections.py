@@ -1,0 +1,93 @@
+"""Collections (Openwhyd playlists, Sono collections) in SQLite
+(implements store.interface.CollectionRepo)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from store.records import Collection
+from store.sqlite._rows import to_record
+from store.sqlite.db import Database
+
+__all__ = ["SqliteCollections"]
+
+UPDATABLE = frozenset({"title", "description", "kind", "artist", "curator_note", "image",
+                       "is_public", "is_collaborative"})
+
+
+class SqliteCollections:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, owner_id: int, title: str, **fields: Any) -> Collection:
+        """A new collection numbered after the owner's highest (the first one is 0)."""
+        now = time.time()
+        extra = {k: v for k, v in fields.items() if k in UPDATABLE}
+        columns = ", ".join(["owner_id", "number", "title", "created_at", "updated_at", *extra])
+        marks = ", ".join(["?", "(SELECT coalesce(max(number) + 1, 0) FROM collections "
+                           "WHERE owner_id = ?)", "?", "?", "?", *("?" for _ in extra)])
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                f"INSERT INTO collections ({columns}) VALUES ({marks})",
+                (owner_id, owner_id, title, now, now, *extra.values()))
+            new_id = int(cur.lastrowid or 0)
+            async with conn.execute("SELECT * FROM collections WHERE id = ?", (new_id,)) as c:
+                row = await c.fetchone()
+        created = to_record(Collection, row)
+        assert created is not None
+        return created
+
+    async def get(self, collection_id: int) -> Collection | None:
+        return to_record(Collection, await self.db.fetch_one(
+            "SELECT * FROM collections WHERE id = ?", (collection_id,)))
+
+    async def by_number(self, owner_id: int, number: int) -> Collection | None:
+        return to_record(Collection, await self.db.fetch_one(
+            "SELECT * FROM collections WHERE owner_id = ? AND number = ?", (owner_id, number)))
+
+    async def of_owner(self, owner_id: int) -> list[Collection]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM collections WHERE owner_id = ? ORDER BY number", (owner_id,))
+        return [c for c in (to_record(Collection, r) for r in rows) if c is not None]
+
+    async def update(self, collection_id: int, **fields: Any) -> Collection | None:
+        changes = {k: v for k, v in fields.items() if k in UPDATABLE}
+        if changes:
+            assignments = ", ".join(f"{k} = ?" for k in changes)
+            async with self.db.write() as conn:
+                await conn.execute(
+                    f"UPDATE collections SET {assignments}, updated_at = ? WHERE id = ?",
+                    (*changes.values(), time.time(), collection_id))
+        return await self.get(collection_id)
+
+    async def delete(self, collection_id: int) -> bool:
+        """Delete it; its posts stay, back on the owner's profile (no collection)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE posts SET collection_id = NULL, track_order = NULL "
+                "WHERE collection_id = ?", (collection_id,))
+            cur = await conn.execute("DELETE FROM collections WHERE id = ?", (collection_id,))
+            return cur.rowcount == 1
+
+    async def set_order(self, collection_id: int, post_ids: list[int]) -> int:
+        """Number the collection's posts 1..n in the given order; returns how many matched."""
+        async with self.db.write() as conn:
+            changed = 0
+            for position, post_id in enumerate(post_ids, start=1):
+                cur = await conn.execute(
+                    "UPDATE posts SET track_order = ? WHERE id = ? AND collection_id = ?",
+                    (position, post_id, collection_id))
+                changed += cur.rowcount
+            return changed
+
+    async def track_counts(self, collection_ids: list[int]) -> dict[int, int]:
+        if not collection_ids:
+            return {}
+        marks = ",".join("?" for _ in collection_ids)
+        rows = await self.db.fetch_all(
+            f"SELECT collection_id, count(*) FROM posts WHERE collection_id IN ({marks}) "
+            "GROUP BY collection_id", tuple(collection_ids))
+        counts = {cid: 0 for cid in collection_ids}
+        counts.update({r[0]: int(r[1]) for r in rows})
+        return counts
