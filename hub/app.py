@@ -142,4 +142,5 @@ async def create_app(config: Config) -> web.Application:
     setup_realtime_routes(app, app[node_key])
     for dialect in DIALECTS:
         dialect.setup_routes(app)
+    openwhyd.setup_late_routes(app)  # `/<handle>` must not shadow any other route
     return app

@@ -93,6 +93,7 @@ class Client:
         self._expire_timer: asyncio.TimerHandle | None = None
         self._tokens = float(node.config.commands_per_second)
         self._stamp = time.monotonic()
+        node.pending.add(self)
 
     @property
     def user(self) -> str:

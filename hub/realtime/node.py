@@ -93,6 +93,7 @@ class Node:
         self.rules = rules
         self.config = config
         self.clients: dict[str, Client] = {}
+        self.pending: set[Client] = set()  # accepted, no connect yet (shutdown closes them too)
         self.sessions: Sessions[Client] = Sessions()
         self.channels: dict[str, dict[str, Client]] = {}
         self.on_connecting: ConnectingHook | None = None
@@ -141,10 +142,12 @@ class Node:
         return Identity(user="")
 
     def add_client(self, client: Client) -> None:
+        self.pending.discard(client)
         self.clients[client.id] = client
         self.sessions.add(client.user, client.id, client)
 
     async def remove_client(self, client: Client) -> None:
+        self.pending.discard(client)
         if self.clients.pop(client.id, None) is None:
             return
         self.sessions.remove(client.user, client.id)
@@ -241,8 +244,8 @@ class Node:
     async def shutdown(self, timeout: float = 3.0) -> None:
         """Tell every client to reconnect later (3001 shutdown) and wait for them to go."""
         self.shutting_down = True
-        for client in list(self.clients.values()):
+        for client in [*self.clients.values(), *self.pending]:
             client.disconnect(codes.SHUTDOWN, "shutdown")
         deadline = asyncio.get_running_loop().time() + timeout
-        while self.clients and asyncio.get_running_loop().time() < deadline:
+        while (self.clients or self.pending) and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.api.openwhyd import accounts, profile
+from handlers.api.openwhyd import accounts, lists, playlists, posts, profile, search
 from handlers.api.openwhyd.common import openwhyd
 from hub.keys import fallback_dialects_key
 
-__all__ = ["openwhyd", "setup_routes"]
+__all__ = ["openwhyd", "setup_routes", "setup_late_routes"]
 
 
 def setup_routes(app: web.Application) -> None:
-    accounts.setup_routes(app)
-    profile.setup_routes(app)
+    for area in (accounts, profile, posts, playlists, lists, search):
+        area.setup_routes(app)
     for prefix in ("/login", "/register", "/facebookLogin", "/api/user"):
         app[fallback_dialects_key].append((prefix, openwhyd))
+
+
+def setup_late_routes(app: web.Application) -> None:
+    """After every dialect: Openwhyd's `/<handle>` profile pages (DESIGN §9)."""
+    lists.setup_late_routes(app)

@@ -1,4 +1,4 @@
-"""Spot On's API (shared/seeds/000): errors are `{"error": "..."}`; sessions are cookies."""
+"""Spot On accounts: register, login (session cookie), forgot/reset password, get_user, logout."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers import accounts, auth, listening
+from handlers import accounts, auth
 from handlers.api._auth import (
     clear_session_cookie,
     get_principal,
@@ -15,35 +15,13 @@ from handlers.api._auth import (
     set_session_cookie,
 )
 from handlers.api._input import read_struct
-from handlers.api.dialect import Dialect, json_response
-from handlers.errors import DomainError, Invalid
-from handlers.geo import parse_coordinates
-from hub.keys import ctx_key, fallback_dialects_key
+from handlers.api.dialect import json_response
+from handlers.api.spoton.base import spoton
+from handlers.errors import Invalid
+from hub.keys import ctx_key
 from store.records import User
 
-__all__ = ["spoton", "setup_routes"]
-
-
-class SpotOnDialect(Dialect):
-    name = "spoton"
-    messages = {
-        "bad_credentials": "Invalid username or password",
-        "unknown_account": "Invalid username or password",
-        "wrong_password": "Invalid username or password",
-        "not_authenticated": "User not authenticated",
-        "token_invalid": "User not authenticated",
-        "token_expired": "User not authenticated",
-        "session_revoked": "User not authenticated",
-        "session_expired": "User not authenticated",
-        "account_inactive": "User not authenticated",
-        "username_taken": "Username already exists",
-        "email_taken": "Email already registered",
-        "unknown_email": "User with credentials not found",
-        "reset_invalid": "No user found",
-    }
-
-
-spoton = SpotOnDialect()
+__all__ = ["setup_routes", "user_fields"]
 
 
 class LoginBody(msgspec.Struct):
@@ -121,38 +99,6 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
-class NowPlayingBody(msgspec.Struct):
-    link: str = ""
-    latitude: float | str | None = None
-    longitude: float | str | None = None
-
-
-async def save_now_playing(request: web.Request) -> web.Response:
-    principal = await require_principal(request)
-    body = await read_struct(request, NowPlayingBody)
-    entry = await listening.set_now_playing(
-        request.app[ctx_key], principal, body.link,
-        parse_coordinates(body.latitude, body.longitude))
-    return json_response({"message": "Now playing data saved successfully.", "id": entry.id})
-
-
-NEARBY_INPUT_ERROR = "Invalid input for latitude, longitude, or radius."
-
-
-async def most_listened_nearby(request: web.Request) -> web.Response:
-    await require_principal(request)
-    query = request.query
-    try:
-        coordinates = parse_coordinates(query.get("latitude"), query.get("longitude"))
-        radius = float(query.get("radius", ""))
-        if coordinates is None:
-            raise Invalid(NEARBY_INPUT_ERROR)
-        tracks = await listening.most_listened_nearby(request.app[ctx_key], *coordinates, radius)
-    except (DomainError, ValueError) as exc:
-        raise Invalid(NEARBY_INPUT_ERROR, code="invalid_nearby_input") from exc
-    return json_response({"tracks": [msgspec.to_builtins(t) for t in tracks]})
-
-
 def setup_routes(app: web.Application) -> None:
     r = app.router
     spoton.add(r, "POST", "/api/login", login)
@@ -161,6 +107,3 @@ def setup_routes(app: web.Application) -> None:
     spoton.add(r, "POST", "/api/reset-password", reset_password)
     spoton.add(r, "GET", "/api/get_user", get_user)
     spoton.add(r, "POST", "/api/logout", logout)
-    spoton.add(r, "POST", "/api/save-now-playing", save_now_playing)
-    spoton.add(r, "GET", "/api/most-listened-nearby", most_listened_nearby)
-    app[fallback_dialects_key].append(("/api/", spoton))

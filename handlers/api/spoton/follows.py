@@ -1,0 +1,11 @@
+"""Spot On follows: follow/<id>, unfollow/<id> (social-core issue)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+__all__ = ["setup_routes"]
+
+
+def setup_routes(app: web.Application) -> None:
+    return None
