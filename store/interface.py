@@ -6,17 +6,20 @@ secrets arrive already hashed or encrypted; the store never derives or checks th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from store.records import (
     CatalogItem,
     Collection,
+    Comment,
     Consent,
     Follow,
     NowPlaying,
     OAuthAccount,
     OAuthState,
     OutboxMail,
+    Post,
     RefreshToken,
     ResetToken,
     Session,
@@ -26,7 +29,7 @@ from store.records import (
 
 __all__ = ["Store", "UserRepo", "TokenRepo", "OAuthRepo", "OutboxRepo", "ConsentRepo",
            "SettingsRepo", "ListeningRepo",
-           "FollowRepo", "CollectionRepo", "CatalogRepo"]
+           "FollowRepo", "CollectionRepo", "CatalogRepo", "PostRepo"]
 
 
 class UserRepo(Protocol):
@@ -148,6 +151,47 @@ class CatalogRepo(Protocol):
     async def many(self, item_ids: list[int]) -> dict[int, CatalogItem]: ...
 
 
+class PostRepo(Protocol):
+    """Posts with their reactions, comments and tags; see store/sqlite/posts.py for paging
+    conventions (`after` = older than that id, `before` = newer, newest first)."""
+
+    async def create(self, *, user_id: int, link: str, eid: str, tags: Iterable[str] = (),
+                     count_repost: bool = False, **fields: Any) -> Post: ...
+    async def get(self, post_id: int) -> Post | None: ...
+    async def many(self, post_ids: list[int]) -> dict[int, Post]: ...
+    async def update(self, post_id: int, *, tags: Iterable[str] | None = None,
+                     **fields: Any) -> Post | None: ...
+    async def delete(self, post_id: int) -> bool: ...
+    async def tags(self, post_ids: list[int]) -> dict[int, list[str]]: ...
+    async def page(self, *, user_ids: list[int] | None = None, collection_id: Any = ...,
+                   after: int | None = None, before: int | None = None, limit: int = 20
+                   ) -> list[Post]: ...
+    async def in_collection(self, collection_id: int) -> list[Post]: ...
+    async def by_link(self, link: str, limit: int = 100) -> list[Post]: ...
+    async def by_date(self, start: float, end: float, *, offset: int = 0, limit: int = 20
+                      ) -> tuple[list[Post], int]: ...
+    async def count_by_user(self, user_id: int) -> int: ...
+    async def reposts_of(self, post_id: int) -> list[Post]: ...
+    async def incr_play(self, post_id: int) -> Post | None: ...
+    async def since(self, created_after: float) -> list[Post]: ...
+    async def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float
+                     ) -> list[Post]:
+        """Located posts inside the box, through a spatial index."""
+    async def search(self, text: str, *, limit: int = 20, offset: int = 0) -> list[Post]: ...
+    async def react(self, post_id: int, user_id: int, kind: str) -> str:
+        """"added", "changed" or "already"; counters follow in the same transaction."""
+    async def unreact(self, post_id: int, user_id: int) -> str | None: ...
+    async def reaction(self, post_id: int, user_id: int) -> str | None: ...
+    async def lovers(self, post_ids: list[int]) -> dict[int, list[int]]: ...
+    async def liked_by(self, user_id: int, *, after: int | None = None,
+                       before: int | None = None, limit: int = 20) -> list[Post]: ...
+    async def count_liked_by(self, user_id: int) -> int: ...
+    async def add_comment(self, post_id: int, user_id: int, text: str) -> Comment: ...
+    async def get_comment(self, comment_id: int) -> Comment | None: ...
+    async def delete_comment(self, comment_id: int) -> bool: ...
+    async def comments(self, post_ids: list[int]) -> dict[int, list[Comment]]: ...
+
+
 class Store(Protocol):
     """Persistence for all of Chorus; opened once per process by hub.app."""
 
@@ -161,6 +205,7 @@ class Store(Protocol):
     follows: FollowRepo
     collections: CollectionRepo
     catalog: CatalogRepo
+    posts: PostRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""

@@ -11,6 +11,7 @@ from store.sqlite.follows import SqliteFollows
 from store.sqlite.listening import SqliteListening
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
+from store.sqlite.posts import SqlitePosts
 from store.sqlite.tokens import SqliteTokens
 from store.sqlite.users import SqliteUsers
 
@@ -30,6 +31,7 @@ class SqliteStore:
         self.follows = SqliteFollows(self.db)
         self.collections = SqliteCollections(self.db)
         self.catalog = SqliteCatalog(self.db)
+        self.posts = SqlitePosts(self.db)
 
     async def open(self) -> None:
         await self.db.open()

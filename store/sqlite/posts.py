@@ -1,0 +1,321 @@
+"""Posts, reactions, comments and tags in SQLite (implements store.interface.PostRepo).
+
+Counters on a post (likes, dislikes, reposts, plays) change in the same transaction as the
+rows they count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import aiosqlite
+
+from store.records import Comment, Post
+from store.sqlite._fts import fts_query
+from store.sqlite._rows import to_record
+from store.sqlite.db import Database
+
+__all__ = ["SqlitePosts", "POST_FIELDS"]
+
+POST_FIELDS = frozenset({"link", "eid", "name", "text", "image", "catalog_id", "ctx", "src_id",
+                         "src_name", "collection_id", "track_order", "latitude", "longitude",
+                         "geohash"})
+_UNSET: Any = object()
+
+
+def _posts(rows: Iterable[aiosqlite.Row]) -> list[Post]:
+    return [p for p in (to_record(Post, r) for r in rows) if p is not None]
+
+
+async def _write_tags(conn: aiosqlite.Connection, post_id: int, tags: Iterable[str]) -> None:
+    await conn.execute("DELETE FROM post_tags WHERE post_id = ?", (post_id,))
+    await conn.executemany("INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?, ?)",
+                           [(post_id, t) for t in dict.fromkeys(tags) if t])
+
+
+async def _write_geo(conn: aiosqlite.Connection, post_id: int, lat: float | None,
+                     lon: float | None) -> None:
+    await conn.execute("DELETE FROM posts_geo WHERE id = ?", (post_id,))
+    if lat is not None and lon is not None:
+        await conn.execute("INSERT INTO posts_geo (id, min_lat, max_lat, min_lon, max_lon) "
+                           "VALUES (?, ?, ?, ?, ?)", (post_id, lat, lat, lon, lon))
+
+
+class SqlitePosts:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ---- posts ----------------------------------------------------------------------------
+
+    async def create(self, *, user_id: int, link: str, eid: str, tags: Iterable[str] = (),
+                     count_repost: bool = False, **fields: Any) -> Post:
+        """Insert a post with its tags and place; with `count_repost`, the original
+        (fields["repost_of"]) gains a repost in the same transaction."""
+        now = time.time()
+        values = {k: v for k, v in fields.items() if k in POST_FIELDS or k == "repost_of"}
+        columns = ["user_id", "link", "eid", "created_at", "updated_at", *values]
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                f"INSERT INTO posts ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                (user_id, link, eid, now, now, *values.values()))
+            post_id = int(cur.lastrowid or 0)
+            await _write_tags(conn, post_id, tags)
+            await _write_geo(conn, post_id, values.get("latitude"), values.get("longitude"))
+            if count_repost and values.get("repost_of"):
+                await conn.execute("UPDATE posts SET repost_count = repost_count + 1 "
+                                   "WHERE id = ?", (values["repost_of"],))
+        post = await self.get(post_id)
+        assert post is not None
+        return post
+
+    async def get(self, post_id: int) -> Post | None:
+        return to_record(Post, await self.db.fetch_one("SELECT * FROM posts WHERE id = ?",
+                                                       (post_id,)))
+
+    async def many(self, post_ids: list[int]) -> dict[int, Post]:
+        if not post_ids:
+            return {}
+        marks = ",".join("?" for _ in post_ids)
+        rows = await self.db.fetch_all(f"SELECT * FROM posts WHERE id IN ({marks})",
+                                       tuple(post_ids))
+        return {p.id: p for p in _posts(rows)}
+
+    async def update(self, post_id: int, *, tags: Iterable[str] | None = None,
+                     **fields: Any) -> Post | None:
+        """Change the given fields (and the tags when given); the place index follows."""
+        changes = {k: v for k, v in fields.items() if k in POST_FIELDS}
+        async with self.db.write() as conn:
+            if changes:
+                assignments = ", ".join(f"{k} = ?" for k in changes)
+                await conn.execute(f"UPDATE posts SET {assignments}, updated_at = ? WHERE id = ?",
+                                   (*changes.values(), time.time(), post_id))
+            if tags is not None:
+                await _write_tags(conn, post_id, tags)
+            if "latitude" in changes or "longitude" in changes:
+                async with conn.execute("SELECT latitude, longitude FROM posts WHERE id = ?",
+                                        (post_id,)) as cur:
+                    row = await cur.fetchone()
+                if row is not None:
+                    await _write_geo(conn, post_id, row[0], row[1])
+        return await self.get(post_id)
+
+    async def delete(self, post_id: int) -> bool:
+        """Remove the post with its reactions, comments and tags; its original loses a repost."""
+        async with self.db.write() as conn:
+            async with conn.execute("SELECT repost_of, user_id FROM posts WHERE id = ?",
+                                    (post_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            if row[0] is not None:
+                await conn.execute(
+                    "UPDATE posts SET repost_count = max(repost_count - 1, 0) WHERE id = ? "
+                    "AND user_id != ?", (row[0], row[1]))
+            await conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
+            return True
+
+    async def tags(self, post_ids: list[int]) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {pid: [] for pid in post_ids}
+        if post_ids:
+            marks = ",".join("?" for _ in post_ids)
+            rows = await self.db.fetch_all(
+                f"SELECT post_id, tag FROM post_tags WHERE post_id IN ({marks}) "
+                "ORDER BY rowid", tuple(post_ids))
+            for post_id, tag in rows:
+                found[post_id].append(tag)
+        return found
+
+    async def page(self, *, user_ids: list[int] | None = None, collection_id: Any = _UNSET,
+                   after: int | None = None, before: int | None = None, limit: int = 20
+                   ) -> list[Post]:
+        """Newest first. `after`: older than that post id; `before`: newer than it.
+        `user_ids` None means everyone; `collection_id` None means "in no collection"."""
+        where, params = ["1"], []
+        if user_ids is not None:
+            if not user_ids:
+                return []
+            where.append(f"user_id IN ({','.join('?' for _ in user_ids)})")
+            params.extend(user_ids)
+        if collection_id is not _UNSET:
+            if collection_id is None:
+                where.append("collection_id IS NULL")
+            else:
+                where.append("collection_id = ?")
+                params.append(collection_id)
+        if after is not None:
+            where.append("id < ?")
+            params.append(after)
+        if before is not None:
+            where.append("id > ?")
+            params.append(before)
+        rows = await self.db.fetch_all(
+            f"SELECT * FROM posts WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            (*params, limit))
+        return _posts(rows)
+
+    async def in_collection(self, collection_id: int) -> list[Post]:
+        """A collection's posts in their set order (unordered ones newest first after them)."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM posts WHERE collection_id = ? "
+            "ORDER BY track_order IS NULL, track_order, id DESC", (collection_id,))
+        return _posts(rows)
+
+    async def by_link(self, link: str, limit: int = 100) -> list[Post]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM posts WHERE link = ? ORDER BY id DESC LIMIT ?", (link, limit))
+        return _posts(rows)
+
+    async def by_date(self, start: float, end: float, *, offset: int = 0, limit: int = 20
+                      ) -> tuple[list[Post], int]:
+        """Posts created in [start, end], newest first, and how many there are in all."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM posts WHERE created_at BETWEEN ? AND ? ORDER BY id DESC "
+            "LIMIT ? OFFSET ?", (start, end, limit, offset))
+        total = await self.db.fetch_one(
+            "SELECT count(*) FROM posts WHERE created_at BETWEEN ? AND ?", (start, end))
+        return _posts(rows), int(total[0]) if total else 0
+
+    async def count_by_user(self, user_id: int) -> int:
+        row = await self.db.fetch_one("SELECT count(*) FROM posts WHERE user_id = ?", (user_id,))
+        return int(row[0]) if row else 0
+
+    async def reposts_of(self, post_id: int) -> list[Post]:
+        return _posts(await self.db.fetch_all(
+            "SELECT * FROM posts WHERE repost_of = ? ORDER BY id", (post_id,)))
+
+    async def incr_play(self, post_id: int) -> Post | None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE posts SET play_count = play_count + 1 WHERE id = ?",
+                               (post_id,))
+        return await self.get(post_id)
+
+    async def since(self, created_after: float) -> list[Post]:
+        """Every post newer than the time (hot-track scoring reads its window with this)."""
+        return _posts(await self.db.fetch_all(
+            "SELECT * FROM posts WHERE created_at >= ? ORDER BY id", (created_after,)))
+
+    async def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float
+                     ) -> list[Post]:
+        """Located posts inside the box, through the R*Tree."""
+        return _posts(await self.db.fetch_all(
+            "SELECT p.* FROM posts_geo g JOIN posts p ON p.id = g.id WHERE g.min_lat >= ? "
+            "AND g.max_lat <= ? AND g.min_lon >= ? AND g.max_lon <= ?",
+            (min_lat, max_lat, min_lon, max_lon)))
+
+    async def search(self, text: str, *, limit: int = 20, offset: int = 0) -> list[Post]:
+        """Full-text search over names and comments (prefix match), best match first."""
+        query = fts_query(text)
+        if not query:
+            return []
+        return _posts(await self.db.fetch_all(
+            "SELECT p.* FROM posts_fts f JOIN posts p ON p.id = f.rowid WHERE posts_fts MATCH ? "
+            "ORDER BY bm25(posts_fts), p.id DESC LIMIT ? OFFSET ?", (query, limit, offset)))
+
+    # ---- reactions ------------------------------------------------------------------------
+
+    async def react(self, post_id: int, user_id: int, kind: str) -> str:
+        """Like or dislike: "added", "changed" (the other one was replaced) or "already"."""
+        async with self.db.write() as conn:
+            async with conn.execute("SELECT kind FROM post_reactions WHERE post_id = ? AND "
+                                    "user_id = ?", (post_id, user_id)) as cur:
+                row = await cur.fetchone()
+            if row is not None and row[0] == kind:
+                return "already"
+            if row is not None:
+                await conn.execute(f"UPDATE posts SET {row[0]}_count = {row[0]}_count - 1 "
+                                   "WHERE id = ?", (post_id,))
+            await conn.execute(
+                "INSERT INTO post_reactions (post_id, user_id, kind, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO UPDATE SET "
+                "kind = excluded.kind, created_at = excluded.created_at",
+                (post_id, user_id, kind, time.time()))
+            await conn.execute(f"UPDATE posts SET {kind}_count = {kind}_count + 1 WHERE id = ?",
+                               (post_id,))
+            return "added" if row is None else "changed"
+
+    async def unreact(self, post_id: int, user_id: int) -> str | None:
+        """Remove the user's reaction; the kind removed, or None."""
+        async with self.db.write() as conn:
+            async with conn.execute("SELECT kind FROM post_reactions WHERE post_id = ? AND "
+                                    "user_id = ?", (post_id, user_id)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            await conn.execute("DELETE FROM post_reactions WHERE post_id = ? AND user_id = ?",
+                               (post_id, user_id))
+            await conn.execute(f"UPDATE posts SET {row[0]}_count = {row[0]}_count - 1 "
+                               "WHERE id = ?", (post_id,))
+            return str(row[0])
+
+    async def reaction(self, post_id: int, user_id: int) -> str | None:
+        row = await self.db.fetch_one(
+            "SELECT kind FROM post_reactions WHERE post_id = ? AND user_id = ?",
+            (post_id, user_id))
+        return None if row is None else str(row[0])
+
+    async def lovers(self, post_ids: list[int]) -> dict[int, list[int]]:
+        """User ids who like each post, in the order they did."""
+        found: dict[int, list[int]] = {pid: [] for pid in post_ids}
+        if post_ids:
+            marks = ",".join("?" for _ in post_ids)
+            rows = await self.db.fetch_all(
+                f"SELECT post_id, user_id FROM post_reactions WHERE kind = 'like' AND "
+                f"post_id IN ({marks}) ORDER BY created_at, user_id", tuple(post_ids))
+            for post_id, user_id in rows:
+                found[post_id].append(user_id)
+        return found
+
+    async def liked_by(self, user_id: int, *, after: int | None = None,
+                       before: int | None = None, limit: int = 20) -> list[Post]:
+        """Posts the user likes, newest post first, paged by post id like `page`."""
+        where, params = ["r.user_id = ?", "r.kind = 'like'"], [user_id]
+        if after is not None:
+            where.append("p.id < ?")
+            params.append(after)
+        if before is not None:
+            where.append("p.id > ?")
+            params.append(before)
+        return _posts(await self.db.fetch_all(
+            f"SELECT p.* FROM post_reactions r JOIN posts p ON p.id = r.post_id "
+            f"WHERE {' AND '.join(where)} ORDER BY p.id DESC LIMIT ?", (*params, limit)))
+
+    async def count_liked_by(self, user_id: int) -> int:
+        row = await self.db.fetch_one(
+            "SELECT count(*) FROM post_reactions WHERE user_id = ? AND kind = 'like'", (user_id,))
+        return int(row[0]) if row else 0
+
+    # ---- comments -------------------------------------------------------------------------
+
+    async def add_comment(self, post_id: int, user_id: int, text: str) -> Comment:
+        now = time.time()
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "INSERT INTO comments (post_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
+                (post_id, user_id, text, now))
+            comment_id = int(cur.lastrowid or 0)
+        return Comment(id=comment_id, post_id=post_id, user_id=user_id, text=text,
+                       created_at=now)
+
+    async def get_comment(self, comment_id: int) -> Comment | None:
+        return to_record(Comment, await self.db.fetch_one(
+            "SELECT * FROM comments WHERE id = ?", (comment_id,)))
+
+    async def delete_comment(self, comment_id: int) -> bool:
+        async with self.db.write() as conn:
+            cur = await conn.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
+            return cur.rowcount == 1
+
+    async def comments(self, post_ids: list[int]) -> dict[int, list[Comment]]:
+        found: dict[int, list[Comment]] = {pid: [] for pid in post_ids}
+        if post_ids:
+            marks = ",".join("?" for _ in post_ids)
+            rows = await self.db.fetch_all(
+                f"SELECT * FROM comments WHERE post_id IN ({marks}) ORDER BY id",
+                tuple(post_ids))
+            for comment in (to_record(Comment, r) for r in rows):
+                if comment is not None:
+                    found[comment.post_id].append(comment)
+        return found
