@@ -7,7 +7,7 @@ import time
 
 from aiohttp import web
 
-from handlers.api.dialect import Dialect, json_response
+from handlers.api.dialect import FastAPIDialect, json_response
 from hub.keys import ctx_key, fallback_dialects_key, metrics_key
 from hub.metrics import CONTENT_TYPE_LATEST
 
@@ -20,13 +20,10 @@ SERVICE = "chorus"
 STARTED = time.time()
 
 
-class HealthDialect(Dialect):
+class HealthDialect(FastAPIDialect):
     """EchoStats and Sono both answer `{"detail": ...}`."""
 
     name = "health"
-
-    def error_body(self, err):  # type: ignore[no-untyped-def]
-        return {"detail": self.message(err)}
 
 
 health = HealthDialect()

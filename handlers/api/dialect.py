@@ -13,7 +13,8 @@ from aiohttp import web
 
 from handlers.errors import DomainError
 
-__all__ = ["Dialect", "Handler", "dialect_of", "json_response", "mark_streaming", "mark_slow"]
+__all__ = ["Dialect", "FastAPIDialect", "Handler", "dialect_of", "json_response",
+           "mark_streaming", "mark_slow"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -36,12 +37,14 @@ class Dialect:
     name = "chorus"
     # code -> message, for dialects whose documents word an error their own way
     messages: Mapping[str, str] = {}
+    # code -> HTTP status, where a dialect answers with another status than the domain's
+    statuses: Mapping[str, int] = {}
 
     def message(self, err: DomainError) -> str:
         return self.messages.get(err.code, err.message)
 
     def error_status(self, err: DomainError) -> int:
-        return err.status
+        return self.statuses.get(err.code, err.status)
 
     def error_body(self, err: DomainError) -> Any:
         return {"error": self.message(err)}
@@ -57,6 +60,22 @@ class Dialect:
         """Register `handler` for method+path as a route of this dialect."""
         setattr(handler, DIALECT_ATTR, self)
         return router.add_route(method, path, handler, **kwargs)
+
+
+class FastAPIDialect(Dialect):
+    """FastAPI services (EchoStats, Sono): `{"detail": "..."}`, and invalid fields as 422 with
+    `{"detail": [{"loc", "msg", "type"}]}`."""
+
+    def error_status(self, err: DomainError) -> int:
+        if err.fields and err.status == 400:
+            return 422
+        return super().error_status(err)
+
+    def error_body(self, err: DomainError) -> Any:
+        if err.fields and err.status == 400:
+            return {"detail": [{"loc": list(f.loc), "msg": f.msg, "type": f.type}
+                               for f in err.fields]}
+        return {"detail": self.message(err)}
 
 
 def dialect_of(handler: Any) -> Dialect | None:

@@ -4,12 +4,11 @@ list of `{"loc", "msg", "type"}`."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from aiohttp import web
 
 from handlers.api._auth import get_principal
-from handlers.api.dialect import Dialect
+from handlers.api.dialect import FastAPIDialect
 from handlers.auth import Principal
 from handlers.errors import DomainError, FieldError, Invalid
 
@@ -18,7 +17,7 @@ __all__ = ["EchoStatsDialect", "echostats", "iso", "invalid_field", "optional_pr
 NOT_AUTHENTICATED = "Not authenticated"
 
 
-class EchoStatsDialect(Dialect):
+class EchoStatsDialect(FastAPIDialect):
     name = "echostats"
     messages = {
         "not_authenticated": NOT_AUTHENTICATED,
@@ -39,17 +38,6 @@ class EchoStatsDialect(Dialect):
     }
     # An unconfigured provider is the server's state, not a missing page.
     statuses = {"sso_not_configured": 503}
-
-    def error_status(self, err: DomainError) -> int:
-        if err.fields and err.status == 400:
-            return 422
-        return self.statuses.get(err.code, err.status)
-
-    def error_body(self, err: DomainError) -> Any:
-        if err.fields and err.status == 400:
-            return {"detail": [{"loc": list(f.loc), "msg": f.msg, "type": f.type}
-                               for f in err.fields]}
-        return {"detail": self.message(err)}
 
 
 echostats = EchoStatsDialect()

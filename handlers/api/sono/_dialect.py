@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.api.dialect import Dialect
+from handlers.api.dialect import FastAPIDialect
 from handlers.errors import DomainError, FieldError, Invalid
 from handlers.security import decrypt_rsa_password
 from hub.keys import ctx_key
@@ -19,7 +19,7 @@ __all__ = ["SonoDialect", "sono", "iso", "invalid_field", "password_from_request
 ENCRYPTED_HEADER = "X-Password-Encrypted"
 
 
-class SonoDialect(Dialect):
+class SonoDialect(FastAPIDialect):
     name = "sono"
     messages = {
         "bad_credentials": "Incorrect username or password",
@@ -44,16 +44,8 @@ class SonoDialect(Dialect):
     # would send Sono's client into its refresh-and-retry loop and then to the login page.
     statuses = {"wrong_password": 400}
 
-    def error_status(self, err: DomainError) -> int:
-        if err.fields and err.status == 400:
-            return 422
-        return self.statuses.get(err.code, err.status)
-
     def error_body(self, err: DomainError) -> Any:
-        if err.fields and err.status == 400:
-            return {"detail": [{"loc": list(f.loc), "msg": f.msg, "type": f.type}
-                               for f in err.fields]}
-        body: dict[str, Any] = {"detail": self.message(err)}
+        body = super().error_body(err)
         if err.code == "maintenance":
             body.update(err.extra)
         return body
