@@ -44,9 +44,6 @@ class SpotizerrDialect(Dialect):
     # Spotizerr answers an unconfigured SSO provider with 400, not 404.
     statuses = {"sso_not_configured": 400}
 
-    def error_status(self, err: DomainError) -> int:
-        return self.statuses.get(err.code, err.status)
-
     def error_body(self, err: DomainError) -> Any:
         return {"error": self.message(err), "details": self.details(err)}
 
