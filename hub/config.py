@@ -68,6 +68,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     ws_commands_per_second: int = 100
     ws_max_connections_per_user: int = 32
     ws_max_subscriptions: int = 128
+    allow_private_urls: bool = False
+    oembed_url: str = ""
 
     @property
     def data_path(self) -> Path:
@@ -136,6 +138,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ws_max_connections_per_user", "CHORUS_WS_MAX_CONNECTIONS_PER_USER",
             "live connections per user"),
     Setting("ws_max_subscriptions", "CHORUS_WS_MAX_SUBSCRIPTIONS", "subscriptions per connection"),
+    Setting("allow_private_urls", "CHORUS_ALLOW_PRIVATE_URLS",
+            "1 lets link fetches reach loopback/private addresses (tests, LAN setups)"),
+    Setting("oembed_url", "CHORUS_OEMBED_URL", "one oEmbed endpoint replacing every provider's"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

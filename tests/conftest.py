@@ -20,6 +20,8 @@ TEST_SETTINGS: dict[str, Any] = {
     "argon2_memory_kib": 256,
     "rate_limit": 0,
     "endpoint_rate_limits": False,
+    # never reach the real oEmbed providers from tests: a closed local port, refused at once
+    "oembed_url": "http://127.0.0.1:9/oembed",
 }
 
 STRONG_PASSWORD = "Sup3r-secret!"
