@@ -30,8 +30,8 @@ async def _may_see_posts(ctx: Context, user: str, channel: str) -> bool:
 
 
 async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
-    """The owner always; anyone when the owner made it public; followers once follows exist
-    (the social-core issue adds that check here)."""
+    """The owner always; anyone when the owner made it public; otherwise the owner's
+    followers."""
     owner = _owner_id(channel)
     if owner is None:
         return False
@@ -40,7 +40,9 @@ async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
     account = await ctx.store.users.get(owner)
     if account is None or account.state != "active":
         return False
-    return account.extra.get(NOWPLAYING_VISIBILITY) == "public"
+    if account.extra.get(NOWPLAYING_VISIBILITY) == "public":
+        return True
+    return user.isdigit() and await ctx.store.follows.get(int(user), owner) is not None
 
 
 async def _may_join_quiz(ctx: Context, user: str, channel: str) -> bool:

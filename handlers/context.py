@@ -13,6 +13,7 @@ from handlers.security import Keys, PasswordHasher, Vault
 from hub.config import Config
 from hub.realtime.publisher import Publisher
 from store.interface import Store
+from workers.jobs import JobSubmitter
 
 __all__ = ["Context"]
 
@@ -27,5 +28,6 @@ class Context:
     publisher: Publisher
     http: httpx.AsyncClient
     wake_mailer: Callable[[], None] = lambda: None
+    jobs: JobSubmitter | None = None  # the job runner (workers.jobs), set by hub.app
     clock: Callable[[], float] = time.time
     extras: dict[str, Any] = field(default_factory=dict)

@@ -35,12 +35,7 @@ class PostView(msgspec.Struct, kw_only=True):
 
 
 async def _users(ctx: Context, user_ids: set[int]) -> dict[int, User]:
-    found = {}
-    for user_id in user_ids:  # pages are small; the reader pool serves these concurrently
-        user = await ctx.store.users.get(user_id)
-        if user is not None:
-            found[user_id] = user
-    return found
+    return await ctx.store.users.many(sorted(user_ids))  # one query: a stream page names ~20
 
 
 async def post_views(ctx: Context, posts: list[Post], *, with_comments: bool = False

@@ -24,6 +24,7 @@ from handlers.privacy import erase_due_accounts
 from handlers.security import PasswordHasher, Vault
 from hub.config import Config
 from hub.keys import (
+    centrifugo_key,
     config_key,
     ctx_key,
     fallback_dialects_key,
@@ -38,12 +39,15 @@ from hub.middleware.maintenance import maintenance_middleware
 from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
 from hub.middleware.request_log import request_log_middleware
 from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
-from hub.realtime.channels import ChannelRules
+from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
+from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.node import Node, NodeConfig
+from hub.realtime.server_api import ServerAPI
 from hub.secrets import load_keys
 from providers.mail import make_mailer
 from store import open_store
 from workers.actor import Supervisor
+from workers.jobs import JobRunner
 from workers.mailer import MailerActor
 from workers.periodic import PeriodicActor
 
@@ -67,16 +71,19 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     node = app[node_key]
     supervisor = Supervisor()
     mailer = MailerActor(store.outbox, make_mailer(config.smtp_url), config.mail_from)
+    # durable jobs: a submit wakes the runner through the store's in-process listener
+    jobs = JobRunner(store.jobs, node)
     ctx = Context(config=config, store=store, keys=keys, passwords=passwords,
                   vault=Vault(keys.fernet_key), publisher=node, http=http,
-                  wake_mailer=mailer.wake)
+                  wake_mailer=mailer.wake, jobs=jobs)
     app[ctx_key] = ctx
-    _wire_node(node, ctx)
+    _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
                            config.admin_email or None)
     await supervisor.start(mailer)
+    await supervisor.start(jobs)
     await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600,
                                          lambda: erase_due_accounts(ctx)))
     # presence entries expire unless refreshed: a crashed process's clients vanish on their own
@@ -101,13 +108,16 @@ def node_config(config: Config) -> NodeConfig:
         max_subscriptions=config.ws_max_subscriptions)
 
 
-def _wire_node(node: Node, ctx: Context) -> None:
-    """Connect the realtime node's hooks to identity, channel policy and RPC."""
+def _wire_node(node: Node, ctx: Context, external: TokenVerifier | None = None) -> None:
+    """Connect the realtime node's hooks to identity, channel policy and RPC (`external`:
+    tokens minted by apps, from the Centrifugo configuration)."""
 
     async def on_connecting(token: str):  # type: ignore[no-untyped-def]
-        return await identify_token(ctx, token)
+        return await identify_token(ctx, token, external)
 
     node.on_connecting = on_connecting
+    if external is not None:
+        node.on_subscription_token = external.subscription
     node.on_rpc = make_rpc_hook(ctx)
     for namespace, hook in channel_hooks(ctx).items():
         node.rules.on_authorize(namespace, hook)
@@ -133,13 +143,18 @@ async def create_app(config: Config) -> web.Application:
     app[metrics_key] = Metrics()
     app[limiter_key] = RateLimiter(config.rate_limit, config.rate_limit_window)
     app[fallback_dialects_key] = []
-    app[node_key] = Node(MemoryBroker(), MemoryPresence(), ChannelRules(), node_config(config))
+    # apps and bots: a Centrifugo configuration (ConfigError stops the start with the reason)
+    app[centrifugo_key] = centrifugo = load_centrifugo_config(config.centrifugo_config or None,
+                                                              dict(config.centrifugo_env))
+    app[node_key] = Node(MemoryBroker(), MemoryPresence(), channel_rules(centrifugo),
+                         node_config(config))
     app.on_shutdown.append(_shutdown_node)
     app.on_response_prepare.append(on_response_prepare)
     app.cleanup_ctx.append(_context)
     setup_common_routes(app)
     setup_media_routes(app)
-    setup_realtime_routes(app, app[node_key])
+    api_key = centrifugo.http_api.key if centrifugo and not centrifugo.http_api.disabled else ""
+    setup_realtime_routes(app, app[node_key], ServerAPI(app[node_key], api_key))
     for dialect in DIALECTS:
         dialect.setup_routes(app)
     openwhyd.setup_late_routes(app)  # `/<handle>` must not shadow any other route

@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setting_flags(migrate)
     show = sub.add_parser("config", help="print the effective configuration (no secrets)")
     _add_setting_flags(show)
+    bench = sub.add_parser("bench", help="run a benchmark from a source checkout (bench/README.md)",
+                           add_help=False)
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -65,7 +68,22 @@ def serve(config: Config) -> None:
                 print=None, shutdown_timeout=5.0)
 
 
+def _bench(argv: list[str]) -> int:
+    """The benchmarks live in bench/ beside this package (not installed): import from there."""
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from bench import main as bench_main
+
+    return bench_main(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # its own parser (bench/__init__.py), --help included
+        return _bench(argv[1:])
     args = build_parser().parse_args(argv)
     config = _config_from(args)
     setup_logging(config.log_level)

@@ -68,8 +68,17 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     ws_commands_per_second: int = 100
     ws_max_connections_per_user: int = 32
     ws_max_subscriptions: int = 128
+    centrifugo_config: str = ""
+    # CENTRIFUGO_* variables as read at start (Centrifugo's own names; see
+    # hub/realtime/centrifugo_config.py): they override the file, as in Centrifugo
+    centrifugo_env: tuple[tuple[str, str], ...] = ()
     allow_private_urls: bool = False
     oembed_url: str = ""
+    # the catalog's Spotify app (client credentials); empty: CHORUS_OAUTH_SPOTIFY_* are used
+    spotify_client_id: str = ""
+    spotify_client_secret: str = ""
+    spotify_api_url: str = "https://api.spotify.com/v1"
+    spotify_accounts_url: str = "https://accounts.spotify.com"
 
     @property
     def data_path(self) -> Path:
@@ -138,9 +147,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ws_max_connections_per_user", "CHORUS_WS_MAX_CONNECTIONS_PER_USER",
             "live connections per user"),
     Setting("ws_max_subscriptions", "CHORUS_WS_MAX_SUBSCRIPTIONS", "subscriptions per connection"),
+    Setting("centrifugo_config", "CHORUS_CENTRIFUGO_CONFIG",
+            "Centrifugo v6 JSON configuration (client, channel, http_api parts) for apps and bots"),
     Setting("allow_private_urls", "CHORUS_ALLOW_PRIVATE_URLS",
             "1 lets link fetches reach loopback/private addresses (tests, LAN setups)"),
     Setting("oembed_url", "CHORUS_OEMBED_URL", "one oEmbed endpoint replacing every provider's"),
+    Setting("spotify_client_id", "CHORUS_SPOTIFY_CLIENT_ID",
+            "Spotify app for the catalog (client credentials); empty: CHORUS_OAUTH_SPOTIFY_*"),
+    Setting("spotify_client_secret", "CHORUS_SPOTIFY_CLIENT_SECRET", "its client secret"),
+    Setting("spotify_api_url", "CHORUS_SPOTIFY_API_URL", "Spotify Web API base URL"),
+    Setting("spotify_accounts_url", "CHORUS_SPOTIFY_ACCOUNTS_URL",
+            "Spotify accounts service base URL (client-credentials tokens)"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {
@@ -210,4 +227,6 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
         if raw is not None:
             values[field] = _coerce(field, raw)
     values.setdefault("oauth", _oauth_from_env(env))
+    values.setdefault("centrifugo_env", tuple(sorted(
+        (k, v) for k, v in env.items() if k.startswith("CENTRIFUGO_"))))
     return Config(**values)

@@ -6,15 +6,20 @@ secrets arrive already hashed or encrypted; the store never derives or checks th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from store.records import (
+    ApiCall,
     CatalogItem,
     Collection,
     Comment,
     Consent,
     Follow,
+    HotScore,
+    Job,
+    JobPage,
+    JobStatus,
     NowPlaying,
     OAuthAccount,
     OAuthState,
@@ -23,19 +28,23 @@ from store.records import (
     RefreshToken,
     ResetToken,
     Session,
+    Submitted,
     User,
     UserPatch,
 )
 
 __all__ = ["Store", "UserRepo", "TokenRepo", "OAuthRepo", "OutboxRepo", "ConsentRepo",
            "SettingsRepo", "ListeningRepo",
-           "FollowRepo", "CollectionRepo", "CatalogRepo", "PostRepo"]
+           "FollowRepo", "CollectionRepo", "CatalogRepo", "PostRepo", "SearchRepo",
+           "CatalogSearchRepo", "CatalogBatchRepo", "ApiCallRepo"]
 
 
 class UserRepo(Protocol):
     async def create(self, **fields: Any) -> User:
         """Insert a user. Raises store.Duplicate naming the column when username/email is taken."""
     async def get(self, user_id: int) -> User | None: ...
+    async def many(self, user_ids: list[int]) -> dict[int, User]:
+        """The users among `user_ids` that exist, by id (one query for a page of posts)."""
     async def by_username(self, username: str) -> User | None: ...
     async def by_email(self, email: str) -> User | None: ...
     async def by_login(self, login: str) -> User | None:
@@ -171,9 +180,16 @@ class PostRepo(Protocol):
     async def by_date(self, start: float, end: float, *, offset: int = 0, limit: int = 20
                       ) -> tuple[list[Post], int]: ...
     async def count_by_user(self, user_id: int) -> int: ...
+    async def by_user(self, user_id: int, *, offset: int = 0, limit: int = 20
+                      ) -> list[Post]: ...
     async def reposts_of(self, post_id: int) -> list[Post]: ...
     async def incr_play(self, post_id: int) -> Post | None: ...
     async def since(self, created_after: float) -> list[Post]: ...
+    async def hot(self, *, since: float, now: float, half_life: float, after_id: int = 0,
+                  limit: int = 20, offset: int = 0) -> list[HotScore]:
+        """Tracks (eIds) ranked by posts, reposts and likes since `since` (posts newer than
+        `after_id`), each weighted by 2 ** -(age / half_life); reposts with ctx "hot" and
+        their likes count for nothing."""
     async def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float
                      ) -> list[Post]:
         """Located posts inside the box, through a spatial index."""
@@ -192,6 +208,70 @@ class PostRepo(Protocol):
     async def comments(self, post_ids: list[int]) -> dict[int, list[Comment]]: ...
 
 
+class SearchRepo(Protocol):
+    """Full-text search (prefix matching, best match first), each answer a page and the total.
+
+    People whose account is deleted or disabled are never found, nor their posts and
+    collections. With `viewer_id`, the viewer's own rows come first, then those of the people
+    they follow, then the rest.
+    """
+
+    async def posts(self, text: str, *, viewer_id: int | None = None,
+                    user_id: int | None = None, exclude_user_id: int | None = None,
+                    distinct_eid: bool = False, offset: int = 0, limit: int = 20
+                    ) -> tuple[list[Post], int]: ...
+    async def catalog(self, text: str, *, offset: int = 0, limit: int = 20
+                      ) -> tuple[list[CatalogItem], int]: ...
+    async def users(self, text: str, *, viewer_id: int | None = None, offset: int = 0,
+                    limit: int = 20) -> tuple[list[User], int]: ...
+    async def collections(self, text: str, *, viewer_id: int | None = None,
+                          non_empty: bool = False, offset: int = 0, limit: int = 20
+                          ) -> tuple[list[Collection], int]:
+        """Public collections and the viewer's own private ones."""
+
+
+class CatalogSearchRepo(Protocol):
+    """Reads over the local catalog for the catalog interface (handlers.music_catalog).
+
+    Words match as prefixes (FTS5); `kinds` limits the item kinds (track, video, album...).
+    """
+
+    async def search(self, text: str, kinds: Sequence[str], *, genre: str = "",
+                     offset: int = 0, limit: int = 20) -> tuple[list[CatalogItem], int]:
+        """Matches of `text` (and of `genre` in the genres), best first, and their total;
+        with no words at all, every item of `kinds`, most recently seen first."""
+    async def by_provider_id(self, kinds: Sequence[str], provider_id: str
+                             ) -> CatalogItem | None:
+        """The item with that provider id (Spotify's first when several providers use it)."""
+    async def in_album(self, album_name: str, kinds: Sequence[str], *, provider: str,
+                       offset: int = 0, limit: int = 50) -> tuple[list[CatalogItem], int]: ...
+    async def by_artist(self, artist_name: str, kinds: Sequence[str], *, offset: int = 0,
+                        limit: int = 20) -> tuple[list[CatalogItem], int]: ...
+    async def sample(self, kinds: Sequence[str], *, text: str = "", genre: str = "",
+                     limit: int = 10) -> list[CatalogItem]:
+        """Items picked at random, among the matches of `text` and `genre` when given."""
+
+
+class CatalogBatchRepo(Protocol):
+    async def upsert_many(self, provider: str,
+                          items: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
+        """CatalogRepo.upsert for many (kind, provider_id, fields) items in one transaction."""
+
+
+class ApiCallRepo(Protocol):
+    """The log of outbound API calls (EchoStats' api-logs); URLs arrive without secrets."""
+
+    async def add(self, provider: str, method: str, url: str, status: int | None,
+                  duration_ms: float, *, error: str | None = None, user_id: int | None = None,
+                  created_at: float | None = None) -> int: ...
+    async def page(self, *, provider: str | None = None, method: str | None = None,
+                   status_min: int | None = None, status_max: int | None = None,
+                   url_contains: str | None = None, user_id: int | None = None,
+                   offset: int = 0, limit: int = 50) -> tuple[list[ApiCall], int]:
+        """Calls matching every given filter, newest first, and their total."""
+    async def prune(self, before: float) -> int: ...
+
+
 class Store(Protocol):
     """Persistence for all of Chorus; opened once per process by hub.app."""
 
@@ -206,6 +286,11 @@ class Store(Protocol):
     collections: CollectionRepo
     catalog: CatalogRepo
     posts: PostRepo
+    search: SearchRepo
+    jobs: JobRepo
+    catalog_search: CatalogSearchRepo
+    catalog_batch: CatalogBatchRepo
+    api_calls: ApiCallRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""
@@ -214,3 +299,69 @@ class Store(Protocol):
         """Apply pending migrations; return the names applied."""
     async def ping(self) -> None:
         """Raise if the store cannot answer a trivial query (readiness check)."""
+
+
+__all__ += ["JobRepo"]
+
+
+class JobRepo(Protocol):
+    """Durable jobs (DESIGN §5): queued rows that runners claim, run and finish.
+
+    Status moves queued -> running -> completed | failed | cancelled | skipped; a retry or a
+    restart puts a running job back to queued. Only the runner that claimed a job (its
+    `claimed_by`) writes its progress and outcome.
+    """
+
+    async def submit(self, kind: str, payload: dict[str, Any] | None = None, *,
+                     owner_id: int | None = None, parent_id: str | None = None,
+                     dedupe_key: str | None = None, max_attempts: int = 3,
+                     progress: dict[str, Any] | None = None) -> Submitted:
+        """Queue a new job, or return the queued or running job with the same `dedupe_key`
+        (with `duplicate=True`) and queue nothing. A key is global: put the owner in it when
+        two users may ask for the same thing separately."""
+    async def get(self, job_id: str) -> Job | None: ...
+    async def claim(self, kind: str, limit: int, worker: str) -> list[Job]:
+        """Atomically move up to `limit` queued jobs of `kind` that are due (oldest first) to
+        running, claimed by `worker`, counting an attempt. SQLite: the writer lock makes this
+        atomic; PostgreSQL will use SELECT ... FOR UPDATE SKIP LOCKED."""
+    async def update_progress(self, job_id: str, progress: dict[str, Any]) -> Job | None:
+        """Replace a running job's progress (and refresh its heartbeat); None when the job is
+        not running."""
+    async def heartbeat(self, job_ids: Iterable[str], worker: str) -> list[str]:
+        """Mark `worker`'s running jobs alive; return the ids whose cancel was requested."""
+    async def finish(self, job_id: str, status: JobStatus, *, result: Any = None,
+                     error: str | None = None, progress: dict[str, Any] | None = None
+                     ) -> Job | None:
+        """Move a running job to a terminal status; None when it was not running."""
+    async def retry(self, job_id: str, error: str, run_after: float) -> Job | None:
+        """Put a running job back to queued, due at `run_after`, keeping its attempts
+        (cancelled instead when its cancel was requested)."""
+    async def release(self, job_ids: Iterable[str]) -> list[Job]:
+        """Put running jobs back to queued without counting the attempt (a clean shutdown
+        interrupted them); those whose cancel was requested become cancelled instead."""
+    async def cancel(self, job_id: str) -> list[Job]:
+        """Cancel the job and its active descendants: queued ones become cancelled at once,
+        running ones get `cancel_requested` for their runner to act on. Returns the jobs
+        changed, the job itself first; [] when it was not active."""
+    async def requeue_orphans(self, *, heartbeat_before: float | None = None,
+                              exclude_worker: str | None = None) -> list[Job]:
+        """Put back to queued the running jobs whose heartbeat is older than
+        `heartbeat_before` (all of them when None: one process owns a SQLite file, so at
+        start every running job was left by a dead process), keeping their attempts; those
+        whose cancel was requested become cancelled instead."""
+    async def list(self, *, owner_id: int | None = None, kinds: Sequence[str] = (),
+                   statuses: Sequence[str] = (), parent_id: str | None = None,
+                   roots_only: bool = False, since: float | None = None,
+                   offset: int = 0, limit: int = 50) -> JobPage:
+        """Jobs matching every given filter (`since`: updated after that time), newest first,
+        and their total."""
+    async def children(self, parent_id: str) -> list[Job]:
+        """The jobs whose parent is `parent_id`, oldest first."""
+    async def delete(self, job_id: str) -> bool:
+        """Delete a finished job and its children; False when unknown or still active."""
+    async def cleanup(self, before: float) -> int:
+        """Delete jobs finished before `before` (none with an active child); how many."""
+    def subscribe(self, listener: Callable[[Job], None]) -> Callable[[], None]:
+        """Call `listener` in-process with each job that becomes queued (submit, retry,
+        release, requeue), after the write commits; returns the unsubscribe function.
+        PostgreSQL will add LISTEN/NOTIFY so that other processes hear it too."""

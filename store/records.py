@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import msgspec
@@ -22,6 +23,8 @@ __all__ = [
     "Comment",
     "Collection",
     "Follow",
+    "HotScore",
+    "ApiCall",
 ]
 
 
@@ -256,3 +259,90 @@ class Follow(msgspec.Struct, kw_only=True):
     follower_id: int
     followee_id: int
     created_at: float
+
+
+class HotScore(msgspec.Struct, kw_only=True, frozen=True):
+    """One track (eId) of the hot list: its decayed score, the first post of it in the window,
+    and what the score counts (posts, reposts among them, likes)."""
+
+    eid: str
+    post_id: int
+    score: float
+    posts: int
+    reposts: int
+    likes: int
+
+
+class ApiCall(msgspec.Struct, kw_only=True, frozen=True):
+    """One outbound HTTP call to an external API; `status` is None when no answer came."""
+
+    id: int
+    provider: str
+    method: str
+    url: str
+    status: int | None
+    duration_ms: float
+    error: str | None = None
+    user_id: int | None = None
+    created_at: float = 0.0
+
+
+# Jobs (DESIGN §5): durable rows claimed by workers/jobs.py's runner.
+__all__ += ["JobStatus", "Job", "JobPage", "Submitted"]
+
+
+class JobStatus(enum.StrEnum):
+    """A job's state: queued -> running -> one of the terminal states (or back to queued on a
+    retry or a restart)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+    @property
+    def active(self) -> bool:
+        return self in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class Job(msgspec.Struct, kw_only=True):
+    """One unit of long work: `payload` is its input, `progress` what it reports, `result` its
+    output; `dedupe_key` is unique among active jobs; times are Unix seconds."""
+
+    id: str
+    kind: str
+    status: JobStatus = JobStatus.QUEUED
+    owner_id: int | None = None
+    parent_id: str | None = None
+    progress: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
+    result: Any = None
+    error: str | None = None
+    attempts: int = 0
+    max_attempts: int = 3
+    dedupe_key: str | None = None
+    cancel_requested: bool = False
+    run_after: float = 0.0
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    started_at: float | None = None
+    finished_at: float | None = None
+    heartbeat_at: float | None = None
+    claimed_by: str | None = None
+
+
+class JobPage(msgspec.Struct, kw_only=True):
+    """One page of a job listing and how many jobs match in all."""
+
+    jobs: list[Job]
+    total: int
+
+
+class Submitted(msgspec.Struct, kw_only=True):
+    """What a submit did: `duplicate` when an active job with the same dedupe_key was found
+    and returned instead of a new one."""
+
+    job: Job
+    duplicate: bool = False

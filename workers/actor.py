@@ -61,7 +61,8 @@ class Supervisor:
             except Exception:
                 if loop.time() - started >= self.max_backoff:
                     backoff = self.min_backoff  # it ran fine for a while: start over
-                log.exception("actor %s crashed; restarting in %.1f s", actor.name, backoff)
+                log.exception("actor %s crashed (failure %d); restarting in %.1f s",
+                              actor.name, actor.restarts + 1, backoff)
             await asyncio.sleep(backoff)
             actor.restarts += 1
             backoff = min(backoff * 2, self.max_backoff)

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from handlers import listening
+from handlers import feeds, follows, listening, paging, post_live, posts, reactions
 from handlers.auth import Principal
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
@@ -34,7 +34,7 @@ def rpc_method(name: str) -> Callable[[RpcMethod], RpcMethod]:
 
 
 async def _principal(ctx: Context, identity: Identity) -> Principal:
-    if not identity.user:
+    if not identity.user or identity.external:  # an app's user is never a Chorus account
         raise Unauthorized("Sign in to call this method", code="not_authenticated")
     user = await ctx.store.users.get(int(identity.user))
     if user is None or user.state not in ("active", "pending_deletion"):
@@ -78,3 +78,58 @@ async def nowplaying_set(ctx: Context, principal: Principal, data: Any) -> dict[
 @rpc_method("nowplaying.clear")
 async def nowplaying_clear(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     return {"cleared": await listening.clear_now_playing(ctx, principal)}
+
+
+@rpc_method("posts.create")
+async def posts_create(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
+    """{link or eId, name?, text?, image?, latitude?, longitude?, tags?} -> the post"""
+    params = _params(data)
+    tags = params.get("tags") or []
+    view = await posts.create_post(ctx, principal, posts.NewPost(
+        link=params.get("link"), eid=params.get("eId") or params.get("eid"),
+        name=str(params.get("name") or ""), text=str(params.get("text") or ""),
+        image=str(params.get("image") or ""),
+        coordinates=parse_coordinates(params.get("latitude"), params.get("longitude")),
+        labels=[str(t) for t in tags] if isinstance(tags, list) else []))
+    return post_live.post_payload(view)
+
+
+@rpc_method("posts.like")
+async def posts_like(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
+    """{post_id, kind: like | dislike | unlike} -> {post_id, kind, outcome, counts}"""
+    params = _params(data)
+    post_id, kind = params.get("post_id"), params.get("kind", "like")
+    if not isinstance(post_id, int) or isinstance(post_id, bool):
+        raise Invalid("post_id must be an integer", code="invalid_params")
+    if kind == "unlike":
+        removed = await reactions.unreact(ctx, principal, post_id)
+        outcome = "removed" if removed else "none"
+    elif kind in ("like", "dislike"):
+        outcome = await reactions.react(ctx, principal, post_id, kind)
+    else:
+        raise Invalid("kind must be like, dislike or unlike", code="invalid_params")
+    post = await posts.get_post(ctx, post_id)
+    return {"post_id": post.id, "kind": kind, "outcome": outcome,
+            "like_count": post.like_count, "dislike_count": post.dislike_count}
+
+
+@rpc_method("feed.page")
+async def feed_page(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
+    """{after?, before?, limit?} -> {posts: [...]}: the caller's stream, newest first"""
+    params = _params(data)
+    page = paging.cursor(params.get("limit"), params.get("after"), params.get("before"))
+    views = await feeds.stream(ctx, principal, page)
+    return {"posts": [post_live.post_payload(v) for v in views]}
+
+
+@rpc_method("follow.set")
+async def follow_set(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
+    """{user_id, follow: bool} -> {user_id, following}"""
+    params = _params(data)
+    user_id, follow = params.get("user_id"), params.get("follow", True)
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        raise Invalid("user_id must be an integer", code="invalid_params")
+    if not isinstance(follow, bool):
+        raise Invalid("follow must be true or false", code="invalid_params")
+    user = await follows.set_following(ctx, principal, user_id, follow)
+    return {"user_id": user.id, "following": follow}

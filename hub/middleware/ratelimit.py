@@ -23,7 +23,9 @@ ENDPOINT_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
     ("POST", "/api/v1/users/forgot-password"): (3, 3600),
     ("POST", "/api/v1/users/reset-password"): (5, 3600),
 }
-EXEMPT_PREFIXES = ("/health", "/api/health", "/metrics")
+# /hub/api/: Centrifugo's server API, for servers holding http_api.key (its handler limits
+# the requests that fail the key check, per address)
+EXEMPT_PREFIXES = ("/health", "/api/health", "/metrics", "/hub/api/")
 
 
 class Bucket:

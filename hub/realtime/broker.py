@@ -61,9 +61,11 @@ class Broker(Protocol):
     async def unsubscribe(self, channel: str) -> None: ...
 
     async def publish(self, channel: str, data: bytes, *, info: ClientInfo | None = None,
-                      history: HistoryOptions = HistoryOptions()) -> StreamPosition:
-        """Publish JSON `data`; with history enabled the publication is added to the stream
-        atomically and gets the next offset. Returns the stream position after it.
+                      history: HistoryOptions = HistoryOptions(),
+                      tags: dict[str, str] | None = None) -> StreamPosition:
+        """Publish JSON `data` (with `tags`, delivered to subscribers); with history enabled
+        the publication is added to the stream atomically and gets the next offset. Returns
+        the stream position after it.
 
         Raises:
             ValueError: `data` is not valid JSON.

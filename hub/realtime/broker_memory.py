@@ -67,8 +67,9 @@ class MemoryBroker:
             stream.items.popleft()
 
     async def publish(self, channel: str, data: bytes, *, info: ClientInfo | None = None,
-                      history: HistoryOptions = HistoryOptions()) -> StreamPosition:
-        pub = Publication(data=msgspec.Raw(data), info=info)
+                      history: HistoryOptions = HistoryOptions(),
+                      tags: dict[str, str] | None = None) -> StreamPosition:
+        pub = Publication(data=msgspec.Raw(data), info=info, tags=tags or None)
         position = StreamPosition()
         if history.enabled:
             stream = self._stream(channel)

@@ -8,11 +8,13 @@ module never imports domain code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 import msgspec
 
+from hub.realtime import codes
 from hub.realtime.broker import HistoryOptions
 
 __all__ = ["Access", "Namespace", "ChannelRules", "CHORUS_NAMESPACES", "parse_channel",
@@ -29,6 +31,8 @@ class Access(StrEnum):
     ANYONE = "anyone"  # anonymous connections included
     AUTHENTICATED = "authenticated"
     SUBSCRIBER = "subscriber"  # whoever is subscribed to the channel
+    SUBSCRIBED_USER = "subscribed_user"  # a subscriber that is not anonymous (Centrifugo's
+    # allow_<x>_for_subscriber without allow_<x>_for_anonymous)
     HOOK = "hook"  # ask the namespace's authorize hook
 
 
@@ -44,6 +48,17 @@ class Namespace(msgspec.Struct, frozen=True):
     history_size: int = 0
     history_ttl: float = 0.0
     server_side: bool = False  # subscribed on connect, not by clients
+    # Namespaces from a Centrifugo configuration (hub/realtime/centrifugo_config.py) follow
+    # Centrifugo's rules; Chorus's own keep the defaults below.
+    configured: bool = False
+    user_limited: bool = False  # allow_user_limited_channels: `ns:room#42,43` for those users
+    force_recovery: bool = False
+    allow_recovery: bool = False
+    force_positioning: bool = False
+    allow_positioning: bool = False
+    delta_types: tuple[str, ...] = ()  # allowed_delta_types (accepted, never negotiated)
+    channel_regex: str = ""  # the part after `ns:` must match (client-side subscribes only)
+    data_format: str = ""  # publication_data_format: "", "json" or "json_object"
 
     @property
     def history(self) -> HistoryOptions:
@@ -86,6 +101,11 @@ class ChannelRules:
     def __init__(self, namespaces: tuple[Namespace, ...] = CHORUS_NAMESPACES) -> None:
         self.namespaces = {ns.name: ns for ns in namespaces}
         self.hooks: dict[str, AuthorizeHook] = {}
+        # Set from a Centrifugo configuration (centrifugo_config.channel_rules), else unused:
+        self.without_namespace: Namespace | None = None  # bare channels Chorus does not own
+        self.private_prefix = "$"  # `$ns:room` needs a subscription token
+        self.personal_namespace: str | None = None  # None: no personal channel; "": `#<user>`
+        self.single_connection = False  # a new personal-channel connection closes the others
 
     def namespace(self, channel: str) -> Namespace | None:
         """The namespace of `channel`, or None when it is unknown (error 102)."""
@@ -93,8 +113,19 @@ class ChannelRules:
             return None
         namespace = parse_channel(channel)[0]
         if not namespace:  # bare names: `hot`, `announcements`
-            return self.namespaces.get(channel)
-        return self.namespaces.get(namespace)
+            return self.namespaces.get(channel) or self.without_namespace
+        found = self.namespaces.get(namespace)
+        if found is None and self.private_prefix and channel.startswith(self.private_prefix):
+            inner = self.namespaces.get(parse_channel(channel[len(self.private_prefix):])[0])
+            return inner if inner is not None and inner.configured else None
+        return found
+
+    def personal_channel(self, user: str) -> str | None:
+        """The personal channel Centrifugo subscribes `user` to on connect, if configured."""
+        if self.personal_namespace is None or not user:
+            return None
+        prefix = f"{self.personal_namespace}:" if self.personal_namespace else ""
+        return f"{prefix}#{user}"
 
     def on_authorize(self, namespace: str, hook: AuthorizeHook) -> None:
         self.hooks[namespace] = hook
@@ -110,7 +141,51 @@ class ChannelRules:
             return bool(user)
         if access is Access.SUBSCRIBER:
             return subscribed
+        if access is Access.SUBSCRIBED_USER:
+            return subscribed and bool(user)
         if access is Access.OWNER:
             return bool(user) and user in parse_channel(channel)[2]
         hook = self.hooks.get(parse_channel(channel)[0])
         return hook is not None and await hook(user, channel)
+
+    # ---- namespaces from a Centrifugo configuration ------------------------------------------
+
+    async def configured_refusal(self, namespace: Namespace, channel: str, user: str,
+                                 app_user: str | None, granted: bool) -> int | None:
+        """Why Centrifugo's rules refuse a client-side subscribe (an error code), or None:
+        allowed by a subscription token (`granted`), a user-limited channel naming `app_user`
+        (allow_user_limited_channels), or allow_subscribe_for_client (+ _for_anonymous);
+        `$` channels need a token; channel_regex applies to the part after `ns:`."""
+        prefix = self.private_prefix
+        private = bool(prefix) and channel.startswith(prefix)
+        bare = channel[len(prefix):] if private else channel
+        rest = bare.partition(":")[2] if namespace.name else bare
+        if namespace.channel_regex and re.search(namespace.channel_regex, rest) is None:
+            return codes.BAD_REQUEST_ERROR
+        if granted:
+            return None
+        if private:
+            return codes.PERMISSION_DENIED
+        if namespace.user_limited and "#" in channel:
+            allowed = bool(app_user) and app_user in parse_channel(channel)[2]
+            return None if allowed else codes.PERMISSION_DENIED
+        if not await self.allowed(namespace.subscribe, user, channel):
+            return codes.PERMISSION_DENIED
+        return None
+
+    async def stream_modes(self, namespace: Namespace, channel: str, user: str,
+                           recoverable: bool, positioned: bool) -> tuple[bool, bool]:
+        """(recoverable, positioned) of a subscription that asked for them: always both in
+        Chorus's namespaces; in configured ones forced (force_recovery, force_positioning) or
+        asked and allowed (allow_recovery / allow_positioning, or history permission)."""
+        if not namespace.configured:
+            return True, True
+
+        async def may_history() -> bool:
+            return await self.allowed(namespace.history_access, user, channel, True)
+
+        recovery = namespace.force_recovery or (
+            recoverable and (namespace.allow_recovery or await may_history()))
+        position = recovery or namespace.force_positioning or (
+            positioned and (namespace.allow_positioning or await may_history()))
+        return recovery, position

@@ -45,13 +45,15 @@ class ChannelState:
     """A subscription: the last offset delivered, and publications held back while the
     subscribe reply is being prepared (the reply must reach the client first)."""
 
-    __slots__ = ("last_offset", "pending", "server_side", "join_leave")
+    __slots__ = ("last_offset", "pending", "server_side", "join_leave", "info", "expiry")
 
     def __init__(self, server_side: bool = False, join_leave: bool = False) -> None:
         self.last_offset = 0
         self.pending: list[tuple[int, PushFrames]] | None = []
         self.server_side = server_side
         self.join_leave = join_leave  # this client wants join/leave pushes
+        self.info: ClientInfo | None = None  # with chan_info, when a token gave one
+        self.expiry: asyncio.TimerHandle | None = None  # a subscription token's expiry
 
     def flush(self, transport: Transport, after: int) -> None:
         """Release held publications newer than `after` and deliver directly from now on."""

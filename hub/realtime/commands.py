@@ -15,9 +15,10 @@ import msgspec
 
 from hub.realtime import codes
 from hub.realtime.broker import HistoryFilter, UnrecoverablePosition
+from hub.realtime.centrifugo_token import app_user, check_grant
 from hub.realtime.channels import MAX_CHANNEL_LENGTH, Namespace
 from hub.realtime.client import ChannelState, Client, Disconnected, Reply
-from hub.realtime.node import VERSION, AuthError, Identity, RPCError
+from hub.realtime.node import VERSION, AuthError, Identity, RPCError, SubOptions, session_key
 from hub.realtime.protocol import (
     EMPTY_RAW,
     ClientInfo,
@@ -43,7 +44,8 @@ from hub.realtime.protocol import (
 from hub.realtime.transport import PushFrames
 
 __all__ = ["HANDLERS", "subscribe_channel", "server_side_channels", "apply_identity",
-           "accept_connect", "connect_unidirectional", "ConnectRefused"]
+           "accept_connect", "connect_unidirectional", "ConnectRefused",
+           "subscribe_server_side"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -69,6 +71,8 @@ def _remaining(expires_at: float | None) -> tuple[bool, int]:
 def server_side_channels(client: Client) -> list[str]:
     """Channels every connection is subscribed to by the server: its user channel, and the
     bare-named server-side namespaces (announcements)."""
+    if client.identity is not None and client.identity.external:
+        return _external_channels(client)
     channels = []
     for ns in client.node.rules.namespaces.values():
         if not ns.server_side:
@@ -81,8 +85,23 @@ def server_side_channels(client: Client) -> list[str]:
     return channels
 
 
-async def check_subscribe(client: Client, channel: str) -> Namespace:
-    """The channel's namespace if the client may subscribe; SubscribeRefused otherwise."""
+def _external_channels(client: Client) -> list[str]:
+    """An app's connection (Centrifugo token): its personal channel when configured and the
+    channels its token names; none of Chorus's own."""
+    assert client.identity is not None
+    personal = client.node.rules.personal_channel(client.user)
+    return ([personal] if personal else []) + [sub.channel for sub in client.identity.subs]
+
+
+def _chorus_user(client: Client) -> str:
+    """The user Chorus's own namespaces see: an app's user is anonymous to them."""
+    identity = client.identity
+    return "" if identity is not None and identity.external else client.user
+
+
+async def check_subscribe(client: Client, channel: str, granted: bool = False) -> Namespace:
+    """The channel's namespace if the client may subscribe; SubscribeRefused otherwise
+    (`granted`: a subscription token allowed it)."""
     if len(channel) > MAX_CHANNEL_LENGTH:
         raise SubscribeRefused(codes.BAD_REQUEST_ERROR)
     namespace = client.node.rules.namespace(channel)
@@ -92,25 +111,81 @@ async def check_subscribe(client: Client, channel: str) -> Namespace:
         raise SubscribeRefused(codes.ALREADY_SUBSCRIBED)
     if len(client.channels) >= client.node.config.max_subscriptions:
         raise SubscribeRefused(codes.LIMIT_EXCEEDED)
-    if not await client.node.rules.allowed(namespace.subscribe, client.user, channel):
+    rules = client.node.rules
+    if namespace.configured:
+        refusal = await rules.configured_refusal(namespace, channel, client.user,
+                                                 app_user(client), granted)
+        if refusal is not None:
+            raise SubscribeRefused(refusal)
+    elif not await rules.allowed(namespace.subscribe, _chorus_user(client), channel):
         raise SubscribeRefused(codes.PERMISSION_DENIED)
     return namespace
 
 
+def _subscription_grant(client: Client, req: SubscribeRequest) -> SubOptions | None:
+    """What the subscription token of a subscribe grants (configured namespaces only)."""
+    namespace = client.node.rules.namespace(req.channel)
+    if not req.token or namespace is None or not namespace.configured:
+        return None
+    verify = client.node.on_subscription_token
+    if verify is None:
+        raise SubscribeRefused(codes.PERMISSION_DENIED)
+    try:
+        grant = verify(req.token)
+    except AuthError as exc:
+        raise SubscribeRefused(codes.TOKEN_EXPIRED if exc.expired
+                               else codes.PERMISSION_DENIED) from exc
+    check_grant(client, req.channel, grant)
+    return grant
+
+
+def _channel_info(client: Client, grant: SubOptions | None) -> ClientInfo | None:
+    """The client's ClientInfo with the token's chan_info, or None without one."""
+    if grant is None or not grant.info or client.info is None:
+        return None
+    return ClientInfo(user=client.info.user, client=client.id,
+                      conn_info=client.info.conn_info, chan_info=msgspec.Raw(grant.info))
+
+
+def _info_in(client: Client, channel: str) -> ClientInfo | None:
+    state = client.channels.get(channel)
+    return (state.info if state is not None else None) or client.info
+
+
+async def _wants_join_leave(client: Client, channel: str, namespace: Namespace,
+                            req: SubscribeRequest) -> bool:
+    """Join/leave pushes when asked; in configured namespaces only with presence permission."""
+    if not (req.join_leave and namespace.join_leave):
+        return False
+    return not namespace.configured or await client.node.rules.allowed(
+        namespace.presence_access, client.user, channel, True)
+
+
 async def subscribe_channel(client: Client, channel: str, namespace: Namespace,
-                            req: SubscribeRequest, server_side: bool = False
+                            req: SubscribeRequest, server_side: bool = False,
+                            grant: SubOptions | None = None
                             ) -> tuple[SubscribeResult, ChannelState, int]:
     """Subscribe and work out recovery; returns the result, the held state and the offset
-    after which held publications are released."""
+    after which held publications are released (`grant`: what a token gave)."""
     node = client.node
-    state = await node.add_subscription(client, channel, server_side,
-                                        join_leave=req.join_leave and namespace.join_leave)
+    join_leave = await _wants_join_leave(client, channel, namespace, req)
+    state = await node.add_subscription(client, channel, server_side, join_leave=join_leave,
+                                        info=_channel_info(client, grant))
     result = SubscribeResult()
+    if grant is not None:
+        if grant.data:
+            result.data = msgspec.Raw(grant.data)
+        result.expires, result.ttl = _remaining(grant.expires_at)
+        node.expire_subscription_at(client, channel, grant.expires_at)
     history = namespace.history
-    if not history.enabled:
+    recoverable, positioned = await node.rules.stream_modes(
+        namespace, channel, client.user, req.recoverable, req.positioned)
+    if not history.enabled or not positioned:
+        result.was_recovering = req.recover and namespace.configured
         return result, state, 0
-    result.recoverable = result.positioned = True
-    since = StreamPosition(offset=req.offset, epoch=req.epoch) if req.recover else None
+    result.recoverable, result.positioned = recoverable, True
+    since = (StreamPosition(offset=req.offset, epoch=req.epoch) if req.recover and recoverable
+             else None)
     try:
         pubs, top = await node.broker.history(
             channel, HistoryFilter(limit=-1 if since else 0, since=since), history)
@@ -120,6 +195,7 @@ async def subscribe_channel(client: Client, channel: str, namespace: Namespace,
         unrecoverable = True
     result.epoch, result.offset = top.epoch, top.offset
     if since is None:
+        result.was_recovering = req.recover and namespace.configured
         return result, state, top.offset
     result.was_recovering = True
     complete = (not pubs and top.offset == req.offset) or (
@@ -208,13 +284,22 @@ async def accept_connect(client: Client, req: ConnectRequest
         if exc.expired:
             raise ConnectRefused(codes.TOKEN_EXPIRED) from exc
         raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
-    if identity.user and node.sessions.count(identity.user) >= node.config.max_connections_per_user:
+    for sub in identity.subs:  # a token's channels: only in configured namespaces
+        namespace = node.rules.namespace(sub.channel)
+        if namespace is None or not namespace.configured:
+            raise ConnectRefused(codes.UNKNOWN_CHANNEL)
+    key = session_key(identity.user, identity.external)
+    if identity.external and node.rules.single_connection and identity.user:
+        for other in node.sessions.of(key):
+            other.disconnect(codes.CONNECTION_LIMIT, "connection limit")
+    elif identity.user and node.sessions.count(key) >= node.config.max_connections_per_user:
         raise Disconnected(codes.CONNECTION_LIMIT, "connection limit")
     apply_identity(client, identity)
     client.connected = True
     node.add_client(client)
     subs: dict[str, SubscribeResult] = {}
     releases: list[tuple[ChannelState, int]] = []
+    grants = {sub.channel: sub for sub in identity.subs}
     wanted = dict.fromkeys(server_side_channels(client), True)
     for channel in (req.subs or {}):
         if not client.transport.bidirectional:
@@ -230,7 +315,8 @@ async def accept_connect(client: Client, req: ConnectRequest
         sub_req = (req.subs or {}).get(channel, SubscribeRequest())
         try:
             result, state, after = await subscribe_channel(client, channel, namespace, sub_req,
-                                                            server_side=True)
+                                                            server_side=True,
+                                                            grant=grants.get(channel))
         except SubscribeRefused:
             continue
         subs[channel] = result
@@ -252,11 +338,40 @@ async def subscribe(client: Client, command: Command) -> Reply:
     if req.type:
         return _error(command, codes.NOT_AVAILABLE)
     try:
-        namespace = await check_subscribe(client, req.channel)
-        result, state, after = await subscribe_channel(client, req.channel, namespace, req)
+        grant = _subscription_grant(client, req)
+        namespace = await check_subscribe(client, req.channel, granted=grant is not None)
+        result, state, after = await subscribe_channel(client, req.channel, namespace, req,
+                                                       grant=grant)
     except SubscribeRefused as exc:
         return _error(command, exc.code)
     return encode_reply(command.id, "subscribe", result), [(state, after)]
+
+
+async def subscribe_server_side(client: Client, channel: str, grant: SubOptions,
+                                since: StreamPosition | None = None) -> bool:
+    """Subscribe a connection on the server's initiative (server API): a `subscribe` push,
+    then any recovered publications; False when it cannot be subscribed."""
+    namespace = client.node.rules.namespace(channel)
+    if (namespace is None or client.closed or not client.connected
+            or len(client.channels) >= client.node.config.max_subscriptions):
+        return False
+    req = SubscribeRequest(channel=channel, recover=since is not None,
+                           offset=since.offset if since else 0, epoch=since.epoch if since else "")
+    try:
+        result, state, after = await subscribe_channel(client, channel, namespace, req,
+                                                       server_side=True, grant=grant)
+    except SubscribeRefused:
+        return False
+    pushed = SubscribeResult(recoverable=result.recoverable, epoch=result.epoch,
+                             offset=result.offset, positioned=result.positioned,
+                             data=result.data)
+    client.transport.write_push(PushFrames(encode_push_body(Push(channel=channel,
+                                                                 subscribe=pushed))))
+    for pub in result.publications or ():
+        client.transport.write_push(PushFrames(encode_push_body(Push(channel=channel, pub=pub))))
+    state.flush(client.transport, after)
+    client.check_queue()
+    return True
 
 
 async def unsubscribe(client: Client, command: Command) -> Reply:
@@ -289,9 +404,11 @@ async def publish(client: Client, command: Command) -> Reply:
     if not await client.node.rules.allowed(namespace.publish, client.user, req.channel,
                                            subscribed):
         return _error(command, codes.PERMISSION_DENIED)
-    if not bytes(req.data):
+    if not bytes(req.data) or (namespace.data_format == "json_object"
+                               and not bytes(req.data).lstrip().startswith(b"{")):
         return _error(command, codes.BAD_REQUEST_ERROR)
-    await client.node.broker.publish(req.channel, bytes(req.data), info=client.info,
+    await client.node.broker.publish(req.channel, bytes(req.data),
+                                     info=_info_in(client, req.channel),
                                      history=namespace.history)
     return encode_reply(command.id, "publish", EmptyResult())
 
@@ -382,7 +499,8 @@ async def refresh(client: Client, command: Command) -> Reply:
         if exc.expired:
             raise Disconnected(codes.EXPIRED, "connection expired") from exc
         raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
-    if identity.user != client.user:
+    if identity.user != client.user or (
+            client.identity is not None and identity.external != client.identity.external):
         raise Disconnected(codes.INVALID_TOKEN, "invalid token")
     apply_identity(client, identity)
     client.set_expiry(identity.expires_at)
@@ -392,7 +510,8 @@ async def refresh(client: Client, command: Command) -> Reply:
 
 
 async def sub_refresh(client: Client, command: Command) -> Reply:
-    """Chorus's own channels take no subscription tokens and never expire."""
+    """Chorus's own channels take no subscription tokens and never expire; in configured
+    namespaces the token is checked as at subscribe and its expiry pushed back."""
     req = command.sub_refresh
     assert req is not None
     if not req.channel:
@@ -401,7 +520,34 @@ async def sub_refresh(client: Client, command: Command) -> Reply:
         return _error(command, codes.PERMISSION_DENIED)
     if not req.token:
         return _error(command, codes.BAD_REQUEST_ERROR)
-    return encode_reply(command.id, "sub_refresh", SubRefreshResult())
+    namespace = client.node.rules.namespace(req.channel)
+    verify = client.node.on_subscription_token
+    if verify is None or namespace is None or not namespace.configured:
+        return encode_reply(command.id, "sub_refresh", SubRefreshResult())
+    try:
+        grant = verify(req.token)
+    except AuthError as exc:
+        if exc.expired:  # the subscription lapses (2501) unless a valid token follows
+            return _error(command, codes.TOKEN_EXPIRED)
+        raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
+    check_grant(client, req.channel, grant)
+    await _refresh_channel_info(client, req.channel, namespace, grant)
+    client.node.expire_subscription_at(client, req.channel, grant.expires_at)
+    expires, ttl = _remaining(grant.expires_at)
+    return encode_reply(command.id, "sub_refresh", SubRefreshResult(expires=expires, ttl=ttl))
+
+
+async def _refresh_channel_info(client: Client, channel: str, namespace: Namespace,
+                                grant: SubOptions) -> None:
+    """A refreshed subscription token may bring new chan_info (seen in presence)."""
+    state = client.channels.get(channel)
+    info = _channel_info(client, grant)
+    if state is None or info is None:
+        return
+    state.info = info
+    if namespace.presence:
+        await client.node.presence_store.add_presence(channel, client.id, info,
+                                                      client.node.config.presence_ttl)
 
 
 HANDLERS: dict[str, Callable[[Client, Command], Awaitable[Reply]]] = {

@@ -64,6 +64,9 @@ async def websocket_handler(request: web.Request, node: Node,
     if "centrifuge-protobuf" in request.headers.get("Sec-WebSocket-Protocol", "") or \
             request.query.get("format") == "protobuf" or \
             request.query.get("cf_protocol") == "protobuf":
+        # Accept the subprotocol it offered (a browser fails a handshake that answers none,
+        # and centrifuge-js then retries forever), then close with the terminal 3506.
+        ws = web.WebSocketResponse(protocols=("centrifuge-protobuf",), heartbeat=None)
         await ws.prepare(request)
         await ws.close(code=codes.INAPPROPRIATE_PROTOCOL,
                        message=b"protobuf protocol is not supported, use JSON")

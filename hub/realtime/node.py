@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -32,7 +35,8 @@ from hub.realtime.protocol import (
 from hub.realtime.sessions import Sessions
 from hub.realtime.transport import PushFrames
 
-__all__ = ["NodeConfig", "Identity", "AuthError", "RPCError", "Node", "ConnectingHook", "RPCHook"]
+__all__ = ["NodeConfig", "Identity", "AuthError", "RPCError", "Node", "ConnectingHook", "RPCHook",
+           "SubOptions", "SubTokenHook", "session_key"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -53,6 +57,19 @@ class NodeConfig(msgspec.Struct, frozen=True):
     history_max_publications: int = 300
 
 
+class SubOptions(msgspec.Struct, frozen=True):
+    """A subscription granted by a token minted elsewhere (a subscription JWT, or the
+    `channels`/`subs` claims of a connection JWT): `info` becomes the ClientInfo's chan_info,
+    `data` is sent in the subscribe result; `user`/`client` are the token's `sub`/`client`."""
+
+    channel: str
+    info: bytes | None = None
+    data: bytes | None = None
+    expires_at: float | None = None
+    user: str = ""
+    client: str = ""
+
+
 class Identity(msgspec.Struct, frozen=True):
     """Who a connection is: `user` "" means anonymous; `expires_at` is unix seconds."""
 
@@ -60,6 +77,15 @@ class Identity(msgspec.Struct, frozen=True):
     info: bytes | None = None
     expires_at: float | None = None
     session: str = ""  # the sign-in this connection belongs to, closed when it ends
+    # From a Centrifugo connection JWT minted by an app: whatever its `sub`, never a Chorus
+    # account (it may use configured namespaces only, see commands.check_subscribe).
+    external: bool = False
+    subs: tuple[SubOptions, ...] = ()  # server-side subscriptions the token asks for
+
+
+def session_key(user: str, external: bool = False) -> str:
+    """The Sessions key of a user: an app's user "42" is not Chorus account 42."""
+    return f"\x00ext:{user}" if external and user else user
 
 
 class AuthError(Exception):
@@ -83,6 +109,8 @@ class RPCError(Exception):
 ConnectingHook = Callable[[str], Awaitable[Identity]]
 # (identity, method, data JSON bytes) -> result JSON bytes; raises RPCError, KeyError if unknown
 RPCHook = Callable[[Identity, str, bytes], Awaitable[bytes]]
+# subscription token -> what it grants; raises AuthError (expired or invalid)
+SubTokenHook = Callable[[str], SubOptions]
 
 
 class Node:
@@ -98,7 +126,11 @@ class Node:
         self.channels: dict[str, dict[str, Client]] = {}
         self.on_connecting: ConnectingHook | None = None
         self.on_rpc: RPCHook | None = None
+        self.on_subscription_token: SubTokenHook | None = None
         self.shutting_down = False
+        self.uid = str(uuid.uuid4())
+        self.name = socket.gethostname()
+        self.started = time.monotonic()
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -144,38 +176,43 @@ class Node:
     def add_client(self, client: Client) -> None:
         self.pending.discard(client)
         self.clients[client.id] = client
-        self.sessions.add(client.user, client.id, client)
+        self.sessions.add(_key_of(client), client.id, client)
 
     async def remove_client(self, client: Client) -> None:
         self.pending.discard(client)
         if self.clients.pop(client.id, None) is None:
             return
-        self.sessions.remove(client.user, client.id)
+        self.sessions.remove(_key_of(client), client.id)
         for channel in list(client.channels):
             await self.remove_subscription(client, channel)
 
     async def add_subscription(self, client: Client, channel: str,
-                               server_side: bool = False, join_leave: bool = False
-                               ) -> ChannelState:
-        """Start holding publications of `channel` for the client (released by the reply)."""
+                               server_side: bool = False, join_leave: bool = False,
+                               info: ClientInfo | None = None) -> ChannelState:
+        """Start holding publications of `channel` for the client (released by the reply);
+        `info` replaces the client's ClientInfo in this channel (it carries chan_info)."""
         namespace = self.rules.namespace(channel)
         forced = namespace is not None and namespace.force_push_join_leave
         state = ChannelState(server_side=server_side, join_leave=join_leave or forced)
+        state.info = info
         client.channels[channel] = state
         subscribers = self.channels.get(channel)
         if subscribers is None:
             subscribers = self.channels[channel] = {}
             await self.broker.subscribe(channel)
         subscribers[client.id] = client
-        if namespace is not None and namespace.presence and client.info is not None:
-            await self.presence_store.add_presence(channel, client.id, client.info,
+        info = info or client.info
+        if namespace is not None and namespace.presence and info is not None:
+            await self.presence_store.add_presence(channel, client.id, info,
                                                    self.config.presence_ttl)
             if namespace.join_leave:
-                await self.broker.publish_join(channel, client.info)
+                await self.broker.publish_join(channel, info)
         return state
 
     async def remove_subscription(self, client: Client, channel: str) -> None:
-        client.channels.pop(channel, None)
+        state = client.channels.pop(channel, None)
+        if state is not None and state.expiry is not None:
+            state.expiry.cancel()
         subscribers = self.channels.get(channel)
         if subscribers is not None:
             subscribers.pop(client.id, None)
@@ -183,10 +220,11 @@ class Node:
                 del self.channels[channel]
                 await self.broker.unsubscribe(channel)
         namespace = self.rules.namespace(channel)
-        if namespace is not None and namespace.presence and client.info is not None:
+        info = (state.info if state is not None else None) or client.info
+        if namespace is not None and namespace.presence and info is not None:
             await self.presence_store.remove_presence(channel, client.id)
             if namespace.join_leave:
-                await self.broker.publish_leave(channel, client.info)
+                await self.broker.publish_leave(channel, info)
 
     async def refresh_presence(self) -> None:
         """Keep presence entries of live clients from expiring (run periodically)."""
@@ -195,8 +233,10 @@ class Node:
             if namespace is None or not namespace.presence:
                 continue
             for client in list(subscribers.values()):
-                if client.info is not None:
-                    await self.presence_store.add_presence(channel, client.id, client.info,
+                state = client.channels.get(channel)
+                info = (state.info if state is not None else None) or client.info
+                if info is not None:
+                    await self.presence_store.add_presence(channel, client.id, info,
                                                            self.config.presence_ttl)
 
     # ---- server API (domain code publishes through these) -------------------------------------
@@ -214,9 +254,10 @@ class Node:
         await self.publish(f"user:#{user_id}", data)
 
     async def disconnect_user(self, user_id: int | str, reason: str,
-                              code: int = codes.FORCE_DISCONNECT) -> int:
-        """Close every connection of the user; returns how many."""
-        clients = self.sessions.of(str(user_id))
+                              code: int = codes.FORCE_DISCONNECT, external: bool = False) -> int:
+        """Close every connection of the user (an app's user when `external`); returns how
+        many."""
+        clients = self.sessions.of(session_key(str(user_id), external))
         for client in clients:
             client.disconnect(code, reason[:100] or "force disconnect")
         return len(clients)
@@ -229,17 +270,77 @@ class Node:
             client.disconnect(codes.FORCE_DISCONNECT, reason[:100] or "force disconnect")
         return len(clients)
 
-    async def unsubscribe_user(self, user_id: int | str, channel: str) -> None:
+    async def unsubscribe_user(self, user_id: int | str, channel: str,
+                               external: bool = False) -> None:
         """Server-side unsubscribe: the client is told with an unsubscribe push (2000)."""
-        for client in self.sessions.of(str(user_id)):
+        for client in self.sessions.of(session_key(str(user_id), external)):
             if channel in client.channels:
                 await self.remove_subscription(client, channel)
                 push = Push(channel=channel, unsubscribe=Unsubscribe(
                     code=codes.UNSUBSCRIBE_SERVER, reason="server unsubscribe"))
                 client.transport.write_push(PushFrames(encode_push_body(push)))
 
+    async def unsubscribe_client(self, client: Client, channel: str, code: int,
+                                 reason: str) -> None:
+        """Unsubscribe one connection and tell it why with an unsubscribe push."""
+        if channel not in client.channels:
+            return
+        await self.remove_subscription(client, channel)
+        push = Push(channel=channel, unsubscribe=Unsubscribe(code=code, reason=reason))
+        client.transport.write_push(PushFrames(encode_push_body(push)))
+        client.check_queue()
+
+    def expire_subscription_at(self, client: Client, channel: str,
+                               expires_at: float | None) -> None:
+        """Unsubscribe (2501), or for a server-side subscription disconnect (3006), unless
+        refreshed before `expires_at` + the grace period; None cancels."""
+        state = client.channels.get(channel)
+        if state is None:
+            return
+        if state.expiry is not None:
+            state.expiry.cancel()
+            state.expiry = None
+        if expires_at is not None:
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, expires_at - time.time()) + self.config.expired_grace
+            state.expiry = loop.call_later(
+                delay, lambda: loop.create_task(self._subscription_expired(client, channel)))
+
+    async def _subscription_expired(self, client: Client, channel: str) -> None:
+        state = client.channels.get(channel)
+        if state is None or client.closed:
+            return
+        if state.server_side:
+            client.disconnect(codes.SUB_EXPIRED, "subscription expired")
+        else:
+            await self.unsubscribe_client(client, channel, codes.UNSUBSCRIBE_EXPIRED,
+                                          "subscription expired")
+
+    async def subscribe_user(self, user_id: str, channel: str, grant: SubOptions,
+                             client_id: str = "", since: StreamPosition | None = None) -> int:
+        """Server-side subscribe the connections of an app's user (one when `client_id`)
+        with a `subscribe` push; returns how many were subscribed."""
+        from hub.realtime.commands import subscribe_server_side
+
+        count = 0
+        for client in self.sessions.of(session_key(user_id, external=True)):
+            if (client_id and client.id != client_id) or channel in client.channels:
+                continue
+            if await subscribe_server_side(client, channel, grant, since):
+                count += 1
+        return count
+
+    def channel_counts(self) -> dict[str, int]:
+        """Channels with subscribers on this node and how many connections each."""
+        return {channel: len(subscribers) for channel, subscribers in self.channels.items()}
+
     async def presence(self, channel: str) -> dict[str, ClientInfo]:
         return await self.presence_store.presence(channel)
+
+    @property
+    def uptime(self) -> int:
+        """Whole seconds since this node started."""
+        return int(time.monotonic() - self.started)
 
     async def shutdown(self, timeout: float = 3.0) -> None:
         """Tell every client to reconnect later (3001 shutdown) and wait for them to go."""
@@ -249,3 +350,8 @@ class Node:
         deadline = asyncio.get_running_loop().time() + timeout
         while (self.clients or self.pending) and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
+
+
+def _key_of(client: Client) -> str:
+    identity = client.identity
+    return session_key(client.user, identity is not None and identity.external)

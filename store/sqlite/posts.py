@@ -6,13 +6,14 @@ rows they count.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from typing import Any
 
 import aiosqlite
 
-from store.records import Comment, Post
+from store.records import Comment, HotScore, Post
 from store.sqlite._fts import fts_query
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
@@ -23,6 +24,24 @@ POST_FIELDS = frozenset({"link", "eid", "name", "text", "image", "catalog_id", "
                          "src_name", "collection_id", "track_order", "latitude", "longitude",
                          "geohash"})
 _UNSET: Any = object()
+
+
+# events of the hot window: posts (reposts twice) and likes, minus reposts made from the hot
+# page (ctx "hot") and their likes; see SqlitePosts.hot
+_HOT_SQL = """
+WITH events(eid, post_id, at, posts, reposts, likes) AS (
+    SELECT eid, id, created_at, 1, repost_of IS NOT NULL, 0 FROM posts
+    WHERE created_at >= ?1 AND id > ?2 AND NOT (repost_of IS NOT NULL AND ctx IS 'hot')
+    UNION ALL
+    SELECT p.eid, p.id, r.created_at, 0, 0, 1 FROM post_reactions r JOIN posts p ON p.id = r.post_id
+    WHERE r.kind = 'like' AND r.created_at >= ?1 AND p.id > ?2
+      AND NOT (p.repost_of IS NOT NULL AND p.ctx IS 'hot')
+)
+SELECT eid, min(post_id), sum((posts + reposts + likes) * exp((at - ?4) * ?3)), sum(posts),
+       sum(reposts), sum(likes)
+FROM events WHERE eid NOT IN ('', '/sc/undefined') GROUP BY eid
+ORDER BY 3 DESC, 2 LIMIT ?5 OFFSET ?6
+"""
 
 
 def _posts(rows: Iterable[aiosqlite.Row]) -> list[Post]:
@@ -182,6 +201,12 @@ class SqlitePosts:
         row = await self.db.fetch_one("SELECT count(*) FROM posts WHERE user_id = ?", (user_id,))
         return int(row[0]) if row else 0
 
+    async def by_user(self, user_id: int, *, offset: int = 0, limit: int = 20) -> list[Post]:
+        """The user's posts, newest first, by offset (Spot On's numbered pages)."""
+        return _posts(await self.db.fetch_all(
+            "SELECT * FROM posts WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
+            (user_id, limit, offset)))
+
     async def reposts_of(self, post_id: int) -> list[Post]:
         return _posts(await self.db.fetch_all(
             "SELECT * FROM posts WHERE repost_of = ? ORDER BY id", (post_id,)))
@@ -196,6 +221,16 @@ class SqlitePosts:
         """Every post newer than the time (hot-track scoring reads its window with this)."""
         return _posts(await self.db.fetch_all(
             "SELECT * FROM posts WHERE created_at >= ? ORDER BY id", (created_after,)))
+
+    async def hot(self, *, since: float, now: float, half_life: float, after_id: int = 0,
+                  limit: int = 20, offset: int = 0) -> list[HotScore]:
+        """Aggregated in SQL over the window (one row per eId): a post weighs 1, a repost 2
+        (a post and a repost, as Openwhyd's nbPosts + nbReposts), a like 1, each decayed by
+        its age; ties go to the track posted first."""
+        rate = math.log(2) / half_life
+        rows = await self.db.fetch_all(_HOT_SQL, (since, after_id, rate, now, limit, offset))
+        return [HotScore(eid=r[0], post_id=r[1], score=r[2], posts=r[3], reposts=r[4],
+                         likes=r[5]) for r in rows]
 
     async def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float
                      ) -> list[Post]:

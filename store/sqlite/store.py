@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store.sqlite.api_calls import SqliteApiCalls
 from store.sqlite.catalog import SqliteCatalog
+from store.sqlite.catalog_batch import SqliteCatalogBatch
+from store.sqlite.catalog_search import SqliteCatalogSearch
 from store.sqlite.collections import SqliteCollections
 from store.sqlite.db import Database
 from store.sqlite.follows import SqliteFollows
+from store.sqlite.jobs import SqliteJobs
 from store.sqlite.listening import SqliteListening
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
 from store.sqlite.posts import SqlitePosts
+from store.sqlite.search import SqliteSearch
 from store.sqlite.tokens import SqliteTokens
 from store.sqlite.users import SqliteUsers
 
@@ -32,6 +37,11 @@ class SqliteStore:
         self.collections = SqliteCollections(self.db)
         self.catalog = SqliteCatalog(self.db)
         self.posts = SqlitePosts(self.db)
+        self.search = SqliteSearch(self.db)
+        self.jobs = SqliteJobs(self.db)
+        self.catalog_search = SqliteCatalogSearch(self.db)
+        self.catalog_batch = SqliteCatalogBatch(self.db)
+        self.api_calls = SqliteApiCalls(self.db)
 
     async def open(self) -> None:
         await self.db.open()

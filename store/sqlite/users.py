@@ -59,6 +59,15 @@ class SqliteUsers:
         row = await self.db.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
         return to_record(User, row)
 
+    async def many(self, user_ids: list[int]) -> dict[int, User]:
+        """The users among `user_ids` that exist, by id, in one query."""
+        if not user_ids:
+            return {}
+        marks = ",".join("?" for _ in user_ids)
+        rows = await self.db.fetch_all(f"SELECT * FROM users WHERE id IN ({marks})",
+                                       tuple(user_ids))
+        return {u.id: u for u in (to_record(User, r) for r in rows) if u is not None}
+
     async def by_username(self, username: str) -> User | None:
         row = await self.db.fetch_one("SELECT * FROM users WHERE username = ?", (username,))
         return to_record(User, row)

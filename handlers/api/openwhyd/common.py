@@ -21,7 +21,9 @@ __all__ = [
     "openwhyd",
     "ajax_error",
     "flag",
+    "nested",
     "read_fields",
+    "read_list",
     "read_request",
     "redirect_target",
     "user_counts",
@@ -90,6 +92,60 @@ def read_fields(params: Mapping[str, Any], cls: type[T]) -> T:
 
 async def read_request(request: web.Request, cls: type[T]) -> T:
     return read_fields(await read_params(request), cls)
+
+
+def nested(params: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    """An object parameter however the client spelt it: a JSON object (or JSON string), or
+    jQuery's bracket notation (`pl[id]=0&pl[name]=x`); None when absent."""
+    value = params.get(name)
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            decoded = msgspec.json.decode(value)
+        except msgspec.DecodeError:
+            decoded = None
+        if isinstance(decoded, dict):
+            return decoded
+    prefix = f"{name}["
+    found = {k[len(prefix):-1]: v for k, v in params.items()
+             if k.startswith(prefix) and k.endswith("]") and "[" not in k[len(prefix):-1]}
+    return found or None
+
+
+async def read_list(request: web.Request, params: Mapping[str, Any], name: str) -> list[str]:
+    """An array parameter: a JSON array, repeated `name=` / `name[]=` / `name[0]=` fields in the
+    query or form, or a JSON array or comma-separated list in one string."""
+    value = params.get(name)
+    if isinstance(value, list):
+        return [str(_scalar(v)) for v in value]
+    sources: list[Mapping[str, Any]] = [request.query]
+    if request.method != "GET" and request.content_type in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(await request.post())
+    values: list[str] = []
+    for source in sources:
+        getall = getattr(source, "getall", None)
+        if getall is not None:
+            values += [v for v in (*getall(name, ()), *getall(f"{name}[]", ()))
+                       if isinstance(v, str)]
+        indexed = [(int(k[len(name) + 1:-1]), v) for k, v in source.items()
+                   if k.startswith(f"{name}[") and k.endswith("]")
+                   and k[len(name) + 1:-1].isdigit()]
+        values += [v for _, v in sorted(indexed, key=lambda kv: kv[0]) if isinstance(v, str)]
+    if values:
+        return values
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                decoded = msgspec.json.decode(text)
+            except msgspec.DecodeError as exc:
+                raise Invalid(f"invalid parameter: {name}", code="invalid_parameter") from exc
+            if isinstance(decoded, list):
+                return [str(_scalar(v)) for v in decoded]
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return []
 
 
 def flag(value: str | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.api.spoton import accounts, follows, listening, posts, search
+from handlers.api.spoton import accounts, follows, listening, posts, search, spotify
 from handlers.api.spoton.base import spoton
 from hub.keys import fallback_dialects_key
 
@@ -13,6 +13,6 @@ __all__ = ["spoton", "setup_routes"]
 
 
 def setup_routes(app: web.Application) -> None:
-    for area in (accounts, listening, posts, follows, search):
+    for area in (accounts, listening, posts, follows, search, spotify):
         area.setup_routes(app)
     app[fallback_dialects_key].append(("/api/", spoton))

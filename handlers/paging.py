@@ -1,0 +1,76 @@
+"""Paging parameters as clients send them (text, numbers or nothing), checked once for every
+list: `skip`/`limit` windows and Openwhyd's `after`/`before` post-id cursors.
+
+Bad values are Invalid ("invalid parameter: <name>") and change nothing; a limit above the
+maximum is lowered to it rather than refused, since "as many as you can" is a fair request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from handlers.errors import FieldError, Invalid
+
+__all__ = ["Cursor", "Window", "cursor", "window", "whole_number", "MAX_LIMIT", "MAX_ID"]
+
+MAX_LIMIT = 200
+MAX_ID = 2**63 - 1  # larger numbers cannot be SQLite integers
+
+
+class Cursor(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a newest-first list: older than `after`, newer than `before` (post ids)."""
+
+    limit: int = 20
+    after: int | None = None
+    before: int | None = None
+
+
+class Window(msgspec.Struct, frozen=True, kw_only=True):
+    """A page by position: skip `skip` entries, return at most `limit`."""
+
+    skip: int = 0
+    limit: int = 50
+
+
+def _invalid(name: str) -> Invalid:
+    return Invalid(f"invalid parameter: {name}", code="invalid_parameter",
+                   fields=[FieldError(("query", name), "invalid value")])
+
+
+def whole_number(value: Any, name: str, *, default: int | None = None, minimum: int = 0
+                 ) -> int | None:
+    """`value` as an int of at least `minimum`; `default` when absent or empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise _invalid(name)
+    try:
+        number = int(value.strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError) as exc:
+        raise _invalid(name) from exc
+    if not minimum <= number <= MAX_ID:
+        raise _invalid(name)
+    return number
+
+
+def _limit(value: Any, default: int) -> int:
+    limit = whole_number(value, "limit", default=default, minimum=1)
+    assert limit is not None
+    return min(limit, MAX_LIMIT)
+
+
+def cursor(limit: Any = None, after: Any = None, before: Any = None, *,
+           default_limit: int = 20) -> Cursor:
+    """A checked Cursor from raw `limit`, `after` and `before`."""
+    return Cursor(limit=_limit(limit, default_limit),
+                  after=whole_number(after, "after", minimum=1),
+                  before=whole_number(before, "before", minimum=0))
+
+
+def window(skip: Any = None, limit: Any = None, *, default_limit: int = 50) -> Window:
+    """A checked Window from raw `skip` and `limit`."""
+    skip_value = whole_number(skip, "skip", default=0)
+    assert skip_value is not None
+    return Window(skip=skip_value, limit=_limit(limit, default_limit))

@@ -1,0 +1,69 @@
+"""The log of outbound API calls in SQLite (implements store.interface.ApiCallRepo)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from store.records import ApiCall
+from store.sqlite._rows import to_record
+from store.sqlite.db import Database
+
+__all__ = ["SqliteApiCalls"]
+
+
+class SqliteApiCalls:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, provider: str, method: str, url: str, status: int | None,
+                  duration_ms: float, *, error: str | None = None, user_id: int | None = None,
+                  created_at: float | None = None) -> int:
+        """Append one call; returns its id."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "INSERT INTO api_calls (provider, method, url, status, duration_ms, error, "
+                "user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (provider, method.upper(), url, status, duration_ms, error, user_id,
+                 time.time() if created_at is None else created_at))
+            return int(cur.lastrowid or 0)
+
+    async def page(self, *, provider: str | None = None, method: str | None = None,
+                   status_min: int | None = None, status_max: int | None = None,
+                   url_contains: str | None = None, user_id: int | None = None,
+                   offset: int = 0, limit: int = 50) -> tuple[list[ApiCall], int]:
+        """Calls matching every given filter, newest first, and their total."""
+        where, params = _filters(provider, method, status_min, status_max, url_contains,
+                                 user_id)
+        total = await self.db.fetch_one(f"SELECT count(*) FROM api_calls WHERE {where}",
+                                        params)
+        rows = await self.db.fetch_all(
+            f"SELECT * FROM api_calls WHERE {where} ORDER BY created_at DESC, id DESC "
+            "LIMIT ? OFFSET ?", (*params, limit, offset))
+        calls = [c for c in (to_record(ApiCall, r) for r in rows) if c is not None]
+        return calls, int(total[0]) if total else 0
+
+    async def prune(self, before: float) -> int:
+        """Drop calls older than `before`; returns how many."""
+        async with self.db.write() as conn:
+            cur = await conn.execute("DELETE FROM api_calls WHERE created_at < ?", (before,))
+            return cur.rowcount
+
+
+def _filters(provider: str | None, method: str | None, status_min: int | None,
+             status_max: int | None, url_contains: str | None, user_id: int | None
+             ) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for clause, value in (("provider = ?", provider),
+                          ("method = ?", method.upper() if method else None),
+                          ("status >= ?", status_min), ("status <= ?", status_max),
+                          ("user_id = ?", user_id)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    if url_contains:
+        escaped = url_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append("url LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    return " AND ".join(clauses) or "1", params
