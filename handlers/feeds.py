@@ -19,7 +19,8 @@ from handlers.posts import get_post
 from handlers.posts_view import PostView, post_view, post_views
 from store.records import Post, User
 
-__all__ = ["Discussion", "stream", "user_posts", "playlist_posts", "user_likes", "post_with_comments"]
+__all__ = ["Discussion", "stream", "user_posts", "playlist_posts", "user_likes", "post_with_comments",
+           "last_artists"]
 
 
 async def stream(ctx: Context, principal: Principal, page: Cursor) -> list[PostView]:
@@ -79,3 +80,16 @@ async def post_with_comments(ctx: Context, post_id: int) -> Discussion:
     view = await post_view(ctx, await get_post(ctx, post_id), with_comments=True)
     commenters = await ctx.store.users.many(sorted({c.user_id for c in view.comments}))
     return Discussion(view=view, commenters=commenters)
+
+
+async def last_artists(ctx: Context, user_id: int, posts: int = 20, limit: int = 10) -> list[str]:
+    """Artist names from the user's last posts, most recent first, each once (Openwhyd's
+    lastArtists)."""
+    recent = await ctx.store.posts.page(user_ids=[user_id], limit=posts)
+    items = await ctx.store.catalog.many([p.catalog_id for p in recent if p.catalog_id])
+    names: dict[str, None] = {}
+    for post in recent:
+        item = items.get(post.catalog_id) if post.catalog_id else None
+        for name in (item.artist_names if item else []):
+            names.setdefault(name, None)
+    return list(names)[:limit]

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
+from handlers import hot
 from handlers.context import Context
 from handlers.posts_view import PostView
 from store.records import Comment, User
@@ -54,12 +57,13 @@ async def post_created(ctx: Context, view: PostView) -> None:
     """To the author's channel, to each follower as a feed item, and to the post's place."""
     data = post_payload(view)
     await _publish_post_event(ctx, view.post.user_id, {"type": "post.created", "post": data})
-    feed_item = {"type": "feed.item", "post": data}
+    feed_item = msgspec.json.encode({"type": "feed.item", "post": data})  # once for everyone
     for follower_id in await ctx.store.follows.follower_ids(view.post.user_id):
         await ctx.publisher.publish_to_user(follower_id, feed_item)
     if view.post.geohash:
         await ctx.publisher.publish(f"nearby:{view.post.geohash[:5]}",
                                     {"type": "post.created", "post": data})
+    await hot.refresh_hot(ctx)
 
 
 async def post_updated(ctx: Context, view: PostView) -> None:
@@ -70,6 +74,7 @@ async def post_updated(ctx: Context, view: PostView) -> None:
 async def post_deleted(ctx: Context, post_id: int, user_id: int) -> None:
     await _publish_post_event(ctx, user_id, {"type": "post.deleted",
                                              "post": {"id": post_id, "user_id": user_id}})
+    await hot.refresh_hot(ctx)
 
 
 async def post_reacted(ctx: Context, view: PostView, actor: User, kind: str) -> None:
@@ -80,6 +85,7 @@ async def post_reacted(ctx: Context, view: PostView, actor: User, kind: str) -> 
     if kind == "liked" and actor.id != view.post.user_id:
         await ctx.publisher.publish_to_user(view.post.user_id,
                                             {**event, "post": post_payload(view)})
+    await hot.refresh_hot(ctx)
 
 
 async def comment_added(ctx: Context, view: PostView, comment: Comment, author: User,

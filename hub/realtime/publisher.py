@@ -10,11 +10,13 @@ __all__ = ["Publisher"]
 
 class Publisher(Protocol):
     async def publish(self, channel: str, data: Any) -> Any:
-        """Publish `data` (JSON-able) to every subscriber of `channel`, kept in its history
-        per the channel's namespace; returns the stream position."""
+        """Publish `data` (JSON-able, or JSON already encoded as bytes, to encode once for many
+        channels) to every subscriber of `channel`, kept in its history per the channel's
+        namespace; returns the stream position."""
 
     async def publish_to_user(self, user_id: int, data: Any) -> None:
-        """Push `data` to every live connection of the user (its `user:#<id>` channel)."""
+        """Push `data` (as for `publish`) to every live connection of the user (its
+        `user:#<id>` channel)."""
 
     async def presence(self, channel: str) -> dict[str, Any]:
         """Who is in `channel` now: client id -> ClientInfo."""

@@ -123,12 +123,13 @@ class Database:
             self._readers.put_nowait(conn)
 
     async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.read() as conn, conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.read() as conn, conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        """One round trip to the reader's thread (execute and fetch together)."""
+        async with self.read() as conn:
+            return list(await conn.execute_fetchall(sql, tuple(params)))
 
 
 def _statements(sql: str) -> list[str]:

@@ -279,3 +279,30 @@ async def test_a_follower_connected_with_the_sdk_receives_the_feed_item(client):
         assert pub.pub.data["type"] == "feed.item" and pub.pub.data["post"]["id"] == post_id
     finally:
         await sdk.disconnect()
+
+
+async def test_a_new_post_and_a_like_reach_the_hot_channel(client):
+    ada, bob = await member(client, "hotada"), await member(client, "hotbob")
+    watcher = await RawCentrifuge.open(client, cookies=False)  # `hot` is public
+    assert "error" not in await watcher.call("subscribe", {"channel": "hot"})
+    post_id = await spoton_post(client, ada)
+    push = await watcher.next_push("hot")
+    assert push["pub"]["data"]["type"] == "hot"
+    assert [t["post_id"] for t in push["pub"]["data"]["tracks"]] == [post_id]
+    resp = await client.post(f"/api/posts/{post_id}/like", headers=bob.auth)
+    assert (await resp.json())["message"] == "Post liked"
+    await watcher.close()
+
+
+async def test_openwhyd_user_counts_follows_posts_and_likes(client):
+    ada, bob = await member(client, "cntada"), await member(client, "cntbob")
+    post_id = await spoton_post(client, ada)
+    await client.post(f"/api/posts/{post_id}/like", headers=ada.auth)
+    await client.post(f"/api/follow/{ada.id}", headers=bob.auth)
+    resp = await client.get("/api/user", params={
+        "id": str(ada.id), "includeSubscr": "true", "countPosts": "true",
+        "countLikes": "true", "isSubscr": "true"}, headers=bob.auth)
+    body = await resp.json()
+    assert (body["nbPosts"], body["nbLikes"]) == (1, 1)
+    assert (body["nbSubscribers"], body["nbSubscriptions"]) == (1, 0)
+    assert body["isSubscribing"] is True

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from handlers.api._input import read_params
 from handlers.api.dialect import Dialect, json_response
+from handlers.context import Context
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from handlers.security import safe_redirect
 from hub.keys import config_key
@@ -168,7 +169,9 @@ def redirect_target(request: web.Request, raw: str | None, default: str = "/") -
     return target
 
 
-def user_counts(user: User) -> dict[str, int]:
-    """nbLikes, nbPosts, nbSubscribers, nbSubscriptions: zeros until posts and follows exist
-    (the issues that add them replace this with their domain counts)."""
-    return {"nbLikes": 0, "nbPosts": 0, "nbSubscribers": 0, "nbSubscriptions": 0}
+async def user_counts(ctx: Context, user: User) -> dict[str, int]:
+    """nbLikes, nbPosts, nbSubscribers and nbSubscriptions of a user."""
+    followers, following = await ctx.store.follows.counts(user.id)
+    return {"nbLikes": await ctx.store.posts.count_liked_by(user.id),
+            "nbPosts": await ctx.store.posts.count_by_user(user.id),
+            "nbSubscribers": followers, "nbSubscriptions": following}

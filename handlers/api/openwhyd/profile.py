@@ -28,6 +28,8 @@ from handlers.api.openwhyd.common import (
 from handlers.auth import Principal
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound, Unauthorized
+from handlers.feeds import last_artists
+from handlers.follows import is_following
 from handlers.media import delete_media, is_owned_media
 from handlers.passwords import check_password_policy
 from hub.keys import ctx_key
@@ -124,9 +126,9 @@ async def get_user(request: web.Request) -> web.Response:
     else:
         raise Unauthorized(LOGIN_FIRST, code="not_authenticated")
     data = await render_user(ctx, user, principal)
-    counts = user_counts(user)
+    counts = await user_counts(ctx, user)
     if flag(params.isSubscr) and principal is not None:
-        data["isSubscribing"] = False  # follows arrive with the follow issue
+        data["isSubscribing"] = await is_following(ctx, principal.user.id, user.id)
     if flag(params.includeSubscr):
         data.update(nbSubscribers=counts["nbSubscribers"],
                     nbSubscriptions=counts["nbSubscriptions"])
@@ -135,7 +137,7 @@ async def get_user(request: web.Request) -> web.Response:
     if flag(params.countLikes) and params.id:
         data["nbLikes"] = counts["nbLikes"]
     if flag(params.includeTags):
-        data["lastArtists"] = []  # artists of the last posts, once posts exist
+        data["lastArtists"] = await last_artists(ctx, user.id)
     return json_response(data)
 
 
