@@ -85,14 +85,15 @@ def _track_link(track: int) -> str:
 
 def _catalog_rows(now: float) -> list[tuple[Any, ...]]:
     """One catalog item per track (ids 1..TRACKS), as posting would have made them."""
-    return [(t + 1, _track_link(t), _track_link(t), f"/fi/{_track_link(t)}", f"Bench track {t}",
-             f"Audio file {t}.mp3", now, now) for t in range(TRACKS)]
+    return [(t + 1, "file", "audio", _track_link(t), _track_link(t), f"/fi/{_track_link(t)}",
+             f"Bench track {t}", f"Audio file {t}.mp3", now, now) for t in range(TRACKS)]
 
 
-async def _bulk(ctx: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    for start in range(0, len(rows), BATCH):
-        async with ctx.store.db.write() as conn:
-            await conn.executemany(sql, rows[start:start + BATCH])
+async def _bulk(ctx: Any, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+                **options: Any) -> None:
+    from store.sqlite.bulk import bulk_insert
+
+    await bulk_insert(ctx.store.db, table, columns, rows, batch=BATCH, **options)
 
 
 async def seed(data: Path, users: int, posts: int, follows: int, out: Path) -> None:
@@ -104,23 +105,24 @@ async def seed(data: Path, users: int, posts: int, follows: int, out: Path) -> N
         started = time.monotonic()
         star, people = await _users(ctx, users)
         ids, now = [u.id for u in people], time.time()
-        await _bulk(ctx, "INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) "
-                    "VALUES (?, ?, ?)", _follow_rows(rng, ids, star.id, follows, now))
+        await _bulk(ctx, "follows", ("follower_id", "followee_id", "created_at"),
+                    _follow_rows(rng, ids, star.id, follows, now), ignore_duplicates=True)
         likes = {(rng.randrange(posts) + 1, rng.choice(ids))
                  for _ in range(int(posts * LIKES_PER_POST))}
         counts = [0] * posts
         for post_id, _ in likes:
             counts[post_id - 1] += 1
-        await _bulk(ctx, "INSERT INTO catalog (id, provider, kind, provider_id, url, eid, name, "
-                    "description, created_at, updated_at) VALUES (?, 'file', 'audio', ?, ?, ?, ?, "
-                    "?, ?, ?)", _catalog_rows(now))
-        await _bulk(ctx, "INSERT INTO posts (id, user_id, link, eid, name, text, created_at, "
-                    "updated_at, like_count, catalog_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        await _bulk(ctx, "catalog", ("id", "provider", "kind", "provider_id", "url", "eid",
+                                     "name", "description", "created_at", "updated_at"),
+                    _catalog_rows(now))
+        await _bulk(ctx, "posts", ("id", "user_id", "link", "eid", "name", "text", "created_at",
+                                   "updated_at", "like_count", "catalog_id"),
                     _post_rows(rng, ids, posts, now, counts))
-        await _bulk(ctx, "INSERT INTO post_reactions (post_id, user_id, kind, created_at) "
-                    "VALUES (?, ?, 'like', ?)", [(p, u, now) for p, u in likes])
-        async with ctx.store.db.write() as conn:
-            await conn.execute("ANALYZE")
+        await _bulk(ctx, "post_reactions", ("post_id", "user_id", "kind", "created_at"),
+                    [(p, u, "like", now) for p, u in likes])
+        from store.sqlite.bulk import analyze
+
+        await analyze(ctx.store.db)
         sessions = [{"id": u.id, "cookie": await start_cookie_session(ctx, u),
                      "token": (await start_token_session(ctx, u)).access_token} for u in people]
         star_token = (await start_token_session(ctx, star)).access_token
