@@ -21,15 +21,15 @@ from handlers.auth import Principal
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound
 from handlers.media import is_owned_media
+from handlers.recipients import check_recipients
 from store.records import Collection, User
 
 __all__ = ["CollectionRef", "CollectionView", "collection_payload", "collection_views",
            "get_collection", "get_collections", "create_collection", "rename_collection",
            "delete_collection", "set_collection_order", "set_collection_image",
-           "share_collection", "MAX_TITLE", "MAX_RECIPIENTS", "MAX_REFS"]
+           "share_collection", "MAX_TITLE", "MAX_REFS"]
 
 MAX_TITLE = 500
-MAX_RECIPIENTS = 100
 MAX_REFS = 100
 MAX_ORDER = 10_000
 HIDDEN_STATES = frozenset({"deleted", "disabled"})
@@ -225,16 +225,8 @@ async def set_collection_image(ctx: Context, principal: Principal, number: int, 
 async def share_collection(ctx: Context, principal: Principal, ref: CollectionRef,
                            user_ids: list[int]) -> int:
     """Tell each listed user about a playlist the principal may see; returns how many."""
-    recipients = list(dict.fromkeys(user_ids))
-    if not recipients:
-        raise Invalid("missing field: uidList", code="recipients_missing")
-    if len(recipients) > MAX_RECIPIENTS:
-        raise Invalid(f"at most {MAX_RECIPIENTS} users at once", code="too_many_recipients")
+    recipients = await check_recipients(ctx, user_ids)
     view = await get_collection(ctx, principal, ref)
-    for user_id in recipients:
-        user = await ctx.store.users.get(user_id)
-        if user is None or user.state in HIDDEN_STATES:
-            raise NotFound(f"user not found: {user_id}", code="unknown_recipient")
     event = {"type": "share", "playlist": collection_payload(view),
              "by": {"id": principal.user.id,
                     "name": principal.user.name or principal.user.username or ""}}

@@ -13,11 +13,11 @@ from handlers.context import Context
 from handlers.errors import Conflict, Invalid, NotFound
 from handlers.posts import get_post
 from handlers.posts_view import PostView, post_view
+from handlers.recipients import check_recipients
 
 __all__ = ["Kind", "Outcome", "LoveToggle", "Person", "react", "unreact", "toggle_love", "lovers",
-           "reposters", "count_play", "scrobble", "send_to_users", "MAX_RECIPIENTS"]
+           "reposters", "count_play", "scrobble", "send_to_users"]
 
-MAX_RECIPIENTS = 100
 Kind = Literal["like", "dislike"]
 # the store's answer to react(): "added", "changed" (the other kind was replaced), "already"
 Outcome = Literal["added", "changed", "already"]
@@ -117,15 +117,7 @@ async def scrobble(ctx: Context, principal: Principal, post_id: int,
 async def send_to_users(ctx: Context, principal: Principal, post_id: int,
                         user_ids: list[int]) -> int:
     """Share a post: each listed user is told on their user channel; returns how many."""
-    recipients = list(dict.fromkeys(user_ids))
-    if not recipients:
-        raise Invalid("missing field: uidList", code="recipients_missing")
-    if len(recipients) > MAX_RECIPIENTS:
-        raise Invalid(f"at most {MAX_RECIPIENTS} users at once", code="too_many_recipients")
+    recipients = await check_recipients(ctx, user_ids)
     view = await post_view(ctx, await get_post(ctx, post_id))
-    for user_id in recipients:
-        user = await ctx.store.users.get(user_id)
-        if user is None or user.state == "deleted":
-            raise NotFound(f"user not found: {user_id}", code="unknown_recipient")
     await post_live.shared(ctx, view, principal.user, recipients)
     return len(recipients)

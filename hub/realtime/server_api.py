@@ -29,7 +29,15 @@ from hub.realtime import codes
 from hub.realtime.broker import HistoryFilter, HistoryOptions, UnrecoverablePosition
 from hub.realtime.channels import Namespace
 from hub.realtime.node import VERSION, Node, SubOptions, session_key
-from hub.realtime.protocol import EMPTY_RAW, ClientInfo, Publication, StreamPosition, encode_json
+from hub.realtime.protocol import (
+    EMPTY_RAW,
+    EmptyResult,
+    HistoryResult,
+    PresenceResult,
+    PresenceStatsResult,
+    StreamPosition,
+    encode_json,
+)
 
 __all__ = ["ServerAPI", "BadRequest", "UnknownMethod", "ApiError", "METHODS"]
 
@@ -144,25 +152,6 @@ class PublishResponse(msgspec.Struct, omit_defaults=True):
 
 class BroadcastResult(msgspec.Struct, omit_defaults=True):
     responses: list[PublishResponse] = []
-
-
-class EmptyResult(msgspec.Struct):
-    pass
-
-
-class PresenceResult(msgspec.Struct):
-    presence: dict[str, ClientInfo]
-
-
-class PresenceStatsResult(msgspec.Struct):
-    num_clients: int
-    num_users: int
-
-
-class HistoryResult(msgspec.Struct):
-    publications: list[Publication]
-    epoch: str
-    offset: int
 
 
 class ChannelInfo(msgspec.Struct, omit_defaults=True):
