@@ -23,9 +23,9 @@ CHANNEL = "hot"
 PUSH_HEAD = '{"push":{"channel":"' + CHANNEL + '","pub":{"data":'
 
 
-def make_app() -> web.Application:
-    sockets: set[web.WebSocketResponse] = set()
-    offset = 0
+def bare_websocket_handler(sockets: set[web.WebSocketResponse]):  # type: ignore[no-untyped-def]
+    """Just enough of the Centrifuge protocol for the load generator: connect and subscribe
+    are answered, subscribers are kept in `sockets`."""
 
     async def websocket(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(compress=False, heartbeat=None)
@@ -45,6 +45,15 @@ def make_app() -> web.Application:
         finally:
             sockets.discard(ws)
         return ws
+
+    return websocket
+
+
+def make_app() -> web.Application:
+    sockets: set[web.WebSocketResponse] = set()
+    offset = 0
+
+    websocket = bare_websocket_handler(sockets)
 
     async def publish(request: web.Request) -> web.Response:
         nonlocal offset

@@ -37,12 +37,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import msgspec
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from bench._serve import serve
 from bench._sys import cores, cpu_seconds, pin, raise_nofile
 from bench.fanout import ROOT, ServerProcess, payload, percentile
 from bench.loadgen import PhaseReport, Worker, start_workers
+from bench.server_bare import bare_websocket_handler
 
 __all__ = ["add_parser", "run", "ApiResult", "make_bare_app", "main"]
 
@@ -91,24 +92,7 @@ def make_bare_app() -> web.Application:
     key = API_KEY.encode()
     offset = 0
 
-    async def websocket(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(compress=False, heartbeat=None)
-        await ws.prepare(request)
-        try:
-            async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    continue
-                for line in msg.data.split("\n"):
-                    command = json.loads(line)
-                    if "connect" in command:
-                        await ws.send_str(f'{{"id":{command["id"]},"connect":'
-                                          '{"client":"bare","ping":25,"pong":true}}')
-                    elif "subscribe" in command:
-                        sockets.add(ws)
-                        await ws.send_str(f'{{"id":{command["id"]},"subscribe":{{}}}}')
-        finally:
-            sockets.discard(ws)
-        return ws
+    websocket = bare_websocket_handler(sockets)
 
     async def publish(request: web.Request) -> web.Response:
         nonlocal offset
