@@ -1,6 +1,7 @@
 """Spotizerr's API (shared/seeds/001): JWT bearer auth, errors `{"error": ..., "details": ...}`.
 
-Submodules: `base` (the dialect, user rendering), `auth` (/api/auth/...: accounts, admin, SSO).
+Submodules: `base` (the dialect, user rendering), `auth` (/api/auth/...: accounts, admin, SSO),
+`catalog` (track/album/playlist/artist info and /api/search/).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from aiohttp import web
 
 from handlers.api.spotizerr.auth import setup_auth_routes
 from handlers.api.spotizerr.base import spotizerr
+from handlers.api.spotizerr.catalog import setup_catalog_routes
 from hub.keys import fallback_dialects_key
 
 __all__ = ["spotizerr", "setup_routes", "PREFIXES"]
@@ -19,5 +21,6 @@ PREFIXES = ("/api/auth/",)
 
 def setup_routes(app: web.Application) -> None:
     setup_auth_routes(app)
+    setup_catalog_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, spotizerr))

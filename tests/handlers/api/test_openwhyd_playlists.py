@@ -294,8 +294,11 @@ async def test_spotizerr_playlist_paths_are_not_taken_by_openwhyd(client):
     """Only `<digits>_<digits>` reaches the Openwhyd route (DESIGN §9)."""
     ada = await member(client, "ada")
     await create(client, ada, "Chill")
-    for path in ("/api/playlist/info", "/api/playlist/metadata", "/api/playlist/tracks",
-                 "/api/playlist/123", "/api/playlist/1_2_3", "/api/playlist/a_1"):
+    for path in ("/api/playlist/info", "/api/playlist/metadata", "/api/playlist/tracks"):
+        resp = await client.get(path)  # Spotizerr's routes: they want its bearer token
+        assert resp.status == 401, path
+        assert set(await resp.json()) == {"error", "details"}, path
+    for path in ("/api/playlist/123", "/api/playlist/1_2_3", "/api/playlist/a_1"):
         resp = await client.get(path)
         assert resp.status == 404, path
         assert "plId" not in await resp.text(), path  # not an Openwhyd playlist answer

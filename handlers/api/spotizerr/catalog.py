@@ -1,0 +1,192 @@
+"""Spotizerr's metadata routes: track/album/playlist/artist info and `GET /api/search/`,
+answered from the music catalog (Spotify when configured, else Chorus's local catalog) in
+the Spotify Web API object shapes Spotizerr's UI reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from handlers.api._auth import require_principal
+from handlers.api.dialect import Handler, json_response
+from handlers.api.spotizerr.base import spotizerr
+from handlers.errors import FieldError, Invalid
+from handlers.music_catalog import (
+    Album,
+    AlbumRef,
+    Artist,
+    ArtistRef,
+    Image,
+    PlaylistInfo,
+    Track,
+    catalog_for,
+    search_catalog,
+)
+from hub.keys import ctx_key
+
+__all__ = ["setup_catalog_routes", "track_json", "album_json", "artist_json", "playlist_json"]
+
+
+def _images(images: list[Image]) -> list[dict[str, Any]]:
+    return [{"url": i.url, "height": i.height, "width": i.width} for i in images]
+
+
+def _urls(url: str) -> dict[str, str]:
+    return {"spotify": url} if url else {}
+
+
+def _artist_ref(artist: ArtistRef) -> dict[str, Any]:
+    return {"id": artist.id, "name": artist.name, "type": "artist",
+            "external_urls": _urls(artist.external_url)}
+
+
+def _album_ref(album: AlbumRef) -> dict[str, Any]:
+    return {"id": album.id, "name": album.name, "type": "album", "album_type": album.album_type,
+            "release_date": album.release_date, "images": _images(album.images),
+            "external_urls": _urls(album.external_url)}
+
+
+def track_json(track: Track) -> dict[str, Any]:
+    return {"id": track.id, "name": track.name, "type": "track",
+            "artists": [_artist_ref(a) for a in track.artists],
+            "album": _album_ref(track.album) if track.album else None,
+            "duration_ms": track.duration_ms, "explicit": track.explicit,
+            "track_number": track.track_number, "disc_number": track.disc_number,
+            "preview_url": track.preview_url, "popularity": track.popularity,
+            "external_ids": {"isrc": track.isrc} if track.isrc else {},
+            "external_urls": _urls(track.external_url)}
+
+
+def album_json(album: Album) -> dict[str, Any]:
+    data = {"id": album.id, "name": album.name, "type": "album", "album_type": album.album_type,
+            "artists": [_artist_ref(a) for a in album.artists],
+            "release_date": album.release_date, "total_tracks": album.total_tracks,
+            "images": _images(album.images), "genres": album.genres, "label": album.label,
+            "popularity": album.popularity, "external_urls": _urls(album.external_url)}
+    if album.tracks is not None:
+        data["tracks"] = {"items": [track_json(t) for t in album.tracks.items],
+                          "total": album.tracks.total, "limit": album.tracks.limit,
+                          "offset": album.tracks.offset}
+    return data
+
+
+def artist_json(artist: Artist) -> dict[str, Any]:
+    return {"id": artist.id, "name": artist.name, "type": "artist", "genres": artist.genres,
+            "images": _images(artist.images), "popularity": artist.popularity,
+            "followers": {"total": artist.followers},
+            "external_urls": _urls(artist.external_url)}
+
+
+def playlist_json(playlist: PlaylistInfo) -> dict[str, Any]:
+    tracks: dict[str, Any] = {"total": playlist.total_tracks}
+    if playlist.tracks is not None:
+        tracks["items"] = [{"track": track_json(t)} for t in playlist.tracks]
+    return {"id": playlist.id, "name": playlist.name, "type": "playlist",
+            "description": playlist.description,
+            "owner": {"id": playlist.owner_id, "display_name": playlist.owner},
+            "images": _images(playlist.images), "public": playlist.public,
+            "collaborative": playlist.collaborative, "snapshot_id": playlist.snapshot_id,
+            "external_urls": _urls(playlist.external_url), "tracks": tracks}
+
+
+def _required_id(request: web.Request) -> str:
+    value = request.query.get("id", "").strip()
+    if not value:
+        raise Invalid("Missing parameter: id", code="validation",
+                      fields=[FieldError(("query", "id"), "field required", "missing")])
+    return value
+
+
+def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name, "")
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise Invalid(f"{name} must be an integer between {low} and {high}", code="validation",
+                      fields=[FieldError(("query", name), f"between {low} and {high}")])
+    return value
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+async def track_info(request: web.Request) -> web.Response:
+    await require_principal(request)
+    track = await catalog_for(request.app[ctx_key]).track(_required_id(request))
+    return json_response(track_json(track))
+
+
+async def album_info(request: web.Request) -> web.Response:
+    await require_principal(request)
+    album_id = _required_id(request)
+    limit, offset = _int(request, "limit", 50, 1, 50), _int(request, "offset", 0, 0, 10_000)
+    album = await catalog_for(request.app[ctx_key]).album(album_id, limit, offset)
+    return json_response(album_json(album))
+
+
+async def playlist_info(request: web.Request) -> web.Response:
+    await require_principal(request)
+    playlist = await catalog_for(request.app[ctx_key]).playlist(
+        _required_id(request), include_tracks=_flag(request, "include_tracks"))
+    return json_response(playlist_json(playlist))
+
+
+async def playlist_metadata(request: web.Request) -> web.Response:
+    await require_principal(request)
+    playlist = await catalog_for(request.app[ctx_key]).playlist(_required_id(request),
+                                                                 include_tracks=True)
+    return json_response(playlist_json(playlist))
+
+
+async def playlist_tracks(request: web.Request) -> web.Response:
+    await require_principal(request)
+    tracks = await catalog_for(request.app[ctx_key]).playlist_tracks(_required_id(request))
+    return json_response({"items": [{"track": track_json(t)} for t in tracks],
+                          "total": len(tracks)})
+
+
+async def artist_info(request: web.Request) -> web.Response:
+    await require_principal(request)
+    artist_id = _required_id(request)
+    limit, offset = _int(request, "limit", 10, 1, 50), _int(request, "offset", 0, 0, 10_000)
+    catalog = catalog_for(request.app[ctx_key])
+    artist = await catalog.artist(artist_id)
+    albums = await catalog.artist_albums(artist_id, limit=limit, offset=offset)
+    return json_response({**artist_json(artist), "albums": {
+        "items": [album_json(a) for a in albums.items], "total": albums.total,
+        "limit": albums.limit, "offset": albums.offset}})
+
+
+async def search(request: web.Request) -> web.Response:
+    """`GET /api/search/?q=&search_type=|type=&limit=` -> {"items": [...]} of one type."""
+    await require_principal(request)
+    kind = (request.query.get("search_type") or request.query.get("type") or "track").lower()
+    result = await search_catalog(request.app[ctx_key], request.query.get("q", ""), [kind],
+                                  _int(request, "limit", 20, 1, 50))
+    render: dict[str, Any] = {"track": (result.tracks, track_json),
+                              "album": (result.albums, album_json),
+                              "artist": (result.artists, artist_json),
+                              "playlist": (result.playlists, playlist_json)}
+    page, to_json = render.get(kind, (None, None))
+    items = [to_json(item) for item in page.items] if page is not None and to_json else []
+    return json_response({"items": items})
+
+
+ROUTES: tuple[tuple[str, Handler], ...] = (
+    ("/api/track/info", track_info),
+    ("/api/album/info", album_info),
+    ("/api/playlist/info", playlist_info),
+    ("/api/playlist/metadata", playlist_metadata),
+    ("/api/playlist/tracks", playlist_tracks),
+    ("/api/artist/info", artist_info),
+    ("/api/search/", search),
+)
+
+
+def setup_catalog_routes(app: web.Application) -> None:
+    for path, handler in ROUTES:
+        spotizerr.add(app.router, "GET", path, handler)

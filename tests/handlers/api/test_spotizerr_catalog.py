@@ -1,0 +1,136 @@
+"""Spotizerr's metadata routes against the fake Spotify, and the local catalog without it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import STRONG_PASSWORD
+from tests.fakes.spotify import make_spotify_app, spotify_settings
+from tests.fakes.spotify_data import (
+    DAFT_PUNK,
+    DISCOVERY,
+    GET_LUCKY,
+    ONE_MORE_TIME,
+    PICKS,
+)
+
+
+async def signed_in(client) -> dict[str, str]:
+    await client.post("/api/auth/register", json={
+        "username": "ada", "password": STRONG_PASSWORD, "email": "ada@example.com"})
+    resp = await client.post("/api/auth/login",
+                             json={"username": "ada", "password": STRONG_PASSWORD})
+    return {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
+
+
+@pytest.fixture
+async def spotify_client(aiohttp_server, make_client):
+    fake = await aiohttp_server(make_spotify_app())
+    client = await make_client(allow_private_urls=True, **spotify_settings(fake.make_url("")))
+    return client, await signed_in(client)
+
+
+async def test_metadata_needs_a_token(client):
+    resp = await client.get("/api/track/info", params={"id": ONE_MORE_TIME})
+    assert resp.status == 401
+    assert set(await resp.json()) == {"error", "details"}
+
+
+async def test_track_info_has_the_documented_fields(spotify_client):
+    client, auth = spotify_client
+    resp = await client.get("/api/track/info", params={"id": ONE_MORE_TIME}, headers=auth)
+    body = await resp.json()
+    assert resp.status == 200 and body["id"] == ONE_MORE_TIME
+    assert body["name"] == "One More Time"
+    assert [a["name"] for a in body["artists"]] == ["Daft Punk"]
+    assert body["album"]["name"] == "Discovery" and body["duration_ms"] > 0
+    assert body["explicit"] is False
+    assert body["external_urls"]["spotify"].endswith(f"/track/{ONE_MORE_TIME}")
+
+
+async def test_unknown_and_missing_ids(spotify_client):
+    client, auth = spotify_client
+    resp = await client.get("/api/track/info", params={"id": "nope"}, headers=auth)
+    assert resp.status == 404 and "error" in await resp.json()
+    resp = await client.get("/api/album/info", headers=auth)
+    body = await resp.json()
+    assert resp.status == 400 and "id" in body["details"]
+
+
+async def test_album_info_pages_its_tracks(spotify_client):
+    client, auth = spotify_client
+    resp = await client.get("/api/album/info", params={"id": DISCOVERY, "limit": 2,
+                                                       "offset": 1}, headers=auth)
+    body = await resp.json()
+    assert body["name"] == "Discovery" and body["tracks"]["limit"] == 2
+    assert body["tracks"]["offset"] == 1 and len(body["tracks"]["items"]) <= 2
+    resp = await client.get("/api/album/info", params={"id": DISCOVERY, "limit": 0},
+                            headers=auth)
+    assert resp.status == 400
+
+
+async def test_playlist_info_metadata_and_tracks(spotify_client):
+    client, auth = spotify_client
+    info = await (await client.get("/api/playlist/info", params={"id": PICKS},
+                                   headers=auth)).json()
+    assert info["name"] == "Chorus Picks" and "items" not in info["tracks"]
+    full = await (await client.get("/api/playlist/info", params={
+        "id": PICKS, "include_tracks": "true"}, headers=auth)).json()
+    assert [i["track"]["id"] for i in full["tracks"]["items"]][:1] == [ONE_MORE_TIME]
+    meta = await (await client.get("/api/playlist/metadata", params={"id": PICKS},
+                                   headers=auth)).json()
+    assert len(meta["tracks"]["items"]) == 4
+    tracks = await (await client.get("/api/playlist/tracks", params={"id": PICKS},
+                                     headers=auth)).json()
+    assert tracks["total"] == 4 and GET_LUCKY in [i["track"]["id"] for i in tracks["items"]]
+
+
+async def test_artist_info_with_albums(spotify_client):
+    client, auth = spotify_client
+    resp = await client.get("/api/artist/info", params={"id": DAFT_PUNK, "limit": 1},
+                            headers=auth)
+    body = await resp.json()
+    assert body["name"] == "Daft Punk" and body["albums"]["limit"] == 1
+    assert len(body["albums"]["items"]) == 1 and body["albums"]["total"] >= 2
+
+
+async def test_search_returns_items_of_the_asked_type(spotify_client):
+    client, auth = spotify_client
+    resp = await client.get("/api/search/", params={"q": "get lucky", "search_type": "track"},
+                            headers=auth)
+    items = (await resp.json())["items"]
+    assert items and all(i["type"] == "track" for i in items)
+    assert GET_LUCKY in [i["id"] for i in items]
+    resp = await client.get("/api/search/", params={"q": "daft", "type": "artist"},
+                            headers=auth)
+    assert [i["id"] for i in (await resp.json())["items"]] == [DAFT_PUNK]
+
+
+async def test_search_refusals(spotify_client):
+    client, auth = spotify_client
+    for params in ({"q": ""}, {"q": "x", "type": "podcast"}, {"q": "x", "limit": "500"}):
+        resp = await client.get("/api/search/", params=params, headers=auth)
+        assert resp.status == 400 and set(await resp.json()) == {"error", "details"}
+
+
+async def test_spotizerr_and_spot_on_search_are_two_routes(spotify_client):
+    client, auth = spotify_client
+    spotizerr = await client.get("/api/search/", params={"q": "daft"}, headers=auth)
+    spoton = await client.get("/api/search", params={"search": "daft"})
+    assert "items" in await spotizerr.json()
+    assert "contents" in await spoton.json()
+
+
+async def test_without_spotify_the_local_catalog_answers(make_client):
+    client = await make_client()
+    auth = await signed_in(client)
+    from tests.conftest import ctx_of
+
+    await ctx_of(client).store.catalog.upsert(
+        "youtube", "video", "dQw4w9WgXcQ", url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        eid="/yt/dQw4w9WgXcQ", name="Never Gonna Give You Up", artist_names=["Rick Astley"])
+    resp = await client.get("/api/search/", params={"q": "never gonna"}, headers=auth)
+    items = (await resp.json())["items"]
+    assert [i["name"] for i in items] == ["Never Gonna Give You Up"]
+    resp = await client.get("/api/track/info", params={"id": "dQw4w9WgXcQ"}, headers=auth)
+    assert (await resp.json())["artists"][0]["name"] == "Rick Astley"
