@@ -12,7 +12,8 @@ from handlers.context import Context
 from handlers.errors import FieldError, Invalid
 
 __all__ = ["DownloadSettings", "WatchSettings", "download_settings", "save_download_settings",
-           "watch_settings", "save_watch_settings", "DOWNLOAD_KIND_TRACK", "download_root"]
+           "watch_settings", "save_watch_settings", "DOWNLOAD_KIND_TRACK", "download_root",
+           "apply_download_settings", "check_download_settings"]
 
 DOWNLOAD_KIND_TRACK = "download.track"
 _DOWNLOAD_KEY = "spotizerr.config"
@@ -44,6 +45,15 @@ class WatchSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
 
 
 def _check(settings: DownloadSettings) -> DownloadSettings:
+    problems = check_download_settings(settings)
+    if problems:
+        raise Invalid(f"{problems[0][0]} {problems[0][1]}", code="invalid_config",
+                      fields=[FieldError(("body", n), m) for n, m in problems])
+    return settings
+
+
+def check_download_settings(settings: DownloadSettings) -> list[tuple[str, str]]:
+    """(field, problem) for every rule the settings break; empty when they are usable."""
     problems = []
     if not 1 <= settings.maxConcurrentDownloads <= 32:
         problems.append(("maxConcurrentDownloads", "must be between 1 and 32"))
@@ -55,10 +65,7 @@ def _check(settings: DownloadSettings) -> DownloadSettings:
             problems.append((name, "must stay inside the download folder"))
     if settings.customTrackFormat.strip() == "":
         problems.append(("customTrackFormat", "must not be empty"))
-    if problems:
-        raise Invalid(f"{problems[0][0]} {problems[0][1]}", code="invalid_config",
-                      fields=[FieldError(("body", n), m) for n, m in problems])
-    return settings
+    return problems
 
 
 def _merge(cls: type[Any], current: Any, changes: dict[str, Any]) -> Any:
@@ -79,7 +86,14 @@ async def save_download_settings(ctx: Context, changes: dict[str, Any],
     settings = _check(_merge(DownloadSettings, await download_settings(ctx), changes))
     if not dry_run:
         await ctx.store.settings.set(_DOWNLOAD_KEY, msgspec.to_builtins(settings))
+        apply_download_settings(ctx, settings)
     return settings
+
+
+def apply_download_settings(ctx: Context, settings: DownloadSettings) -> None:
+    """Make the running job runner honour maxConcurrentDownloads at once."""
+    if ctx.jobs is not None:
+        ctx.jobs.set_concurrency(DOWNLOAD_KIND_TRACK, settings.maxConcurrentDownloads)
 
 
 async def watch_settings(ctx: Context) -> WatchSettings:

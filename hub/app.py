@@ -19,6 +19,7 @@ from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
 from handlers.channels import channel_hooks
 from handlers.context import Context
+from handlers.download_settings import apply_download_settings, download_settings
 from handlers.maintenance import load_maintenance
 from handlers.privacy import erase_due_accounts
 from handlers.security import PasswordHasher, Vault
@@ -79,6 +80,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
+    apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
                            config.admin_email or None)
