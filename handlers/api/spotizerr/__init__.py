@@ -1,7 +1,8 @@
 """Spotizerr's API (shared/seeds/001): JWT bearer auth, errors `{"error": ..., "details": ...}`.
 
 Submodules: `base` (the dialect, user rendering), `auth` (/api/auth/...: accounts, admin, SSO),
-`catalog` (track/album/playlist/artist info and /api/search/), `settings` (/api/config/...).
+`catalog` (track/album/playlist/artist info, /api/search/), `settings` (/api/config/...),
+`credentials` (/api/credentials/...).
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from aiohttp import web
 from handlers.api.spotizerr.auth import setup_auth_routes
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.catalog import setup_catalog_routes
+from handlers.api.spotizerr.credentials import setup_credentials_routes
 from handlers.api.spotizerr.settings import setup_settings_routes
 from hub.keys import fallback_dialects_key
 
 __all__ = ["spotizerr", "setup_routes", "PREFIXES"]
 
 # Path prefixes that only Spotizerr serves: unknown paths under them answer in its shape.
-PREFIXES = ("/api/auth/", "/api/config/")
+PREFIXES = ("/api/auth/", "/api/config/", "/api/credentials/")
 
 
 def setup_routes(app: web.Application) -> None:
     setup_auth_routes(app)
     setup_catalog_routes(app)
     setup_settings_routes(app)
+    setup_credentials_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, spotizerr))
