@@ -4,6 +4,7 @@ validate. Anyone signed in reads them; only admins change them (they are system-
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -28,20 +29,47 @@ from hub.keys import ctx_key
 __all__ = ["setup_settings_routes"]
 
 
-async def get_config(request: web.Request) -> web.Response:
-    await require_principal(request)
-    return json_response(msgspec.to_builtins(await download_settings(request.app[ctx_key])))
+def _reader(load: Callable[[Any], Awaitable[Any]]) -> Handler:
+    """GET: anyone signed in reads the settings."""
+
+    async def read(request: web.Request) -> web.Response:
+        await require_principal(request)
+        return json_response(msgspec.to_builtins(await load(request.app[ctx_key])))
+
+    return read
 
 
-async def set_config(request: web.Request) -> web.Response:
-    require_admin(await require_principal(request))
-    saved = await save_download_settings(request.app[ctx_key], await read_json(request))
-    return json_response(msgspec.to_builtins(saved))
+def _writer(save: Callable[..., Awaitable[Any]]) -> Handler:
+    """POST/PUT: an admin changes the fields sent; the rest stay."""
+
+    async def write(request: web.Request) -> web.Response:
+        require_admin(await require_principal(request))
+        saved = await save(request.app[ctx_key], await read_json(request))
+        return json_response(msgspec.to_builtins(saved))
+
+    return write
 
 
 def _report(problems: list[tuple[str, str]], **extra: Any) -> dict[str, Any]:
     return {"valid": not problems, "errors": [f"{name} {why}" for name, why in problems],
             **extra}
+
+
+def _validator(save: Callable[..., Awaitable[Any]]) -> Handler:
+    """POST .../validate: would the posted settings be accepted? Nothing is stored."""
+
+    async def validate(request: web.Request) -> web.Response:
+        await require_principal(request)
+        try:
+            await save(request.app[ctx_key], await read_json(request), dry_run=True)
+        except DomainError as err:
+            if err.code != "invalid_config":
+                raise
+            return json_response(_report([(".".join(f.loc[1:]), f.msg) for f in err.fields]
+                                         or [("config", err.message)]))
+        return json_response(_report([]))
+
+    return validate
 
 
 async def check_config(request: web.Request) -> web.Response:
@@ -58,52 +86,16 @@ async def check_config(request: web.Request) -> web.Response:
     return json_response(_report(problems, download_path=str(root)))
 
 
-async def validate_config(request: web.Request) -> web.Response:
-    """Whether the posted configuration would be accepted; nothing is stored."""
-    await require_principal(request)
-    try:
-        await save_download_settings(request.app[ctx_key], await read_json(request),
-                                     dry_run=True)
-    except DomainError as err:
-        if err.code != "invalid_config":
-            raise
-        return json_response(_report([(".".join(f.loc[1:]), f.msg) for f in err.fields]
-                                     or [("config", err.message)]))
-    return json_response(_report([]))
-
-
-async def get_watch(request: web.Request) -> web.Response:
-    await require_principal(request)
-    return json_response(msgspec.to_builtins(await watch_settings(request.app[ctx_key])))
-
-
-async def set_watch(request: web.Request) -> web.Response:
-    require_admin(await require_principal(request))
-    saved = await save_watch_settings(request.app[ctx_key], await read_json(request))
-    return json_response(msgspec.to_builtins(saved))
-
-
-async def validate_watch(request: web.Request) -> web.Response:
-    await require_principal(request)
-    try:
-        await save_watch_settings(request.app[ctx_key], await read_json(request), dry_run=True)
-    except DomainError as err:
-        if err.code != "invalid_config":
-            raise
-        return json_response(_report([("watch", err.message)]))
-    return json_response(_report([]))
-
-
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
-    ("GET", "/api/config/", get_config),
-    ("POST", "/api/config/", set_config),
-    ("PUT", "/api/config/", set_config),
+    ("GET", "/api/config/", _reader(download_settings)),
+    ("POST", "/api/config/", _writer(save_download_settings)),
+    ("PUT", "/api/config/", _writer(save_download_settings)),
     ("GET", "/api/config/check", check_config),
-    ("POST", "/api/config/validate", validate_config),
-    ("GET", "/api/config/watch", get_watch),
-    ("POST", "/api/config/watch", set_watch),
-    ("PUT", "/api/config/watch", set_watch),
-    ("POST", "/api/config/watch/validate", validate_watch),
+    ("POST", "/api/config/validate", _validator(save_download_settings)),
+    ("GET", "/api/config/watch", _reader(watch_settings)),
+    ("POST", "/api/config/watch", _writer(save_watch_settings)),
+    ("PUT", "/api/config/watch", _writer(save_watch_settings)),
+    ("POST", "/api/config/watch/validate", _validator(save_watch_settings)),
 )
 
 def setup_settings_routes(app: web.Application) -> None:

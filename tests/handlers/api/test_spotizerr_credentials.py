@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.conftest import ctx_of
+from tests.handlers.api.test_spotizerr_settings import admin_and_user
 
 SECRET = "s3cr3t-client-secret-value-1234"
 
 
-async def login(client, username: str) -> dict[str, str]:
-    resp = await client.post("/api/auth/login",
-                             json={"username": username, "password": STRONG_PASSWORD})
-    return {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
-
-
 async def setup(make_client):
-    client = await make_client(admin_username="root", admin_password=STRONG_PASSWORD)
-    await client.post("/api/auth/register", json={
-        "username": "ada", "password": STRONG_PASSWORD, "email": "ada@example.com"})
-    return client, await login(client, "root"), await login(client, "ada")
+    return await admin_and_user(make_client)
 
 
 async def test_create_read_masked_update_delete(make_client):
