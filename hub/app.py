@@ -19,7 +19,11 @@ from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
 from handlers.channels import channel_hooks
 from handlers.context import Context
-from handlers.download_settings import apply_download_settings, download_settings
+from handlers.download_settings import (
+    DOWNLOAD_KIND_TRACK,
+    apply_download_settings,
+    download_settings,
+)
 from handlers.maintenance import load_maintenance
 from handlers.privacy import erase_due_accounts
 from handlers.security import PasswordHasher, Vault
@@ -48,6 +52,7 @@ from hub.secrets import load_keys
 from providers.mail import make_mailer
 from store import open_store
 from workers.actor import Supervisor
+from workers.downloader import make_track_handler
 from workers.jobs import JobRunner
 from workers.mailer import MailerActor
 from workers.periodic import PeriodicActor
@@ -80,6 +85,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
+    jobs.register(DOWNLOAD_KIND_TRACK, make_track_handler(http, allow_private=config.allow_private_urls))
     apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,

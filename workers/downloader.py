@@ -25,6 +25,7 @@ class TrackDownload(msgspec.Struct, frozen=True):
     url: str
     target: str
     tags: dict[str, str] = {}
+    no_source: str = ""  # why there is no url (e.g. a Spotify track: Chorus breaks no DRM)
 
 
 ID3_FRAMES = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "tracknumber": "TRCK",
@@ -72,6 +73,8 @@ def make_track_handler(http: httpx.AsyncClient, *, allow_private: bool) -> JobHa
             spec = msgspec.convert(job.payload, TrackDownload)
         except msgspec.ValidationError as exc:
             raise JobError(f"invalid download payload: {exc}") from exc
+        if not spec.url:
+            raise JobError(spec.no_source or "no download source for this track")
         target = Path(spec.target)
         part = target.with_name(target.name + ".part")
         await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)

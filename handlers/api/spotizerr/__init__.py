@@ -13,13 +13,14 @@ from handlers.api.spotizerr.auth import setup_auth_routes
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.catalog import setup_catalog_routes
 from handlers.api.spotizerr.credentials import setup_credentials_routes
+from handlers.api.spotizerr.downloads import setup_download_routes
 from handlers.api.spotizerr.settings import setup_settings_routes
 from hub.keys import fallback_dialects_key
 
 __all__ = ["spotizerr", "setup_routes", "PREFIXES"]
 
 # Path prefixes that only Spotizerr serves: unknown paths under them answer in its shape.
-PREFIXES = ("/api/auth/", "/api/config/", "/api/credentials/")
+PREFIXES = ("/api/auth/", "/api/config/", "/api/credentials/", "/api/prgs/")
 
 
 def setup_routes(app: web.Application) -> None:
@@ -27,5 +28,6 @@ def setup_routes(app: web.Application) -> None:
     setup_catalog_routes(app)
     setup_settings_routes(app)
     setup_credentials_routes(app)
+    setup_download_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, spotizerr))
