@@ -4,30 +4,9 @@ same operations as REST."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
-from handlers.auth import start_token_session
-from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
-
-
-class Member(NamedTuple):
-    id: int
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-async def member(client: Any, username: str) -> Member:
-    resp = await client.post("/api/register", json={
-        "username": username, "email": f"{username}@example.com", "password": STRONG_PASSWORD,
-        "name": username.capitalize()})
-    assert resp.status == 201, await resp.text()
-    ctx = ctx_of(client)
-    user = await ctx.store.users.by_username(username)
-    return Member(user.id, (await start_token_session(ctx, user)).access_token)
+from tests.handlers.test_social import member
 
 
 async def test_the_followed_user_hears_of_each_new_follow_once(client):
