@@ -17,9 +17,9 @@ from handlers.download_settings import (
 )
 from handlers.errors import NotFound, Unavailable
 from handlers.links import parse_link
-from store.records import CatalogItem, Job
+from store.records import CatalogItem, Job, User
 
-__all__ = ["start_track_download", "get_task", "list_tasks", "source_url"]
+__all__ = ["start_track_download", "start_download", "get_task", "list_tasks", "source_url"]
 
 AUDIO_KINDS = ("track", "audio", "video")
 
@@ -86,3 +86,15 @@ async def list_tasks(ctx: Context, principal: Principal, *, active_only: bool, o
     page = await ctx.store.jobs.list(owner_id=principal.user.id, statuses=statuses,
                                      offset=offset, limit=limit)
     return page.jobs, page.total
+
+
+async def start_download(ctx: Context, owner: User | int, kind: str, item_id: str,
+                         album_types: list[str] | None = None) -> tuple[Job, bool]:
+    """A download on behalf of `owner` (a User or a user id), as the watcher starts them.
+    Only tracks for now: album, playlist and artist downloads are still to come (issue #5)."""
+    user = owner if isinstance(owner, User) else await ctx.store.users.get(owner)
+    if user is None:
+        raise NotFound(f"User {owner} not found", code="user_not_found")
+    if kind != "track":
+        raise Unavailable(f"{kind} downloads are not served yet", code="download_kind_unavailable")
+    return await start_track_download(ctx, Principal(user=user, session_id=""), item_id)
