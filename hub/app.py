@@ -27,6 +27,7 @@ from handlers.download_settings import (
 from handlers.maintenance import load_maintenance
 from handlers.privacy import erase_due_accounts
 from handlers.security import PasswordHasher, Vault
+from handlers.watch_check import check_due
 from hub.config import Config
 from hub.keys import (
     centrifugo_key,
@@ -56,6 +57,7 @@ from workers.downloader import make_track_handler
 from workers.jobs import JobRunner
 from workers.mailer import MailerActor
 from workers.periodic import PeriodicActor
+from workers.watcher import WatcherActor
 
 __all__ = ["create_app"]
 
@@ -92,6 +94,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
                            config.admin_email or None)
     await supervisor.start(mailer)
     await supervisor.start(jobs)
+    await supervisor.start(WatcherActor(lambda: check_due(ctx)))  # Spotizerr's watch lists
     await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600,
                                          lambda: erase_due_accounts(ctx)))
     # presence entries expire unless refreshed: a crashed process's clients vanish on their own

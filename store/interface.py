@@ -31,6 +31,8 @@ from store.records import (
     Submitted,
     User,
     UserPatch,
+    Watch,
+    WatchItem,
 )
 
 __all__ = ["Store", "UserRepo", "TokenRepo", "OAuthRepo", "OutboxRepo", "ConsentRepo",
@@ -291,6 +293,7 @@ class Store(Protocol):
     catalog_search: CatalogSearchRepo
     catalog_batch: CatalogBatchRepo
     api_calls: ApiCallRepo
+    watch: WatchRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""
@@ -365,3 +368,49 @@ class JobRepo(Protocol):
         """Call `listener` in-process with each job that becomes queued (submit, retry,
         release, requeue), after the write commits; returns the unsubscribe function.
         PostgreSQL will add LISTEN/NOTIFY so that other processes hear it too."""
+
+
+__all__ += ["WatchRepo"]
+
+
+class WatchRepo(Protocol):
+    """Spotizerr's watch lists: a user's watched playlists and artists (`kind`), each with the
+    tracks or albums it knows (WatchItem) and the download job queued for each."""
+
+    async def add(self, owner_id: int, kind: str, item_id: str, *, name: str = "",
+                  options: dict[str, Any] | None = None,
+                  created_at: float | None = None) -> tuple[Watch, bool]:
+        """Watch an item; (the watch, created) — an existing watch comes back unchanged."""
+    async def get(self, owner_id: int, kind: str, item_id: str) -> Watch | None: ...
+    async def list(self, owner_id: int, kind: str) -> list[Watch]:
+        """The owner's watches of `kind`, oldest first."""
+    async def due(self, checked_before: float, limit: int = 100) -> list[Watch]:
+        """Every owner's watches never checked or last checked before `checked_before`,
+        least recently checked first."""
+    async def oldest_check(self) -> float | None:
+        """The earliest last_checked among all watches (0 for one never checked); None when
+        nothing is watched."""
+    async def remove(self, owner_id: int, kind: str, item_id: str) -> bool: ...
+    async def set_options(self, watch_id: int, options: dict[str, Any]) -> None: ...
+    async def set_m3u_path(self, watch_id: int, path: str) -> None: ...
+    async def by_m3u_path(self, path: str) -> list[Watch]:
+        """The watches whose M3U file is `path`."""
+    async def record_check(self, watch_id: int, *, checked_at: float, name: str | None = None,
+                           snapshot_id: str | None = None, total_items: int | None = None,
+                           error: str | None = None) -> None:
+        """Note a check: its time, what changed, and its error (which counts up
+        `error_count`; a check without one resets it)."""
+    async def items(self, watch_id: int) -> list[WatchItem]:
+        """What the watch knows, by position (items no longer present last), with the
+        status, finish time and result of each item's job."""
+    async def sync_items(self, watch_id: int, items: Sequence[WatchItem], *,
+                         replace_positions: bool = False) -> None:
+        """Upsert `items` in one transaction: a given job_id, target, title, artist or
+        duration replaces the stored one, an empty one keeps it. `replace_positions`: the
+        items given are all that is present now; the others' positions become NULL."""
+    async def mark_known(self, watch_id: int, item_ids: Sequence[str],
+                         added_at: float | None = None) -> int:
+        """Record ids as known without a download; how many were new."""
+    async def forget(self, watch_id: int, item_ids: Sequence[str]) -> int:
+        """Drop ids from what the watch knows (a later check treats them as new, so the
+        watch's snapshot_id is cleared too); how many."""

@@ -346,3 +346,44 @@ class Submitted(msgspec.Struct, kw_only=True):
 
     job: Job
     duplicate: bool = False
+
+
+# Watch lists (Spotizerr): playlists and artists a user watches, and what each one knows.
+__all__ += ["Watch", "WatchItem"]
+
+
+class Watch(msgspec.Struct, kw_only=True):
+    """A watched playlist or artist (`kind`), by its catalog id; `known_items` counts its
+    WatchItems; times are Unix seconds."""
+
+    id: int
+    owner_id: int
+    kind: str
+    item_id: str
+    name: str = ""
+    options: dict[str, Any] = {}
+    snapshot_id: str = ""
+    total_items: int = 0
+    m3u_path: str | None = None
+    created_at: float = 0.0
+    last_checked: float | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    known_items: int = 0
+
+
+class WatchItem(msgspec.Struct, kw_only=True):
+    """A track (or album) a watch knows; `job_*` describe its download job, if any."""
+
+    item_id: str
+    position: int | None = None
+    job_id: str | None = None
+    target: str = ""
+    title: str = ""
+    artist: str = ""
+    duration_ms: int | None = None
+    requeues: int = 0
+    added_at: float = 0.0
+    job_status: str | None = None
+    job_finished_at: float | None = None
+    job_result: Any = None

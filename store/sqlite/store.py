@@ -19,6 +19,7 @@ from store.sqlite.posts import SqlitePosts
 from store.sqlite.search import SqliteSearch
 from store.sqlite.tokens import SqliteTokens
 from store.sqlite.users import SqliteUsers
+from store.sqlite.watch import SqliteWatches
 
 __all__ = ["SqliteStore"]
 
@@ -42,6 +43,7 @@ class SqliteStore:
         self.catalog_search = SqliteCatalogSearch(self.db)
         self.catalog_batch = SqliteCatalogBatch(self.db)
         self.api_calls = SqliteApiCalls(self.db)
+        self.watch = SqliteWatches(self.db)
 
     async def open(self) -> None:
         await self.db.open()

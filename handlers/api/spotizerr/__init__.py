@@ -2,7 +2,7 @@
 
 Submodules: `base` (the dialect, user rendering), `auth` (/api/auth/...: accounts, admin, SSO),
 `catalog` (track/album/playlist/artist info, /api/search/), `settings` (/api/config/...),
-`credentials` (/api/credentials/...).
+`credentials` (/api/credentials/...), `watch` (/api/playlist|artist/watch/...).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from handlers.api.spotizerr.catalog import setup_catalog_routes
 from handlers.api.spotizerr.credentials import setup_credentials_routes
 from handlers.api.spotizerr.downloads import setup_download_routes
 from handlers.api.spotizerr.settings import setup_settings_routes
+from handlers.api.spotizerr.watch import setup_watch_routes
 from hub.keys import fallback_dialects_key
 
 __all__ = ["spotizerr", "setup_routes", "PREFIXES"]
@@ -29,5 +30,6 @@ def setup_routes(app: web.Application) -> None:
     setup_settings_routes(app)
     setup_credentials_routes(app)
     setup_download_routes(app)
+    setup_watch_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, spotizerr))
