@@ -10,9 +10,10 @@ from handlers.accounts import require_admin
 from handlers.auth import Principal
 from handlers.context import Context
 from handlers.errors import Conflict, FieldError, Invalid, NotFound
+from handlers.music_catalog import use_saved_spotify_app
 
 __all__ = ["SERVICES", "mask", "list_names", "get_credential", "all_credentials",
-           "save_credential", "delete_credential", "API_CONFIG_SERVICE"]
+           "save_credential", "delete_credential", "API_CONFIG_SERVICE", "apply_api_config"]
 
 SERVICES = ("spotify", "deezer")
 API_CONFIG_SERVICE = "spotify_api"  # the app credentials Spotizerr's catalog calls use
@@ -87,6 +88,8 @@ async def save_credential(ctx: Context, principal: Principal, service: str, name
     encrypted = {k: ctx.vault.encrypt(v) or "" for k, v in _check_fields(fields).items()}
     stored[name] = {**(stored.get(name) or {}), **encrypted}
     await ctx.store.settings.set(_key(service), stored)
+    if service == API_CONFIG_SERVICE:
+        await apply_api_config(ctx)
     return {"name": name, "service": service, **_masked(ctx, stored[name])}
 
 
@@ -96,3 +99,12 @@ async def delete_credential(ctx: Context, principal: Principal, service: str, na
     if stored.pop(name, None) is None:
         raise NotFound(f"Credential '{name}' not found for {service}", code="unknown_credential")
     await ctx.store.settings.set(_key(service), stored)
+    if service == API_CONFIG_SERVICE:
+        await apply_api_config(ctx)
+
+
+async def apply_api_config(ctx: Context) -> None:
+    """Point the catalog at the saved spotify_api_config (at start and after each change)."""
+    saved = (await _stored(ctx, API_CONFIG_SERVICE)).get("default") or {}
+    fields = {k: ctx.vault.decrypt(v) or "" for k, v in saved.items()}
+    use_saved_spotify_app(ctx, fields.get("client_id", ""), fields.get("client_secret", ""))

@@ -6,8 +6,9 @@ the local catalog; `LocalCatalog` (handlers.music_catalog_local) otherwise, serv
 Chorus has seen (posts, imports, earlier Spotify answers), whose ids are the provider ids
 stored there. `catalog_for(ctx)` picks one.
 
-The Spotify app is CHORUS_SPOTIFY_CLIENT_ID/_SECRET, or, when both are empty, the Spotify
-sign-in app (CHORUS_OAUTH_SPOTIFY_CLIENT_ID/_SECRET): one Spotify app usually serves both.
+The Spotify app is the one an admin saved through Spotizerr's spotify_api_config, else
+CHORUS_SPOTIFY_CLIENT_ID/_SECRET, or, when both are empty, the Spotify sign-in app
+(CHORUS_OAUTH_SPOTIFY_CLIENT_ID/_SECRET): one Spotify app usually serves both.
 Every call Chorus makes to Spotify is written to the API log (store.api_calls).
 """
 
@@ -27,6 +28,7 @@ from providers.spotify import CallLogger, CallRecord, SpotifyClient, SpotifyConf
 __all__ = ["Catalog", "Image", "ArtistRef", "AlbumRef", "Track", "Album", "Artist",
            "PlaylistInfo", "Page", "SearchResult", "SEARCH_TYPES", "ALBUM_TYPES",
            "DEFAULT_ALBUM_TYPES", "MAX_LIMIT", "catalog_for", "spotify_config",
+           "catalog_spotify_config", "use_saved_spotify_app",
            "spotify_client", "spotify_user", "search_catalog", "random_tracks"]
 
 T = TypeVar("T")
@@ -37,6 +39,7 @@ DEFAULT_ALBUM_TYPES = ("album", "single", "compilation")
 MAX_LIMIT = 50
 TOKEN_MARGIN = 60.0  # a user token this close to expiry is refreshed before use
 _CLIENT_KEY = "music_catalog.spotify_client"
+_SAVED_APP_KEY = "music_catalog.saved_spotify_app"  # (client id, secret) an admin saved
 
 
 class Image(msgspec.Struct, frozen=True):
@@ -180,6 +183,22 @@ def spotify_config(config: Config) -> SpotifyConfig:
                          api_url=config.spotify_api_url, accounts_url=config.spotify_accounts_url)
 
 
+def use_saved_spotify_app(ctx: Context, client_id: str, client_secret: str) -> None:
+    """Serve the catalog with the Spotify app an admin saved (Spotizerr's
+    spotify_api_config) from the next call on; empty values: back to the configuration."""
+    ctx.extras[_SAVED_APP_KEY] = (client_id, client_secret) if client_id and client_secret \
+        else None
+    ctx.extras.pop(_CLIENT_KEY, None)  # the next call builds a client with the new app
+
+
+def catalog_spotify_config(ctx: Context) -> SpotifyConfig:
+    """The app the catalog uses: the one saved by an admin, else `spotify_config`."""
+    config, saved = spotify_config(ctx.config), ctx.extras.get(_SAVED_APP_KEY)
+    if saved:
+        return msgspec.structs.replace(config, client_id=saved[0], client_secret=saved[1])
+    return config
+
+
 def _call_logger(ctx: Context) -> CallLogger:
     async def log_call(record: CallRecord) -> None:
         await ctx.store.api_calls.add(record.provider, record.method, record.url, record.status,
@@ -193,7 +212,8 @@ def spotify_client(ctx: Context) -> SpotifyClient:
     """The process's Spotify client (one per Context, so the app token is shared)."""
     client = ctx.extras.get(_CLIENT_KEY)
     if client is None:
-        client = SpotifyClient(spotify_config(ctx.config), ctx.http, log_call=_call_logger(ctx))
+        client = SpotifyClient(catalog_spotify_config(ctx), ctx.http,
+                               log_call=_call_logger(ctx))
         ctx.extras[_CLIENT_KEY] = client
     return client
 
@@ -204,7 +224,7 @@ def catalog_for(ctx: Context) -> Catalog:
     from handlers.music_catalog_local import LocalCatalog
     from handlers.music_catalog_spotify import SpotifyCatalog
 
-    if spotify_config(ctx.config).enabled:
+    if catalog_spotify_config(ctx).enabled:
         return SpotifyCatalog(spotify_client(ctx), ctx.store.catalog_batch)
     return LocalCatalog(ctx.store.catalog_search)
 

@@ -19,11 +19,14 @@ from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
 from handlers.channels import channel_hooks
 from handlers.context import Context
+from handlers.credentials import apply_api_config
 from handlers.download_settings import (
     DOWNLOAD_KIND_TRACK,
     apply_download_settings,
     download_settings,
 )
+from handlers.download_tracks import check_download_sources
+from handlers.downloads import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLECTION, expand_download
 from handlers.maintenance import load_maintenance
 from handlers.privacy import erase_due_accounts
 from handlers.security import PasswordHasher, Vault
@@ -53,6 +56,7 @@ from hub.secrets import load_keys
 from providers.mail import make_mailer
 from store import open_store
 from workers.actor import Supervisor
+from workers.download_parent import make_parent_handler
 from workers.downloader import make_track_handler
 from workers.jobs import JobRunner
 from workers.mailer import MailerActor
@@ -87,7 +91,13 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
+    await apply_api_config(ctx)  # a Spotify app saved by an admin serves the catalog
     jobs.register(DOWNLOAD_KIND_TRACK, make_track_handler(http, allow_private=config.allow_private_urls))
+    # album, playlist and artist downloads: parents of track (or album) jobs
+    check_download_sources(ctx)  # a bad CHORUS_DOWNLOAD_SOURCES stops the start
+    jobs.register(DOWNLOAD_KIND_COLLECTION,
+                  make_parent_handler(jobs, store.jobs, lambda job: expand_download(ctx, job)),
+                  concurrency=COLLECTION_CONCURRENCY)
     apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,

@@ -79,6 +79,10 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     spotify_client_secret: str = ""
     spotify_api_url: str = "https://api.spotify.com/v1"
     spotify_accounts_url: str = "https://accounts.spotify.com"
+    # operator download sources: a JSON list of URL templates (providers/sources.py)
+    download_sources: str = ""
+    prgs_poll_interval: float = 0.5
+    prgs_heartbeat: float = 30.0
 
     @property
     def data_path(self) -> Path:
@@ -158,6 +162,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("spotify_api_url", "CHORUS_SPOTIFY_API_URL", "Spotify Web API base URL"),
     Setting("spotify_accounts_url", "CHORUS_SPOTIFY_ACCOUNTS_URL",
             "Spotify accounts service base URL (client-credentials tokens)"),
+    Setting("download_sources", "CHORUS_DOWNLOAD_SOURCES",
+            "JSON list of download source URL templates ({provider}, {kind}, {id}, {isrc})"),
+    Setting("prgs_poll_interval", "CHORUS_PRGS_POLL_INTERVAL",
+            "seconds between reads of task changes for /api/prgs/stream"),
+    Setting("prgs_heartbeat", "CHORUS_PRGS_HEARTBEAT",
+            "seconds of silence before /api/prgs/stream sends a heartbeat"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

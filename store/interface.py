@@ -15,6 +15,7 @@ from store.records import (
     Collection,
     Comment,
     Consent,
+    DownloadStats,
     Follow,
     HotScore,
     Job,
@@ -294,6 +295,7 @@ class Store(Protocol):
     catalog_batch: CatalogBatchRepo
     api_calls: ApiCallRepo
     watch: WatchRepo
+    downloads: DownloadRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""
@@ -414,3 +416,28 @@ class WatchRepo(Protocol):
     async def forget(self, watch_id: int, item_ids: Sequence[str]) -> int:
         """Drop ids from what the watch knows (a later check treats them as new, so the
         watch's snapshot_id is cleared too); how many."""
+
+
+__all__ += ["DownloadRepo"]
+
+
+class DownloadRepo(Protocol):
+    """Reads over one owner's download jobs (rows of JobRepo whose kind is in `kinds`, their
+    payload's `download_type`, `name`, `artist` and `album` describing them): Spotizerr's
+    progress lists and history. Only the owner's jobs are ever seen or deleted."""
+
+    async def list(self, owner_id: int, *, kinds: Sequence[str],
+                   download_types: Sequence[str] = (), statuses: Sequence[str] = (),
+                   retrying: bool | None = None, query: str = "",
+                   parent_id: str | None = None, roots_only: bool = True,
+                   since: float | None = None, offset: int = 0, limit: int = 50) -> JobPage:
+        """Jobs matching every given filter, newest first, and their total: `retrying` (queued
+        again after a failed attempt), `query` (words in name, artist or album), `since`
+        (updated after), `roots_only` (no parent) unless `parent_id` is given."""
+    async def counts(self, owner_id: int, *, kinds: Sequence[str], roots_only: bool = True
+                     ) -> dict[str, int]:
+        """How many jobs per status, and "retrying" (queued jobs with a failed attempt)."""
+    async def stats(self, owner_id: int, *, kinds: Sequence[str]) -> DownloadStats: ...
+    async def cleanup(self, owner_id: int, *, kinds: Sequence[str], before: float) -> int:
+        """Delete the owner's top-level jobs finished before `before` (and their children;
+        none with an active child); how many top-level jobs."""

@@ -387,3 +387,21 @@ class WatchItem(msgspec.Struct, kw_only=True):
     job_status: str | None = None
     job_finished_at: float | None = None
     job_result: Any = None
+
+
+# Downloads (Spotizerr history): figures over a user's download jobs.
+__all__ += ["DownloadStats"]
+
+
+class DownloadStats(msgspec.Struct, kw_only=True):
+    """A user's downloads: top-level tasks by status and type, every track job by status,
+    bytes written by completed tracks, and the first and last task times (Unix seconds)."""
+
+    total: int = 0
+    by_status: dict[str, int] = {}
+    by_type: dict[str, int] = {}
+    retrying: int = 0
+    tracks_by_status: dict[str, int] = {}
+    bytes_downloaded: int = 0
+    first_at: float | None = None
+    last_at: float | None = None

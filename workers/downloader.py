@@ -1,39 +1,66 @@
 """The "download.track" job: stream a source to `<target>.part`, fsync, rename, tag with
-mutagen. A cancelled or failed download leaves no partial file behind."""
+mutagen. A cancelled or failed download leaves no partial file behind.
+
+The payload (`TrackDownload`) says where the bytes are (located sources, tried in order) and
+where they go (`target`, already named by the filename template and checked to stay inside
+the download folder by handlers.downloads). A target that already exists is not fetched again:
+the job ends skipped. Progress reports bytes, total, percent and speed (bytes per second).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import msgspec
 
-from providers.sources import SourceError, open_http_audio
+from providers.sources import SourceError, SourceSpec, open_source
 from store.records import Job
-from workers.jobs import CancelSignal, JobError, JobHandler, ProgressReporter, RetryableError
+from workers.jobs import (
+    CancelSignal,
+    JobError,
+    JobHandler,
+    ProgressReporter,
+    RetryableError,
+    SkipJob,
+)
 
-__all__ = ["TrackDownload", "make_track_handler", "tag_file"]
+__all__ = ["TrackDownload", "make_track_handler", "tag_file", "ID3_FRAMES"]
+
+log = logging.getLogger("chorus.downloads")
+
+FLUSH_BYTES = 1024 * 1024  # chunks are gathered and written off the event loop this often
 
 
 class TrackDownload(msgspec.Struct, frozen=True):
     """A job's payload: where the bytes are, the final path, and the tags to write."""
 
-    url: str
     target: str
+    sources: list[SourceSpec] = []
+    url: str = ""  # one direct URL, for payloads that name no located sources
     tags: dict[str, str] = {}
-    no_source: str = ""  # why there is no url (e.g. a Spotify track: Chorus breaks no DRM)
+    no_source: str = ""  # why there is no source (e.g. a Spotify track: Chorus breaks no DRM)
+
+    def candidates(self) -> list[SourceSpec]:
+        if self.sources:
+            return list(self.sources)
+        return [SourceSpec(kind="http", location=self.url, source="direct")] if self.url else []
 
 
-ID3_FRAMES = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "tracknumber": "TRCK",
-              "date": "TDRC", "genre": "TCON"}
+ID3_FRAMES = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "albumartist": "TPE2",
+              "tracknumber": "TRCK", "discnumber": "TPOS", "date": "TDRC", "genre": "TCON",
+              "isrc": "TSRC"}
 
 
 def tag_file(path: Path, tags: dict[str, str]) -> bool:
-    """Write title/artist/album/tracknumber/date/genre where the format allows; False if it
+    """Write the ID3_FRAMES fields that are given, where the format allows; False if mutagen
     does not know the file's format. Formats without an "easy" mapping (ID3 inside WAV or
     AIFF) get the ID3 frames themselves."""
     import mutagen
@@ -54,55 +81,147 @@ def tag_file(path: Path, tags: dict[str, str]) -> bool:
     return True
 
 
-def _write_chunk(handle: Any, chunk: bytes) -> None:
-    handle.write(chunk)
+def _prepare(target: Path, part: Path) -> BinaryIO | None:
+    """The open `.part` file, or None when the target exists already."""
+    if target.exists():
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return open(part, "wb")
 
 
-def _finish(handle: Any, part: Path, target: Path) -> None:
+def _finish(handle: BinaryIO, part: Path, target: Path, tags: dict[str, str]) -> bool:
+    """fsync, rename, tag (whether it could); a file mutagen cannot parse keeps its bytes."""
     handle.flush()
     os.fsync(handle.fileno())
     handle.close()
     os.replace(part, target)
+    try:
+        return tag_file(target, tags)
+    except Exception as exc:
+        log.warning("%s not tagged: %s", target.name, exc)
+        return False
 
 
-def make_track_handler(http: httpx.AsyncClient, *, allow_private: bool) -> JobHandler:
-    """The job handler, with the HTTP client it streams through."""
+def _discard(handle: BinaryIO, part: Path) -> None:
+    if not handle.closed:
+        handle.close()
+    part.unlink(missing_ok=True)
+
+
+class _TargetLocks:
+    """One download per target path at a time in this process (an album and a single track
+    may name the same file)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, target: Path) -> AsyncIterator[None]:
+        key = str(target)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class _Fetch:
+    """One attempt at one source: stream into the open `.part` file, reporting progress.
+    Chunks are written off the event loop, FLUSH_BYTES at a time."""
+
+    def __init__(self, progress: ProgressReporter) -> None:
+        self.progress = progress
+        self.started = time.monotonic()
+        self.done = 0
+
+    def report(self, total: int | None) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        percent = round(min(100.0, 100 * self.done / total), 1) if total else None
+        self.progress.update(bytes=self.done, total=total, percent=percent,
+                             speed=int(self.done / elapsed), status="downloading")
+
+    async def run(self, http: httpx.AsyncClient, spec: SourceSpec, handle: BinaryIO, *,
+                  allow_private: bool, timeout: float) -> int:
+        async with open_source(spec, http, allow_private=allow_private, timeout=timeout) as (
+                stream, chunks):
+            pending: list[bytes] = []
+            size = 0
+            async for chunk in chunks:
+                pending.append(chunk)
+                size += len(chunk)
+                self.done += len(chunk)
+                if size >= FLUSH_BYTES:
+                    await asyncio.to_thread(handle.writelines, pending)
+                    pending, size = [], 0
+                self.report(stream.total)
+            if pending:
+                await asyncio.to_thread(handle.writelines, pending)
+            if stream.total is not None and self.done != stream.total:
+                raise SourceError(f"the stream ended after {self.done} of {stream.total} bytes",
+                                  retryable=True)
+        return self.done
+
+
+def _failure(errors: list[SourceError]) -> JobError:
+    message = "; ".join(e.message for e in errors)
+    return RetryableError(message) if any(e.retryable for e in errors) else JobError(message)
+
+
+def make_track_handler(http: httpx.AsyncClient, *, allow_private: bool,
+                       read_timeout: float = 30.0) -> JobHandler:
+    """The job handler, with the HTTP client it streams through; `read_timeout` bounds the
+    connection and each read, so a stalled stream fails (and is retried)."""
+    locks = _TargetLocks()
+
+    async def fetch_one(spec: SourceSpec, handle: BinaryIO, part: Path,
+                        progress: ProgressReporter) -> int:
+        try:
+            return await _Fetch(progress).run(http, spec, handle, allow_private=allow_private,
+                                              timeout=read_timeout)
+        except BaseException:
+            handle.seek(0)
+            handle.truncate()  # the next source starts from nothing
+            raise
 
     async def download(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
         try:
             spec = msgspec.convert(job.payload, TrackDownload)
         except msgspec.ValidationError as exc:
             raise JobError(f"invalid download payload: {exc}") from exc
-        if not spec.url:
+        candidates = spec.candidates()
+        if not candidates:
             raise JobError(spec.no_source or "no download source for this track")
         target = Path(spec.target)
         part = target.with_name(target.name + ".part")
-        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-        handle = await asyncio.to_thread(open, part, "wb")
-        started, done = time.monotonic(), 0
-        try:
-            async with open_http_audio(http, spec.url, allow_private=allow_private) as (
-                    stream, chunks):
-                async for chunk in chunks:
-                    await asyncio.to_thread(_write_chunk, handle, chunk)
-                    done += len(chunk)
-                    elapsed = max(time.monotonic() - started, 1e-6)
-                    progress.update(bytes=done, total=stream.total, speed=int(done / elapsed),
-                                    percent=round(100 * done / stream.total, 1)
-                                    if stream.total else None, status="downloading")
-                if stream.total is not None and done != stream.total:
-                    raise RetryableError(f"stream ended after {done} of {stream.total} bytes")
-            await asyncio.to_thread(_finish, handle, part, target)
-        except SourceError as exc:
-            raise (RetryableError(exc.message) if exc.retryable else JobError(exc.message)) \
-                from exc
-        finally:
-            if not handle.closed:
-                await asyncio.to_thread(handle.close)
-            if part.exists():
-                await asyncio.to_thread(part.unlink)
-        tagged = await asyncio.to_thread(tag_file, target, spec.tags)
-        progress.update(bytes=done, percent=100.0, status="done")
-        return {"file_path": str(target), "bytes": done, "tagged": tagged}
+        async with locks.hold(target):
+            handle = await asyncio.to_thread(_prepare, target, part)
+            if handle is None:
+                progress.update(status="skipped", file_path=str(target))
+                raise SkipJob(f"already downloaded: {target.name}")
+            try:
+                errors: list[SourceError] = []
+                for source in candidates:
+                    try:
+                        done = await fetch_one(source, handle, part, progress)
+                        break
+                    except SourceError as exc:
+                        errors.append(exc)
+                else:
+                    raise _failure(errors)
+                tagged = await asyncio.to_thread(_finish, handle, part, target, spec.tags)
+            finally:
+                # cancelled, failed or a short stream: nothing partial stays behind (two
+                # quick syscalls, done here so that a cancel cannot interrupt them)
+                _discard(handle, part)
+        progress.update(bytes=done, total=done, percent=100.0, status="done",
+                        file_path=str(target))
+        return {"file_path": str(target), "bytes": done, "tagged": tagged,
+                "source": source.source or source.kind}
 
     return download

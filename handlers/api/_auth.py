@@ -9,6 +9,7 @@ from handlers.errors import DomainError, Unauthorized
 from hub.keys import config_key, ctx_key, principal_key
 
 __all__ = ["SESSION_COOKIE", "bearer_token", "get_principal", "require_principal",
+           "require_stream_principal",
            "set_session_cookie", "clear_session_cookie",
            "OAUTH_STATE_COOKIE", "set_oauth_state_cookie", "oauth_state_cookie"]
 
@@ -51,6 +52,16 @@ async def require_principal(request: web.Request, message: str = "Not authentica
     if principal is None:
         raise Unauthorized(message, code="not_authenticated")
     return principal
+
+
+async def require_stream_principal(request: web.Request) -> Principal:
+    """`require_principal` for EventSource streams: browsers cannot set headers on them, so
+    the access token may also come as `?token=` (the access log records paths without
+    their query)."""
+    token = request.query.get("token", "").strip()
+    if token and bearer_token(request) is None and principal_key not in request:
+        request[principal_key] = await principal_from_access_token(request.app[ctx_key], token)
+    return await require_principal(request)
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:

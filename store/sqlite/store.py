@@ -10,6 +10,7 @@ from store.sqlite.catalog_batch import SqliteCatalogBatch
 from store.sqlite.catalog_search import SqliteCatalogSearch
 from store.sqlite.collections import SqliteCollections
 from store.sqlite.db import Database
+from store.sqlite.downloads import SqliteDownloads
 from store.sqlite.follows import SqliteFollows
 from store.sqlite.jobs import SqliteJobs
 from store.sqlite.listening import SqliteListening
@@ -44,6 +45,7 @@ class SqliteStore:
         self.catalog_batch = SqliteCatalogBatch(self.db)
         self.api_calls = SqliteApiCalls(self.db)
         self.watch = SqliteWatches(self.db)
+        self.downloads = SqliteDownloads(self.db)
 
     async def open(self) -> None:
         await self.db.open()

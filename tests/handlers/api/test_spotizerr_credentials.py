@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.conftest import ctx_of
-from tests.handlers.api.test_spotizerr_settings import admin_and_user
+from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.fakes.spotify import CLIENT_ID, CLIENT_SECRET, make_spotify_app, spotify_settings
+from tests.fakes.spotify_data import GET_LUCKY
+from tests.handlers.api.test_spotizerr_settings import admin_and_user, login
 
 SECRET = "s3cr3t-client-secret-value-1234"
 
@@ -81,3 +83,37 @@ async def test_spotify_api_config_and_markets(make_client):
     assert got["client_secret"].endswith("1234") and SECRET not in str(got)
     markets = await (await client.get("/api/credentials/markets", headers=user)).json()
     assert "FR" in markets["markets"] and "US" in markets["markets"]
+
+
+async def test_a_saved_spotify_api_config_serves_the_catalog_now_and_after_a_restart(
+        make_client, aiohttp_server, tmp_path):
+    fake = await aiohttp_server(make_spotify_app())
+    urls = {k: v for k, v in spotify_settings(fake.make_url("")).items() if k.endswith("_url")}
+    options = {"data_dir": tmp_path / "data", "admin_username": "root",
+               "admin_password": STRONG_PASSWORD, **urls}
+    client = await make_client(**options)  # no Spotify app configured: the local catalog
+    admin = await login(client, "root")
+    search = {"q": "get lucky", "search_type": "track"}
+
+    async def found(c) -> list[str]:
+        resp = await c.get("/api/search/", params=search, headers=admin)
+        assert resp.status == 200, await resp.text()
+        return [i["id"] for i in (await resp.json())["items"]]
+
+    assert GET_LUCKY not in await found(client)
+    resp = await client.put("/api/credentials/spotify_api_config", headers=admin,
+                            json={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+    assert resp.status == 200
+    assert GET_LUCKY in await found(client)  # at once, no restart
+    again = await make_client(**options)
+    assert GET_LUCKY in await found(again)  # and read back at start
+    resp = await client.delete("/api/credentials/spotify_api/default", headers=admin)
+    assert resp.status == 200
+    calls = ctx_of(client).store.api_calls
+
+    async def spotify_calls() -> int:
+        return (await calls.page(provider="spotify", limit=1))[1]
+
+    before = await spotify_calls()
+    assert GET_LUCKY in await found(client)  # what Spotify answered stays in the local catalog
+    assert await spotify_calls() == before  # but Spotify is no longer asked

@@ -227,8 +227,6 @@ async def test_an_artist_watch_follows_only_its_album_types(world):
     assert data["total_albums_on_spotify"] == 3 and data["known_albums"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason="album downloads are not served yet: "
-                   "handlers.downloads.start_download answers download_kind_unavailable")
 async def test_an_artists_new_release_of_a_watched_type_becomes_an_album_task(world):
     await world.enable()
     client, ada = world.client, world.ada
