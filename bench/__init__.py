@@ -10,13 +10,14 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`chorus bench <name> ...`: parse the benchmark's arguments and run it."""
-    from bench import fanout, serverapi, social
+    from bench import downloads, fanout, serverapi, social
 
     parser = argparse.ArgumentParser(prog="chorus bench", description=__doc__)
     sub = parser.add_subparsers(dest="bench", required=True)
     fanout.add_parser(sub)
     social.add_parser(sub)
     serverapi.add_parser(sub)
+    downloads.add_parser(sub)
     args = parser.parse_args(argv)
     result: int = args.run(args)
     return result

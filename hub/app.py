@@ -54,6 +54,7 @@ from hub.realtime.node import Node, NodeConfig
 from hub.realtime.server_api import ServerAPI
 from hub.secrets import load_keys
 from providers.mail import make_mailer
+from providers.sources import audio_session
 from store import open_store
 from workers.actor import Supervisor
 from workers.download_parent import make_parent_handler
@@ -92,9 +93,11 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
     await apply_api_config(ctx)  # a Spotify app saved by an admin serves the catalog
-    jobs.register(DOWNLOAD_KIND_TRACK, make_track_handler(http, allow_private=config.allow_private_urls))
-    # album, playlist and artist downloads: parents of track (or album) jobs
     check_download_sources(ctx)  # a bad CHORUS_DOWNLOAD_SOURCES stops the start
+    audio_http = audio_session()  # download streams (providers.sources)
+    jobs.register(DOWNLOAD_KIND_TRACK,
+                  make_track_handler(audio_http, allow_private=config.allow_private_urls))
+    # album, playlist and artist downloads: parents of track (or album) jobs
     jobs.register(DOWNLOAD_KIND_COLLECTION,
                   make_parent_handler(jobs, store.jobs, lambda job: expand_download(ctx, job)),
                   concurrency=COLLECTION_CONCURRENCY)
@@ -115,6 +118,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     finally:
         await supervisor.close()
         await http.aclose()
+        await audio_http.close()
         passwords.close()
         await store.close()
 

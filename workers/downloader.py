@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import httpx
+import aiohttp
 import msgspec
 
 from providers.sources import SourceError, SourceSpec, open_source
@@ -146,7 +146,7 @@ class _Fetch:
         self.progress.update(bytes=self.done, total=total, percent=percent,
                              speed=int(self.done / elapsed), status="downloading")
 
-    async def run(self, http: httpx.AsyncClient, spec: SourceSpec, handle: BinaryIO, *,
+    async def run(self, http: aiohttp.ClientSession, spec: SourceSpec, handle: BinaryIO, *,
                   allow_private: bool, timeout: float) -> int:
         async with open_source(spec, http, allow_private=allow_private, timeout=timeout) as (
                 stream, chunks):
@@ -173,7 +173,7 @@ def _failure(errors: list[SourceError]) -> JobError:
     return RetryableError(message) if any(e.retryable for e in errors) else JobError(message)
 
 
-def make_track_handler(http: httpx.AsyncClient, *, allow_private: bool,
+def make_track_handler(http: aiohttp.ClientSession, *, allow_private: bool,
                        read_timeout: float = 30.0) -> JobHandler:
     """The job handler, with the HTTP client it streams through; `read_timeout` bounds the
     connection and each read, so a stalled stream fails (and is retried)."""

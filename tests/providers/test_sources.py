@@ -3,7 +3,10 @@ source at all for DRM services."""
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
+from aiohttp import web
 
 from providers.sources import (
     DirectSource,
@@ -11,7 +14,9 @@ from providers.sources import (
     SourceError,
     SourceSpec,
     TrackRef,
+    audio_session,
     locate,
+    open_http_audio,
     open_source,
     parse_source_templates,
 )
@@ -86,3 +91,48 @@ async def test_a_missing_media_file_is_a_final_source_error(tmp_path):
         async with open_source(spec, None, allow_private=False):  # type: ignore[arg-type]
             pass
     assert err.value.retryable is False
+
+
+@pytest.fixture
+async def redirector(aiohttp_server):
+    """/loop/<n> redirects to /loop/<n+1>; /escape to a file URL; /gz answers gzip-encoded."""
+
+    async def loop(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"/loop/{int(request.match_info['n']) + 1}")
+
+    async def escape(request: web.Request) -> web.Response:
+        raise web.HTTPFound("file:///etc/passwd")
+
+    async def gz(request: web.Request) -> web.Response:
+        body = gzip.compress(b"RIFF" + bytes(4000))
+        return web.Response(body=body, headers={"Content-Encoding": "gzip",
+                                                "Content-Type": "audio/wav"})
+
+    app = web.Application()
+    app.router.add_get("/loop/{n}", loop)
+    app.router.add_get("/escape", escape)
+    app.router.add_get("/gz", gz)
+    return await aiohttp_server(app)
+
+
+async def test_http_redirects_are_checked_hop_by_hop_and_bounded(redirector):
+    async with audio_session() as http:
+        for path, expected in (("/escape", "only http and https"), ("/loop/0", "redirects")):
+            with pytest.raises(SourceError) as err:
+                async with open_http_audio(http, str(redirector.make_url(path)),
+                                           allow_private=True):
+                    pass
+            assert expected in err.value.message and err.value.retryable is False
+        # without CHORUS_ALLOW_PRIVATE_URLS the loopback server itself is refused
+        with pytest.raises(SourceError) as err:
+            async with open_http_audio(http, str(redirector.make_url("/loop/0")),
+                                       allow_private=False):
+                pass
+        assert "refused" in err.value.message
+
+
+async def test_a_compressed_answer_is_decoded_and_its_length_not_trusted(redirector):
+    async with audio_session() as http, open_http_audio(
+            http, str(redirector.make_url("/gz")), allow_private=True) as (stream, chunks):
+        data = b"".join([c async for c in chunks])
+    assert data == b"RIFF" + bytes(4000) and stream.total is None

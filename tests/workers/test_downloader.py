@@ -12,6 +12,7 @@ from pathlib import Path
 import mutagen
 import pytest
 
+from providers.sources import audio_session
 from store import open_store
 from tests.conftest import ctx_of
 from tests.fakes.media_server import hits_key, make_media_app, mp3_bytes, wav_bytes
@@ -29,11 +30,17 @@ async def media(aiohttp_server):
 
 
 @pytest.fixture
-async def setup(make_client, media, tmp_path):
+async def audio_http():
+    async with audio_session() as session:
+        yield session
+
+
+@pytest.fixture
+async def setup(make_client, media, audio_http, tmp_path):
     client = await make_client(allow_private_urls=True)
     ctx = ctx_of(client)
     ctx.jobs.retry_base_delay = 0.01  # retries at once (the backoff is the runner's business)
-    ctx.jobs.register(KIND, make_track_handler(ctx.http, allow_private=True, read_timeout=0.5),
+    ctx.jobs.register(KIND, make_track_handler(audio_http, allow_private=True, read_timeout=0.5),
                       concurrency=2)
     return ctx, media, tmp_path / "downloads"
 
@@ -141,7 +148,7 @@ async def test_stalled_and_short_streams_fail_without_partial_files(setup):
     ctx, media, root = setup
     stalled = await finished(ctx, (await submit(ctx, root / "stall.wav", str(
         media.make_url("/stall.wav")), max_attempts=1)).id)
-    assert stalled.status == "failed" and "ReadTimeout" in stalled.error
+    assert stalled.status == "failed" and "read timeout" in stalled.error
     short = await finished(ctx, (await submit(ctx, root / "short.wav", str(
         media.make_url("/short.wav")), max_attempts=1)).id)
     assert short.status == "failed" and short.error
@@ -179,10 +186,10 @@ async def test_no_source_and_bad_payloads_fail_at_once(setup):
 
 
 async def test_private_addresses_are_refused_unless_allowed_or_trusted(make_client, media,
-                                                                       tmp_path):
+                                                                       audio_http, tmp_path):
     client = await make_client()
     ctx = ctx_of(client)
-    ctx.jobs.register(KIND, make_track_handler(ctx.http, allow_private=False))
+    ctx.jobs.register(KIND, make_track_handler(audio_http, allow_private=False))
     url = str(media.make_url("/song.wav"))
     job = await finished(ctx, (await submit(ctx, tmp_path / "x.wav", url)).id)
     assert job.status == "failed" and "refused" in job.error
