@@ -5,13 +5,15 @@ cancel, and no DRM circumvention."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
+from urllib.parse import quote
 
 import mutagen
 import pytest
 
 from handlers.download_settings import DOWNLOAD_KIND_TRACK
-from tests.conftest import ctx_of
+from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.media_server import make_media_app
 from tests.fakes.spotify_data import DAFT_PUNK, DIGITAL_LOVE, DISCOVERY, PICKS, RAM
 from tests.handlers.api._spotizerr import spotify_world, token_of, wait_status
@@ -60,6 +62,29 @@ async def test_a_track_download_is_accepted_and_completes(setup):
     assert [t["task_id"] for t in listing["tasks"]] == [task_id]
     assert listing["pagination"]["total_count"] == 1
     assert listing["task_counts"]["completed"] == 1
+
+
+async def test_a_posted_file_is_downloaded_by_its_url_encoded_id(make_client, aiohttp_server):
+    # an Openwhyd /fi/ post: the local catalog's id of the track is its URL
+    media = await aiohttp_server(make_media_app())
+    client = await make_client(allow_private_urls=True)
+    auth = await token_of(client, "ada")
+    md5 = hashlib.md5(STRONG_PASSWORD.encode()).hexdigest()
+    # Openwhyd signs in with a session cookie (kept by the test client), Spotizerr with a token
+    await client.post("/login", data={"action": "login", "ajax": "1",
+                                      "email": "ada@example.com", "md5": md5})
+    url = str(media.make_url("/song.wav"))
+    resp = await client.post("/api/post", data={"action": "insert", "eId": f"/fi/{url}",
+                                                "name": "Posted Song"})
+    assert resp.status == 200, await resp.text()
+    found = await (await client.get("/api/search/", params={"q": "posted", "search_type":
+                                                            "track"}, headers=auth)).json()
+    assert [i["id"] for i in found["items"]] == [url]
+    resp = await client.get(f"/api/track/download/{quote(url, safe='')}", headers=auth)
+    assert resp.status == 202, await resp.text()
+    task = await wait_status(client, auth, (await resp.json())["task_id"], "complete", "error")
+    assert task["status"] == "complete" and Path(task["file_path"]).name == "Posted Song.wav"
+    assert task["original_url"].endswith(f"/api/track/download/{quote(url, safe='')}")
 
 
 async def test_a_second_request_while_queued_or_running_is_a_409(setup):
