@@ -182,5 +182,6 @@ async def create_app(config: Config) -> web.Application:
     setup_realtime_routes(app, app[node_key], ServerAPI(app[node_key], api_key))
     for dialect in DIALECTS:
         dialect.setup_routes(app)
+    spotizerr.setup_late_routes(app)  # FastAPI's trailing-slash redirects
     openwhyd.setup_late_routes(app)  # `/<handle>` must not shadow any other route
     return app

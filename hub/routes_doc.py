@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from handlers.api.dialect import dialect_of
+from handlers.api.spotizerr import SLASH_REDIRECT
 from hub.app import create_app
 from hub.config import load_config
 
@@ -25,7 +26,7 @@ async def served_routes() -> list[tuple[str, str, str]]:
         app = await create_app(load_config(env={}, data_dir=str(Path(tmp))))
         rows = []
         for route in app.router.routes():
-            if route.method == "HEAD":
+            if route.method == "HEAD" or getattr(route.handler, SLASH_REDIRECT, False):
                 continue
             dialect = dialect_of(route.handler)
             name = NAMES.get(dialect.name, dialect.name) if dialect else "Chorus (realtime)"

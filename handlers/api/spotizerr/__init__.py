@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handlers.api.dialect import Handler, dialect_of
 from handlers.api.spotizerr.auth import setup_auth_routes
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.catalog import setup_catalog_routes
@@ -22,7 +23,9 @@ from handlers.api.spotizerr.settings import setup_settings_routes
 from handlers.api.spotizerr.watch import setup_watch_routes
 from hub.keys import fallback_dialects_key
 
-__all__ = ["spotizerr", "setup_routes", "PREFIXES"]
+__all__ = ["spotizerr", "setup_routes", "setup_late_routes", "PREFIXES", "SLASH_REDIRECT"]
+
+SLASH_REDIRECT = "chorus_slash_redirect"  # marks the redirect handlers (not documented routes)
 
 # Path prefixes that only Spotizerr serves: unknown paths under them answer in its shape.
 PREFIXES = ("/api/auth/", "/api/config/", "/api/credentials/", "/api/prgs/", "/api/history/")
@@ -39,3 +42,25 @@ def setup_routes(app: web.Application) -> None:
     setup_watch_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, spotizerr))
+
+
+def _redirect_to(path: str) -> Handler:
+    async def redirect(request: web.Request) -> web.Response:
+        query = f"?{request.query_string}" if request.query_string else ""
+        raise web.HTTPTemporaryRedirect(path + query)
+
+    setattr(redirect, SLASH_REDIRECT, True)
+    return redirect
+
+
+def setup_late_routes(app: web.Application) -> None:
+    """Spotizerr is a FastAPI app: `/api/config` answers 307 to `/api/config/`. Added once
+    every dialect's routes are in, so that a path another dialect serves is left to it."""
+    taken = {(r.method, r.resource.canonical) for r in app.router.routes() if r.resource}
+    for route in list(app.router.routes()):
+        path = route.resource.canonical if route.resource else ""
+        if dialect_of(route.handler) is not spotizerr or not path.endswith("/") or \
+                route.method == "HEAD" or (route.method, path.rstrip("/")) in taken:
+            continue
+        app.router.add_route(route.method, path.rstrip("/"), _redirect_to(path))
+        taken.add((route.method, path.rstrip("/")))

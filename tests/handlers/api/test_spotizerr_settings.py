@@ -80,3 +80,16 @@ async def test_watch_config(make_client):
                                    headers=user)).json()
     assert bad["valid"] is False
     assert (await client.put("/api/config/watch", json={}, headers=user)).status == 403
+
+
+async def test_a_path_without_its_trailing_slash_redirects_as_fastapi_does(make_client):
+    client, _, user = await admin_and_user(make_client)
+    for path, target in (("/api/config", "/api/config/"),
+                         ("/api/history?limit=5", "/api/history/?limit=5")):
+        resp = await client.get(path, headers=user, allow_redirects=False)
+        assert resp.status == 307 and resp.headers["Location"] == target, path
+    followed = await client.get("/api/history", params={"limit": "5"}, headers=user)
+    assert followed.status == 200 and (await followed.json())["pagination"]["limit"] == 5
+    # a slashless path another dialect serves stays its own (Spot On's search)
+    resp = await client.get("/api/search", params={"q": "x"}, allow_redirects=False)
+    assert resp.status != 307
