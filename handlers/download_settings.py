@@ -143,7 +143,8 @@ def target_path(root: Path, settings: DownloadSettings, tags: dict[str, str], ex
             template = template.replace(key, value)
         return template
 
-    folders = [_part(p) for p in fill(settings.customDirFormat).split("/") if p.strip()]
+    # the template's own "/" make folders; a "/" in metadata (AC/DC) never does
+    folders = [_part(fill(p)) for p in settings.customDirFormat.split("/") if p.strip()]
     name = _part(fill(settings.customTrackFormat)) + "." + (ext.strip(".") or "mp3")
     target = root.joinpath(*folders, name)
     if root.resolve() not in target.resolve().parents:
