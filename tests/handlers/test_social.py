@@ -16,6 +16,7 @@ from handlers.geo import geohash
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.fakes.oembed import FakeOEmbed, OEmbedItem, make_oembed_app
+from tests.sdk_events import SdkEvents
 
 VIDEO = "https://www.youtube.com/watch?v=XdJVWSqb4Ck"
 PARIS = (48.8566, 2.3522)
@@ -242,31 +243,11 @@ async def test_rpc_posts_create_and_like_call_the_rest_operations(client):
 # ---- the real SDK --------------------------------------------------------------------------
 
 
-class _Events:
-    """SDK event handlers that queue publications."""
-
-    def __init__(self) -> None:
-        self.publications: asyncio.Queue[Any] = asyncio.Queue()
-        self.subscribed: asyncio.Queue[Any] = asyncio.Queue()
-
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("on_"):
-            raise AttributeError(name)
-
-        async def record(event: Any) -> None:
-            if name == "on_publication":
-                self.publications.put_nowait(event)
-            elif name == "on_subscribed":
-                self.subscribed.put_nowait(event)
-
-        return record
-
-
 async def test_a_follower_connected_with_the_sdk_receives_the_feed_item(client):
     ada, bob = await member(client, "ada"), await member(client, "bob")
     await ctx_of(client).store.follows.follow(bob.id, ada.id)
     url = str(client.make_url("/connection/websocket")).replace("http://", "ws://", 1)
-    events = _Events()
+    events = SdkEvents()
     sdk = centrifuge.Client(url, events=events, token=bob.token, proxy=None)
     try:
         await sdk.connect()

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import aiohttp
+import centrifuge
 import pytest
 
 from handlers.download_settings import DOWNLOAD_KIND_TRACK
@@ -17,6 +18,7 @@ from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.fakes.media_server import gate_key, make_media_app
 from tests.handlers.api._spotizerr import TIMEOUT, token_of, wait_status
+from tests.sdk_events import SdkEvents
 
 TRACKS = {"song1": "/song.wav", "song2": "/song.wav", "song3": "/song.wav",
           "gated1": "/gated.wav", "slow1": "/slow.wav"}
@@ -255,3 +257,34 @@ async def test_an_event_source_may_sign_in_with_a_token_in_the_query(setup):
     assert resp.status == 401 and set(await resp.json()) == {"error", "details"}
     # only the stream takes it: other routes still want the header
     assert (await client.get("/api/prgs/list", params={"token": token})).status == 401
+
+
+async def test_the_official_sdk_receives_the_download_progress(setup):
+    client, media, ada, _ = setup
+    ada_id = (await ctx_of(client).store.users.by_username("ada")).id
+    url = str(client.make_url("/connection/websocket")).replace("http://", "ws://", 1)
+    events = SdkEvents()
+    sdk = centrifuge.Client(url, events=events, token=ada["Authorization"].split()[1],
+                            proxy=None)
+    try:
+        await sdk.connect()
+        await asyncio.wait_for(events.subscribed.get(), TIMEOUT)
+        task_id = (await (await client.get("/api/track/download/gated1",
+                                           headers=ada)).json())["task_id"]
+        seen: list[dict[str, Any]] = []
+        while not seen or seen[-1]["status"] != "completed":
+            pub = await asyncio.wait_for(events.publications.get(), TIMEOUT)
+            if pub.channel != f"user:#{ada_id}" or pub.pub.data.get("type") != "job":
+                continue
+            job = pub.pub.data["job"]
+            assert job["id"] == task_id
+            seen.append(job)
+            if job["status"] == "running" and job["progress"].get("bytes"):
+                media.app[gate_key].set()  # part way: let the rest through
+    finally:
+        await sdk.disconnect()
+    partial = [j for j in seen if j["status"] == "running" and j["progress"].get("bytes")]
+    assert partial and partial[0]["progress"]["bytes"] < partial[0]["progress"]["total"]
+    assert seen[-1]["progress"]["percent"] == 100.0
+    task = await (await client.get(f"/api/prgs/{task_id}", headers=ada)).json()
+    assert task["status"] == "complete" and task["file_path"] == seen[-1]["result"]["file_path"]
