@@ -64,15 +64,7 @@ class Role(ServerProcess):
     """A bench.downloads_roles process that serves (READY <port>)."""
 
     def __init__(self, role: str, core: int | None, *args: str) -> None:
-        cmd = [sys.executable, "-m", "bench.downloads_roles", role, *args]
-        if core is not None:
-            cmd += ["--core", str(core)]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.kind = role
-        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE)
-        self.pid = self.process.pid
-        self.port = self._wait_ready()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self._launch(role, [sys.executable, "-m", "bench.downloads_roles", role, *args], core)
 
 
 def _plain(media: str, opts: argparse.Namespace, out: Path, core: int | None) -> dict[str, Any]:

@@ -104,8 +104,12 @@ class ServerProcess:
             cmd += ["serve", "--data", str(data)]
             if profile is not None:
                 cmd += ["--profile", str(profile)]
+        self._launch(kind, cmd, core)
+
+    def _launch(self, kind: str, cmd: list[str], core: int | None) -> None:
+        """Start `cmd` (pinned to `core`) from the checkout and wait for its READY line."""
         if core is not None:
-            cmd += ["--core", str(core)]
+            cmd = [*cmd, "--core", str(core)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.kind = kind
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE)

@@ -26,9 +26,7 @@ import argparse
 import asyncio
 import hmac
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +39,7 @@ from aiohttp import web
 
 from bench._serve import serve
 from bench._sys import cores, cpu_seconds, pin, raise_nofile
-from bench.fanout import ROOT, ServerProcess, payload, percentile
+from bench.fanout import ServerProcess, payload, percentile
 from bench.loadgen import PhaseReport, Worker, start_workers
 from bench.server_bare import bare_websocket_handler
 
@@ -146,15 +144,7 @@ class ApiServerProcess(ServerProcess):
     """`python -m bench.serverapi serve <kind>` pinned to `core` (bench.fanout's plumbing)."""
 
     def __init__(self, kind: str, core: int | None) -> None:
-        cmd = [sys.executable, "-m", "bench.serverapi", "serve", kind]
-        if core is not None:
-            cmd += ["--core", str(core)]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.kind = kind
-        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE)
-        self.pid = self.process.pid
-        self.port = self._wait_ready()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self._launch(kind, [sys.executable, "-m", "bench.serverapi", "serve", kind], core)
 
 
 # ---- the publisher ----------------------------------------------------------------------------

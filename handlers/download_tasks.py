@@ -11,17 +11,17 @@ import msgspec
 
 from handlers.auth import Principal
 from handlers.context import Context
-from handlers.downloads import DOWNLOAD_KINDS, DOWNLOAD_TYPES
-from handlers.errors import FieldError, Invalid, NotFound, Unavailable
+from handlers.downloads import DOWNLOAD_KINDS, DOWNLOAD_TYPES, job_submitter
+from handlers.errors import FieldError, Invalid, NotFound
 from store.records import DownloadStats, Job, JobPage
-from workers.jobs import JobSubmitter
 
 __all__ = ["TaskCounts", "TaskUpdates", "HISTORY_STATUSES", "get_task", "list_tasks",
            "task_counts", "task_updates", "task_children", "cancel_task", "cancel_all",
            "delete_task", "list_history", "search_history", "history_stats",
-           "cleanup_history", "ACTIVE"]
+           "cleanup_history", "ACTIVE", "ENDED"]
 
 ACTIVE = ("queued", "running")
+ENDED = ("completed", "failed", "cancelled", "skipped")
 # Spotizerr's history statuses -> job statuses
 HISTORY_STATUSES = {"completed": ("completed",), "failed": ("failed",), "skipped": ("skipped",),
                     "cancelled": ("cancelled",), "in_progress": ACTIVE}
@@ -46,12 +46,6 @@ class TaskUpdates(msgspec.Struct, kw_only=True):
     active: list[Job]
     updated: list[Job]
     updated_total: int
-
-
-def _runner(ctx: Context) -> JobSubmitter:
-    if ctx.jobs is None:
-        raise Unavailable("Downloads are not running", code="jobs_unavailable")
-    return ctx.jobs
 
 
 async def get_task(ctx: Context, principal: Principal, task_id: str) -> Job:
@@ -88,7 +82,7 @@ async def task_updates(ctx: Context, principal: Principal, since: float, *,
     if active_only:
         return TaskUpdates(active=active.jobs, updated=[], updated_total=0)
     done = await downloads.list(owner, kinds=DOWNLOAD_KINDS,
-                                statuses=("completed", "failed", "cancelled", "skipped"),
+                                statuses=ENDED,
                                 since=since, offset=offset, limit=limit)
     return TaskUpdates(active=active.jobs, updated=done.jobs, updated_total=done.total)
 
@@ -108,7 +102,7 @@ async def cancel_task(ctx: Context, principal: Principal, task_id: str) -> Job:
     job = await get_task(ctx, principal, task_id)
     if not job.status.active:
         raise Invalid(f"Task {task_id} has already ended ({job.status})", code="task_ended")
-    return await _runner(ctx).cancel(job.id) or job
+    return await job_submitter(ctx).cancel(job.id) or job
 
 
 async def cancel_all(ctx: Context, principal: Principal) -> list[Job]:
@@ -116,7 +110,7 @@ async def cancel_all(ctx: Context, principal: Principal) -> list[Job]:
     page = await list_tasks(ctx, principal, active_only=True, limit=10_000)
     cancelled = []
     for job in page.jobs:
-        after = await _runner(ctx).cancel(job.id)
+        after = await job_submitter(ctx).cancel(job.id)
         cancelled.append(after or job)
     return cancelled
 
@@ -125,7 +119,7 @@ async def delete_task(ctx: Context, principal: Principal, task_id: str) -> None:
     """Forget a task (and its children); an active one is cancelled first."""
     job = await get_task(ctx, principal, task_id)
     if job.status.active:
-        await _runner(ctx).cancel(job.id)
+        await job_submitter(ctx).cancel(job.id)
     if not await ctx.store.jobs.delete(job.id):
         raise Invalid(f"Task {task_id} is still stopping; try again", code="task_active")
 

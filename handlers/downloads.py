@@ -31,7 +31,7 @@ from store.records import CatalogItem, Job, User
 from workers.jobs import JobError, JobSubmitter, RetryableError
 
 __all__ = ["DOWNLOAD_KIND_TRACK", "DOWNLOAD_KIND_COLLECTION", "DOWNLOAD_KINDS", "DOWNLOAD_TYPES",
-           "COLLECTION_CONCURRENCY", "ArtistQueued", "Owner", "start_download",
+           "COLLECTION_CONCURRENCY", "ArtistQueued", "Owner", "job_submitter", "start_download",
            "start_track_download", "start_artist_download", "expand_download", "owner_user",
            "dedupe_key", "source_url"]
 
@@ -54,7 +54,8 @@ class ArtistQueued(msgspec.Struct, kw_only=True):
     duplicates: list[str] = []
 
 
-def _jobs(ctx: Context) -> JobSubmitter:
+def job_submitter(ctx: Context) -> JobSubmitter:
+    """The job runner (Unavailable when this process runs none)."""
     if ctx.jobs is None:
         raise Unavailable("Downloads are not running", code="jobs_unavailable")
     return ctx.jobs
@@ -94,7 +95,7 @@ async def _start_track(ctx: Context, user: User, track_id: str) -> tuple[Job, bo
     track, item = await _resolve_track(ctx, track_id)
     settings = await download_settings(ctx)
     payload = await track_payload(ctx, settings, track, item=item)
-    submitted = await _jobs(ctx).submit(DOWNLOAD_KIND_TRACK, payload, owner_id=user.id,
+    submitted = await job_submitter(ctx).submit(DOWNLOAD_KIND_TRACK, payload, owner_id=user.id,
                                         dedupe_key=dedupe_key(user.id, "track", track_id),
                                         max_attempts=settings.maxRetries + 1)
     return submitted.job, submitted.duplicate
@@ -115,7 +116,7 @@ async def _submit_collection(ctx: Context, user: User, download_type: str, item_
                              ) -> tuple[Job, bool]:
     payload = {"download_type": download_type, "item_id": item_id, "name": name,
                "artist": artist, "total_tracks": total}
-    submitted = await _jobs(ctx).submit(DOWNLOAD_KIND_COLLECTION, payload, owner_id=user.id,
+    submitted = await job_submitter(ctx).submit(DOWNLOAD_KIND_COLLECTION, payload, owner_id=user.id,
                                         parent_id=parent_id,
                                         dedupe_key=dedupe_key(user.id, download_type, item_id))
     return submitted.job, submitted.duplicate
@@ -172,7 +173,7 @@ async def start_artist_download(ctx: Context, owner: Owner, artist_id: str,
     payload = {"download_type": "artist", "item_id": artist_id, "name": artist.name,
                "artist": artist.name, "album_types": types, "total_tracks": len(albums),
                "albums": entries}
-    submitted = await _jobs(ctx).submit(
+    submitted = await job_submitter(ctx).submit(
         DOWNLOAD_KIND_COLLECTION, payload, owner_id=user.id,
         dedupe_key=dedupe_key(user.id, "artist", f"{artist_id}:{','.join(sorted(types))}"))
     queued = ArtistQueued(job=submitted.job, duplicate=submitted.duplicate)

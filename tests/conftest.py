@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from hub.app import create_app
 from hub.config import Config, load_config
 from hub.keys import ctx_key
+from store import open_store
 
 # Cheap argon2 for tests (configuration, not a code path): the default follows OWASP.
 TEST_SETTINGS: dict[str, Any] = {
@@ -54,3 +55,13 @@ async def client(make_client: Callable[..., Any]) -> TestClient:
 
 def ctx_of(client: TestClient) -> Any:
     return client.server.app[ctx_key]
+
+
+async def stored_job(data_dir: Path, job_id: str) -> Any:
+    """The job's row as a stopped process left it in `data_dir`'s store."""
+    store = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
+    await store.open()
+    try:
+        return await store.jobs.get(job_id)
+    finally:
+        await store.close()

@@ -179,7 +179,7 @@ def make_track_handler(http: aiohttp.ClientSession, *, allow_private: bool,
     connection and each read, so a stalled stream fails (and is retried)."""
     locks = _TargetLocks()
 
-    async def fetch_one(spec: SourceSpec, handle: BinaryIO, part: Path,
+    async def fetch_one(spec: SourceSpec, handle: BinaryIO,
                         progress: ProgressReporter) -> int:
         try:
             return await _Fetch(progress).run(http, spec, handle, allow_private=allow_private,
@@ -208,7 +208,7 @@ def make_track_handler(http: aiohttp.ClientSession, *, allow_private: bool,
                 errors: list[SourceError] = []
                 for source in candidates:
                     try:
-                        done = await fetch_one(source, handle, part, progress)
+                        done = await fetch_one(source, handle, progress)
                         break
                     except SourceError as exc:
                         errors.append(exc)

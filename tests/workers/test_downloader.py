@@ -13,8 +13,7 @@ import mutagen
 import pytest
 
 from providers.sources import audio_session
-from store import open_store
-from tests.conftest import ctx_of
+from tests.conftest import ctx_of, stored_job
 from tests.fakes.media_server import hits_key, make_media_app, mp3_bytes, wav_bytes
 from workers.downloader import make_track_handler
 
@@ -243,12 +242,7 @@ async def test_a_download_killed_mid_way_completes_after_a_restart(make_client, 
             child.kill()  # SIGKILL: no cleanup; the row stays 'running', the .part stays
         await child.wait()
     target_path = Path(target.strip())
-    left = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
-    await left.open()
-    try:
-        orphan = await left.jobs.get(job_id)
-    finally:
-        await left.close()
+    orphan = await stored_job(data_dir, job_id)
     assert orphan.status == "running" and orphan.progress["bytes"] > 0
     assert target_path.with_name(target_path.name + ".part").exists()
 

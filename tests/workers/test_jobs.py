@@ -20,7 +20,7 @@ from handlers.auth import start_token_session
 from store import open_store
 from store.records import Job
 from store.sqlite.store import SqliteStore
-from tests.conftest import ctx_of
+from tests.conftest import ctx_of, stored_job
 from tests.fakes.centrifuge_client import TIMEOUT, RawCentrifuge
 from workers.actor import Supervisor
 from workers.jobs import (
@@ -444,12 +444,7 @@ async def test_a_job_left_running_by_a_killed_process_is_requeued_and_finishes(
             child.kill()  # SIGKILL: no cleanup, no shutdown, the row stays 'running'
         await child.wait()
 
-    left = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
-    await left.open()
-    try:
-        orphan = await left.jobs.get(job_id)
-    finally:
-        await left.close()
+    orphan = await stored_job(data_dir, job_id)
     assert orphan.status == "running" and orphan.attempts == 1
     assert orphan.progress["message"] == "half way"
 

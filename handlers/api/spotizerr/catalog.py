@@ -11,6 +11,7 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api.dialect import Handler, json_response
 from handlers.api.spotizerr.base import spotizerr
+from handlers.api.spotizerr.params import query_flag
 from handlers.errors import FieldError, Invalid
 from handlers.music_catalog import (
     Album,
@@ -110,10 +111,6 @@ def _int(request: web.Request, name: str, default: int, low: int, high: int) -> 
     return value
 
 
-def _flag(request: web.Request, name: str) -> bool:
-    return request.query.get(name, "").lower() in ("1", "true", "yes")
-
-
 async def track_info(request: web.Request) -> web.Response:
     await require_principal(request)
     track = await catalog_for(request.app[ctx_key]).track(_required_id(request))
@@ -131,7 +128,7 @@ async def album_info(request: web.Request) -> web.Response:
 async def playlist_info(request: web.Request) -> web.Response:
     await require_principal(request)
     playlist = await catalog_for(request.app[ctx_key]).playlist(
-        _required_id(request), include_tracks=_flag(request, "include_tracks"))
+        _required_id(request), include_tracks=query_flag(request, "include_tracks"))
     return json_response(playlist_json(playlist))
 
 

@@ -49,16 +49,16 @@ class _Changes:
     def __init__(self, ctx: Context, principal: Principal, url: str) -> None:
         self.ctx, self.principal, self.url = ctx, principal, url
         self.cursor = 0.0
-        self.sent: dict[tuple[str, float], float] = {}
+        self.sent: set[tuple[str, float]] = set()  # (task id, updated_at) already sent
 
     def _mark(self, jobs: list[Job]) -> list[Job]:
         """The jobs not sent yet in this version; remembers them."""
         fresh = [j for j in jobs if (j.id, j.updated_at) not in self.sent]
         for job in fresh:
-            self.sent[(job.id, job.updated_at)] = job.updated_at
+            self.sent.add((job.id, job.updated_at))
             self.cursor = max(self.cursor, job.updated_at)
         floor = self.cursor - LAG
-        self.sent = {key: at for key, at in self.sent.items() if at >= floor}
+        self.sent = {key for key in self.sent if key[1] >= floor}
         return fresh
 
     async def counts(self) -> dict[str, Any]:
@@ -71,10 +71,9 @@ class _Changes:
         active = await downloads.list(owner, kinds=DOWNLOAD_KINDS,
                                       statuses=download_tasks.ACTIVE, limit=1000)
         recent = [] if active_only else (await downloads.list(
-            owner, kinds=DOWNLOAD_KINDS, statuses=("completed", "failed", "cancelled",
-                                                   "skipped"), limit=SNAPSHOT_RECENT)).jobs
-        self._mark([*active.jobs, *recent])
-        self.cursor = max(self.cursor, now)
+            owner, kinds=DOWNLOAD_KINDS, statuses=download_tasks.ENDED,
+            limit=SNAPSHOT_RECENT)).jobs
+        self._mark([*active.jobs, *recent])  # the cursor stays at least `now`
         return {"change_type": "update", "initial": True, "current_timestamp": now,
                 "since_timestamp": now, "updated_count": len(recent),
                 "tasks": [task_json(j, self.url) for j in [*active.jobs, *recent]],

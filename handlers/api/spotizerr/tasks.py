@@ -14,10 +14,8 @@ from handlers.api.spotizerr.base import iso
 from handlers.download_tasks import TaskCounts
 from store.records import Job, JobStatus
 
-__all__ = ["task_status", "task_json", "history_json", "counts_json", "TERMINAL_STATUSES",
-           "HISTORY_STATUS"]
+__all__ = ["task_status", "task_json", "history_json", "counts_json", "HISTORY_STATUS"]
 
-TERMINAL_STATUSES = ("complete", "done", "error", "cancelled", "skipped")
 # job status -> Spotizerr's history status
 HISTORY_STATUS = {"queued": "in_progress", "running": "in_progress", "completed": "completed",
                   "failed": "failed", "cancelled": "cancelled", "skipped": "skipped"}
