@@ -75,9 +75,9 @@ async def _plain(url: str, files: int, concurrency: int, out: Path) -> dict[str,
 
 
 async def _chorus(data: Path, media: str, files: int, concurrency: int, out: Path) -> None:
-    from handlers.accounts import register
-    from handlers.auth import start_token_session
-    from handlers.download_settings import save_download_settings
+    from handlers.downloads.settings import save_download_settings
+    from handlers.identity.accounts import register
+    from handlers.identity.auth import start_token_session
     from hub.app import create_app
     from hub.config import load_config
     from hub.keys import ctx_key

@@ -4,9 +4,9 @@ Two steps, run by bench.fanout as separate processes so that creating the users 
 leave freed memory behind in the server whose RSS is measured:
 
 - `python -m bench.server_chorus prepare --data DIR --users N --tokens FILE`: creates N users
-  through handlers.accounts.register (argon2 at its cheapest: 1 pass over 8 KiB, so
+  through handlers.identity.accounts.register (argon2 at its cheapest: 1 pass over 8 KiB, so
   thousands take seconds) and mints one access token each with
-  handlers.auth.start_token_session, written to FILE as a JSON list.
+  handlers.identity.auth.start_token_session, written to FILE as a JSON list.
 - `python -m bench.server_chorus serve --data DIR [--core C] [--profile FILE]`: serves the app
   on a free loopback port and prints `READY <port>`. `POST /bench/publish` hands the body
   (JSON bytes) to `app[node_key].publish("hot", body)`, the server API domain code uses.
@@ -59,8 +59,8 @@ def bench_config(data_dir: Path, **overrides: Any):  # type: ignore[no-untyped-d
 
 async def prepare(data_dir: Path, users: int) -> list[str]:
     """Create `users` accounts and return one access token for each."""
-    from handlers.accounts import register
-    from handlers.auth import start_token_session
+    from handlers.identity.accounts import register
+    from handlers.identity.auth import start_token_session
     from hub.app import create_app
     from hub.keys import ctx_key
 

@@ -2,7 +2,7 @@
 
 1. Seed (bench.social_seed, its own process): U users (default 1,000), P posts (100,000) and F
    follows each (50), plus one "star" whom every user follows.
-2. Stream in process: handlers.feeds.stream for S random users, the first page and the page
+2. Stream in process: handlers.social.feeds.stream for S random users, the first page and the page
    after it (`after` = its last post), timed around the domain call (own process, pinned to
    the server's core).
 3. Stream over HTTP: the production app (bench.server_chorus) on the server's core; this

@@ -2,16 +2,16 @@
 separate processes, so that the measured server never held the seeding's memory).
 
 - `python -m bench.social_seed seed --data DIR --users U --posts P --follows F --out FILE`:
-  U users through handlers.accounts.register (argon2 at its cheapest) plus one "star" that
+  U users through handlers.identity.accounts.register (argon2 at its cheapest) plus one "star" that
   every user follows on top of their F random follows; P posts by random users spread over
   the last 14 days, of 20,000 tracks (file eIds, which need no network; each a catalog item),
   with about one like per two posts. Catalog items, posts, follows and likes go in with bulk
   inserts on the store's own writer connection (bench-only SQL, against the production schema:
   FTS triggers run as usual).
   FILE gets `{"star": {id, token}, "users": [{id, cookie, token}]}`: one browser session and
-  one access token each, minted by handlers.auth.
+  one access token each, minted by handlers.identity.auth.
 - `python -m bench.social_seed domain --data DIR --users FILE --samples N`: times
-  handlers.feeds.stream (first page, then the page after it) for N random users, in process;
+  handlers.social.feeds.stream (first page, then the page after it) for N random users, in process;
   prints `{"first": [ns...], "next": [ns...]}`.
 """
 
@@ -49,7 +49,7 @@ async def _open_app(data: Path) -> tuple[web.AppRunner, Any]:
 
 
 async def _users(ctx: Any, count: int) -> tuple[Any, list[Any]]:
-    from handlers.accounts import register
+    from handlers.identity.accounts import register
 
     star = await register(ctx, username="bench-star", password=PASSWORD, name="Star")
     users = [await register(ctx, username=f"bench{i:05d}", password=PASSWORD)
@@ -97,7 +97,7 @@ async def _bulk(ctx: Any, table: str, columns: tuple[str, ...], rows: list[tuple
 
 
 async def seed(data: Path, users: int, posts: int, follows: int, out: Path) -> None:
-    from handlers.auth import start_cookie_session, start_token_session
+    from handlers.identity.auth import start_cookie_session, start_token_session
 
     rng = random.Random(4)
     runner, ctx = await _open_app(data)
@@ -133,9 +133,10 @@ async def seed(data: Path, users: int, posts: int, follows: int, out: Path) -> N
 
 
 async def time_domain(data: Path, users_file: Path, samples: int) -> dict[str, list[int]]:
-    """Nanoseconds per handlers.feeds.stream call: first pages and the pages after them."""
-    from handlers import feeds, paging
-    from handlers.auth import Principal
+    """Nanoseconds per handlers.social.feeds.stream call: first pages and the pages after them."""
+    from handlers import paging
+    from handlers.identity.auth import Principal
+    from handlers.social import feeds
 
     people = json.loads(users_file.read_text())["users"]
     rng = random.Random(7)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from handlers.security import Keys, PasswordHasher, Vault
+from handlers.crypto import Keys, PasswordHasher, Vault
 from hub.config import Config
 from hub.realtime.publisher import Publisher
 from store.interface import Store

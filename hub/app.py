@@ -11,26 +11,26 @@ from collections.abc import AsyncIterator
 import httpx
 from aiohttp import web
 
-from handlers.accounts import ensure_admin
 from handlers.api import echostats, openwhyd, sono, spotizerr, spoton
 from handlers.api.common import setup_common_routes
 from handlers.api.media import setup_media_routes
 from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
-from handlers.channels import channel_hooks
 from handlers.context import Context
-from handlers.credentials import apply_api_config
-from handlers.download_settings import (
+from handlers.crypto import PasswordHasher, Vault
+from handlers.downloads.credentials import apply_api_config
+from handlers.downloads.settings import (
     DOWNLOAD_KIND_TRACK,
     apply_download_settings,
     download_settings,
 )
-from handlers.download_tracks import check_download_sources
-from handlers.downloads import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLECTION, expand_download
-from handlers.maintenance import load_maintenance
-from handlers.privacy import erase_due_accounts
-from handlers.security import PasswordHasher, Vault
-from handlers.watch_check import check_due
+from handlers.downloads.start import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLECTION, expand_download
+from handlers.downloads.tracks import check_download_sources
+from handlers.downloads.watch_check import check_due
+from handlers.identity.accounts import ensure_admin
+from handlers.identity.privacy import erase_due_accounts
+from handlers.media.maintenance import load_maintenance
+from handlers.social.channels import channel_hooks
 from hub.config import Config
 from hub.keys import (
     centrifugo_key,

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from handlers.auth import Principal
 from handlers.context import Context
+from handlers.identity.auth import Principal
 from hub.config import Config
 from hub.metrics import Metrics
 from hub.realtime.node import Node

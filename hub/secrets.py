@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from handlers.security import Keys
+from handlers.crypto import Keys
 
 __all__ = ["load_keys"]
 

@@ -234,7 +234,7 @@ class SearchRepo(Protocol):
 
 
 class CatalogSearchRepo(Protocol):
-    """Reads over the local catalog for the catalog interface (handlers.music_catalog).
+    """Reads over the local catalog for the catalog interface (handlers.catalog.interface).
 
     Words match as prefixes (FTS5); `kinds` limits the item kinds (track, video, album...).
     """

@@ -3,7 +3,7 @@ mutagen. A cancelled or failed download leaves no partial file behind.
 
 The payload (`TrackDownload`) says where the bytes are (located sources, tried in order) and
 where they go (`target`, already named by the filename template and checked to stay inside
-the download folder by handlers.downloads). A target that already exists is not fetched again:
+the download folder by handlers.downloads.start). A target that already exists is not fetched again:
 the job ends skipped. Progress reports bytes, total, percent and speed (bytes per second).
 """
 

@@ -1,4 +1,4 @@
-"""The watcher: an actor that runs the watch lists' check round (handlers.watch_check.
+"""The watcher: an actor that runs the watch lists' check round (handlers.downloads.watch_check.
 check_due, injected by hub.app so that workers import no handlers) again and again.
 
 Each round checks what is due and says how long until the next watch is; the actor sleeps

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.auth import Principal, principal_from_access_token, principal_from_cookie
 from handlers.errors import DomainError, Unauthorized
+from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
 from hub.keys import config_key, ctx_key, principal_key
 
 __all__ = ["SESSION_COOKIE", "bearer_token", "get_principal", "require_principal",

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from handlers.api.dialect import Dialect
 from handlers.errors import NotFound
-from handlers.media import media_root
+from handlers.media.images import media_root
 from hub.keys import ctx_key
 
 __all__ = ["setup_media_routes"]

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from handlers.api._auth import SESSION_COOKIE
-from handlers.auth import Principal, principal_from_access_token, principal_from_cookie
 from handlers.context import Context
+from handlers.crypto import TokenExpired, TokenInvalid, read_access_token
 from handlers.errors import DomainError
-from handlers.security import TokenExpired, TokenInvalid, read_access_token
+from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
 from hub.keys import config_key, ctx_key, limiter_key
 from hub.middleware.ratelimit import client_key
 from hub.realtime.centrifugo_token import TokenVerifier

@@ -11,11 +11,12 @@ from typing import Any
 
 import msgspec
 
-from handlers import feeds, follows, listening, paging, post_live, posts, reactions
-from handlers.auth import Principal
+from handlers import paging
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
 from handlers.geo import parse_coordinates
+from handlers.identity.auth import Principal
+from handlers.social import feeds, follows, nowplaying, post_live, posts, reactions
 from hub.realtime.node import Identity, RPCError, RPCHook
 from hub.realtime.protocol import encode_json
 
@@ -69,7 +70,7 @@ def _params(data: Any) -> dict[str, Any]:
 async def nowplaying_set(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{link, latitude?, longitude?} -> {id, geohash}"""
     params = _params(data)
-    entry = await listening.set_now_playing(
+    entry = await nowplaying.set_now_playing(
         ctx, principal, params.get("link"),
         parse_coordinates(params.get("latitude"), params.get("longitude")))
     return {"id": entry.id, "geohash": entry.geohash}
@@ -77,7 +78,7 @@ async def nowplaying_set(ctx: Context, principal: Principal, data: Any) -> dict[
 
 @rpc_method("nowplaying.clear")
 async def nowplaying_clear(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
-    return {"cleared": await listening.clear_now_playing(ctx, principal)}
+    return {"cleared": await nowplaying.clear_now_playing(ctx, principal)}
 
 
 @rpc_method("posts.create")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.errors import Unavailable
-from handlers.maintenance import RETRY_AFTER, current_maintenance
+from handlers.media.maintenance import RETRY_AFTER, current_maintenance
 from hub.keys import ctx_key
 from hub.middleware.errors import request_dialect
 

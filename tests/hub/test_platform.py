@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.maintenance import set_maintenance
+from handlers.media.maintenance import set_maintenance
 from tests.conftest import ctx_of
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.accounts import RESERVED_HANDLES
+from handlers.identity.accounts import RESERVED_HANDLES
 
 
 async def test_every_top_level_path_is_a_reserved_handle(client):

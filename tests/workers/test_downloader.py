@@ -201,7 +201,7 @@ async def test_private_addresses_are_refused_unless_allowed_or_trusted(make_clie
 CHILD = """
 import asyncio, sys
 from aiohttp import web
-from handlers.downloads import start_download
+from handlers.downloads.start import start_download
 from hub.app import create_app
 from hub.config import load_config
 from hub.keys import ctx_key

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from handlers.auth import start_token_session
+from handlers.identity.auth import start_token_session
 from store import open_store
 from store.records import Job
 from store.sqlite.store import SqliteStore

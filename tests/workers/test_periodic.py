@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from handlers.auth import Principal
-from handlers.privacy import erase_due_accounts, request_deletion
+from handlers.identity.auth import Principal
+from handlers.identity.privacy import erase_due_accounts, request_deletion
 from tests.conftest import STRONG_PASSWORD, ctx_of
 
 

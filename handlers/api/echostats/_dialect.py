@@ -9,8 +9,8 @@ from aiohttp import web
 
 from handlers.api._auth import get_principal
 from handlers.api.dialect import FastAPIDialect
-from handlers.auth import Principal
 from handlers.errors import DomainError, FieldError, Invalid
+from handlers.identity.auth import Principal
 
 __all__ = ["EchoStatsDialect", "echostats", "iso", "invalid_field", "optional_principal"]
 

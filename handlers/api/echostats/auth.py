@@ -2,7 +2,7 @@
 
 Signing in with Spotify while already signed in to Chorus (any dialect's cookie or token) links
 the Spotify account to that user; otherwise the linked user is signed in, or a new one created.
-Spotify tokens are stored encrypted by handlers.sso. The background sync EchoStats starts after a
+Spotify tokens are stored encrypted by handlers.identity.sso. The background sync EchoStats starts after a
 callback belongs to the sync-jobs endpoints and is not started here yet.
 """
 
@@ -13,7 +13,6 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers import accounts, auth, sso
 from handlers.api._auth import (
     SESSION_COOKIE,
     clear_session_cookie,
@@ -25,6 +24,7 @@ from handlers.api._auth import (
 from handlers.api.dialect import json_response
 from handlers.api.echostats._dialect import echostats, iso, optional_principal
 from handlers.errors import DomainError, FieldError, Invalid, NotFound
+from handlers.identity import accounts, auth, sso
 from hub.keys import config_key, ctx_key
 from store.records import OAuthAccount, User
 

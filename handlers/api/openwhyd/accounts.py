@@ -12,7 +12,6 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers import accounts, auth, sso
 from handlers.api._auth import clear_session_cookie, get_principal, set_session_cookie
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import (
@@ -26,8 +25,9 @@ from handlers.api.openwhyd.common import (
 )
 from handlers.api.openwhyd.pages import login_page, redirect_response, register_page
 from handlers.api.openwhyd.profile import check_handle, render_user
-from handlers.auth import Principal
 from handlers.errors import DomainError, Invalid
+from handlers.identity import accounts, auth, sso
+from handlers.identity.auth import Principal
 from hub.keys import ctx_key
 from store.records import User
 

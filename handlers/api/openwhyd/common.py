@@ -11,8 +11,8 @@ from aiohttp import web
 from handlers.api._input import read_params
 from handlers.api.dialect import Dialect, json_response
 from handlers.context import Context
+from handlers.crypto import safe_redirect
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from handlers.security import safe_redirect
 from hub.keys import config_key
 from store.records import User
 

@@ -19,9 +19,9 @@ from aiohttp import web
 
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import openwhyd
+from handlers.catalog.links import parse_link
 from handlers.errors import DomainError, Invalid
-from handlers.links import parse_link
-from handlers.posts_view import PostView
+from handlers.social.posts_view import PostView
 from store.records import Post
 
 __all__ = ["Format", "read_format", "export_url", "render_data", "render_links",

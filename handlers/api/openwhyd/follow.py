@@ -13,13 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import follows, paging
+from handlers import paging
 from handlers.api._auth import get_principal, require_principal
 from handlers.api._input import read_params
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import LOGIN_FIRST, flag, openwhyd
 from handlers.api.openwhyd.profile import find_user
 from handlers.errors import Invalid
+from handlers.social import follows
 from hub.keys import ctx_key
 from store.records import User
 

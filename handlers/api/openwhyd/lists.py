@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import accounts, feeds, hot, paging
+from handlers import paging
 from handlers.api._auth import get_principal
 from handlers.api.openwhyd import follow
 from handlers.api.openwhyd.common import LOGIN_FIRST, openwhyd
@@ -31,7 +31,9 @@ from handlers.api.openwhyd.export import (
 from handlers.api.openwhyd.render import comment_json, post_json
 from handlers.context import Context
 from handlers.errors import NotFound, Unauthorized
-from handlers.posts_view import PostView
+from handlers.identity import accounts
+from handlers.social import feeds, hot
+from handlers.social.posts_view import PostView
 from hub.keys import ctx_key
 from store.records import User
 

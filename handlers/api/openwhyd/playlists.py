@@ -18,15 +18,15 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import collections
 from handlers.api._auth import get_principal, require_principal
 from handlers.api._input import read_params
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import AJAX_ERRORS, ajax_error, openwhyd, read_list
-from handlers.auth import Principal
-from handlers.collections import CollectionRef, CollectionView
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
+from handlers.identity.auth import Principal
+from handlers.social import collections
+from handlers.social.collections import CollectionRef, CollectionView
 from hub.keys import ctx_key
 
 __all__ = ["setup_routes", "playlist_json", "parse_playlist_id"]

@@ -14,16 +14,16 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import comments, posts, reactions
 from handlers.api._auth import get_principal, require_principal
 from handlers.api._input import read_params
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import nested, openwhyd, read_list
 from handlers.api.openwhyd.render import comment_json, post_json
-from handlers.auth import Principal
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, NotFound, Unauthorized
+from handlers.identity.auth import Principal
 from handlers.paging import whole_number
+from handlers.social import comments, posts, reactions
 from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]

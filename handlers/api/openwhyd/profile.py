@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import msgspec
 from aiohttp import web
 
-from handlers import accounts, auth, sso
 from handlers.api._auth import get_principal, require_principal
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import (
@@ -25,13 +24,14 @@ from handlers.api.openwhyd.common import (
     read_request,
     user_counts,
 )
-from handlers.auth import Principal
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound, Unauthorized
-from handlers.feeds import last_artists
-from handlers.follows import is_following
-from handlers.media import delete_media, is_owned_media
-from handlers.passwords import check_password_policy
+from handlers.identity import accounts, auth, sso
+from handlers.identity.auth import Principal
+from handlers.identity.passwords import check_password_policy
+from handlers.media.images import delete_media, is_owned_media
+from handlers.social.feeds import last_artists
+from handlers.social.follows import is_following
 from hub.keys import ctx_key
 from store.records import User
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.posts_view import PostView
+from handlers.social.posts_view import PostView
 from store.records import Comment, User
 
 __all__ = ["post_json", "comment_json"]

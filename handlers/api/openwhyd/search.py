@@ -13,14 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import search
 from handlers.api._auth import get_principal
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import openwhyd
 from handlers.api.openwhyd.playlists import playlist_json
 from handlers.api.openwhyd.render import post_json
-from handlers.auth import Principal
 from handlers.errors import DomainError, Unauthorized
+from handlers.identity.auth import Principal
+from handlers.social import search
 from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from handlers.api.dialect import FastAPIDialect
+from handlers.crypto import decrypt_rsa_password
 from handlers.errors import DomainError, FieldError, Invalid
-from handlers.security import decrypt_rsa_password
 from hub.keys import ctx_key
 
 __all__ = ["SonoDialect", "sono", "iso", "invalid_field", "password_from_request",

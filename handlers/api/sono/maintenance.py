@@ -12,7 +12,7 @@ from handlers.api._auth import require_principal
 from handlers.api._input import read_struct
 from handlers.api.dialect import json_response
 from handlers.api.sono._dialect import invalid_field, sono
-from handlers.maintenance import MaintenanceState, current_maintenance, set_maintenance
+from handlers.media.maintenance import MaintenanceState, current_maintenance, set_maintenance
 from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]

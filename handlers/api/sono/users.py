@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 from aiohttp import BodyPartReader, web
 
-from handlers import accounts, auth, privacy
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json, read_struct
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.sono._dialect import invalid_field, iso, password_from_request, sono
 from handlers.errors import FieldError, Invalid, NotFound, TooLarge, Unauthorized
-from handlers.media import IMAGE_MAX_BYTES
+from handlers.identity import accounts, auth, privacy
+from handlers.media.images import IMAGE_MAX_BYTES
 from hub.keys import ctx_key
 from store.records import Consent, User
 

@@ -15,7 +15,6 @@ import msgspec
 from aiohttp import web
 from yarl import URL
 
-from handlers import accounts, auth, sso
 from handlers.api._auth import (
     get_principal,
     oauth_state_cookie,
@@ -31,9 +30,10 @@ from handlers.api.spotizerr.base import (
     spotizerr,
     user_out,
 )
-from handlers.auth import Principal
 from handlers.context import Context
 from handlers.errors import BadGateway, FieldError, Invalid, Unauthorized
+from handlers.identity import accounts, auth, sso
+from handlers.identity.auth import Principal
 from hub.keys import config_key, ctx_key
 
 __all__ = ["setup_auth_routes"]

@@ -7,10 +7,10 @@ from typing import Any
 
 import msgspec
 
-from handlers import sso
 from handlers.api.dialect import Dialect, json_response
 from handlers.context import Context
 from handlers.errors import DomainError
+from handlers.identity import sso
 from store.records import User
 
 __all__ = ["SpotizerrDialect", "spotizerr", "SSO_PROVIDERS", "UserOut", "MessageOut", "iso",

@@ -12,8 +12,7 @@ from handlers.api._auth import require_principal
 from handlers.api.dialect import Handler, json_response
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.params import query_flag
-from handlers.errors import FieldError, Invalid
-from handlers.music_catalog import (
+from handlers.catalog.interface import (
     Album,
     AlbumRef,
     Artist,
@@ -24,6 +23,7 @@ from handlers.music_catalog import (
     catalog_for,
     search_catalog,
 )
+from handlers.errors import FieldError, Invalid
 from hub.keys import ctx_key
 
 __all__ = ["setup_catalog_routes", "track_json", "album_json", "artist_json", "playlist_json"]

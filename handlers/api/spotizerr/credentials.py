@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers import credentials
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response
 from handlers.api.spotizerr.base import spotizerr
+from handlers.downloads import credentials
 from hub.keys import ctx_key
 
 __all__ = ["setup_credentials_routes", "MARKETS"]

@@ -9,22 +9,22 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import download_tasks
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response, mark_streaming
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.params import base_url, query_flag, query_float, query_int
 from handlers.api.spotizerr.progress_stream import stream_progress
 from handlers.api.spotizerr.tasks import counts_json, task_json
-from handlers.auth import Principal
 from handlers.context import Context
+from handlers.downloads import tasks
+from handlers.identity.auth import Principal
 from hub.keys import ctx_key
 
 __all__ = ["setup_progress_routes"]
 
 
 async def _counts(ctx: Context, principal: Principal) -> dict[str, Any]:
-    return counts_json(await download_tasks.task_counts(ctx, principal))
+    return counts_json(await tasks.task_counts(ctx, principal))
 
 
 async def progress_list(request: web.Request) -> web.Response:
@@ -32,12 +32,12 @@ async def progress_list(request: web.Request) -> web.Response:
     page, limit = query_int(request, "page", 1, 1, 1_000_000), query_int(request, "limit", 50,
                                                                           1, 100)
     active_only = query_flag(request, "active_only")
-    found = await download_tasks.list_tasks(ctx, principal, active_only=active_only,
-                                            offset=(page - 1) * limit, limit=limit)
+    found = await tasks.list_tasks(ctx, principal, active_only=active_only,
+                                   offset=(page - 1) * limit, limit=limit)
     pages = max(1, (found.total + limit - 1) // limit)
-    tasks = [task_json(job, base_url(request)) for job in found.jobs]
+    listed = [task_json(job, base_url(request)) for job in found.jobs]
     return json_response({
-        "tasks": tasks, **await _counts(ctx, principal), "timestamp": time.time(),
+        "tasks": listed, **await _counts(ctx, principal), "timestamp": time.time(),
         "pagination": {"page": page, "limit": limit, "total_items": found.total,
                        "total_count": found.total, "total_pages": pages,
                        "has_more": page < pages}})
@@ -51,7 +51,7 @@ async def progress_updates(request: web.Request) -> web.Response:
     page, limit = query_int(request, "page", 1, 1, 1_000_000), query_int(request, "limit", 20,
                                                                           1, 100)
     now = time.time()
-    found = await download_tasks.task_updates(ctx, principal, since,
+    found = await tasks.task_updates(ctx, principal, since,
                                               active_only=query_flag(request, "active_only"),
                                               offset=(page - 1) * limit, limit=limit)
     url = base_url(request)
@@ -66,14 +66,14 @@ async def progress_updates(request: web.Request) -> web.Response:
 
 async def progress_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    job = await download_tasks.get_task(request.app[ctx_key], principal,
+    job = await tasks.get_task(request.app[ctx_key], principal,
                                         request.match_info["task_id"])
     return json_response(task_json(job, base_url(request)))
 
 
 async def cancel_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    job = await download_tasks.cancel_task(request.app[ctx_key], principal,
+    job = await tasks.cancel_task(request.app[ctx_key], principal,
                                            request.match_info["task_id"])
     return json_response({"status": "cancelled", "message": "Task cancelled",
                           "task_id": job.id})
@@ -81,7 +81,7 @@ async def cancel_one(request: web.Request) -> web.Response:
 
 async def cancel_all(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    jobs = await download_tasks.cancel_all(request.app[ctx_key], principal)
+    jobs = await tasks.cancel_all(request.app[ctx_key], principal)
     return json_response({
         "message": f"Attempted to cancel all active tasks. {len(jobs)} tasks cancelled.",
         "cancelled_count": len(jobs), "task_ids": [j.id for j in jobs], "errors": []})
@@ -90,7 +90,7 @@ async def cancel_all(request: web.Request) -> web.Response:
 async def delete_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     task_id = request.match_info["task_id"]
-    await download_tasks.delete_task(request.app[ctx_key], principal, task_id)
+    await tasks.delete_task(request.app[ctx_key], principal, task_id)
     return json_response({"message": f"Task {task_id} deleted successfully"})
 
 

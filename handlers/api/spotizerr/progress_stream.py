@@ -19,13 +19,13 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers import download_tasks
 from handlers.api._auth import require_stream_principal
 from handlers.api.spotizerr.params import base_url, query_flag
 from handlers.api.spotizerr.tasks import counts_json, task_json
-from handlers.auth import Principal
 from handlers.context import Context
-from handlers.downloads import DOWNLOAD_KINDS
+from handlers.downloads import tasks
+from handlers.downloads.start import DOWNLOAD_KINDS
+from handlers.identity.auth import Principal
 from hub.keys import ctx_key, node_key
 from store.records import Job
 
@@ -62,16 +62,16 @@ class _Changes:
         return fresh
 
     async def counts(self) -> dict[str, Any]:
-        return counts_json(await download_tasks.task_counts(self.ctx, self.principal))
+        return counts_json(await tasks.task_counts(self.ctx, self.principal))
 
     async def snapshot(self, active_only: bool) -> tuple[dict[str, Any], list[Job]]:
         now = time.time()
         self.cursor = now
         downloads, owner = self.ctx.store.downloads, self.principal.user.id
         active = await downloads.list(owner, kinds=DOWNLOAD_KINDS,
-                                      statuses=download_tasks.ACTIVE, limit=1000)
+                                      statuses=tasks.ACTIVE, limit=1000)
         recent = [] if active_only else (await downloads.list(
-            owner, kinds=DOWNLOAD_KINDS, statuses=download_tasks.ENDED,
+            owner, kinds=DOWNLOAD_KINDS, statuses=tasks.ENDED,
             limit=SNAPSHOT_RECENT)).jobs
         self._mark([*active.jobs, *recent])  # the cursor stays at least `now`
         return {"change_type": "update", "initial": True, "current_timestamp": now,

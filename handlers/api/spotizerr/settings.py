@@ -10,12 +10,11 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers.accounts import require_admin
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response
 from handlers.api.spotizerr.base import spotizerr
-from handlers.download_settings import (
+from handlers.downloads.settings import (
     check_download_settings,
     download_root,
     download_settings,
@@ -24,6 +23,7 @@ from handlers.download_settings import (
     watch_settings,
 )
 from handlers.errors import DomainError
+from handlers.identity.accounts import require_admin
 from hub.keys import ctx_key
 
 __all__ = ["setup_settings_routes"]

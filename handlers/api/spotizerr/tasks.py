@@ -11,7 +11,7 @@ from urllib.parse import quote
 import msgspec
 
 from handlers.api.spotizerr.base import iso
-from handlers.download_tasks import TaskCounts
+from handlers.downloads.tasks import TaskCounts
 from store.records import Job, JobStatus
 
 __all__ = ["task_status", "task_json", "history_json", "counts_json", "HISTORY_STATUS"]

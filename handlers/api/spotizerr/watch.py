@@ -1,6 +1,6 @@
 """Spotizerr's watch routes: /api/playlist/watch/... and /api/artist/watch/... (add, status,
 remove, mark or forget tracks/albums, list, trigger_check all or one), per user (see
-handlers.watch for the decisions). The fixed paths (`list`, `trigger_check`) are registered
+handlers.downloads.watch for the decisions). The fixed paths (`list`, `trigger_check`) are registered
 before the `{id}` patterns."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers import watch
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response, mark_slow
 from handlers.api.spotizerr.base import message, spotizerr
+from handlers.downloads import watch
+from handlers.downloads.watch_check import CheckResult, artist_options, playlist_options
 from handlers.errors import FieldError, Invalid
-from handlers.watch_check import CheckResult, artist_options, playlist_options
 from hub.keys import ctx_key
 from store.records import Watch
 

@@ -7,7 +7,6 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers import accounts, auth
 from handlers.api._auth import (
     clear_session_cookie,
     get_principal,
@@ -18,6 +17,7 @@ from handlers.api._input import read_struct
 from handlers.api.dialect import json_response
 from handlers.api.spoton.base import spoton
 from handlers.errors import Invalid
+from handlers.identity import accounts, auth
 from hub.keys import ctx_key
 from store.records import User
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers import follows
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response
 from handlers.api.spoton.base import spoton
+from handlers.social import follows
 from hub.keys import ctx_key
 from store.records import User
 

@@ -13,7 +13,6 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers import post_queries, posts, reactions
 from handlers.api._auth import require_principal
 from handlers.api._input import read_struct
 from handlers.api.dialect import Handler, json_response
@@ -22,6 +21,7 @@ from handlers.api.spoton.render import post_json
 from handlers.errors import Invalid, NotFound
 from handlers.geo import parse_coordinates
 from handlers.paging import whole_number
+from handlers.social import post_queries, posts, reactions
 from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]

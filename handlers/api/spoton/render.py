@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.posts_view import PostView
+from handlers.social.posts_view import PostView
 
 __all__ = ["post_json", "iso"]
 

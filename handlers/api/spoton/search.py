@@ -14,12 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import search
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response
 from handlers.api.spoton.base import spoton
 from handlers.api.spoton.render import post_json
 from handlers.errors import Invalid
+from handlers.social import search
 from hub.keys import ctx_key
 from store.records import CatalogItem, User
 

@@ -24,7 +24,6 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers import sso
 from handlers.api._auth import (
     OAUTH_STATE_COOKIE,
     get_principal,
@@ -34,8 +33,9 @@ from handlers.api._auth import (
 )
 from handlers.api.dialect import json_response
 from handlers.api.spoton.base import spoton
+from handlers.catalog.interface import Album, Artist, Track, random_tracks, search_catalog
 from handlers.errors import FieldError, Invalid, NotFound, Unauthorized, Unavailable
-from handlers.music_catalog import Album, Artist, Track, random_tracks, search_catalog
+from handlers.identity import sso
 from hub.keys import config_key, ctx_key
 
 __all__ = ["setup_routes", "track_json", "album_json", "artist_json"]

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
-from handlers.auth import start_token_session
+from handlers.identity.auth import start_token_session
 from hub.keys import node_key
 from hub.realtime import codes
 from hub.realtime.node import Node

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
-from handlers.auth import start_token_session
+from handlers.identity.auth import start_token_session
 from hub.keys import node_key
 from hub.realtime import codes
 from tests.conftest import STRONG_PASSWORD, ctx_of

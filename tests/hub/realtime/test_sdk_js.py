@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from handlers.auth import start_token_session
+from handlers.identity.auth import start_token_session
 from hub.keys import node_key
 from tests.conftest import STRONG_PASSWORD, ctx_of
 

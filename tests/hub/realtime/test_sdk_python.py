@@ -19,8 +19,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from handlers.api.rpc import RPC_METHODS
-from handlers.auth import start_token_session
-from handlers.security import sign_access_token
+from handlers.crypto import sign_access_token
+from handlers.identity.auth import start_token_session
 from hub.app import create_app
 from hub.keys import node_key
 from hub.realtime.node import Node

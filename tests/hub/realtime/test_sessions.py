@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from handlers.auth import Principal, change_password, start_token_session
+from handlers.identity.auth import Principal, change_password, start_token_session
 from hub.keys import node_key
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
@@ -79,7 +79,7 @@ async def test_shutdown_tells_clients_to_reconnect(client):
 
 
 async def test_logout_closes_only_the_connections_of_that_sign_in(client):
-    from handlers.auth import end_session
+    from handlers.identity.auth import end_session
 
     user, pair = await _user_and_token(client, "fin")
     other_pair = await start_token_session(ctx_of(client), user)

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from handlers.auth import start_token_session
-from handlers.security import sign_access_token
+from handlers.crypto import sign_access_token
+from handlers.identity.auth import start_token_session
 from hub.keys import node_key
 from tests.conftest import STRONG_PASSWORD, ctx_of
 

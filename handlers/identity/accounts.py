@@ -1,0 +1,280 @@
+"""Accounts: registration, profiles, roles and the admin's user management."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from handlers.context import Context
+from handlers.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from handlers.identity.auth import Principal, end_all_sessions
+from handlers.identity.passwords import check_password_policy
+from handlers.media.images import delete_media, is_owned_media, save_image
+from store.errors import Duplicate
+from store.records import User, UserPatch
+
+__all__ = [
+    "RESERVED_HANDLES",
+    "ProfileChanges",
+    "register",
+    "ensure_admin",
+    "get_user",
+    "find_user",
+    "get_user_by_handle",
+    "update_profile",
+    "set_avatar",
+    "set_role",
+    "admin_set_password",
+    "set_disabled",
+    "delete_user",
+    "list_users",
+    "require_admin",
+    "admin_create_user",
+    "ensure_passwordless_user",
+    "validate_email",
+    "validate_username",
+]
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{2,32}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Top-level paths Chorus serves (so `/<handle>` never shadows them) and Openwhyd's own reserved
+# words. tests/hub/test_routes.py checks that every top-level route is listed here.
+RESERVED_HANDLES = frozenset({
+    "", "api", "login", "logout", "register", "signup", "facebookLogin", "health", "metrics",
+    "connection", "hub", "u", "c", "hot", "stream", "search", "media", "static", "admin",
+    "reset-password", "password", "settings", "about", "help", "faq", "privacy", "terms", "me",
+    "all", "home", "index", "js", "css", "img", "images", "upload", "download", "playlist",
+    "playlists", "user", "users", "feed", "discover", "invite", "mobile", "consent", "favicon.ico",
+    "robots.txt", "www", "chorus", "openwhyd", "whyd", "root", "system", "null", "undefined",
+    "web", "app", "assets", "auth", "oauth", "sso", "callback", "bookmarklet", "contact",
+})
+
+
+class ProfileChanges(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Profile fields a user may change on themselves; UNSET means unchanged."""
+
+    username: str | msgspec.UnsetType = msgspec.UNSET
+    email: str | msgspec.UnsetType = msgspec.UNSET
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    surname: str | msgspec.UnsetType = msgspec.UNSET
+    bio: str | msgspec.UnsetType = msgspec.UNSET
+    location: str | msgspec.UnsetType = msgspec.UNSET
+    labels: str | msgspec.UnsetType = msgspec.UNSET
+    avatar_url: str | msgspec.UnsetType = msgspec.UNSET
+    cover_url: str | msgspec.UnsetType = msgspec.UNSET
+    links: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    extra: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+
+
+def validate_username(username: str, *, field: str = "username") -> str:
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise Invalid("Username must be 2-32 letters, digits, '.', '-' or '_'",
+                      code="invalid_username",
+                      fields=[FieldError(("body", field), "invalid username")])
+    if username.lower() in {h.lower() for h in RESERVED_HANDLES}:
+        raise Invalid("This username is reserved", code="reserved_username",
+                      fields=[FieldError(("body", field), "reserved username")])
+    return username
+
+
+def validate_email(email: str, *, field: str = "email") -> str:
+    email = email.strip()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise Invalid("Invalid email address", code="invalid_email",
+                      fields=[FieldError(("body", field), "value is not a valid email address")])
+    return email
+
+
+def _duplicate(exc: Duplicate) -> Conflict:
+    if exc.column == "email":
+        return Conflict("Email already registered", code="email_taken")
+    return Conflict("Username already exists", code="username_taken")
+
+
+async def register(
+    ctx: Context,
+    *,
+    password: str | None = None,
+    password_md5: str | None = None,
+    username: str | None = None,
+    email: str | None = None,
+    role: str = "user",
+    **profile: Any,
+) -> User:
+    """Create an account. A password or its MD5 (Openwhyd) is required; the policy applies to
+    plain passwords. Raises Conflict username_taken / email_taken, Invalid on bad fields."""
+    if not username and not email:
+        raise Invalid("Username or email is required", code="login_missing")
+    username = validate_username(username) if username else None
+    email = validate_email(email) if email else None
+    if password_md5 is not None:
+        if not re.fullmatch(r"[0-9a-fA-F]{32}", password_md5):
+            raise Invalid("Invalid password hash", code="invalid_md5")
+        password_hash = await ctx.passwords.hash_md5(password_md5)
+    else:
+        check_password_policy(password)
+        assert password is not None
+        password_hash = await ctx.passwords.hash_password(password)
+    try:
+        return await ctx.store.users.create(
+            username=username, email=email, password_hash=password_hash, role=role, **profile)
+    except Duplicate as exc:
+        raise _duplicate(exc) from exc
+
+
+async def ensure_admin(ctx: Context, username: str, password: str, email: str | None) -> User:
+    """The CHORUS_ADMIN_* account: created if missing, made admin if it was not."""
+    user = await ctx.store.users.by_username(username)
+    if user is None:
+        hashed = await ctx.passwords.hash_password(password)
+        try:
+            return await ctx.store.users.create(
+                username=username, email=email or None, password_hash=hashed, role="admin",
+                name=username)
+        except Duplicate as exc:
+            raise _duplicate(exc) from exc
+    if user.role != "admin" or user.state != "active":
+        updated = await ctx.store.users.update(user.id, UserPatch(role="admin", state="active"))
+        assert updated is not None
+        return updated
+    return user
+
+
+async def ensure_passwordless_user(ctx: Context, username: str, name: str = "") -> User:
+    """The account `username`, created without a password if missing (EchoStats' dev login)."""
+    user = await ctx.store.users.by_username(username)
+    if user is not None:
+        return user
+    try:
+        return await ctx.store.users.create(username=username, email=None, password_hash=None,
+                                            name=name)
+    except Duplicate:
+        user = await ctx.store.users.by_username(username)  # created meanwhile
+        if user is None:
+            raise
+        return user
+
+
+async def get_user(ctx: Context, user_id: int) -> User:
+    user = await ctx.store.users.get(user_id)
+    if user is None or user.state == "deleted":
+        raise NotFound("User not found", code="user_not_found")
+    return user
+
+
+async def find_user(ctx: Context, login: str) -> User:
+    """By username or email."""
+    user = await ctx.store.users.by_login(login)
+    if user is None or user.state == "deleted":
+        raise NotFound("User not found", code="user_not_found")
+    return user
+
+
+async def get_user_by_handle(ctx: Context, handle: str) -> User:
+    """By username (Openwhyd's handle) only: never by email, so lookups reveal no address."""
+    user = await ctx.store.users.by_username(handle.strip()) if handle.strip() else None
+    if user is None or user.state == "deleted":
+        raise NotFound("User not found", code="user_not_found")
+    return user
+
+
+async def update_profile(ctx: Context, principal: Principal, changes: ProfileChanges) -> User:
+    """Change one's own profile; the username (handle) is checked against reserved words."""
+    values = {k: getattr(changes, k) for k in changes.__struct_fields__
+              if getattr(changes, k) is not msgspec.UNSET}
+    if "username" in values:
+        values["username"] = validate_username(values["username"], field="handle")
+    if "email" in values:
+        values["email"] = validate_email(values["email"])
+    if "extra" in values:
+        values["extra"] = {**principal.user.extra, **values["extra"]}
+    try:
+        updated = await ctx.store.users.update(principal.user.id, UserPatch(**values))
+    except Duplicate as exc:
+        raise _duplicate(exc) from exc
+    assert updated is not None
+    return updated
+
+
+async def set_avatar(ctx: Context, principal: Principal, data: bytes) -> User:
+    """A new profile picture: checked by content, re-encoded (EXIF dropped), stored; the
+    previous picture the user uploaded is removed."""
+    url = await save_image(ctx, data, "avatars", principal.user.id)
+    updated = await ctx.store.users.update(principal.user.id, UserPatch(avatar_url=url))
+    assert updated is not None
+    old = principal.user.avatar_url
+    if old and old != url and is_owned_media(ctx, old, principal.user.id):
+        await delete_media(ctx, old)
+    return updated
+
+
+def _require_admin(principal: Principal) -> None:
+    if not principal.user.is_admin:
+        raise Forbidden("Admin access required", code="admin_required")
+
+
+def require_admin(principal: Principal) -> None:
+    """Forbidden `admin_required` unless an admin asks (check it before looking targets up)."""
+    _require_admin(principal)
+
+
+async def admin_create_user(ctx: Context, principal: Principal, *, username: str | None,
+                            email: str | None, password: str, role: str = "user") -> User:
+    """An admin creates an account with the given role (same checks as `register`)."""
+    _require_admin(principal)
+    if role not in ("user", "admin"):
+        raise Invalid("Role must be 'user' or 'admin'", code="invalid_role")
+    return await register(ctx, username=username, email=email, password=password, role=role)
+
+
+async def list_users(ctx: Context, principal: Principal, *, offset: int = 0,
+                     limit: int = 100) -> list[User]:
+    _require_admin(principal)
+    return await ctx.store.users.list(offset=max(0, offset), limit=max(1, min(limit, 1000)))
+
+
+async def set_role(ctx: Context, principal: Principal, target: User, role: str) -> User:
+    _require_admin(principal)
+    if role not in ("user", "admin"):
+        raise Invalid("Role must be 'user' or 'admin'", code="invalid_role")
+    if target.id == principal.user.id and role != "admin":
+        raise Invalid("You cannot remove your own admin role", code="self_demotion")
+    updated = await ctx.store.users.update(target.id, UserPatch(role=role))
+    assert updated is not None
+    return updated
+
+
+async def admin_set_password(ctx: Context, principal: Principal, target: User,
+                             new_password: str) -> User:
+    _require_admin(principal)
+    check_password_policy(new_password, field="new_password")
+    updated = await ctx.store.users.update(
+        target.id, UserPatch(password_hash=await ctx.passwords.hash_password(new_password)))
+    await end_all_sessions(ctx, target.id, "password reset by admin")
+    assert updated is not None
+    return updated
+
+
+async def set_disabled(ctx: Context, principal: Principal, target: User, disabled: bool) -> User:
+    _require_admin(principal)
+    if target.id == principal.user.id:
+        raise Invalid("You cannot disable your own account", code="self_disable")
+    updated = await ctx.store.users.update(
+        target.id, UserPatch(state="disabled" if disabled else "active"))
+    if disabled:
+        await end_all_sessions(ctx, target.id, "account disabled")
+    assert updated is not None
+    return updated
+
+
+async def delete_user(ctx: Context, principal: Principal, target: User) -> None:
+    """Admin deletion: the account and everything linked to it are removed."""
+    _require_admin(principal)
+    if target.id == principal.user.id:
+        raise Invalid("You cannot delete your own account", code="self_delete")
+    await end_all_sessions(ctx, target.id, "account deleted")
+    await ctx.store.users.delete(target.id)

@@ -1,0 +1,128 @@
+"""Live pushes of the social core (DESIGN §3): posts, feed items, reactions, comments, shares.
+
+Channels: `posts:<author>` carries what happens to an author's posts; `user:#<uid>` (through
+`publish_to_user`) carries what concerns that user (feed items from followed users, likes,
+comments, mentions, reposts and shares of their posts); `nearby:<geohash5>` carries located
+posts. Every payload has a `type`; posts are in the dialect-neutral shape of `post_payload`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from handlers.context import Context
+from handlers.social import hot
+from handlers.social.posts_view import PostView
+from store.records import Comment, User
+
+__all__ = ["post_payload", "person", "comment_payload", "post_created", "post_updated",
+           "post_deleted", "post_reacted", "comment_added", "comment_deleted", "mentioned",
+           "reposted", "shared"]
+
+
+def person(user: User) -> dict[str, Any]:
+    """Who did something, as pushes name them."""
+    return {"id": user.id, "name": user.name or user.username or ""}
+
+
+def post_payload(view: PostView) -> dict[str, Any]:
+    """A post as live clients and RPC callers see it, whatever dialect created it."""
+    post, playlist = view.post, view.collection
+    return {
+        "id": post.id, "user_id": post.user_id, "user_name": view.author_name,
+        "link": post.link, "eid": post.eid, "name": post.name, "text": post.text,
+        "image": post.image, "tags": view.tags, "ctx": post.ctx,
+        "src": {"id": post.src_id, "name": post.src_name or ""} if post.src_id else None,
+        "playlist": {"number": playlist.number, "name": playlist.title} if playlist else None,
+        "repost_of": post.repost_of, "latitude": post.latitude, "longitude": post.longitude,
+        "geohash": post.geohash, "like_count": post.like_count,
+        "dislike_count": post.dislike_count, "repost_count": post.repost_count,
+        "play_count": post.play_count, "created_at": post.created_at,
+        "updated_at": post.updated_at,
+    }
+
+
+def comment_payload(comment: Comment, author: User) -> dict[str, Any]:
+    return {"id": comment.id, "post_id": comment.post_id, "user": person(author),
+            "text": comment.text, "created_at": comment.created_at}
+
+
+async def _publish_post_event(ctx: Context, user_id: int, event: dict[str, Any]) -> None:
+    await ctx.publisher.publish(f"posts:{user_id}", event)
+
+
+async def post_created(ctx: Context, view: PostView) -> None:
+    """To the author's channel, to each follower as a feed item, and to the post's place."""
+    data = post_payload(view)
+    await _publish_post_event(ctx, view.post.user_id, {"type": "post.created", "post": data})
+    feed_item = msgspec.json.encode({"type": "feed.item", "post": data})  # once for everyone
+    for follower_id in await ctx.store.follows.follower_ids(view.post.user_id):
+        await ctx.publisher.publish_to_user(follower_id, feed_item)
+    if view.post.geohash:
+        await ctx.publisher.publish(f"nearby:{view.post.geohash[:5]}",
+                                    {"type": "post.created", "post": data})
+    await hot.refresh_hot(ctx)
+
+
+async def post_updated(ctx: Context, view: PostView) -> None:
+    await _publish_post_event(ctx, view.post.user_id,
+                              {"type": "post.updated", "post": post_payload(view)})
+
+
+async def post_deleted(ctx: Context, post_id: int, user_id: int) -> None:
+    await _publish_post_event(ctx, user_id, {"type": "post.deleted",
+                                             "post": {"id": post_id, "user_id": user_id}})
+    await hot.refresh_hot(ctx)
+
+
+async def post_reacted(ctx: Context, view: PostView, actor: User, kind: str) -> None:
+    """`kind` is liked, disliked or unliked; the author is told of likes by others."""
+    event = {"type": f"post.{kind}", "post_id": view.post.id, "by": person(actor),
+             "like_count": view.post.like_count, "dislike_count": view.post.dislike_count}
+    await _publish_post_event(ctx, view.post.user_id, event)
+    if kind == "liked" and actor.id != view.post.user_id:
+        await ctx.publisher.publish_to_user(view.post.user_id,
+                                            {**event, "post": post_payload(view)})
+    await hot.refresh_hot(ctx)
+
+
+async def comment_added(ctx: Context, view: PostView, comment: Comment, author: User,
+                        notify_author: bool) -> None:
+    event = {"type": "comment", "post_id": view.post.id,
+             "comment": comment_payload(comment, author)}
+    await _publish_post_event(ctx, view.post.user_id, event)
+    if notify_author:
+        await ctx.publisher.publish_to_user(view.post.user_id,
+                                            {**event, "post": post_payload(view)})
+
+
+async def comment_deleted(ctx: Context, post_user_id: int, comment: Comment) -> None:
+    await _publish_post_event(ctx, post_user_id, {
+        "type": "comment.deleted", "post_id": comment.post_id, "comment_id": comment.id})
+
+
+async def mentioned(ctx: Context, user_id: int, view: PostView, by: User,
+                    comment: Comment | None = None) -> None:
+    """Tell `user_id` that `by` named them in a comment (or in the post's text)."""
+    event: dict[str, Any] = {"type": "mention", "post_id": view.post.id, "by": person(by),
+                             "post": post_payload(view)}
+    if comment is not None:
+        event["comment"] = comment_payload(comment, by)
+    await ctx.publisher.publish_to_user(user_id, event)
+
+
+async def reposted(ctx: Context, original: PostView, repost: PostView, by: User) -> None:
+    event = {"type": "repost", "post_id": original.post.id, "by": person(by),
+             "repost": post_payload(repost), "repost_count": original.post.repost_count}
+    await _publish_post_event(ctx, original.post.user_id, event)
+    if by.id != original.post.user_id:
+        await ctx.publisher.publish_to_user(original.post.user_id, event)
+
+
+async def shared(ctx: Context, view: PostView, by: User, user_ids: list[int]) -> None:
+    event = {"type": "share", "post_id": view.post.id, "by": person(by),
+             "post": post_payload(view)}
+    for user_id in user_ids:
+        await ctx.publisher.publish_to_user(user_id, event)

@@ -1,0 +1,85 @@
+"""Reading posts by numbered pages: one user's posts, posts of a link, posts between dates."""
+
+from __future__ import annotations
+
+import math
+
+import msgspec
+
+from handlers.catalog import links
+from handlers.context import Context
+from handlers.errors import Invalid, NotFound
+from handlers.social.posts import get_post
+from handlers.social.posts_view import PostView, post_view, post_views
+
+__all__ = ["PostPage", "check_page", "one_post", "user_posts", "posts_of_link",
+           "posts_between", "MAX_PAGE_SIZE"]
+
+MAX_PAGE_SIZE = 100
+MAX_LINK_POSTS = 100
+
+
+class PostPage(msgspec.Struct, kw_only=True):
+    views: list[PostView]
+    page: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.size) if self.total else 0
+
+
+def check_page(page: int, size: int) -> tuple[int, int]:
+    """Pages count from 1; a page holds 1 to MAX_PAGE_SIZE posts."""
+    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        raise Invalid(f"page_number must be at least 1 and page_size between 1 and "
+                      f"{MAX_PAGE_SIZE}", code="invalid_page")
+    return page, size
+
+
+async def one_post(ctx: Context, post_id: int) -> PostView:
+    return await post_view(ctx, await get_post(ctx, post_id))
+
+
+async def user_posts(ctx: Context, user_id: int, page: int, size: int) -> PostPage:
+    """A user's posts, newest first, page `page` of `size`."""
+    page, size = check_page(page, size)
+    user = await ctx.store.users.get(user_id)
+    if user is None or user.state == "deleted":
+        raise NotFound("User not found", code="user_not_found")
+    posts = await ctx.store.posts.by_user(user_id, offset=(page - 1) * size, limit=size)
+    return PostPage(views=await post_views(ctx, posts), page=page, size=size,
+                    total=await ctx.store.posts.count_by_user(user_id))
+
+
+def _canonical(link: str) -> str | None:
+    """The URL the catalog files the link under, or None when it is not a music link."""
+    try:
+        return links.parse_link(link).url
+    except Invalid:
+        return None
+
+
+async def posts_of_link(ctx: Context, link: str) -> list[PostView]:
+    """Every post of a music link (however the link is spelled), newest first."""
+    link = link.strip()
+    if not link:
+        raise Invalid("post_link is required", code="link_missing")
+    found = {p.id: p for p in await ctx.store.posts.by_link(link, MAX_LINK_POSTS)}
+    canonical = _canonical(link)
+    if canonical and canonical != link:
+        found.update({p.id: p for p in await ctx.store.posts.by_link(canonical, MAX_LINK_POSTS)})
+    posts = sorted(found.values(), key=lambda p: p.id, reverse=True)[:MAX_LINK_POSTS]
+    return await post_views(ctx, posts)
+
+
+async def posts_between(ctx: Context, start: float, end: float, page: int, size: int
+                        ) -> PostPage:
+    """Posts created in [start, end], newest first, page `page` of `size`."""
+    page, size = check_page(page, size)
+    if end < start:
+        raise Invalid("end_date must not be before start_date", code="invalid_date_range")
+    posts, total = await ctx.store.posts.by_date(start, end, offset=(page - 1) * size,
+                                                 limit=size)
+    return PostPage(views=await post_views(ctx, posts), page=page, size=size, total=total)

@@ -1,0 +1,95 @@
+"""Spotizerr's configuration routes: read by users, changed by admins, validated, applied live."""
+
+from __future__ import annotations
+
+from handlers.downloads.settings import DOWNLOAD_KIND_TRACK
+from tests.conftest import STRONG_PASSWORD, ctx_of
+
+
+async def login(client, username: str) -> dict[str, str]:
+    resp = await client.post("/api/auth/login",
+                             json={"username": username, "password": STRONG_PASSWORD})
+    return {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
+
+
+async def admin_and_user(make_client):
+    client = await make_client(admin_username="root", admin_password=STRONG_PASSWORD)
+    await client.post("/api/auth/register", json={
+        "username": "ada", "password": STRONG_PASSWORD, "email": "ada@example.com"})
+    return client, await login(client, "root"), await login(client, "ada")
+
+
+async def test_config_is_read_by_users_and_changed_by_admins_only(make_client):
+    client, admin, user = await admin_and_user(make_client)
+    body = await (await client.get("/api/config/", headers=user)).json()
+    assert body["maxConcurrentDownloads"] == 3 and body["fileFormat"] == "mp3"
+    resp = await client.post("/api/config/", json={"maxConcurrentDownloads": 5}, headers=user)
+    assert resp.status == 403 and set(await resp.json()) == {"error", "details"}
+    resp = await client.put("/api/config/", json={"maxConcurrentDownloads": 5,
+                                                  "customTrackFormat": "%music%"}, headers=admin)
+    body = await resp.json()
+    assert resp.status == 200 and body["maxConcurrentDownloads"] == 5
+    assert (await (await client.get("/api/config/", headers=user)).json())[
+        "customTrackFormat"] == "%music%"
+    assert (await client.get("/api/config/")).status == 401
+
+
+async def test_max_concurrent_downloads_is_honoured_live(make_client):
+    client, admin, _ = await admin_and_user(make_client)
+    jobs = ctx_of(client).jobs
+    assert jobs.concurrency(DOWNLOAD_KIND_TRACK) == 3
+    await client.post("/api/config/", json={"maxConcurrentDownloads": 7}, headers=admin)
+    assert jobs.concurrency(DOWNLOAD_KIND_TRACK) == 7
+
+
+async def test_bad_config_is_refused_and_changes_nothing(make_client):
+    client, admin, _ = await admin_and_user(make_client)
+    for change in ({"maxConcurrentDownloads": 0}, {"customDirFormat": "../outside"},
+                   {"maxConcurrentDownloads": "many"}):
+        resp = await client.post("/api/config/", json=change, headers=admin)
+        assert resp.status == 400 and "error" in await resp.json()
+    body = await (await client.get("/api/config/", headers=admin)).json()
+    assert body["maxConcurrentDownloads"] == 3 and body["customDirFormat"] == "%ar_album%/%album%"
+
+
+async def test_validate_and_check_report_without_storing(make_client):
+    client, admin, user = await admin_and_user(make_client)
+    resp = await client.post("/api/config/validate", json={"maxConcurrentDownloads": 99},
+                             headers=user)
+    body = await resp.json()
+    assert body["valid"] is False and "maxConcurrentDownloads" in body["errors"][0]
+    ok = await (await client.post("/api/config/validate", json={"fileFormat": "flac"},
+                                  headers=user)).json()
+    assert ok == {"valid": True, "errors": []}
+    assert (await (await client.get("/api/config/", headers=user)).json())["fileFormat"] == "mp3"
+    check = await (await client.get("/api/config/check", headers=user)).json()
+    assert check["valid"] is True and check["download_path"].endswith("downloads")
+
+
+async def test_watch_config(make_client):
+    client, admin, user = await admin_and_user(make_client)
+    body = await (await client.get("/api/config/watch", headers=user)).json()
+    assert body == {"enabled": False, "check_interval": 3600, "max_concurrent_checks": 2,
+                    "retry_failed_after": 1800}
+    resp = await client.put("/api/config/watch", json={"enabled": True, "check_interval": 600},
+                            headers=admin)
+    assert (await resp.json())["check_interval"] == 600
+    resp = await client.post("/api/config/watch", json={"check_interval": 5}, headers=admin)
+    assert resp.status == 400
+    bad = await (await client.post("/api/config/watch/validate", json={"check_interval": 5},
+                                   headers=user)).json()
+    assert bad["valid"] is False
+    assert (await client.put("/api/config/watch", json={}, headers=user)).status == 403
+
+
+async def test_a_path_without_its_trailing_slash_redirects_as_fastapi_does(make_client):
+    client, _, user = await admin_and_user(make_client)
+    for path, target in (("/api/config", "/api/config/"),
+                         ("/api/history?limit=5", "/api/history/?limit=5")):
+        resp = await client.get(path, headers=user, allow_redirects=False)
+        assert resp.status == 307 and resp.headers["Location"] == target, path
+    followed = await client.get("/api/history", params={"limit": "5"}, headers=user)
+    assert followed.status == 200 and (await followed.json())["pagination"]["limit"] == 5
+    # a slashless path another dialect serves stays its own (Spot On's search)
+    resp = await client.get("/api/search", params={"q": "x"}, allow_redirects=False)
+    assert resp.status != 307
