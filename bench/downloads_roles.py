@@ -75,13 +75,12 @@ async def _plain(url: str, files: int, concurrency: int, out: Path) -> dict[str,
 
 
 async def _chorus(data: Path, media: str, files: int, concurrency: int, out: Path) -> None:
+    from handlers.api.keys import ctx_key
     from handlers.downloads.settings import save_download_settings
     from handlers.identity.accounts import register
     from handlers.identity.auth import start_token_session
     from hub.app import create_app
     from hub.config import load_config
-    from hub.keys import ctx_key
-
     config = load_config(env={}, **{**BENCH_SETTINGS, "data_dir": str(data),
                                     "allow_private_urls": True})
     app = await create_app(config)

@@ -59,11 +59,10 @@ def bench_config(data_dir: Path, **overrides: Any):  # type: ignore[no-untyped-d
 
 async def prepare(data_dir: Path, users: int) -> list[str]:
     """Create `users` accounts and return one access token for each."""
+    from handlers.api.keys import ctx_key
     from handlers.identity.accounts import register
     from handlers.identity.auth import start_token_session
     from hub.app import create_app
-    from hub.keys import ctx_key
-
     app = await create_app(bench_config(data_dir))
     runner = web.AppRunner(app)
     await runner.setup()  # runs the cleanup contexts: store, keys, hasher

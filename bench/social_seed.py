@@ -40,9 +40,8 @@ BATCH = 10_000
 
 async def _open_app(data: Path) -> tuple[web.AppRunner, Any]:
     """The production app's context (store, keys, hasher) without a listening socket."""
+    from handlers.api.keys import ctx_key
     from hub.app import create_app
-    from hub.keys import ctx_key
-
     runner = web.AppRunner(await create_app(bench_config(data)))
     await runner.setup()
     return runner, runner.app[ctx_key]

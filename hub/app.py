@@ -13,6 +13,7 @@ from aiohttp import web
 
 from handlers.api import echostats, openwhyd, sono, spotizerr, spoton
 from handlers.api.common import setup_common_routes
+from handlers.api.keys import ctx_key, fallback_dialects_key
 from handlers.api.media import setup_media_routes
 from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
@@ -32,15 +33,7 @@ from handlers.identity.privacy import erase_due_accounts
 from handlers.media.maintenance import load_maintenance
 from handlers.social.channels import channel_hooks
 from hub.config import Config
-from hub.keys import (
-    centrifugo_key,
-    config_key,
-    ctx_key,
-    fallback_dialects_key,
-    limiter_key,
-    metrics_key,
-    node_key,
-)
+from hub.keys import centrifugo_key, config_key, limiter_key, metrics_key, node_key
 from hub.metrics import Metrics
 from hub.middleware.errors import error_middleware
 from hub.middleware.headers import cors_preflight_middleware, gzip_middleware, on_response_prepare

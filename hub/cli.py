@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
@@ -69,14 +69,15 @@ def serve(config: Config) -> None:
 
 
 def _bench(argv: list[str]) -> int:
-    """The benchmarks live in bench/ beside this package (not installed): import from there."""
+    """The benchmarks live in bench/ beside this package (not installed, and above it: they
+    drive the whole application), so they are looked up by name at run time, as a plugin."""
+    import importlib
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[1])
     if root not in sys.path:
         sys.path.insert(0, root)
-    from bench import main as bench_main
-
+    bench_main: Callable[[list[str]], int] = importlib.import_module("bench").main
     return bench_main(argv)
 
 

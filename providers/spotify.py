@@ -4,7 +4,7 @@
   it expires (one fetch at a time, however many calls wait for it).
 - User calls take a `UserAuth`: a callback returning the user's access token, asked again
   with `refresh=True` once when Spotify answers 401. The client never sees refresh tokens
-  or the store; the caller (handlers.catalog.interface) decrypts and refreshes them.
+  or the store; the caller (handlers.catalog.factory) decrypts and refreshes them.
 - 429 is retried after its Retry-After when that is at most `max_wait` seconds (else the
   call fails at once with `retry_after` set, so the caller can pass it on); 5xx and network
   errors are retried with a short backoff; MAX_RETRIES retries in all.

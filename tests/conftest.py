@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from handlers.api.keys import ctx_key
 from hub.app import create_app
 from hub.config import Config, load_config
-from hub.keys import ctx_key
 from store import open_store
 
 # Cheap argon2 for tests (configuration, not a code path): the default follows OWASP.

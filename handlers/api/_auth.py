@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handlers.api.keys import context, principal_key
 from handlers.errors import DomainError, Unauthorized
 from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
-from hub.keys import config_key, ctx_key, principal_key
 
 __all__ = ["SESSION_COOKIE", "bearer_token", "get_principal", "require_principal",
            "require_stream_principal",
@@ -32,7 +32,7 @@ async def get_principal(request: web.Request) -> Principal | None:
     """
     if principal_key in request:
         return request[principal_key]
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     token = bearer_token(request)
     principal: Principal | None = None
     if token is not None:
@@ -60,12 +60,12 @@ async def require_stream_principal(request: web.Request) -> Principal:
     their query)."""
     token = request.query.get("token", "").strip()
     if token and bearer_token(request) is None and principal_key not in request:
-        request[principal_key] = await principal_from_access_token(request.app[ctx_key], token)
+        request[principal_key] = await principal_from_access_token(context(request), token)
     return await require_principal(request)
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
-    config = request.app[config_key]
+    config = context(request).config
     response.set_cookie(SESSION_COOKIE, value, max_age=config.session_ttl, httponly=True,
                         samesite="Lax", secure=config.secure_cookies, path="/")
 
@@ -77,7 +77,7 @@ def clear_session_cookie(response: web.StreamResponse) -> None:
 def set_oauth_state_cookie(request: web.Request, response: web.StreamResponse, state: str) -> None:
     """Bind an OAuth flow to the browser that started it (checked by the callback)."""
     response.set_cookie(OAUTH_STATE_COOKIE, state, max_age=600, httponly=True, samesite="Lax",
-                        secure=request.app[config_key].secure_cookies, path="/")
+                        secure=context(request).config.secure_cookies, path="/")
 
 
 def oauth_state_cookie(request: web.Request) -> str | None:

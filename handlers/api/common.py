@@ -8,7 +8,8 @@ import time
 from aiohttp import web
 
 from handlers.api.dialect import FastAPIDialect, json_response
-from hub.keys import ctx_key, fallback_dialects_key, metrics_key
+from handlers.api.keys import context, fallback_dialects_key
+from hub.keys import metrics_key
 from hub.metrics import CONTENT_TYPE_LATEST
 
 __all__ = ["setup_common_routes", "VERSION", "SERVICE"]
@@ -36,7 +37,7 @@ async def get_health(request: web.Request) -> web.Response:
 
 
 async def get_ready(request: web.Request) -> web.Response:
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     reasons = []
     try:
         await ctx.store.ping()
@@ -63,7 +64,7 @@ async def get_update(request: web.Request) -> web.Response:
 
 
 async def get_metrics(request: web.Request) -> web.Response:
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     metrics = request.app[metrics_key]
     metrics.users.set(await ctx.store.users.count())
     return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

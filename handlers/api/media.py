@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.api.dialect import Dialect
+from handlers.api.keys import context
 from handlers.errors import NotFound
 from handlers.media.images import media_root
-from hub.keys import ctx_key
 
 __all__ = ["setup_media_routes"]
 
@@ -15,7 +15,7 @@ media_dialect = Dialect()
 
 
 async def get_media(request: web.Request) -> web.StreamResponse:
-    root = media_root(request.app[ctx_key]).resolve()
+    root = media_root(context(request)).resolve()
     target = (root / request.match_info["path"]).resolve()
     if root not in target.parents or not target.is_file() or target.suffix == ".part":
         raise NotFound("File not found", code="media_not_found")

@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from handlers.api._auth import SESSION_COOKIE
+from handlers.api.keys import context
 from handlers.context import Context
 from handlers.crypto import TokenExpired, TokenInvalid, read_access_token
 from handlers.errors import DomainError
 from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
-from hub.keys import config_key, ctx_key, limiter_key
+from hub.keys import limiter_key
 from hub.middleware.ratelimit import client_key
 from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.connection import websocket_handler
@@ -75,7 +76,7 @@ async def serve_server_api(request: web.Request, api: ServerAPI | None) -> web.R
         return web.Response(status=404, text="404: Not Found")
     if not api.authorized(request.headers.get("X-API-Key"), request.headers.get("Authorization"),
                           request.query.get("api_key")):
-        config = request.app[config_key]
+        config = context(request).config
         if config.rate_limit > 0 and request.app[limiter_key].check(
                 ("hub-api-key", client_key(request)), config.rate_limit,
                 config.rate_limit_window) > 0:
@@ -93,7 +94,7 @@ async def serve_server_api(request: web.Request, api: ServerAPI | None) -> web.R
 def setup_realtime_routes(app: web.Application, node: Node,
                           server_api: ServerAPI | None = None) -> None:
     async def websocket(request: web.Request) -> web.StreamResponse:
-        identity = await identify_cookie(request.app[ctx_key], request)
+        identity = await identify_cookie(context(request), request)
         return await websocket_handler(request, node, identity)
 
     from handlers.api.dialect import Handler, mark_streaming
@@ -102,7 +103,7 @@ def setup_realtime_routes(app: web.Application, node: Node,
 
     def unidirectional(serve: UniHandler) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
-            identity = await identify_cookie(request.app[ctx_key], request)
+            identity = await identify_cookie(context(request), request)
             return await serve(request, node, identity)
 
         return mark_streaming(handler)

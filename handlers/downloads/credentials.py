@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.catalog.interface import use_saved_spotify_app
+from handlers.catalog.factory import use_saved_spotify_app
 from handlers.context import Context
 from handlers.errors import Conflict, FieldError, Invalid, NotFound
 from handlers.identity.accounts import require_admin

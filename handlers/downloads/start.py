@@ -20,7 +20,8 @@ from typing import Any
 
 import msgspec
 
-from handlers.catalog.interface import ALBUM_TYPES, DEFAULT_ALBUM_TYPES, Album, Track, catalog_for
+from handlers.catalog.factory import catalog_for
+from handlers.catalog.interface import ALBUM_TYPES, DEFAULT_ALBUM_TYPES, Album, Track
 from handlers.catalog.local import TRACK_KINDS, track_of
 from handlers.context import Context
 from handlers.downloads.settings import DOWNLOAD_KIND_TRACK, download_settings

@@ -26,7 +26,8 @@ from typing import Any
 
 import msgspec
 
-from handlers.catalog.interface import ALBUM_TYPES, catalog_for
+from handlers.catalog.factory import catalog_for
+from handlers.catalog.interface import ALBUM_TYPES
 from handlers.context import Context
 from handlers.downloads.settings import WatchSettings, watch_settings
 from handlers.downloads.watch_check import (

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 
 import msgspec
 
-from handlers.catalog.interface import MAX_LIMIT, Album, Track, catalog_for
+from handlers.catalog.factory import catalog_for
+from handlers.catalog.interface import MAX_LIMIT, Album, Track
 from handlers.context import Context
 from handlers.downloads import start
 from handlers.downloads.settings import WatchSettings, watch_settings

@@ -9,8 +9,9 @@ import logging
 from aiohttp import web
 
 from handlers.api.dialect import SLOW_ATTR, STREAMING_ATTR, Dialect, dialect_of
+from handlers.api.keys import fallback_dialects_key
 from handlers.errors import DomainError, NotFound, Timeout
-from hub.keys import config_key, fallback_dialects_key
+from hub.keys import config_key
 
 __all__ = ["error_middleware", "request_dialect"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handlers.api.keys import context
 from handlers.errors import Unavailable
 from handlers.media.maintenance import RETRY_AFTER, current_maintenance
-from hub.keys import ctx_key
 from hub.middleware.errors import request_dialect
 
 __all__ = ["maintenance_middleware", "MAINTENANCE_EXEMPT"]
@@ -16,7 +16,7 @@ MAINTENANCE_EXEMPT = ("/health", "/api/health", "/metrics", "/api/v1/admin/maint
 
 @web.middleware
 async def maintenance_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    state = current_maintenance(request.app[ctx_key])
+    state = current_maintenance(context(request))
     if state.enabled and not request.path.startswith(MAINTENANCE_EXEMPT):
         err = Unavailable(state.message, code="maintenance", retry_after=RETRY_AFTER,
                           extra={"status": "maintenance", "retry_after": RETRY_AFTER})

@@ -4,15 +4,15 @@ table). A refused request answers 429 with Retry-After in the route's dialect.""
 from __future__ import annotations
 
 import math
-import time
 
 from aiohttp import web
 
 from handlers.errors import RateLimited
 from hub.keys import config_key, limiter_key, metrics_key
 from hub.middleware.errors import request_dialect
+from hub.ratelimiter import RateLimiter
 
-__all__ = ["RateLimiter", "Bucket", "ENDPOINT_LIMITS", "ratelimit_middleware"]
+__all__ = ["RateLimiter", "ENDPOINT_LIMITS", "ratelimit_middleware", "client_key"]
 
 # (method, path) -> (requests, seconds): Sono's documented per-endpoint limits, per IP.
 ENDPOINT_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
@@ -26,51 +26,6 @@ ENDPOINT_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
 # /hub/api/: Centrifugo's server API, for servers holding http_api.key (its handler limits
 # the requests that fail the key check, per address)
 EXEMPT_PREFIXES = ("/health", "/api/health", "/metrics", "/hub/api/")
-
-
-class Bucket:
-    """`capacity` tokens refilled evenly over `window` seconds."""
-
-    __slots__ = ("capacity", "rate", "tokens", "stamp")
-
-    def __init__(self, capacity: int, window: float, now: float) -> None:
-        self.capacity = capacity
-        self.rate = capacity / window
-        self.tokens = float(capacity)
-        self.stamp = now
-
-    def take(self, now: float) -> float:
-        """Take one token; 0 when allowed, else the seconds until one is available."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-
-class RateLimiter:
-    def __init__(self, capacity: int, window: float, max_keys: int = 100_000) -> None:
-        self.capacity = capacity
-        self.window = window
-        self.max_keys = max_keys
-        self.buckets: dict[tuple[str, ...], Bucket] = {}
-
-    def check(self, key: tuple[str, ...], capacity: int, window: float,
-              now: float | None = None) -> float:
-        now = time.monotonic() if now is None else now
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            if len(self.buckets) >= self.max_keys:
-                self._evict(now)
-            bucket = self.buckets[key] = Bucket(capacity, window, now)
-        return bucket.take(now)
-
-    def _evict(self, now: float) -> None:
-        """Drop buckets that are full again (their clients have been quiet for a window)."""
-        for key in [k for k, b in self.buckets.items()
-                    if b.tokens + (now - b.stamp) * b.rate >= b.capacity]:
-            del self.buckets[key]
 
 
 def client_key(request: web.Request) -> str:

@@ -402,8 +402,7 @@ import asyncio, sys
 from aiohttp import web
 from hub.app import create_app
 from hub.config import load_config
-from hub.keys import ctx_key
-
+from handlers.api.keys import ctx_key
 async def main(data_dir):
     config = load_config(env={}, data_dir=data_dir, argon2_time_cost=1, argon2_memory_kib=256)
     app = await create_app(config)

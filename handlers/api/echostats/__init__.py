@@ -11,7 +11,7 @@ from aiohttp import web
 
 from handlers.api.echostats import auth
 from handlers.api.echostats._dialect import EchoStatsDialect, echostats
-from hub.keys import fallback_dialects_key
+from handlers.api.keys import fallback_dialects_key
 
 __all__ = ["EchoStatsDialect", "echostats", "setup_routes", "PREFIXES"]
 

@@ -23,9 +23,9 @@ from handlers.api._auth import (
 )
 from handlers.api.dialect import json_response
 from handlers.api.echostats._dialect import echostats, iso, optional_principal
+from handlers.api.keys import context
 from handlers.errors import DomainError, FieldError, Invalid, NotFound
 from handlers.identity import accounts, auth, sso
-from hub.keys import config_key, ctx_key
 from store.records import OAuthAccount, User
 
 __all__ = ["setup_routes", "PREFIX", "CALLBACK_PATH", "DEMO_USERNAME", "callback_uri"]
@@ -85,7 +85,7 @@ class DevLogin(msgspec.Struct):
 
 def callback_uri(request: web.Request) -> str:
     """The redirect URI registered at Spotify: CHORUS_PUBLIC_URL's, else this request's origin."""
-    config = request.app[config_key]
+    config = context(request).config
     base = config.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
     return base + CALLBACK_PATH
 
@@ -100,7 +100,7 @@ def _redirect(location: str) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     """Browsers are sent to Spotify's consent page; API clients get its URL and the state."""
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     principal = await optional_principal(request)
     url, state = await sso.begin_oauth(
         ctx, PROVIDER, "link" if principal else "login", callback_uri(request),
@@ -126,10 +126,10 @@ def _read_callback(request: web.Request) -> CallbackQuery:
 async def callback(request: web.Request) -> web.Response:
     """Spotify sends the browser back here: sign in, then off to the frontend with a cookie."""
     query = _read_callback(request)
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     result = await sso.complete_oauth(ctx, PROVIDER, query.code, query.state,
                                       callback_uri(request), oauth_state_cookie(request))
-    config = request.app[config_key]
+    config = context(request).config
     frontend = (config.frontend_url or config.base_url).rstrip("/")
     response = _redirect(f"{frontend}/auth/callback?status=success")
     set_session_cookie(request, response, await auth.start_cookie_session(ctx, result.user))
@@ -152,7 +152,7 @@ async def status(request: web.Request) -> web.Response:
     principal = await optional_principal(request)
     if principal is None:
         return json_response(SignedOut())
-    link = await sso.provider_link(request.app[ctx_key], principal.user.id, PROVIDER)
+    link = await sso.provider_link(context(request), principal.user.id, PROVIDER)
     return json_response(SignedIn(user=_status_user(principal.user, link),
                                   token_expires_at=iso(link.expires_at) if link else None))
 
@@ -160,13 +160,13 @@ async def status(request: web.Request) -> web.Response:
 async def refresh(request: web.Request) -> web.Response:
     """A new Spotify access token from the stored refresh token."""
     principal = await require_principal(request)
-    await sso.refresh_provider_token(request.app[ctx_key], principal.user.id, PROVIDER)
+    await sso.refresh_provider_token(context(request), principal.user.id, PROVIDER)
     return json_response(StatusOnly(status="refreshed"))
 
 
 async def logout(request: web.Request) -> web.Response:
     """Revoke the sessions of the credentials sent (bearer and cookie) and clear the cookie."""
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     principal = await optional_principal(request)
     if principal is not None:
         await auth.end_session(ctx, principal.session_id)
@@ -183,9 +183,9 @@ async def logout(request: web.Request) -> web.Response:
 
 async def dev_login(request: web.Request) -> web.Response:
     """CHORUS_DEV only: sign in as the demo user without Spotify (cookie and bearer token)."""
-    if not request.app[config_key].dev:
+    if not context(request).config.dev:
         raise NotFound("Not Found", code="route_not_found")
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     user = await accounts.ensure_passwordless_user(ctx, DEMO_USERNAME, DEMO_NAME)
     tokens = await auth.start_token_session(ctx, user)
     response = json_response(DevLogin(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handlers.api.keys import fallback_dialects_key
 from handlers.api.openwhyd import accounts, lists, playlists, posts, profile, search
 from handlers.api.openwhyd.common import openwhyd
-from hub.keys import fallback_dialects_key
 
 __all__ = ["openwhyd", "setup_routes", "setup_late_routes"]
 

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from handlers.api._auth import clear_session_cookie, get_principal, set_session_cookie
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.openwhyd.common import (
     AJAX_ERRORS,
     ajax_error,
@@ -28,7 +29,6 @@ from handlers.api.openwhyd.profile import check_handle, render_user
 from handlers.errors import DomainError, Invalid
 from handlers.identity import accounts, auth, sso
 from handlers.identity.auth import Principal
-from hub.keys import ctx_key
 from store.records import User
 
 __all__ = ["setup_routes"]
@@ -86,7 +86,7 @@ async def _signed_in(request: web.Request, user: User, body: dict[str, Any], *,
                      ajax: bool, include_user: bool, redirect: str,
                      facebook: tuple[str | None, str | None] = (None, None)) -> web.Response:
     """Open a cookie session for `user` and answer the success (JSON or 302)."""
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     cookie = await auth.start_cookie_session(ctx, user)
     principal = await auth.principal_from_cookie(ctx, cookie)
     fb_uid, fb_token = facebook
@@ -105,7 +105,7 @@ async def _link_facebook(request: web.Request, principal: Principal, fb_uid: str
     """Openwhyd stores the Facebook id and token sent with a login or sign-up; Chorus links
     them only once the Graph API vouches for the token, and a failure does not undo the login."""
     try:
-        await sso.facebook_sign_in(request.app[ctx_key], fb_uid, fb_token, link_to=principal)
+        await sso.facebook_sign_in(context(request), fb_uid, fb_token, link_to=principal)
     except DomainError as err:
         log.info("facebook link at sign-in skipped: %s", err.code)
 
@@ -140,7 +140,7 @@ async def _login(request: web.Request, params: LoginParams, ajax: bool) -> web.R
     login = (params.email or "").strip()
     if not login:
         raise Invalid("Please enter your email", code="email_missing")
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     if params.md5:
         user = await auth.authenticate(ctx, login, md5=params.md5.strip().lower())
     else:
@@ -156,7 +156,7 @@ async def _logout(request: web.Request, ajax: bool) -> web.Response:
     except DomainError:
         principal = None  # an invalid credential: nothing to revoke
     if principal is not None:
-        await auth.end_session(request.app[ctx_key], principal.session_id)
+        await auth.end_session(context(request), principal.session_id)
     response = json_response({"action": "logout"}) if ajax else login_page()
     clear_session_cookie(response)
     return response
@@ -167,7 +167,7 @@ async def _forgot(request: web.Request, params: LoginParams, ajax: bool) -> web.
     login = (params.email or "").strip()
     if not login:
         raise Invalid("Please enter your email", code="email_missing")
-    await auth.forgot_password(request.app[ctx_key], login)
+    await auth.forgot_password(context(request), login)
     return json_response({"ok": FORGOT_OK}) if ajax else login_page(ok=FORGOT_OK, email=login)
 
 
@@ -210,7 +210,7 @@ async def _register(request: web.Request, p: RegisterParams) -> tuple[User, str]
     # new user and the inviter follow each other: ignored until follows exist.
     invite = {f: v[:INVITE_MAX] for f in INVITE_FIELDS if (v := getattr(p, f))}
     user = await accounts.register(
-        request.app[ctx_key], password=p.password or None,
+        context(request), password=p.password or None,
         password_md5=None if p.password else (p.md5 or "").strip().lower(),
         username=check_handle(handle) if handle else None, email=email, name=name,
         extra=invite)
@@ -230,7 +230,7 @@ async def facebook_login(request: web.Request) -> web.Response:
 
 
 async def _facebook(request: web.Request, params: FacebookParams) -> web.Response:
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     fb_uid, token = params.fbUid, params.fbAccessToken or params.fbTok
     if not fb_uid or not token:
         raise Invalid("invalid facebook login request", code="facebook_request_invalid")

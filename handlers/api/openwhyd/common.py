@@ -10,10 +10,10 @@ from aiohttp import web
 
 from handlers.api._input import read_params
 from handlers.api.dialect import Dialect, json_response
+from handlers.api.keys import context
 from handlers.context import Context
 from handlers.crypto import safe_redirect
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
-from hub.keys import config_key
 from store.records import User
 
 __all__ = [
@@ -159,7 +159,7 @@ def redirect_target(request: web.Request, raw: str | None, default: str = "/") -
     """The `redirect` parameter if it stays on this site, else Invalid "Unsafe redirect target"."""
     if not raw:
         return default
-    config = request.app[config_key]
+    config = context(request).config
     origins = {config.base_url, f"{request.scheme}://{request.host}"}
     if config.frontend_url:
         origins.add(config.frontend_url)

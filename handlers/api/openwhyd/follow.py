@@ -17,11 +17,11 @@ from handlers import paging
 from handlers.api._auth import get_principal, require_principal
 from handlers.api._input import read_params
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.openwhyd.common import LOGIN_FIRST, flag, openwhyd
 from handlers.api.openwhyd.profile import find_user
 from handlers.errors import Invalid
 from handlers.social import follows
-from hub.keys import ctx_key
 from store.records import User
 
 __all__ = ["setup_routes", "follow_doc"]
@@ -53,7 +53,7 @@ async def follow_api(request: web.Request) -> web.Response:
     if action not in ("insert", "delete", "get"):
         raise Invalid("invalid parameter: action", code="invalid_parameter")
     target_id = _target_id(params.get("tId"))
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     if action == "insert":
         return json_response(follow_doc(await follows.follow_user(ctx, principal, target_id)))
     if action == "delete":
@@ -76,7 +76,7 @@ def _lister(direction: str):  # type: ignore[no-untyped-def]
     id_key, name_key = ("uId", "uNm") if direction == "followers" else ("tId", "tNm")
 
     async def fetch(request: web.Request) -> web.Response:
-        ctx, query = request.app[ctx_key], request.query
+        ctx, query = context(request), request.query
         page = paging.window(query.get("skip"), query.get("limit"), default_limit=50)
         user = await find_user(ctx, request.match_info["id"])
         entries = await list_of(ctx, user.id, page, viewer=await get_principal(request),

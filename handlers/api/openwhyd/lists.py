@@ -17,6 +17,7 @@ from aiohttp import web
 
 from handlers import paging
 from handlers.api._auth import get_principal
+from handlers.api.keys import context
 from handlers.api.openwhyd import follow
 from handlers.api.openwhyd.common import LOGIN_FIRST, openwhyd
 from handlers.api.openwhyd.export import (
@@ -34,7 +35,6 @@ from handlers.errors import NotFound, Unauthorized
 from handlers.identity import accounts
 from handlers.social import feeds, hot
 from handlers.social.posts_view import PostView
-from hub.keys import ctx_key
 from store.records import User
 
 __all__ = ["setup_routes", "setup_late_routes"]
@@ -79,7 +79,7 @@ def _title(user: User, what: str) -> str:
 @html_errors
 async def profile(request: web.Request) -> web.Response:
     """A user's tracks, playlists included, newest first."""
-    fmt, ctx = read_format(request), request.app[ctx_key]
+    fmt, ctx = read_format(request), context(request)
     page = _cursor(request)
     user = await _owner(ctx, request)
     return _answer(fmt, await feeds.user_posts(ctx, user.id, page), _title(user, "tracks"))
@@ -88,7 +88,7 @@ async def profile(request: web.Request) -> web.Response:
 @html_errors
 async def playlist(request: web.Request) -> web.Response:
     """One playlist's tracks in their set order."""
-    fmt, ctx = read_format(request), request.app[ctx_key]
+    fmt, ctx = read_format(request), context(request)
     page = _cursor(request)
     user = await _owner(ctx, request)
     number = _number(request.match_info["number"], "playlist")
@@ -99,7 +99,7 @@ async def playlist(request: web.Request) -> web.Response:
 @html_errors
 async def likes(request: web.Request) -> web.Response:
     """The tracks a user likes."""
-    fmt, ctx = read_format(request), request.app[ctx_key]
+    fmt, ctx = read_format(request), context(request)
     page = _cursor(request)
     user = await _owner(ctx, request)
     return _answer(fmt, await feeds.user_likes(ctx, user.id, page), _title(user, "likes"))
@@ -108,7 +108,7 @@ async def likes(request: web.Request) -> web.Response:
 @html_errors
 async def stream(request: web.Request) -> web.Response:
     """`/` and `/stream`: the signed-in user's stream; a welcome page for signed-out browsers."""
-    fmt, ctx = read_format(request), request.app[ctx_key]
+    fmt, ctx = read_format(request), context(request)
     page = _cursor(request)
     principal = await get_principal(request)
     if principal is None:
@@ -136,7 +136,7 @@ def _hot_json(track: hot.HotTrack, viewer: int | None) -> dict[str, Any]:
 @html_errors
 async def hot_tracks(request: web.Request) -> web.Response:
     """`/hot`: `{hasMore: {skip} | false, tracks}`; `limit` (20), `skip`, `sinceId`."""
-    fmt, ctx, query = read_format(request), request.app[ctx_key], request.query
+    fmt, ctx, query = read_format(request), context(request), request.query
     page = paging.window(query.get("skip"), query.get("limit"), default_limit=20)
     since = paging.whole_number(query.get("sinceId"), "sinceId")
     result = await hot.hot_tracks(ctx, page, since_post_id=since)
@@ -154,7 +154,7 @@ async def hot_tracks(request: web.Request) -> web.Response:
 @html_errors
 async def post_page(request: web.Request) -> web.Response:
     """`/c/<postId>`: one track with its comments, as `{"data": post}`."""
-    fmt, ctx = read_format(request), request.app[ctx_key]
+    fmt, ctx = read_format(request), context(request)
     post_id = _number(request.match_info["post_id"], "post")
     discussion = await feeds.post_with_comments(ctx, post_id)
     view = discussion.view

@@ -21,13 +21,13 @@ from aiohttp import web
 from handlers.api._auth import get_principal, require_principal
 from handlers.api._input import read_params
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.openwhyd.common import AJAX_ERRORS, ajax_error, openwhyd, read_list
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
 from handlers.identity.auth import Principal
 from handlers.social import collections
 from handlers.social.collections import CollectionRef, CollectionView
-from hub.keys import ctx_key
 
 __all__ = ["setup_routes", "playlist_json", "parse_playlist_id"]
 
@@ -135,7 +135,7 @@ async def playlist_api(request: web.Request) -> web.Response:
     if action is None:
         return json_response({"error": "invalid parameter: action"}, status=400)
     try:
-        return json_response(await action(request, request.app[ctx_key], principal, params))
+        return json_response(await action(request, context(request), principal, params))
     except AJAX_ERRORS as err:
         return ajax_error(err)
 
@@ -151,7 +151,7 @@ async def get_playlist(request: web.Request) -> web.Response:
     """GET `/api/playlist/<uid>_<n>`: a one-playlist array, or 404."""
     ref = parse_playlist_id(request.match_info["plId"])
     assert ref is not None  # the route only matches <digits>_<digits>
-    view = await collections.get_collection(request.app[ctx_key], await _viewer(request), ref)
+    view = await collections.get_collection(context(request), await _viewer(request), ref)
     return json_response([playlist_json(view)])
 
 
@@ -161,7 +161,7 @@ async def get_playlists(request: web.Request) -> web.Response:
     if not ids:
         raise Invalid("missing id parameter", code="playlist_id_missing")
     refs = [r for r in (parse_playlist_id(i) for i in ids) if r is not None]
-    views = await collections.get_collections(request.app[ctx_key], await _viewer(request),
+    views = await collections.get_collections(context(request), await _viewer(request),
                                               refs)
     return json_response([playlist_json(v) for v in views])
 

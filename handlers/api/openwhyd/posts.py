@@ -17,6 +17,7 @@ from aiohttp import web
 from handlers.api._auth import get_principal, require_principal
 from handlers.api._input import read_params
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.openwhyd.common import nested, openwhyd, read_list
 from handlers.api.openwhyd.render import comment_json, post_json
 from handlers.context import Context
@@ -24,7 +25,6 @@ from handlers.errors import DomainError, Invalid, NotFound, Unauthorized
 from handlers.identity.auth import Principal
 from handlers.paging import whole_number
 from handlers.social import comments, posts, reactions
-from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]
 
@@ -220,7 +220,7 @@ async def _viewer(request: web.Request) -> Principal | None:
 
 
 async def _run(request: web.Request, params: dict[str, Any]) -> Any:
-    ctx, action = request.app[ctx_key], _text(params, "action") or ""
+    ctx, action = context(request), _text(params, "action") or ""
     if action in PUBLIC_ACTIONS:
         return await PUBLIC_ACTIONS[action](ctx, await _viewer(request), params)
     principal = await require_principal(request)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from handlers.api._auth import get_principal, require_principal
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.openwhyd.common import (
     AJAX_ERRORS,
     LOGIN_FIRST,
@@ -32,7 +33,6 @@ from handlers.identity.passwords import check_password_policy
 from handlers.media.images import delete_media, is_owned_media
 from handlers.social.feeds import last_artists
 from handlers.social.follows import is_following
-from hub.keys import ctx_key
 from store.records import User
 
 __all__ = ["check_handle", "find_user", "render_user", "setup_routes"]
@@ -117,7 +117,7 @@ async def find_user(ctx: Context, uid_or_handle: str) -> User:
 
 async def get_user(request: web.Request) -> web.Response:
     params = await read_request(request, GetUserParams)
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     principal = await get_principal(request)
     if params.id:
         user = await find_user(ctx, params.id)
@@ -257,7 +257,7 @@ async def _apply(ctx: Context, principal: Principal, plan: _Plan, old_password: 
 
 async def set_user(request: web.Request) -> web.Response:
     principal = await require_principal(request, LOGIN_FIRST)
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     try:
         params = await read_request(request, SetUserParams)
         await _apply(ctx, principal, _plan(ctx, principal.user, params), params.oldPwd)

@@ -15,13 +15,13 @@ from aiohttp import web
 
 from handlers.api._auth import get_principal
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.openwhyd.common import openwhyd
 from handlers.api.openwhyd.playlists import playlist_json
 from handlers.api.openwhyd.render import post_json
 from handlers.errors import DomainError, Unauthorized
 from handlers.identity.auth import Principal
 from handlers.social import search
-from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]
 
@@ -97,13 +97,13 @@ async def _viewer(request: web.Request) -> Principal | None:
 
 async def search_page(request: web.Request) -> web.Response:
     """GET /search: the add-track list, the quick list or the search page."""
-    ctx, query = request.app[ctx_key], request.query
+    ctx, query = context(request), request.query
     q = query.get("q", "").strip()[:MAX_QUERY]
-    context, viewer = query.get("context", ""), await _viewer(request)
-    if context == "addTrack":
+    kind, viewer = query.get("context", ""), await _viewer(request)
+    if kind == "addTrack":
         hits = await search.tracks_to_add(ctx, viewer, q) if q else []
         return json_response([_hit_json(h) for h in hits])
-    if context == "quick":
+    if kind == "quick":
         if viewer is None:
             raise Unauthorized(LOGIN_REQUIRED, code="login_required")
         quick = await search.quick_search(ctx, viewer, q) if q else None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handlers.api.keys import fallback_dialects_key
 from handlers.api.sono import maintenance, users
 from handlers.api.sono._dialect import SonoDialect, sono
-from hub.keys import fallback_dialects_key
 
 __all__ = ["SonoDialect", "sono", "setup_routes", "PREFIXES"]
 

@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from handlers.api.dialect import FastAPIDialect
+from handlers.api.keys import context
 from handlers.crypto import decrypt_rsa_password
 from handlers.errors import DomainError, FieldError, Invalid
-from hub.keys import ctx_key
 
 __all__ = ["SonoDialect", "sono", "iso", "invalid_field", "password_from_request",
            "ENCRYPTED_HEADER"]
@@ -76,7 +76,7 @@ def password_from_request(request: web.Request, value: str) -> str:
     if request.headers.get(ENCRYPTED_HEADER, "").strip().lower() != "true":
         return value
     # base64 has no spaces: a '+' that a client left unescaped in a query or form came back as one
-    plain = decrypt_rsa_password(request.app[ctx_key].keys, value.strip().replace(" ", "+"))
+    plain = decrypt_rsa_password(context(request).keys, value.strip().replace(" ", "+"))
     if plain is None:
         raise Invalid("Could not decrypt the password. Fetch the public key again and retry.",
                       code="password_decrypt_failed")

@@ -11,9 +11,9 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_struct
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.sono._dialect import invalid_field, sono
 from handlers.media.maintenance import MaintenanceState, current_maintenance, set_maintenance
-from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]
 
@@ -32,13 +32,13 @@ def state_out(state: MaintenanceState) -> dict[str, object]:
 
 async def _switch(request: web.Request, enabled: bool, message: str | None) -> web.Response:
     principal = await require_principal(request)
-    state = await set_maintenance(request.app[ctx_key], is_admin=principal.user.is_admin,
+    state = await set_maintenance(context(request), is_admin=principal.user.is_admin,
                                   enabled=enabled, message=message)
     return json_response(state_out(state))
 
 
 async def get_status(request: web.Request) -> web.Response:
-    return json_response(state_out(current_maintenance(request.app[ctx_key])))
+    return json_response(state_out(current_maintenance(context(request))))
 
 
 async def enable(request: web.Request) -> web.Response:

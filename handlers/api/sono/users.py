@@ -11,11 +11,11 @@ from aiohttp import BodyPartReader, web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json, read_struct
 from handlers.api.dialect import json_response, mark_slow
+from handlers.api.keys import context
 from handlers.api.sono._dialect import invalid_field, iso, password_from_request, sono
 from handlers.errors import FieldError, Invalid, NotFound, TooLarge, Unauthorized
 from handlers.identity import accounts, auth, privacy
 from handlers.media.images import IMAGE_MAX_BYTES
-from hub.keys import ctx_key
 from store.records import Consent, User
 
 __all__ = ["setup_routes", "UserOut", "user_out"]
@@ -117,7 +117,7 @@ class ConsentOut(msgspec.Struct):
 def _deletion_due(request: web.Request, user: User) -> float | None:
     if user.state != "pending_deletion" or user.deletion_requested_at is None:
         return None
-    return user.deletion_requested_at + request.app[ctx_key].config.deletion_grace_days * 86400
+    return user.deletion_requested_at + context(request).config.deletion_grace_days * 86400
 
 
 def user_out(request: web.Request, user: User) -> UserOut:
@@ -148,7 +148,7 @@ def consent_out(consent: Consent) -> ConsentOut:
 
 async def get_public_key(request: web.Request) -> web.Response:
     """The RSA key clients encrypt passwords with (RSA-OAEP, SHA-256, SPKI PEM)."""
-    keys = request.app[ctx_key].keys
+    keys = context(request).keys
     return json_response({"public_key": keys.rsa_public_pem(), "algorithm": "RSA-OAEP",
                           "hash": "SHA-256", "key_size": keys.rsa_private.key_size})
 
@@ -157,7 +157,7 @@ async def register(request: web.Request) -> web.Response:
     body = await read_struct(request, RegisterBody)
     password = password_from_request(request, body.password)
     user = await accounts.register(
-        request.app[ctx_key], username=body.username, email=body.email, password=password,
+        context(request), username=body.username, email=body.email, password=password,
         name=(body.display_name or "").strip() or body.username.strip())
     return json_response(user_out(request, user), status=201)
 
@@ -183,7 +183,7 @@ async def login(request: web.Request) -> web.Response:
         raise invalid_field(("body", "grant_type"), "String should match pattern '^password$'",
                             "string_pattern_mismatch")
     password = password_from_request(request, str(form["password"]))
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     try:
         user = await auth.authenticate(ctx, str(form["username"]), password=password)
     except Unauthorized as exc:  # one answer whatever was wrong (legacy mode included)
@@ -193,14 +193,14 @@ async def login(request: web.Request) -> web.Response:
 
 async def refresh(request: web.Request) -> web.Response:
     body = await read_struct(request, RefreshBody)
-    pair = await auth.refresh_tokens(request.app[ctx_key], body.refresh_token)
+    pair = await auth.refresh_tokens(context(request), body.refresh_token)
     return json_response(token_out(pair))
 
 
 async def logout(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await read_struct(request, LogoutBody) if request.can_read_body else LogoutBody()
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     await auth.end_session(ctx, principal.session_id)
     if body.refresh_token:
         await auth.end_refresh_session(ctx, principal.user.id, body.refresh_token)
@@ -213,7 +213,7 @@ async def forgot_password(request: web.Request) -> web.Response:
     body = await read_struct(request, EmailBody)
     email = accounts.validate_email(body.email)
     try:
-        await auth.forgot_password(request.app[ctx_key], email)
+        await auth.forgot_password(context(request), email)
     except NotFound:
         pass  # Sono answers the same whether or not the account exists, legacy mode or not
     return json_response(MessageOut(
@@ -222,14 +222,14 @@ async def forgot_password(request: web.Request) -> web.Response:
 
 async def verify_reset_token(request: web.Request) -> web.Response:
     body = await read_struct(request, TokenBody)
-    await auth.check_reset_token(request.app[ctx_key], body.token)
+    await auth.check_reset_token(context(request), body.token)
     return json_response(MessageOut("Reset token is valid"))
 
 
 async def reset_password(request: web.Request) -> web.Response:
     body = await read_struct(request, ResetBody)
     new_password = password_from_request(request, body.new_password)
-    await auth.reset_password(request.app[ctx_key], body.token, new_password)
+    await auth.reset_password(context(request), body.token, new_password)
     return json_response(MessageOut(
         "Password has been reset successfully. You can now log in with your new password."))
 
@@ -252,7 +252,7 @@ async def update_me(request: web.Request) -> web.Response:
         changes.name = name
     if body.bio is not msgspec.UNSET:
         changes.bio = (body.bio or "").strip()
-    user = await accounts.update_profile(request.app[ctx_key], principal, changes)
+    user = await accounts.update_profile(context(request), principal, changes)
     return json_response(user_out(request, user))
 
 
@@ -279,7 +279,7 @@ async def _read_file_field(request: web.Request, field: str, limit: int) -> byte
 async def upload_profile_picture(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     data = await _read_file_field(request, "file", IMAGE_MAX_BYTES)
-    user = await accounts.set_avatar(request.app[ctx_key], principal, data)
+    user = await accounts.set_avatar(context(request), principal, data)
     return json_response(user_out(request, user))
 
 
@@ -288,9 +288,9 @@ async def upload_profile_picture(request: web.Request) -> web.Response:
 async def request_deletion(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await read_struct(request, DeletionBody)
-    user = await privacy.request_deletion(request.app[ctx_key], principal, body.deletion_type,
+    user = await privacy.request_deletion(context(request), principal, body.deletion_type,
                                           body.reason)
-    days = request.app[ctx_key].config.deletion_grace_days
+    days = context(request).config.deletion_grace_days
     return json_response({
         "message": f"Account deletion requested. Your account will be deleted in {days} days "
                    "unless you cancel.",
@@ -302,7 +302,7 @@ async def request_deletion(request: web.Request) -> web.Response:
 
 async def cancel_deletion(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    await privacy.cancel_deletion(request.app[ctx_key], principal)
+    await privacy.cancel_deletion(context(request), principal)
     return json_response({"message": "Account deletion cancelled", "success": True})
 
 
@@ -326,7 +326,7 @@ async def delete_me(request: web.Request) -> web.Response:
     deletion_type = request.query.get("deletion_type", "soft")
     if deletion_type not in privacy.DELETION_TYPES:
         raise invalid_field(("query", "deletion_type"), "Input should be 'soft' or 'hard'", "enum")
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     user = await privacy.delete_account(ctx, principal, password_from_request(request, password),
                                         deletion_type)
     if deletion_type == "hard":
@@ -347,7 +347,7 @@ _RENDERED = frozenset({"id", "username", "email", "name", "bio", "avatar_url", "
 
 async def export_data(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    data = await privacy.export_data(request.app[ctx_key], principal)
+    data = await privacy.export_data(context(request), principal)
     rest = {k: v for k, v in data["user"].items() if k not in _RENDERED}
     return json_response({
         "export_date": iso(data["export_date"]),
@@ -361,14 +361,14 @@ async def export_data(request: web.Request) -> web.Response:
 async def add_consent(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await read_struct(request, ConsentBody)
-    consent = await privacy.add_consent(request.app[ctx_key], principal, body.consent_type,
+    consent = await privacy.add_consent(context(request), principal, body.consent_type,
                                         body.consent_version, body.ip_address or request.remote)
     return json_response(consent_out(consent))
 
 
 async def list_consents(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    consents = await privacy.list_consents(request.app[ctx_key], principal)
+    consents = await privacy.list_consents(context(request), principal)
     return json_response([consent_out(c) for c in consents])
 
 

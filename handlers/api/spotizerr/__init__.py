@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.api.dialect import Handler, dialect_of
+from handlers.api.keys import fallback_dialects_key
 from handlers.api.spotizerr.auth import setup_auth_routes
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.catalog import setup_catalog_routes
@@ -21,7 +22,6 @@ from handlers.api.spotizerr.history import setup_history_routes
 from handlers.api.spotizerr.progress import setup_progress_routes
 from handlers.api.spotizerr.settings import setup_settings_routes
 from handlers.api.spotizerr.watch import setup_watch_routes
-from hub.keys import fallback_dialects_key
 
 __all__ = ["spotizerr", "setup_routes", "setup_late_routes", "PREFIXES", "SLASH_REDIRECT"]
 

@@ -23,6 +23,7 @@ from handlers.api._auth import (
 )
 from handlers.api._input import read_struct
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import (
     SSO_PROVIDERS,
     UserOut,
@@ -34,7 +35,6 @@ from handlers.context import Context
 from handlers.errors import BadGateway, FieldError, Invalid, Unauthorized
 from handlers.identity import accounts, auth, sso
 from handlers.identity.auth import Principal
-from hub.keys import config_key, ctx_key
 
 __all__ = ["setup_auth_routes"]
 
@@ -103,7 +103,7 @@ class SSOStatusOut(msgspec.Struct):
 
 
 def _ctx(request: web.Request) -> Context:
-    return request.app[ctx_key]
+    return context(request)
 
 
 def _require_username(username: str) -> str:
@@ -243,13 +243,13 @@ async def reset_user_password(request: web.Request) -> web.Response:
 def _callback_uri(request: web.Request, provider: str) -> str:
     """Where the provider sends the browser back: under CHORUS_PUBLIC_URL when set, else
     under the origin the browser used (the provider checks it against its registered URIs)."""
-    config = request.app[config_key]
+    config = context(request).config
     origin = config.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
     return f"{origin}/api/auth/sso/callback/{provider}"
 
 
 def _frontend_redirect(request: web.Request, access_token: str) -> str:
-    config = request.app[config_key]
+    config = context(request).config
     return str(URL(config.frontend_url or config.base_url).update_query(token=access_token))
 
 

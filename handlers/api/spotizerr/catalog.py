@@ -10,21 +10,13 @@ from aiohttp import web
 
 from handlers.api._auth import require_principal
 from handlers.api.dialect import Handler, json_response
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.params import query_flag
-from handlers.catalog.interface import (
-    Album,
-    AlbumRef,
-    Artist,
-    ArtistRef,
-    Image,
-    PlaylistInfo,
-    Track,
-    catalog_for,
-    search_catalog,
-)
+from handlers.catalog.browse import search_catalog
+from handlers.catalog.factory import catalog_for
+from handlers.catalog.interface import Album, AlbumRef, Artist, ArtistRef, Image, PlaylistInfo, Track
 from handlers.errors import FieldError, Invalid
-from hub.keys import ctx_key
 
 __all__ = ["setup_catalog_routes", "track_json", "album_json", "artist_json", "playlist_json"]
 
@@ -113,7 +105,7 @@ def _int(request: web.Request, name: str, default: int, low: int, high: int) -> 
 
 async def track_info(request: web.Request) -> web.Response:
     await require_principal(request)
-    track = await catalog_for(request.app[ctx_key]).track(_required_id(request))
+    track = await catalog_for(context(request)).track(_required_id(request))
     return json_response(track_json(track))
 
 
@@ -121,27 +113,27 @@ async def album_info(request: web.Request) -> web.Response:
     await require_principal(request)
     album_id = _required_id(request)
     limit, offset = _int(request, "limit", 50, 1, 50), _int(request, "offset", 0, 0, 10_000)
-    album = await catalog_for(request.app[ctx_key]).album(album_id, limit, offset)
+    album = await catalog_for(context(request)).album(album_id, limit, offset)
     return json_response(album_json(album))
 
 
 async def playlist_info(request: web.Request) -> web.Response:
     await require_principal(request)
-    playlist = await catalog_for(request.app[ctx_key]).playlist(
+    playlist = await catalog_for(context(request)).playlist(
         _required_id(request), include_tracks=query_flag(request, "include_tracks"))
     return json_response(playlist_json(playlist))
 
 
 async def playlist_metadata(request: web.Request) -> web.Response:
     await require_principal(request)
-    playlist = await catalog_for(request.app[ctx_key]).playlist(_required_id(request),
+    playlist = await catalog_for(context(request)).playlist(_required_id(request),
                                                                  include_tracks=True)
     return json_response(playlist_json(playlist))
 
 
 async def playlist_tracks(request: web.Request) -> web.Response:
     await require_principal(request)
-    tracks = await catalog_for(request.app[ctx_key]).playlist_tracks(_required_id(request))
+    tracks = await catalog_for(context(request)).playlist_tracks(_required_id(request))
     return json_response({"items": [{"track": track_json(t)} for t in tracks],
                           "total": len(tracks)})
 
@@ -150,7 +142,7 @@ async def artist_info(request: web.Request) -> web.Response:
     await require_principal(request)
     artist_id = _required_id(request)
     limit, offset = _int(request, "limit", 10, 1, 50), _int(request, "offset", 0, 0, 10_000)
-    catalog = catalog_for(request.app[ctx_key])
+    catalog = catalog_for(context(request))
     artist = await catalog.artist(artist_id)
     albums = await catalog.artist_albums(artist_id, limit=limit, offset=offset)
     return json_response({**artist_json(artist), "albums": {
@@ -162,7 +154,7 @@ async def search(request: web.Request) -> web.Response:
     """`GET /api/search/?q=&search_type=|type=&limit=` -> {"items": [...]} of one type."""
     await require_principal(request)
     kind = (request.query.get("search_type") or request.query.get("type") or "track").lower()
-    result = await search_catalog(request.app[ctx_key], request.query.get("q", ""), [kind],
+    result = await search_catalog(context(request), request.query.get("q", ""), [kind],
                                   _int(request, "limit", 20, 1, 50))
     render: dict[str, Any] = {"track": (result.tracks, track_json),
                               "album": (result.albums, album_json),

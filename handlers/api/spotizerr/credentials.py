@@ -8,9 +8,9 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
 from handlers.downloads import credentials
-from hub.keys import ctx_key
 
 __all__ = ["setup_credentials_routes", "MARKETS"]
 
@@ -32,25 +32,25 @@ def _service_name(request: web.Request) -> tuple[str, str]:
 
 async def list_names(request: web.Request) -> web.Response:
     await require_principal(request)
-    return json_response(await credentials.list_names(request.app[ctx_key],
+    return json_response(await credentials.list_names(context(request),
                                                       request.match_info["service"]))
 
 
 async def list_all(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     return json_response(await credentials.all_credentials(
-        request.app[ctx_key], principal, request.match_info["service"]))
+        context(request), principal, request.match_info["service"]))
 
 
 async def get_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    return json_response(await credentials.get_credential(request.app[ctx_key], principal,
+    return json_response(await credentials.get_credential(context(request), principal,
                                                           *_service_name(request)))
 
 
 async def create(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    saved = await credentials.save_credential(request.app[ctx_key], principal,
+    saved = await credentials.save_credential(context(request), principal,
                                               *_service_name(request), await read_json(request),
                                               create=True)
     return json_response(saved, status=201)
@@ -59,26 +59,26 @@ async def create(request: web.Request) -> web.Response:
 async def update(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     return json_response(await credentials.save_credential(
-        request.app[ctx_key], principal, *_service_name(request), await read_json(request),
+        context(request), principal, *_service_name(request), await read_json(request),
         create=False))
 
 
 async def delete(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     service, name = _service_name(request)
-    await credentials.delete_credential(request.app[ctx_key], principal, service, name)
+    await credentials.delete_credential(context(request), principal, service, name)
     return json_response({"message": f"Credential '{name}' deleted", "service": service})
 
 
 async def get_api_config(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    found = await credentials.all_credentials(request.app[ctx_key], principal, _API)
+    found = await credentials.all_credentials(context(request), principal, _API)
     return json_response(found[0] if found else {"client_id": "", "client_secret": ""})
 
 
 async def put_api_config(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     body = await read_json(request)
     exists = bool(await credentials.list_names(ctx, _API))
     return json_response(await credentials.save_credential(ctx, principal, _API, "default", body,

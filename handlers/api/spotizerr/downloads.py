@@ -8,10 +8,10 @@ from aiohttp import web
 
 from handlers.api._auth import require_principal
 from handlers.api.dialect import Handler, json_response
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
 from handlers.downloads import start, tasks
 from handlers.errors import FieldError, Invalid
-from hub.keys import ctx_key
 
 __all__ = ["setup_download_routes"]
 
@@ -20,7 +20,7 @@ def _download(download_type: str) -> Handler:
     async def download(request: web.Request) -> web.Response:
         principal = await require_principal(request)
         job, duplicate = await start.start_download(
-            request.app[ctx_key], principal, download_type, request.match_info["item_id"])
+            context(request), principal, download_type, request.match_info["item_id"])
         if duplicate:
             return json_response({"error": "Duplicate download detected.",
                                   "details": f"This {download_type} is already queued or "
@@ -35,7 +35,7 @@ async def download_artist(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     raw = request.query.get("album_type", "")
     types = [t.strip() for t in raw.split(",") if t.strip()] or None
-    queued = await start.start_artist_download(request.app[ctx_key], principal,
+    queued = await start.start_artist_download(context(request), principal,
                                                    request.match_info["item_id"], types)
     return json_response({
         "status": "complete",
@@ -51,7 +51,7 @@ async def cancel(request: web.Request) -> web.Response:
     if not task_id:
         raise Invalid("Missing process id (task_id) parameter", code="validation",
                       fields=[FieldError(("query", "task_id"), "field required", "missing")])
-    job = await tasks.cancel_task(request.app[ctx_key], principal, task_id)
+    job = await tasks.cancel_task(context(request), principal, task_id)
     return json_response({"status": "cancelled", "message": "Download cancelled",
                           "task_id": job.id})
 

@@ -9,11 +9,11 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import iso, spotizerr
 from handlers.api.spotizerr.params import query_int
 from handlers.api.spotizerr.tasks import HISTORY_STATUS, history_json
 from handlers.downloads import tasks
-from hub.keys import ctx_key
 
 __all__ = ["setup_history_routes"]
 
@@ -24,7 +24,7 @@ async def history_list(request: web.Request) -> web.Response:
                                                                         0, 10**9)
     download_type = request.query.get("download_type") or None
     status = request.query.get("status") or None
-    page = await tasks.list_history(request.app[ctx_key], principal,
+    page = await tasks.list_history(context(request), principal,
                                              download_type=download_type, status=status,
                                              offset=offset, limit=limit)
     body = {"downloads": [history_json(job) for job in page.jobs],
@@ -38,14 +38,14 @@ async def history_list(request: web.Request) -> web.Response:
 
 async def history_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    job = await tasks.get_task(request.app[ctx_key], principal,
+    job = await tasks.get_task(context(request), principal,
                                         request.match_info["task_id"])
     return json_response(history_json(job))
 
 
 async def history_children(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    job, children = await tasks.task_children(request.app[ctx_key], principal,
+    job, children = await tasks.task_children(context(request), principal,
                                                        request.match_info["task_id"])
     entry = history_json(job)
     return json_response({"task_id": job.id, "download_type": entry["download_type"],
@@ -55,7 +55,7 @@ async def history_children(request: web.Request) -> web.Response:
 
 async def history_stats(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    stats = await tasks.history_stats(request.app[ctx_key], principal)
+    stats = await tasks.history_stats(context(request), principal)
     by_status: dict[str, int] = {}
     for status, count in stats.by_status.items():
         by_status[HISTORY_STATUS[status]] = by_status.get(HISTORY_STATUS[status], 0) + count
@@ -71,7 +71,7 @@ async def history_stats(request: web.Request) -> web.Response:
 async def history_search(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query, limit = request.query.get("q", ""), query_int(request, "limit", 50, 1, 200)
-    jobs = await tasks.search_history(request.app[ctx_key], principal, query, limit)
+    jobs = await tasks.search_history(context(request), principal, query, limit)
     return json_response({"query": query, "results": [history_json(j) for j in jobs],
                           "result_count": len(jobs), "limit": limit})
 
@@ -79,7 +79,7 @@ async def history_search(request: web.Request) -> web.Response:
 async def history_recent(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     limit = query_int(request, "limit", 20, 1, 100)
-    page = await tasks.list_history(request.app[ctx_key], principal, limit=limit)
+    page = await tasks.list_history(context(request), principal, limit=limit)
     return json_response({"downloads": [history_json(j) for j in page.jobs],
                           "count": len(page.jobs), "limit": limit})
 
@@ -87,7 +87,7 @@ async def history_recent(request: web.Request) -> web.Response:
 async def history_failed(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     limit = query_int(request, "limit", 50, 1, 200)
-    page = await tasks.list_history(request.app[ctx_key], principal, status="failed",
+    page = await tasks.list_history(context(request), principal, status="failed",
                                              limit=limit)
     return json_response({"downloads": [history_json(j) for j in page.jobs],
                           "count": len(page.jobs), "limit": limit})
@@ -97,7 +97,7 @@ async def history_cleanup(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await read_json(request, required=False)
     days_old = body.get("days_old", 30)
-    deleted = await tasks.cleanup_history(request.app[ctx_key], principal, days_old)
+    deleted = await tasks.cleanup_history(context(request), principal, days_old)
     return json_response({"message": "Successfully cleaned up old download history",
                           "deleted_records": deleted, "days_old": days_old})
 

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response, mark_streaming
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
 from handlers.api.spotizerr.params import base_url, query_flag, query_float, query_int
 from handlers.api.spotizerr.progress_stream import stream_progress
@@ -18,7 +19,6 @@ from handlers.api.spotizerr.tasks import counts_json, task_json
 from handlers.context import Context
 from handlers.downloads import tasks
 from handlers.identity.auth import Principal
-from hub.keys import ctx_key
 
 __all__ = ["setup_progress_routes"]
 
@@ -28,7 +28,7 @@ async def _counts(ctx: Context, principal: Principal) -> dict[str, Any]:
 
 
 async def progress_list(request: web.Request) -> web.Response:
-    principal, ctx = await require_principal(request), request.app[ctx_key]
+    principal, ctx = await require_principal(request), context(request)
     page, limit = query_int(request, "page", 1, 1, 1_000_000), query_int(request, "limit", 50,
                                                                           1, 100)
     active_only = query_flag(request, "active_only")
@@ -44,7 +44,7 @@ async def progress_list(request: web.Request) -> web.Response:
 
 
 async def progress_updates(request: web.Request) -> web.Response:
-    principal, ctx = await require_principal(request), request.app[ctx_key]
+    principal, ctx = await require_principal(request), context(request)
     since = query_float(request, "since")
     if since is None:  # no `since`: the paginated snapshot, as Spotizerr answers
         return await progress_list(request)
@@ -66,14 +66,14 @@ async def progress_updates(request: web.Request) -> web.Response:
 
 async def progress_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    job = await tasks.get_task(request.app[ctx_key], principal,
+    job = await tasks.get_task(context(request), principal,
                                         request.match_info["task_id"])
     return json_response(task_json(job, base_url(request)))
 
 
 async def cancel_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    job = await tasks.cancel_task(request.app[ctx_key], principal,
+    job = await tasks.cancel_task(context(request), principal,
                                            request.match_info["task_id"])
     return json_response({"status": "cancelled", "message": "Task cancelled",
                           "task_id": job.id})
@@ -81,7 +81,7 @@ async def cancel_one(request: web.Request) -> web.Response:
 
 async def cancel_all(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    jobs = await tasks.cancel_all(request.app[ctx_key], principal)
+    jobs = await tasks.cancel_all(context(request), principal)
     return json_response({
         "message": f"Attempted to cancel all active tasks. {len(jobs)} tasks cancelled.",
         "cancelled_count": len(jobs), "task_ids": [j.id for j in jobs], "errors": []})
@@ -90,7 +90,7 @@ async def cancel_all(request: web.Request) -> web.Response:
 async def delete_one(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     task_id = request.match_info["task_id"]
-    await tasks.delete_task(request.app[ctx_key], principal, task_id)
+    await tasks.delete_task(context(request), principal, task_id)
     return json_response({"message": f"Task {task_id} deleted successfully"})
 
 

@@ -20,13 +20,14 @@ import msgspec
 from aiohttp import web
 
 from handlers.api._auth import require_stream_principal
+from handlers.api.keys import context
 from handlers.api.spotizerr.params import base_url, query_flag
 from handlers.api.spotizerr.tasks import counts_json, task_json
 from handlers.context import Context
 from handlers.downloads import tasks
 from handlers.downloads.start import DOWNLOAD_KINDS
 from handlers.identity.auth import Principal
-from hub.keys import ctx_key, node_key
+from hub.keys import node_key
 from store.records import Job
 
 __all__ = ["stream_progress", "SNAPSHOT_RECENT", "LAG"]
@@ -122,7 +123,7 @@ async def _next_event(changes: _Changes, idle_for: float, heartbeat: float
 
 
 async def stream_progress(request: web.Request) -> web.StreamResponse:
-    principal, ctx = await require_stream_principal(request), request.app[ctx_key]
+    principal, ctx = await require_stream_principal(request), context(request)
     node, config = request.app[node_key], ctx.config
     changes = _Changes(ctx, principal, base_url(request))
     response = web.StreamResponse(headers=HEADERS)

@@ -13,6 +13,7 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
 from handlers.downloads.settings import (
     check_download_settings,
@@ -24,7 +25,6 @@ from handlers.downloads.settings import (
 )
 from handlers.errors import DomainError
 from handlers.identity.accounts import require_admin
-from hub.keys import ctx_key
 
 __all__ = ["setup_settings_routes"]
 
@@ -34,7 +34,7 @@ def _reader(load: Callable[[Any], Awaitable[Any]]) -> Handler:
 
     async def read(request: web.Request) -> web.Response:
         await require_principal(request)
-        return json_response(msgspec.to_builtins(await load(request.app[ctx_key])))
+        return json_response(msgspec.to_builtins(await load(context(request))))
 
     return read
 
@@ -44,7 +44,7 @@ def _writer(save: Callable[..., Awaitable[Any]]) -> Handler:
 
     async def write(request: web.Request) -> web.Response:
         require_admin(await require_principal(request))
-        saved = await save(request.app[ctx_key], await read_json(request))
+        saved = await save(context(request), await read_json(request))
         return json_response(msgspec.to_builtins(saved))
 
     return write
@@ -61,7 +61,7 @@ def _validator(save: Callable[..., Awaitable[Any]]) -> Handler:
     async def validate(request: web.Request) -> web.Response:
         await require_principal(request)
         try:
-            await save(request.app[ctx_key], await read_json(request), dry_run=True)
+            await save(context(request), await read_json(request), dry_run=True)
         except DomainError as err:
             if err.code != "invalid_config":
                 raise
@@ -75,7 +75,7 @@ def _validator(save: Callable[..., Awaitable[Any]]) -> Handler:
 async def check_config(request: web.Request) -> web.Response:
     """The stored configuration's problems, and whether the download folder is writable."""
     await require_principal(request)
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     settings = await download_settings(ctx)
     root = download_root(ctx, settings)
     parent = root if root.exists() else root.parent

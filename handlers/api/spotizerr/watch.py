@@ -15,11 +15,11 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response, mark_slow
+from handlers.api.keys import context
 from handlers.api.spotizerr.base import message, spotizerr
 from handlers.downloads import watch
 from handlers.downloads.watch_check import CheckResult, artist_options, playlist_options
 from handlers.errors import FieldError, Invalid
-from hub.keys import ctx_key
 from store.records import Watch
 
 __all__ = ["setup_watch_routes", "watch_json", "check_json"]
@@ -83,7 +83,7 @@ def _add(kind: str) -> Handler:
     async def add(request: web.Request) -> web.Response:
         principal = await require_principal(request)
         item_id = request.match_info["id"]
-        added = await watch.watch_item(request.app[ctx_key], principal, kind, item_id,
+        added = await watch.watch_item(context(request), principal, kind, item_id,
                                        await read_json(request, required=False))
         label = kind.capitalize()
         text = (f"{label} {item_id} added to watchlist." if added.created
@@ -97,7 +97,7 @@ def _add(kind: str) -> Handler:
 def _status(kind: str) -> Handler:
     async def status(request: web.Request) -> web.Response:
         principal = await require_principal(request)
-        found = await watch.get_watch(request.app[ctx_key], principal, kind,
+        found = await watch.get_watch(context(request), principal, kind,
                                       request.match_info["id"])
         if found is None:  # Spotizerr answers 200 so that clients tell "not watched" apart
             return json_response({"is_watched": False})
@@ -110,7 +110,7 @@ def _remove(kind: str) -> Handler:
     async def remove(request: web.Request) -> web.Response:
         principal = await require_principal(request)
         item_id = request.match_info["id"]
-        await watch.unwatch(request.app[ctx_key], principal, kind, item_id)
+        await watch.unwatch(context(request), principal, kind, item_id)
         return message(f"{kind.capitalize()} {item_id} removed from watchlist.")
 
     return remove
@@ -120,7 +120,7 @@ def _mark(kind: str) -> Handler:
     async def mark(request: web.Request) -> web.Response:
         principal = await require_principal(request)
         item_id = request.match_info["id"]
-        count = await watch.mark_known(request.app[ctx_key], principal, kind, item_id,
+        count = await watch.mark_known(context(request), principal, kind, item_id,
                                        await _ids_body(request, kind))
         return json_response({"message": f"Successfully processed {count} {ITEMS[kind]} for "
                                          f"{kind} {item_id}.", "processed_count": count})
@@ -132,7 +132,7 @@ def _forget(kind: str) -> Handler:
     async def forget(request: web.Request) -> web.Response:
         principal = await require_principal(request)
         item_id = request.match_info["id"]
-        count = await watch.forget_items(request.app[ctx_key], principal, kind, item_id,
+        count = await watch.forget_items(context(request), principal, kind, item_id,
                                          await _ids_body(request, kind))
         return json_response({"message": f"Successfully removed {count} {ITEMS[kind]} "
                                          f"locally for {kind} {item_id}.",
@@ -144,7 +144,7 @@ def _forget(kind: str) -> Handler:
 def _list(kind: str) -> Handler:
     async def listing(request: web.Request) -> web.Response:
         principal = await require_principal(request)
-        found = await watch.list_watches(request.app[ctx_key], principal, kind)
+        found = await watch.list_watches(context(request), principal, kind)
         return json_response([watch_json(w) for w in found])
 
     return listing
@@ -154,7 +154,7 @@ def _trigger(kind: str, one: bool) -> Handler:
     async def trigger(request: web.Request) -> web.Response:
         principal = await require_principal(request)
         item_id = request.match_info["id"] if one else None
-        results = await watch.trigger_check(request.app[ctx_key], principal, kind, item_id)
+        results = await watch.trigger_check(context(request), principal, kind, item_id)
         label = kind.capitalize()
         text = (f"{label} check completed for {item_id}." if one
                 else f"{label} check completed for all {kind}s.")

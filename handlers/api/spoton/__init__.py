@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handlers.api.keys import fallback_dialects_key
 from handlers.api.spoton import accounts, follows, listening, posts, search, spotify
 from handlers.api.spoton.base import spoton
-from hub.keys import fallback_dialects_key
 
 __all__ = ["spoton", "setup_routes"]
 

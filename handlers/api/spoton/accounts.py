@@ -15,10 +15,10 @@ from handlers.api._auth import (
 )
 from handlers.api._input import read_struct
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
 from handlers.errors import Invalid
 from handlers.identity import accounts, auth
-from hub.keys import ctx_key
 from store.records import User
 
 __all__ = ["setup_routes", "user_fields"]
@@ -55,7 +55,7 @@ def user_fields(user: User) -> dict[str, Any]:
 
 async def login(request: web.Request) -> web.Response:
     body = await read_struct(request, LoginBody)
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     user = await auth.authenticate(ctx, body.username, password=body.password)
     response = json_response({"message": "Login successful", **user_fields(user)})
     set_session_cookie(request, response, await auth.start_cookie_session(ctx, user))
@@ -66,14 +66,14 @@ async def register(request: web.Request) -> web.Response:
     body = await read_struct(request, RegisterBody)
     labels = ",".join(body.labels) if isinstance(body.labels, list) else body.labels
     user = await accounts.register(
-        request.app[ctx_key], username=body.username, email=body.email, password=body.password,
+        context(request), username=body.username, email=body.email, password=body.password,
         name=body.name, surname=body.surname, labels=labels)
     return json_response({"message": "Registration successful", **user_fields(user)}, status=201)
 
 
 async def forget_password(request: web.Request) -> web.Response:
     body = await read_struct(request, ForgetBody)
-    await auth.forgot_password(request.app[ctx_key], body.email)
+    await auth.forgot_password(context(request), body.email)
     return json_response({"success": "We have sent you a link to reset your password"})
 
 
@@ -81,7 +81,7 @@ async def reset_password(request: web.Request) -> web.Response:
     body = await read_struct(request, ResetBody)
     if body.new_password != body.confirm_password:
         raise Invalid("Passwords do not match", code="password_mismatch")
-    await auth.reset_password(request.app[ctx_key], body.token, body.new_password)
+    await auth.reset_password(context(request), body.token, body.new_password)
     return json_response({"success": "Password updated"})
 
 
@@ -93,7 +93,7 @@ async def get_user(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     principal = await get_principal(request)
     if principal is not None:
-        await auth.end_session(request.app[ctx_key], principal.session_id)
+        await auth.end_session(context(request), principal.session_id)
     response = json_response({"message": "Logout successful"})
     clear_session_cookie(response)
     return response

@@ -11,9 +11,9 @@ from aiohttp import web
 
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
 from handlers.social import follows
-from hub.keys import ctx_key
 from store.records import User
 
 __all__ = ["setup_routes"]
@@ -25,14 +25,14 @@ def _username(user: User) -> str:
 
 async def follow(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    link = await follows.follow_user(request.app[ctx_key], principal,
+    link = await follows.follow_user(context(request), principal,
                                      int(request.match_info["user_id"]))
     return json_response({"message": f"You are now following {_username(link.followee)}"})
 
 
 async def unfollow(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    user = await follows.unfollow_user(request.app[ctx_key], principal,
+    user = await follows.unfollow_user(context(request), principal,
                                        int(request.match_info["user_id"]))
     return json_response({"message": f"You have unfollowed {_username(user)}"})
 

@@ -8,11 +8,11 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_struct
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
 from handlers.errors import DomainError, Invalid
 from handlers.geo import parse_coordinates
 from handlers.social import nowplaying
-from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]
 
@@ -27,7 +27,7 @@ async def save_now_playing(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await read_struct(request, NowPlayingBody)
     entry = await nowplaying.set_now_playing(
-        request.app[ctx_key], principal, body.link,
+        context(request), principal, body.link,
         parse_coordinates(body.latitude, body.longitude))
     return json_response({"message": "Now playing data saved successfully.", "id": entry.id})
 
@@ -43,7 +43,7 @@ async def most_listened_nearby(request: web.Request) -> web.Response:
         radius = float(query.get("radius", ""))
         if coordinates is None:
             raise Invalid(NEARBY_INPUT_ERROR)
-        tracks = await nowplaying.most_listened_nearby(request.app[ctx_key], *coordinates, radius)
+        tracks = await nowplaying.most_listened_nearby(context(request), *coordinates, radius)
     except (DomainError, ValueError) as exc:
         raise Invalid(NEARBY_INPUT_ERROR, code="invalid_nearby_input") from exc
     return json_response({"tracks": [msgspec.to_builtins(t) for t in tracks]})

@@ -16,13 +16,13 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api._input import read_struct
 from handlers.api.dialect import Handler, json_response
+from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
 from handlers.api.spoton.render import post_json
 from handlers.errors import Invalid, NotFound
 from handlers.geo import parse_coordinates
 from handlers.paging import whole_number
 from handlers.social import post_queries, posts, reactions
-from hub.keys import ctx_key
 
 __all__ = ["setup_routes"]
 
@@ -65,7 +65,7 @@ async def create_post(request: web.Request) -> web.Response:
                         coordinates=parse_coordinates(body.latitude, body.longitude),
                         labels=_labels(body.tags))
     try:
-        view = await posts.create_post(request.app[ctx_key], principal, new)
+        view = await posts.create_post(context(request), principal, new)
     except Invalid as err:
         if err.code != "not_music_link":
             raise
@@ -92,7 +92,7 @@ async def get_user_posts(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = request.query
     page = await post_queries.user_posts(
-        request.app[ctx_key], _int(query.get("user_id"), "user_id", principal.user.id),
+        context(request), _int(query.get("user_id"), "user_id", principal.user.id),
         _int(query.get("page_number"), "page_number", 1),
         _int(query.get("page_size"), "page_size", DEFAULT_PAGE_SIZE))
     return json_response(_page_json(page))
@@ -119,7 +119,7 @@ async def _posts_between(request: web.Request, body: GetPostsBody) -> web.Respon
         raise Invalid("page_number and page_size are required with start_date and end_date",
                       code="page_missing")
     page = await post_queries.posts_between(
-        request.app[ctx_key], _timestamp(body.start_date or "", "start_date"),
+        context(request), _timestamp(body.start_date or "", "start_date"),
         _timestamp(body.end_date or "", "end_date", end=True),
         _int(body.page_number, "page_number"), _int(body.page_size, "page_size"))
     return json_response({"posts": [post_json(v) for v in page.views]})
@@ -129,7 +129,7 @@ async def get_posts(request: web.Request) -> web.Response:
     """One of: post_id (a post), post_link (its posts), or a date range (a page of posts)."""
     await require_principal(request)
     body = await read_struct(request, GetPostsBody)
-    ctx = request.app[ctx_key]
+    ctx = context(request)
     dates = (body.start_date not in (None, ""), body.end_date not in (None, ""))
     given = [body.post_id not in (None, ""), bool(body.post_link), any(dates)]
     if sum(given) != 1 or (any(dates) and not all(dates)):
@@ -155,7 +155,7 @@ def _reaction_handler(kind: reactions.Kind) -> Handler:
         principal = await require_principal(request)
         try:
             post_id = _int(request.match_info["post_id"], "post_id")
-            outcome = await reactions.react(request.app[ctx_key], principal, post_id, kind)
+            outcome = await reactions.react(context(request), principal, post_id, kind)
         except (Invalid, NotFound):
             return json_response({"status": "success", "message": "Post not found"})
         return json_response({"status": "success", "message": answers[outcome]})

@@ -16,11 +16,11 @@ from aiohttp import web
 
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
 from handlers.api.spoton.render import post_json
 from handlers.errors import Invalid
 from handlers.social import search
-from hub.keys import ctx_key
 from store.records import CatalogItem, User
 
 __all__ = ["setup_routes", "content_json", "profile_json"]
@@ -57,7 +57,7 @@ def profile_json(user: User) -> dict[str, Any]:
 async def search_posts(request: web.Request) -> web.Response:
     query = request.query
     results = await search.search_contents(
-        request.app[ctx_key], query.get("search", ""), _int(query.get("page"), "page", 1),
+        context(request), query.get("search", ""), _int(query.get("page"), "page", 1),
         _int(query.get("page_size"), "page_size", DEFAULT_PAGE_SIZE))
     return json_response({
         "content_results_count": results.content_total,
@@ -81,7 +81,7 @@ async def most_shared_nearby_things(request: web.Request) -> web.Response:
     query = request.query
     try:
         found = await search.most_shared_nearby(
-            request.app[ctx_key], _float(query.get("latitude")), _float(query.get("longitude")),
+            context(request), _float(query.get("latitude")), _float(query.get("longitude")),
             _float(query.get("radius")), _int(query.get("page"), "page", 1),
             _int(query.get("size"), "size", DEFAULT_PAGE_SIZE))
     except Invalid as exc:

@@ -32,11 +32,12 @@ from handlers.api._auth import (
     set_oauth_state_cookie,
 )
 from handlers.api.dialect import json_response
+from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
-from handlers.catalog.interface import Album, Artist, Track, random_tracks, search_catalog
+from handlers.catalog.browse import random_tracks, search_catalog
+from handlers.catalog.interface import Album, Artist, Track
 from handlers.errors import FieldError, Invalid, NotFound, Unauthorized, Unavailable
 from handlers.identity import sso
-from hub.keys import config_key, ctx_key
 
 __all__ = ["setup_routes", "track_json", "album_json", "artist_json"]
 
@@ -89,7 +90,7 @@ def artist_json(artist: Artist) -> dict[str, Any]:
 async def search_spotify(request: web.Request) -> web.Response:
     query = request.query
     q = query.get("q", "")
-    found = await search_catalog(request.app[ctx_key], q, _types(query.get("type")),
+    found = await search_catalog(context(request), q, _types(query.get("type")),
                                  _limit(query.get("limit"), DEFAULT_LIMIT))
     return json_response({"results": {
         "tracks": [track_json(t) for t in (found.tracks.items if found.tracks else [])],
@@ -100,7 +101,7 @@ async def search_spotify(request: web.Request) -> web.Response:
 
 async def random_songs(request: web.Request) -> web.Response:
     query = request.query
-    tracks = await random_tracks(request.app[ctx_key],
+    tracks = await random_tracks(context(request),
                                  _limit(query.get("limit"), DEFAULT_RANDOM_LIMIT),
                                  genre=query.get("genre", ""), query=query.get("q", ""))
     songs = [{"link": t.external_url, "name": t.name,
@@ -110,7 +111,7 @@ async def random_songs(request: web.Request) -> web.Response:
 
 def _callback_uri(request: web.Request) -> str:
     """Where Spotify sends the browser back (register it with the Spotify app)."""
-    config = request.app[config_key]
+    config = context(request).config
     origin = config.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
     return f"{origin}/api/spotify/callback/"
 
@@ -118,7 +119,7 @@ def _callback_uri(request: web.Request) -> str:
 async def spotify_auth(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     try:
-        url, state = await sso.begin_oauth(request.app[ctx_key], "spotify", "connect",
+        url, state = await sso.begin_oauth(context(request), "spotify", "connect",
                                            _callback_uri(request), user_id=principal.user.id)
     except NotFound as exc:
         raise Unavailable("Spotify is not configured on this server",
@@ -135,7 +136,7 @@ async def spotify_status(request: web.Request) -> web.Response:
         principal = None
     connected = False
     if principal is not None:
-        link = await sso.provider_link(request.app[ctx_key], principal.user.id, "spotify")
+        link = await sso.provider_link(context(request), principal.user.id, "spotify")
         connected = link is not None and link.access_token_enc is not None
     return json_response({"connected": connected})
 
@@ -145,10 +146,10 @@ async def spotify_callback(request: web.Request) -> web.Response:
     if "error" in query:
         reason = (query.get("error_description") or query["error"])[:200]
         raise Invalid(f"Spotify refused the connection: {reason}", code="spotify_denied")
-    await sso.complete_oauth(request.app[ctx_key], "spotify", query.get("code", ""),
+    await sso.complete_oauth(context(request), "spotify", query.get("code", ""),
                              query.get("state", ""), _callback_uri(request),
                              oauth_state_cookie(request))
-    config = request.app[config_key]
+    config = context(request).config
     target = (config.frontend_url or config.base_url).rstrip("/") + CONNECTED_PATH
     response = web.Response(status=302, headers={"Location": target,
                                                  "Cache-Control": "no-store",

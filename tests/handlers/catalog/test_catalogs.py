@@ -9,14 +9,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from handlers.catalog.interface import (
-    catalog_for,
-    random_tracks,
-    search_catalog,
-    spotify_client,
-    spotify_config,
-    spotify_user,
-)
+from handlers.catalog.browse import random_tracks, search_catalog
+from handlers.catalog.factory import catalog_for, spotify_client, spotify_config, spotify_user
 from handlers.catalog.local import LocalCatalog
 from handlers.catalog.spotify import SpotifyCatalog
 from handlers.errors import BadGateway, Invalid, NotFound, RateLimited, Unauthorized
