@@ -11,9 +11,9 @@ import aiohttp
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
-__all__ = ["RawCentrifuge", "TIMEOUT"]
+from tests.waiting import TIMEOUT
 
-TIMEOUT = 5.0
+__all__ = ["RawCentrifuge"]
 
 
 class RawCentrifuge:

@@ -7,13 +7,7 @@ import re
 
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.smtp import SmtpSink
-
-
-async def _wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.02)
+from tests.waiting import until
 
 
 async def test_reset_mail_reaches_the_smtp_server_with_a_public_link(make_client):
@@ -25,7 +19,7 @@ async def test_reset_mail_reaches_the_smtp_server_with_a_public_link(make_client
             "username": "mia", "email": "mia@example.com", "password": STRONG_PASSWORD})
         resp = await client.post("/api/forget-password", json={"email": "mia@example.com"})
         assert resp.status == 200
-        await _wait_for(lambda: len(sink.envelopes) == 1)
+        await until(lambda: len(sink.envelopes) == 1)
         message = sink.messages()[0]
         assert message["To"] == "mia@example.com"
         body = message.get_content()
@@ -48,7 +42,7 @@ async def test_mail_written_while_smtp_is_down_is_sent_later(make_client):
     await sink.start()
     try:
         ctx_of(client).wake_mailer()
-        await _wait_for(lambda: len(sink.envelopes) == 1, timeout=8)
+        await until(lambda: len(sink.envelopes) == 1)
         assert sink.messages()[0]["To"] == "leo@example.com"
     finally:
         await sink.stop()

@@ -15,6 +15,7 @@ import pytest
 from providers.sources import audio_session
 from tests.conftest import ctx_of, stored_job
 from tests.fakes.media_server import hits_key, make_media_app, mp3_bytes, wav_bytes
+from tests.waiting import until
 from workers.downloader import make_track_handler
 
 KIND = "download.track"
@@ -44,15 +45,20 @@ async def setup(make_client, media, audio_http, tmp_path):
     return ctx, media, tmp_path / "downloads"
 
 
-async def finished(ctx, job_id, timeout: float = 10.0):
+async def finished(ctx, job_id):
     """The job once it has left queued/running."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        job = await ctx.store.jobs.get(job_id)
-        if job.status not in ("queued", "running"):
-            return job
-        assert asyncio.get_running_loop().time() < deadline, f"job still {job.status}"
-        await asyncio.sleep(0.02)
+    seen = []
+
+    async def ended():
+        seen[:] = [await ctx.store.jobs.get(job_id)]
+        return seen[0] if seen[0].status not in ("queued", "running") else None
+
+    return await until(ended, failure=lambda: f"job still {seen[0].status}")
+
+
+async def writing(ctx, job_id) -> bool:
+    """Whether the job has reported written bytes."""
+    return bool((await ctx.store.jobs.get(job_id)).progress.get("bytes"))
 
 
 def leftovers(root: Path) -> list[Path]:
@@ -113,8 +119,7 @@ async def test_a_cancelled_download_leaves_no_partial_file(setup):
     ctx, media, root = setup
     target = root / "slow.wav"
     job = await submit(ctx, target, str(media.make_url("/slow.wav")))
-    while not (await ctx.store.jobs.get(job.id)).progress.get("bytes"):
-        await asyncio.sleep(0.01)  # it has started writing
+    await until(lambda: writing(ctx, job.id))  # it has started writing
     assert target.with_name("slow.wav.part").exists()
     await ctx.jobs.cancel(job.id)
     job = await finished(ctx, job.id)

@@ -21,7 +21,8 @@ from store import open_store
 from store.records import Job
 from store.sqlite.store import SqliteStore
 from tests.conftest import ctx_of, stored_job
-from tests.fakes.centrifuge_client import TIMEOUT, RawCentrifuge
+from tests.fakes.centrifuge_client import RawCentrifuge
+from tests.waiting import TIMEOUT, until
 from workers.actor import Supervisor
 from workers.jobs import (
     CancelSignal,
@@ -65,25 +66,14 @@ class RecordingPublisher:
         return await asyncio.wait_for(wait(), TIMEOUT)
 
 
-async def until(check: Callable[[], Awaitable[bool]]) -> None:
-    """Wait until `check()` holds, failing after TIMEOUT seconds."""
-    deadline = time.monotonic() + TIMEOUT
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
-
-
 async def status_of(jobs: Any, job_id: str, status: str) -> Job:
     """The job once it has `status`."""
-    found: list[Job] = []
 
-    async def check() -> bool:
+    async def reached() -> Job | None:
         job = await jobs.get(job_id)
-        found[:] = [job]
-        return job is not None and job.status == status
+        return job if job is not None and job.status == status else None
 
-    await until(check)
-    return found[0]
+    return await until(reached)
 
 
 @pytest.fixture
@@ -216,12 +206,12 @@ async def test_the_concurrency_limit_is_honoured_and_changed_live(start: Any,
     runner.register("hold", gated, concurrency=1)
     runner.register("probe", echo)
     ids = [(await runner.submit("hold", {"n": n})).job.id for n in range(5)]
-    await until(lambda: asyncio.sleep(0, gated.active == 1))
+    await until(lambda: gated.active == 1)
     await after_a_full_pass(runner, store)
     assert await counts(store, "hold") == (1, 4) and gated.most == 1
 
     runner.set_concurrency("hold", 3)  # like Spotizerr's maxConcurrentDownloads
-    await until(lambda: asyncio.sleep(0, gated.active == 3))
+    await until(lambda: gated.active == 3)
     assert await counts(store, "hold") == (3, 2)
 
     runner.set_concurrency("hold", 1)  # lowered: running jobs finish, none start until below
@@ -351,7 +341,7 @@ async def test_a_duplicate_submit_returns_the_existing_job(start: Any, store: Sq
     gated = Gated()
     runner.register("hold", gated)
     first = await runner.submit("hold", {"n": 1}, dedupe_key="track:abc")
-    await until(lambda: asyncio.sleep(0, gated.active == 1))
+    await until(lambda: gated.active == 1)
     again = await runner.submit("hold", {"n": 2}, dedupe_key="track:abc")
     assert again.duplicate and again.job.id == first.job.id and not first.duplicate
     gated.open(1)

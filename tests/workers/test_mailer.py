@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from providers.mail import SmtpMailer, parse_smtp_url
 from store.records import OutboxMail
 from tests.fakes.smtp import SmtpSink, free_port
+from tests.waiting import until
 from workers.actor import Actor, Supervisor
 from workers.mailer import MailerActor
 
@@ -57,14 +57,6 @@ class MemoryOutbox:
             mail.next_attempt_at = retry_at
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until `check()` holds, failing after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.01)
-
-
 @pytest.fixture
 async def supervisor() -> AsyncIterator[Supervisor]:
     sup = Supervisor()
@@ -89,11 +81,11 @@ async def test_pending_mail_is_delivered(supervisor: Supervisor, sink: SmtpSink)
     first = outbox.enqueue("ada@example.org", "Welcome", "Hello Ada")
     actor = MailerActor(outbox, smtp_mailer(sink.port), SENDER, poll_interval=30.0)
     await supervisor.start(actor)
-    await eventually(lambda: outbox.mails[first].status == "sent")
+    await until(lambda: outbox.mails[first].status == "sent")
     # a wake delivers a newly enqueued mail without waiting for the (long) poll interval
     second = outbox.enqueue("bob@example.org", "Reset", "token=abc")
     actor.wake()
-    await eventually(lambda: outbox.mails[second].status == "sent")
+    await until(lambda: outbox.mails[second].status == "sent")
     assert [e.rcpt_tos for e in sink.envelopes] == [["ada@example.org"], ["bob@example.org"]]
     assert [m["Subject"] for m in sink.messages()] == ["Welcome", "Reset"]
     assert sink.messages()[1].get_content().strip() == "token=abc"
@@ -106,14 +98,14 @@ async def test_failure_is_retried_once_the_server_is_back(supervisor: Supervisor
     actor = MailerActor(outbox, smtp_mailer(sink.port), SENDER, base_delay=0.3,
                         poll_interval=0.02)
     await supervisor.start(actor)
-    await eventually(lambda: outbox.mails[mail_id].attempts >= 1)
+    await until(lambda: outbox.mails[mail_id].attempts >= 1)
     mail = outbox.mails[mail_id]
     assert mail.status == "pending"
     assert mail.last_error
     assert mail.next_attempt_at > mail.created_at
     await sink.start()
     try:
-        await eventually(lambda: outbox.mails[mail_id].status == "sent")
+        await until(lambda: outbox.mails[mail_id].status == "sent")
         assert sink.envelopes[0].rcpt_tos == ["ada@example.org"]
     finally:
         await sink.stop()
@@ -125,7 +117,7 @@ async def test_gives_up_after_max_attempts(supervisor: Supervisor) -> None:
     actor = MailerActor(outbox, smtp_mailer(free_port()), SENDER, max_attempts=3,
                         base_delay=0.01, poll_interval=0.01)
     await supervisor.start(actor)
-    await eventually(lambda: outbox.mails[mail_id].status == "failed")
+    await until(lambda: outbox.mails[mail_id].status == "failed")
     assert outbox.mails[mail_id].attempts == 3
 
 
@@ -137,7 +129,7 @@ async def test_crash_in_run_is_restarted(supervisor: Supervisor, sink: SmtpSink,
     mail_id = outbox.enqueue("ada@example.org", "Welcome", "Hello")
     actor = MailerActor(outbox, smtp_mailer(sink.port), SENDER, poll_interval=0.02)
     await supervisor.start(actor)
-    await eventually(lambda: outbox.mails[mail_id].status == "sent")
+    await until(lambda: outbox.mails[mail_id].status == "sent")
     assert actor.restarts == 2
     assert caplog.text.count("actor mailer crashed") == 2
     assert "store unavailable" in caplog.text

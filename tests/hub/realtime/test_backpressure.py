@@ -13,7 +13,8 @@ from aiohttp import WSMsgType
 
 from hub.keys import node_key
 from hub.realtime import codes
-from tests.fakes.centrifuge_client import TIMEOUT, RawCentrifuge
+from tests.fakes.centrifuge_client import RawCentrifuge
+from tests.waiting import TIMEOUT
 
 QUEUE_LIMIT = 64 * 1024
 PAYLOAD = "x" * 32 * 1024

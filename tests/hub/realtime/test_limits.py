@@ -14,7 +14,8 @@ from handlers.identity.auth import start_token_session
 from hub.keys import node_key
 from hub.realtime import codes
 from tests.conftest import STRONG_PASSWORD, ctx_of
-from tests.fakes.centrifuge_client import TIMEOUT, RawCentrifuge
+from tests.fakes.centrifuge_client import RawCentrifuge
+from tests.waiting import TIMEOUT
 
 
 async def new_token(client: TestClient, username: str) -> str:

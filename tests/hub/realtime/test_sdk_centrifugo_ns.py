@@ -5,61 +5,42 @@ publishing through the server API."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import centrifuge
-import pytest
 from aiohttp.test_utils import TestClient
 from cent import AsyncClient, PublishRequest
 
 from hub.realtime import codes
-from tests.hub.realtime.test_external_tokens import (
+from tests.hub.realtime.helpers import (
     API_KEY,
+    SdkFactory,
     chorus_account,
+    connect,
     connection_token,
     node_of,
     start,
+    subscribe,
     subscription_token,
 )
-from tests.hub.realtime.test_sdk_python import Recorder, SdkFactory, connect, subscribe, until, ws_url
+from tests.waiting import until
 
 
-@pytest.fixture
-async def app_sdk() -> AsyncIterator[SdkFactory]:
-    """SDK clients (events on `.recorder`), disconnected at teardown before the servers stop."""
-    made: list[Any] = []
-
-    def build(server: TestClient, token: str = "", **options: Any) -> Any:
-        recorder = Recorder()
-        options.setdefault("min_reconnect_delay", 0.05)
-        options.setdefault("max_reconnect_delay", 0.2)
-        conn = centrifuge.Client(ws_url(server), events=recorder, token=token, proxy=None,
-                                 **options)
-        conn.recorder = recorder
-        made.append(conn)
-        return conn
-
-    yield build
-    for conn in made:
-        await conn.disconnect()
-
-
-async def app_user(client: TestClient, app_sdk: SdkFactory, sub: str, **options: Any) -> Any:
+async def app_user(client: TestClient, sdk: SdkFactory, sub: str, **options: Any) -> Any:
     """A connected SDK client of the app's user `sub` (connection JWT minted here)."""
-    conn = app_sdk(client, connection_token(sub, info={"name": sub.title()}), **options)
+    conn = sdk(client, connection_token(sub, info={"name": sub.title()}), **options)
     await connect(conn)
     return conn
 
 
-async def test_presence_and_join_leave_between_two_app_users(make_client, app_sdk):
+async def test_presence_and_join_leave_between_two_app_users(make_client, sdk):
     client = await start(make_client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     alice_sub, alice_events = await subscribe(alice, "chat:lobby", join_leave=True)
     await alice_events.next("subscribed")
     assert (await alice_events.next("join")).info.user == "alice"
 
-    bob = await app_user(client, app_sdk, "bob")
+    bob = await app_user(client, sdk, "bob")
     bob_sub, bob_events = await subscribe(bob, "chat:lobby", join_leave=True)
     await bob_events.next("subscribed")
     join = await alice_events.next("join")
@@ -75,9 +56,9 @@ async def test_presence_and_join_leave_between_two_app_users(make_client, app_sd
     assert (await alice_events.next("leave")).info.user == "bob"
 
 
-async def test_history_of_a_configured_namespace(make_client, app_sdk):
+async def test_history_of_a_configured_namespace(make_client, sdk):
     client = await start(make_client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     sub, events = await subscribe(alice, "chat:news")
     await events.next("subscribed")
     for n in range(3):
@@ -89,10 +70,10 @@ async def test_history_of_a_configured_namespace(make_client, app_sdk):
     assert [p.data for p in newest.publications] == [{"n": 2}]
 
 
-async def test_publications_missed_while_away_are_recovered(make_client, app_sdk):
+async def test_publications_missed_while_away_are_recovered(make_client, sdk):
     client = await start(make_client)
     node = node_of(client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     sub, events = await subscribe(alice, "chat:news")
     assert (await events.next("subscribed")).recoverable  # force_recovery
     await node.publish("chat:news", {"n": 1})
@@ -109,10 +90,10 @@ async def test_publications_missed_while_away_are_recovered(make_client, app_sdk
     assert (await events.next("publication")).pub.data == {"n": 2}
 
 
-async def test_a_tiny_history_makes_a_long_absence_unrecoverable(make_client, app_sdk):
+async def test_a_tiny_history_makes_a_long_absence_unrecoverable(make_client, sdk):
     client = await start(make_client)
     node = node_of(client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     sub, events = await subscribe(alice, "tiny:feed")
     await events.next("subscribed")
     await node.publish("tiny:feed", {"n": 1})
@@ -132,10 +113,10 @@ async def test_a_tiny_history_makes_a_long_absence_unrecoverable(make_client, ap
     assert (await events.next("publication")).pub.data == {"n": 5}  # nothing replayed before
 
 
-async def test_an_app_user_is_refused_from_a_chorus_users_channel(make_client, app_sdk):
+async def test_an_app_user_is_refused_from_a_chorus_users_channel(make_client, sdk):
     client = await start(make_client)
     uid, _ = await chorus_account(client, "ada")
-    mallory = await app_user(client, app_sdk, str(uid))  # an app claiming Ada's id
+    mallory = await app_user(client, sdk, str(uid))  # an app claiming Ada's id
     sub, events = await subscribe(mallory, f"user:#{uid}")
     assert (await events.next("unsubscribed")).code == codes.PERMISSION_DENIED
     await node_of(client).publish_to_user(uid, {"private": True})
@@ -143,9 +124,9 @@ async def test_an_app_user_is_refused_from_a_chorus_users_channel(make_client, a
 
 
 async def test_a_subscription_token_from_get_token_is_refreshed_before_it_expires(
-        make_client, app_sdk):
+        make_client, sdk):
     client = await start(make_client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     issued: list[int] = []
 
     async def get_token(channel: str) -> str:
@@ -164,9 +145,9 @@ async def test_a_subscription_token_from_get_token_is_refreshed_before_it_expire
     assert events.seen("unsubscribed") == [] and events.seen("subscribing") == []
 
 
-async def test_a_subscription_token_that_is_not_refreshed_lapses_with_2501(make_client, app_sdk):
+async def test_a_subscription_token_that_is_not_refreshed_lapses_with_2501(make_client, sdk):
     client = await start(make_client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     token = subscription_token("alice", "secret:plans", ttl=1)
     sub, events = await subscribe(alice, "secret:plans", token=token)
     await events.next("subscribed")
@@ -174,7 +155,7 @@ async def test_a_subscription_token_that_is_not_refreshed_lapses_with_2501(make_
     assert (lapsed.code, lapsed.reason) == (codes.UNSUBSCRIBE_EXPIRED, "subscription expired")
 
 
-async def test_an_app_connection_token_is_refreshed_through_get_token(make_client, app_sdk):
+async def test_an_app_connection_token_is_refreshed_through_get_token(make_client, sdk):
     client = await start(make_client)
     issued: list[str] = []
 
@@ -182,7 +163,7 @@ async def test_an_app_connection_token_is_refreshed_through_get_token(make_clien
         issued.append(connection_token("alice", ttl=3600))
         return issued[-1]
 
-    conn = app_sdk(client, connection_token("alice", ttl=2), get_token=get_token)
+    conn = sdk(client, connection_token("alice", ttl=2), get_token=get_token)
     connected = await connect(conn)
     server_client = node_of(client).clients[connected.client]
     first = server_client.expires_at
@@ -193,22 +174,22 @@ async def test_an_app_connection_token_is_refreshed_through_get_token(make_clien
 
 
 async def test_an_expired_app_token_is_error_109_and_the_sdk_gets_a_new_one(make_client,
-                                                                             app_sdk):
+                                                                             sdk):
     client = await start(make_client)
 
     async def get_token() -> str:
         return connection_token("alice")
 
-    conn = app_sdk(client, connection_token("alice", ttl=-30), get_token=get_token)
+    conn = sdk(client, connection_token("alice", ttl=-30), get_token=get_token)
     connected = await connect(conn)
     [error] = conn.recorder.seen("error")
     assert error.error.code == codes.TOKEN_EXPIRED
     assert node_of(client).clients[connected.client].user == "alice"
 
 
-async def test_a_protobuf_sdk_client_stops_at_3506(make_client, app_sdk):
+async def test_a_protobuf_sdk_client_stops_at_3506(make_client, sdk):
     client = await start(make_client)
-    conn = app_sdk(client, connection_token("alice"), use_protobuf=True)
+    conn = sdk(client, connection_token("alice"), use_protobuf=True)
     await conn.connect()
     disconnected = await conn.recorder.next("disconnected")
     assert disconnected.code == codes.INAPPROPRIATE_PROTOCOL
@@ -216,9 +197,9 @@ async def test_a_protobuf_sdk_client_stops_at_3506(make_client, app_sdk):
 
 
 async def test_cent_publishes_through_the_server_api_to_a_subscribed_sdk_client(
-        make_client, app_sdk):
+        make_client, sdk):
     client = await start(make_client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     sub, events = await subscribe(alice, "chat:lobby")
     await events.next("subscribed")
     async with AsyncClient(str(client.make_url("/hub/api")), API_KEY) as cent:
@@ -229,9 +210,9 @@ async def test_cent_publishes_through_the_server_api_to_a_subscribed_sdk_client(
     assert (pub.pub.offset, pub.pub.data) == (1, {"text": "from a bot"})
 
 
-async def test_an_sdk_asking_for_fossil_deltas_gets_full_publications(make_client, app_sdk):
+async def test_an_sdk_asking_for_fossil_deltas_gets_full_publications(make_client, sdk):
     client = await start(make_client)
-    alice = await app_user(client, app_sdk, "alice")
+    alice = await app_user(client, sdk, "alice")
     sub, events = await subscribe(alice, "room:1", delta=centrifuge.DeltaType.FOSSIL)
     await events.next("subscribed")
     assert sub._delta_negotiated is False  # the reply carried no `delta: true`

@@ -21,10 +21,11 @@ from aiohttp.test_utils import TestClient
 from handlers.identity.auth import start_token_session
 from hub.keys import node_key
 from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.hub.realtime.helpers import ws_url
+from tests.waiting import TIMEOUT
 
 JS_DIR = Path(__file__).resolve().parents[2] / "js"
 SCRIPT = JS_DIR / "subscribe.mjs"
-TIMEOUT = 10.0  # upper bound for each wait (Node start-up included)
 
 
 def _unavailable(reason: str) -> None:
@@ -90,10 +91,6 @@ async def new_user(client: TestClient, username: str) -> tuple[int, str]:
     ctx = ctx_of(client)
     user = await ctx.store.users.by_username(username)
     return user.id, (await start_token_session(ctx, user)).access_token
-
-
-def ws_url(client: TestClient) -> str:
-    return str(client.make_url("/connection/websocket")).replace("http://", "ws://", 1)
 
 
 async def test_js_sdk_subscribes_and_receives_publications(make_client, node_bin):

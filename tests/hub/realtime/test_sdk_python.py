@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,50 +20,9 @@ from handlers.api.rpc import RPC_METHODS
 from handlers.crypto import sign_access_token
 from handlers.identity.auth import start_token_session
 from hub.app import create_app
-from hub.keys import node_key
-from hub.realtime.node import Node
 from tests.conftest import STRONG_PASSWORD, ctx_of, make_config
-
-TIMEOUT = 5.0  # upper bound for any single wait; nothing here is timed
-
-
-class Recorder:
-    """Every SDK event, queued by handler name (`on_publication`, `on_subscribed`, ...).
-
-    Serves as both a ClientEventHandler and a SubscriptionEventHandler: the SDK looks the
-    handlers up by name when it calls them, and awaits them before going on.
-    """
-
-    def __init__(self) -> None:
-        self.queues: defaultdict[str, asyncio.Queue[Any]] = defaultdict(asyncio.Queue)
-        self.gates: dict[str, asyncio.Event] = {}
-
-    def __getattr__(self, name: str) -> Callable[[Any], Awaitable[None]]:
-        if not name.startswith("on_"):
-            raise AttributeError(name)
-
-        async def record(ctx: Any) -> None:
-            self.queues[name].put_nowait(ctx)
-            gate = self.gates.get(name)
-            if gate is not None:
-                await asyncio.wait_for(gate.wait(), TIMEOUT)
-
-        return record
-
-    def hold(self, event: str) -> asyncio.Event:
-        """Keep the SDK inside its next `event` handlers until the returned event is set
-        (e.g. hold "connecting": a dropped client does not reconnect meanwhile)."""
-        gate = self.gates[f"on_{event}"] = asyncio.Event()
-        return gate
-
-    async def next(self, event: str) -> Any:
-        """The next `event` (e.g. "publication"), waiting for it."""
-        return await asyncio.wait_for(self.queues[f"on_{event}"].get(), TIMEOUT)
-
-    def seen(self, event: str) -> list[Any]:
-        """Every `event` received so far, without waiting."""
-        queue = self.queues[f"on_{event}"]
-        return [queue.get_nowait() for _ in range(queue.qsize())]
+from tests.hub.realtime.helpers import connect, node_of, subscribe
+from tests.waiting import until
 
 
 @dataclass(frozen=True)
@@ -85,64 +42,6 @@ async def new_user(client: TestClient, username: str) -> User:
     user = await ctx.store.users.by_username(username)
     pair = await start_token_session(ctx, user)
     return User(user.id, pair.access_token, pair.session_id, user.role)
-
-
-def ws_url(client: TestClient) -> str:
-    return str(client.make_url("/connection/websocket")).replace("http://", "ws://", 1)
-
-
-def node_of(client: TestClient) -> Node:
-    return client.server.app[node_key]
-
-
-async def until(predicate: Callable[[], bool]) -> None:
-    """Wait (at most TIMEOUT) for a server-side condition to hold."""
-    deadline = time.monotonic() + TIMEOUT
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.01)
-
-
-SdkFactory = Callable[..., centrifuge.Client]
-
-
-@pytest.fixture
-async def sdk(make_client: Any) -> AsyncIterator[SdkFactory]:
-    """Build SDK clients (events recorded on `.recorder`); all disconnected at teardown,
-    before the servers stop."""
-    made: list[Any] = []
-
-    def build(server: TestClient, token: str = "", **options: Any) -> Any:
-        recorder = Recorder()
-        options.setdefault("min_reconnect_delay", 0.05)
-        options.setdefault("max_reconnect_delay", 0.2)
-        sdk_client = centrifuge.Client(ws_url(server), events=recorder, token=token,
-                                       proxy=None, **options)
-        sdk_client.recorder = recorder
-        made.append(sdk_client)
-        return sdk_client
-
-    yield build
-    for sdk_client in made:
-        await sdk_client.disconnect()
-
-
-async def connect(sdk_client: Any) -> Any:
-    """Connect and wait for it; returns the ConnectedContext (the initial "connecting" event
-    is consumed, so later ones are reconnects)."""
-    await sdk_client.connect()
-    connected = await sdk_client.recorder.next("connected")
-    assert [c.code for c in sdk_client.recorder.seen("connecting")] == [0]  # connect called
-    return connected
-
-
-async def subscribe(sdk_client: Any, channel: str, **options: Any) -> tuple[Any, Recorder]:
-    """A new subscription, subscribe() called (its initial "subscribing" event consumed)."""
-    recorder = Recorder()
-    sub = sdk_client.new_subscription(channel, events=recorder, **options)
-    await sub.subscribe()
-    assert [c.code for c in recorder.seen("subscribing")] == [0]  # subscribe called
-    return sub, recorder
 
 
 # ---- connect and server-side subscriptions ---------------------------------------------------

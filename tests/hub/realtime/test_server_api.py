@@ -27,7 +27,7 @@ from cent import (
 
 from hub.realtime import codes
 from tests.fakes.centrifuge_client import RawCentrifuge
-from tests.hub.realtime.test_external_tokens import (
+from tests.hub.realtime.helpers import (
     API_KEY,
     app_client,
     chorus_account,

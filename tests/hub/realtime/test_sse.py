@@ -14,8 +14,8 @@ from handlers.crypto import sign_access_token
 from handlers.identity.auth import start_token_session
 from hub.keys import node_key
 from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.waiting import TIMEOUT, until
 
-TIMEOUT = 5.0
 SSE = "/connection/uni_sse"
 STREAM = "/connection/uni_http_stream"
 
@@ -63,13 +63,6 @@ async def _next_push(resp: ClientResponse, kind: str) -> dict[str, Any]:
 
 async def _ends(resp: ClientResponse) -> bool:
     return await asyncio.wait_for(resp.content.read(), TIMEOUT) == b""
-
-
-async def _until(predicate: Any) -> None:
-    """Wait (up to TIMEOUT) until `predicate()` holds."""
-    async with asyncio.timeout(TIMEOUT):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 # ---- uni_sse ------------------------------------------------------------------------------
@@ -242,7 +235,7 @@ async def test_a_reader_that_goes_away_is_removed_from_the_node(make_client):
     node = client.server.app[node_key]
     assert len(node.clients) == 1
     resp.close()
-    await _until(lambda: not node.clients and "hot" not in node.channels)
+    await until(lambda: not node.clients and "hot" not in node.channels)
 
 
 # ---- uni_http_stream ------------------------------------------------------------------------

@@ -4,7 +4,6 @@ operator download source."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,10 @@ from handlers.downloads.start import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLE
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.media_server import make_media_app
 from tests.fakes.spotify import make_spotify_app, spotify_settings
+from tests.waiting import until
 from workers.download_parent import make_parent_handler
 
-__all__ = ["token_of", "wait_status", "spotify_world", "fast_parents", "TIMEOUT"]
-
-TIMEOUT = 10.0
+__all__ = ["token_of", "wait_status", "spotify_world", "fast_parents"]
 
 
 async def token_of(client: Any, username: str) -> dict[str, str]:
@@ -33,13 +31,13 @@ async def token_of(client: Any, username: str) -> dict[str, str]:
 async def wait_status(client: Any, auth: dict[str, str], task_id: str, *statuses: str
                       ) -> dict[str, Any]:
     """The task (GET /api/prgs/<id>) once its status is one of `statuses`."""
-    deadline = asyncio.get_running_loop().time() + TIMEOUT
-    while True:
-        task = await (await client.get(f"/api/prgs/{task_id}", headers=auth)).json()
-        if task["status"] in statuses:
-            return task
-        assert asyncio.get_running_loop().time() < deadline, task
-        await asyncio.sleep(0.02)
+    seen: list[dict[str, Any]] = []
+
+    async def reached() -> dict[str, Any] | None:
+        seen[:] = [await (await client.get(f"/api/prgs/{task_id}", headers=auth)).json()]
+        return seen[0] if seen[0]["status"] in statuses else None
+
+    return await until(reached, failure=lambda: seen[0])
 
 
 def fast_parents(ctx: Any) -> None:

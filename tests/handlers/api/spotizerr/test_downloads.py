@@ -4,7 +4,6 @@ cancel, and no DRM circumvention."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +16,7 @@ from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.media_server import make_media_app
 from tests.fakes.spotify_data import DAFT_PUNK, DIGITAL_LOVE, DISCOVERY, PICKS, RAM
 from tests.handlers.api.spotizerr.helpers import spotify_world, token_of, wait_status
+from tests.waiting import until
 
 TEMPLATE = {"customDirFormat": "%ar_album%/%album% (%year%)",
             "customTrackFormat": "%tracknum% - %artist% - %music%"}
@@ -212,10 +212,11 @@ async def test_cancelling_an_album_cancels_its_tracks_and_leaves_no_partial_file
     task_id = (await (await client.get(f"/api/album/download/{DISCOVERY}",
                                        headers=auth)).json())["task_id"]
     jobs = ctx_of(client).store.jobs
-    deadline = asyncio.get_running_loop().time() + 10
-    while not any(c.progress.get("bytes") for c in await jobs.children(task_id)):
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.01)
+
+    async def writing() -> bool:
+        return any(c.progress.get("bytes") for c in await jobs.children(task_id))
+
+    await until(writing)
     assert list((tmp_path / "music").rglob("*.part"))  # a track is half written
     resp = await client.get("/api/album/download/cancel", params={"task_id": task_id},
                             headers=auth)

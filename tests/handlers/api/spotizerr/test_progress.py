@@ -17,8 +17,9 @@ from handlers.downloads.settings import DOWNLOAD_KIND_TRACK
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.fakes.media_server import gate_key, make_media_app
-from tests.handlers.api.spotizerr.helpers import TIMEOUT, token_of, wait_status
+from tests.handlers.api.spotizerr.helpers import token_of, wait_status
 from tests.sdk_events import SdkEvents
+from tests.waiting import TIMEOUT
 
 TRACKS = {"song1": "/song.wav", "song2": "/song.wav", "song3": "/song.wav",
           "gated1": "/gated.wav", "slow1": "/slow.wav"}
