@@ -3,30 +3,22 @@ store (so these tests do not depend on how posts are created over HTTP)."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from handlers.geo import geohash
 from handlers.identity.auth import start_token_session
 from store.records import Post
 from tests.conftest import ctx_of
+from tests.handlers.social.helpers import Member
 
-__all__ = ["Member", "member", "post", "LOGIN_FIRST"]
+__all__ = ["Member", "insert_member", "post", "LOGIN_FIRST"]
 
 LOGIN_FIRST = {"error": "Please login first"}
 
 
-class Member(NamedTuple):
-    id: int
-    name: str
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-async def member(client: Any, username: str, **fields: Any) -> Member:
-    """A user named after `username` (capitalised) with a token session."""
+async def insert_member(client: Any, username: str, **fields: Any) -> Member:
+    """A user named after `username` (capitalised), written straight to the store, with a token
+    session."""
     ctx = ctx_of(client)
     fields = {"name": username.capitalize(), "email": f"{username}@example.com", **fields}
     user = await ctx.store.users.create(username=username, **fields)

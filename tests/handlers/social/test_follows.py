@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
-from tests.handlers.social.test_social import member
+from tests.handlers.social.helpers import register_member
 
 
 async def test_the_followed_user_hears_of_each_new_follow_once(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     bob_live = await RawCentrifuge.open(client, bob.token)
     resp = await client.post(f"/api/follow/{bob.id}", headers=ann.auth)
     assert resp.status == 200
@@ -21,7 +21,7 @@ async def test_the_followed_user_hears_of_each_new_follow_once(client):
     await client.post(f"/api/follow/{bob.id}", headers=ann.auth)  # already following
     await client.post(f"/api/unfollow/{bob.id}", headers=ann.auth)
     await client.post(f"/api/follow/{bob.id}", headers=ann.auth)  # a new follow again
-    cid = await member(client, "cid")
+    cid = await register_member(client, "cid")
     await client.post(f"/api/follow/{bob.id}", headers=cid.auth)
     followers = [(await bob_live.next_push(f"user:#{bob.id}"))["pub"]["data"]["by"]["id"]
                  for _ in range(2)]
@@ -30,7 +30,7 @@ async def test_the_followed_user_hears_of_each_new_follow_once(client):
 
 
 async def test_a_follower_may_watch_now_playing_and_a_stranger_may_not(client):
-    ann, bob, cid = [await member(client, n) for n in ("ann", "bob", "cid")]
+    ann, bob, cid = [await register_member(client, n) for n in ("ann", "bob", "cid")]
     channel = f"nowplaying:{bob.id}"
     ann_live = await RawCentrifuge.open(client, ann.token)
     assert (await ann_live.call("subscribe", {"channel": channel}))["error"]["code"] == 103
@@ -50,7 +50,7 @@ async def test_a_follower_may_watch_now_playing_and_a_stranger_may_not(client):
 
 
 async def test_rpc_follow_set_follows_and_unfollows(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     conn = await RawCentrifuge.open(client, ann.token)
     reply = await conn.call("rpc", {"method": "follow.set",
                                     "data": {"user_id": bob.id, "follow": True}})
@@ -65,7 +65,7 @@ async def test_rpc_follow_set_follows_and_unfollows(client):
 
 
 async def test_rpc_follow_set_refuses_bad_input_and_changes_nothing(client):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     conn = await RawCentrifuge.open(client, ann.token)
     for data, code in (({"user_id": ann.id}, 400), ({"user_id": "2"}, 400),
                        ({"user_id": 999}, 404), ({"user_id": ann.id, "follow": "yes"}, 400)):
@@ -76,7 +76,7 @@ async def test_rpc_follow_set_refuses_bad_input_and_changes_nothing(client):
 
 
 async def test_rpc_feed_page_returns_the_callers_stream(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     store = ctx_of(client).store
     await store.follows.follow(ann.id, bob.id)
     ids = [(await store.posts.create(user_id=uid, link=f"https://www.youtube.com/watch?v=v{i}",

@@ -5,64 +5,32 @@ RPC methods call the same operations as REST."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, NamedTuple
+from typing import Any
 
 import centrifuge
 import pytest
 
 from handlers.geo import geohash
-from handlers.identity.auth import principal_from_access_token, start_token_session
+from handlers.identity.auth import principal_from_access_token
 from handlers.social import posts
-from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
-from tests.fakes.oembed import FakeOEmbed, OEmbedItem, make_oembed_app
+from tests.handlers.social.helpers import (
+    VIDEO,
+    Member,
+    register_member,
+    spoton_post,
+    start_with_fake_oembed,
+)
 from tests.sdk_events import SdkEvents
+from tests.waiting import TIMEOUT
 
-VIDEO = "https://www.youtube.com/watch?v=XdJVWSqb4Ck"
 PARIS = (48.8566, 2.3522)
-NAME = "Lullaby - Jack Johnson and Matt Costa"
-TIMEOUT = 5.0
-
-
-async def start_with_fake_oembed(make_client: Any, aiohttp_server: Any) -> Any:
-    """Chorus describing links through the fake oEmbed server (which knows VIDEO)."""
-    state = FakeOEmbed(items={VIDEO: OEmbedItem(
-        title=NAME, author_name="Jack Johnson", thumbnail_url="https://img.example/yt.jpg")})
-    oembed = await aiohttp_server(make_oembed_app(state))
-    return await make_client(oembed_url=str(oembed.make_url("/oembed")),
-                             allow_private_urls=True)
 
 
 @pytest.fixture
 async def client(make_client: Any, aiohttp_server: Any) -> Any:
     return await start_with_fake_oembed(make_client, aiohttp_server)
-
-
-class Member(NamedTuple):
-    id: int
-    name: str
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-async def member(client: Any, username: str) -> Member:
-    """Register `username` (named after it, capitalised) and open a token session."""
-    resp = await client.post("/api/register", json={
-        "username": username, "email": f"{username}@example.com", "password": STRONG_PASSWORD,
-        "name": username.capitalize()})
-    assert resp.status == 201, await resp.text()
-    ctx = ctx_of(client)
-    user = await ctx.store.users.by_username(username)
-    return Member(user.id, user.name, (await start_token_session(ctx, user)).access_token)
-
-
-async def spoton_post(client: Any, who: Member, link: str = VIDEO, **body: Any) -> int:
-    resp = await client.post("/api/create-post", json={"link": link, **body}, headers=who.auth)
-    assert resp.status == 201, await resp.text()
-    return (await resp.json())["post_id"]
 
 
 async def user_channel(client: Any, who: Member) -> RawCentrifuge:
@@ -97,7 +65,7 @@ def test_mentions_are_read_from_openwhyd_syntax():
 
 
 async def test_a_connected_follower_receives_the_new_post_as_a_feed_item(client):
-    ada, bob, cid = [await member(client, n) for n in ("ada", "bob", "cid")]
+    ada, bob, cid = [await register_member(client, n) for n in ("ada", "bob", "cid")]
     await ctx_of(client).store.follows.follow(bob.id, ada.id)
     follower, stranger = await user_channel(client, bob), await user_channel(client, cid)
     post_id = await spoton_post(client, ada, comment="listen #jazz")
@@ -113,7 +81,7 @@ async def test_a_connected_follower_receives_the_new_post_as_a_feed_item(client)
 
 
 async def test_the_authors_channel_hears_created_updated_and_deleted_posts(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     watcher = await RawCentrifuge.open(client, cookies=False)  # anonymous: posts are public
     assert "error" not in await watcher.call("subscribe", {"channel": f"posts:{ada.id}"})
     ctx = ctx_of(client)
@@ -132,7 +100,7 @@ async def test_the_authors_channel_hears_created_updated_and_deleted_posts(clien
 
 
 async def test_a_located_post_reaches_its_nearby_cell(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     watcher = await RawCentrifuge.open(client, cookies=False)
     cell = geohash(*PARIS)
     assert "error" not in await watcher.call("subscribe", {"channel": f"nearby:{cell}"})
@@ -147,7 +115,7 @@ async def test_a_located_post_reaches_its_nearby_cell(client):
 
 
 async def test_the_liked_posts_author_receives_the_like(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     post_id = await spoton_post(client, ada)
     author = await user_channel(client, ada)
     resp = await client.post(f"/api/posts/{post_id}/like", headers=bob.auth)
@@ -161,7 +129,7 @@ async def test_the_liked_posts_author_receives_the_like(client):
 
 
 async def test_a_comment_reaches_the_author_and_a_mention_the_named_user(client):
-    ada, bob, cid = [await member(client, n) for n in ("ada", "bob", "cid")]
+    ada, bob, cid = [await register_member(client, n) for n in ("ada", "bob", "cid")]
     post_id = await spoton_post(client, ada)
     author, named = await user_channel(client, ada), await user_channel(client, cid)
     text = f"ask @[Cid](user:{cid.id}) about it"
@@ -179,7 +147,7 @@ async def test_a_comment_reaches_the_author_and_a_mention_the_named_user(client)
 
 
 async def test_a_repost_reaches_the_original_author_and_the_reposters_followers(client):
-    ada, bob, cid = [await member(client, n) for n in ("ada", "bob", "cid")]
+    ada, bob, cid = [await register_member(client, n) for n in ("ada", "bob", "cid")]
     await ctx_of(client).store.follows.follow(cid.id, bob.id)
     post_id = await spoton_post(client, ada)
     author, follower = await user_channel(client, ada), await user_channel(client, cid)
@@ -196,7 +164,7 @@ async def test_a_repost_reaches_the_original_author_and_the_reposters_followers(
 
 
 async def test_sending_a_post_to_users_reaches_each_of_them(client):
-    ada, bob, cid = [await member(client, n) for n in ("ada", "bob", "cid")]
+    ada, bob, cid = [await register_member(client, n) for n in ("ada", "bob", "cid")]
     post_id = await spoton_post(client, ada)
     bob_conn, cid_conn = await user_channel(client, bob), await user_channel(client, cid)
     resp = await client.post(f"/api/post/{post_id}/sendToUsers",
@@ -214,7 +182,7 @@ async def test_sending_a_post_to_users_reaches_each_of_them(client):
 
 
 async def test_rpc_posts_create_and_like_call_the_rest_operations(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     conn = await user_channel(client, ada)
     reply = await conn.call("rpc", {"method": "posts.create", "data": {
         "eId": "/yt/XdJVWSqb4Ck", "name": "Lullaby", "text": "#calm",
@@ -244,7 +212,7 @@ async def test_rpc_posts_create_and_like_call_the_rest_operations(client):
 
 
 async def test_a_follower_connected_with_the_sdk_receives_the_feed_item(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     await ctx_of(client).store.follows.follow(bob.id, ada.id)
     url = str(client.make_url("/connection/websocket")).replace("http://", "ws://", 1)
     events = SdkEvents()
@@ -263,7 +231,7 @@ async def test_a_follower_connected_with_the_sdk_receives_the_feed_item(client):
 
 
 async def test_a_new_post_and_a_like_reach_the_hot_channel(client):
-    ada, bob = await member(client, "hotada"), await member(client, "hotbob")
+    ada, bob = await register_member(client, "hotada"), await register_member(client, "hotbob")
     watcher = await RawCentrifuge.open(client, cookies=False)  # `hot` is public
     assert "error" not in await watcher.call("subscribe", {"channel": "hot"})
     post_id = await spoton_post(client, ada)
@@ -276,7 +244,7 @@ async def test_a_new_post_and_a_like_reach_the_hot_channel(client):
 
 
 async def test_openwhyd_user_counts_follows_posts_and_likes(client):
-    ada, bob = await member(client, "cntada"), await member(client, "cntbob")
+    ada, bob = await register_member(client, "cntada"), await register_member(client, "cntbob")
     post_id = await spoton_post(client, ada)
     await client.post(f"/api/posts/{post_id}/like", headers=ada.auth)
     await client.post(f"/api/follow/{ada.id}", headers=bob.auth)

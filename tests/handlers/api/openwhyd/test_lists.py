@@ -24,7 +24,8 @@ class Member(NamedTuple):
     auth: dict[str, str]
 
 
-async def member(client: Any, handle: str) -> Member:
+async def register_member(client: Any, handle: str) -> Member:
+    """Register `handle` over HTTP and open a token session."""
     resp = await client.post("/api/register", json={
         "username": handle, "email": f"{handle}@example.com", "password": STRONG_PASSWORD,
         "name": handle.capitalize()})
@@ -53,7 +54,7 @@ async def get_json(client: Any, path: str, status: int = 200, **kwargs: Any) -> 
 
 
 async def test_insert_stores_exactly_the_subscription_and_get_finds_it(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     doc = {"_id": f"{ann.id}_{bob.id}", "uId": str(ann.id), "uNm": "Ann", "tId": str(bob.id),
            "tNm": "Bob"}
     params = {"action": "insert", "tId": str(bob.id)}
@@ -67,14 +68,14 @@ async def test_insert_stores_exactly_the_subscription_and_get_finds_it(client):
 
 
 async def test_follow_accepts_form_posts(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     resp = await client.post("/api/follow", data={"action": "insert", "tId": str(bob.id)},
                              headers=ann.auth)
     assert resp.status == 200 and (await resp.json())["tId"] == str(bob.id)
 
 
 async def test_follow_needs_a_signed_in_user(client):
-    bob = await member(client, "bob")
+    bob = await register_member(client, "bob")
     body = await get_json(client, "/api/follow", 401,
                           params={"action": "insert", "tId": str(bob.id)})
     assert body == LOGIN_FIRST
@@ -91,7 +92,7 @@ async def test_follow_needs_a_signed_in_user(client):
 ])
 async def test_bad_follow_requests_get_an_error_and_change_nothing(client, params, status,
                                                                   error):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     params = {k: str(ann.id) if v == "SELF" else v for k, v in params.items()}
     body = await get_json(client, "/api/follow", status, params=params, headers=ann.auth)
     assert body == {"error": error}
@@ -99,7 +100,7 @@ async def test_bad_follow_requests_get_an_error_and_change_nothing(client, param
 
 
 async def test_nobody_follows_or_unfollows_for_someone_else(client):
-    ann, bob, cid = [await member(client, n) for n in ("ann", "bob", "cid")]
+    ann, bob, cid = [await register_member(client, n) for n in ("ann", "bob", "cid")]
     follows = ctx_of(client).store.follows
     await follows.follow(ann.id, cid.id)
     # bob names ann as the subscriber: the action is still bob's own
@@ -116,7 +117,7 @@ async def test_nobody_follows_or_unfollows_for_someone_else(client):
 
 
 async def test_fetch_followers_and_following_with_is_subscribing(client):
-    ann, bob, cid = [await member(client, n) for n in ("ann", "bob", "cid")]
+    ann, bob, cid = [await register_member(client, n) for n in ("ann", "bob", "cid")]
     follows = ctx_of(client).store.follows
     for follower, followee in ((bob.id, ann.id), (cid.id, ann.id), (ann.id, bob.id)):
         await follows.follow(follower, followee)
@@ -132,8 +133,8 @@ async def test_fetch_followers_and_following_with_is_subscribing(client):
 
 
 async def test_fetch_followers_pages_with_skip_and_limit(client):
-    ann = await member(client, "ann")
-    fans = [await member(client, f"fan{i}") for i in range(4)]
+    ann = await register_member(client, "ann")
+    fans = [await register_member(client, f"fan{i}") for i in range(4)]
     for fan in fans:
         await ctx_of(client).store.follows.follow(fan.id, ann.id)
     path = f"/api/follow/fetchFollowers/{ann.id}"
@@ -150,7 +151,7 @@ async def test_fetch_followers_pages_with_skip_and_limit(client):
     {"skip": "1e3"},
 ])
 async def test_invalid_skip_or_limit_is_a_clear_error_not_a_crash(client, params):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     for kind in ("fetchFollowers", "fetchFollowing"):
         body = await get_json(client, f"/api/follow/{kind}/{ann.id}", 400, params=params)
         assert body["error"].startswith("invalid parameter: ")
@@ -168,7 +169,7 @@ async def test_fetching_followers_of_an_unknown_user_is_not_found(client):
 
 async def profile_paths(client: Any) -> tuple[Member, list[str]]:
     """A user with one track in playlist 0 (and liked by themselves); the paths listing it."""
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     store = ctx_of(client).store
     playlist = await store.collections.create(ann.id, "my first playlist")
     post = await track(client, ann, collection_id=playlist.id)
@@ -214,7 +215,7 @@ async def test_an_unsafe_callback_is_refused(client, callback):
 
 
 async def test_lists_are_html_pages_for_browsers_with_everything_escaped(client):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     await track(client, ann, name="<script>alert(1)</script>")
     for path in (f"/u/{ann.id}", f"/{ann.handle}"):
         resp = await client.get(path)
@@ -225,7 +226,7 @@ async def test_lists_are_html_pages_for_browsers_with_everything_escaped(client)
 
 
 async def test_soundcloud_tracks_export_with_their_stream_url(client):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     eid = "/sc/deadoceans/mitski-your-best-american-girl-3#https://api.soundcloud.com/tracks/1"
     await ctx_of(client).store.posts.create(
         user_id=ann.id, link="https://soundcloud.com/deadoceans/mitski-your-best-american-girl-3",
@@ -236,7 +237,7 @@ async def test_soundcloud_tracks_export_with_their_stream_url(client):
 
 
 async def test_lists_page_with_limit_after_and_before(client):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     ids = [(await track(client, ann, eid=f"/yt/v{i}", name=f"t{i}")).id for i in range(25)]
     path = f"/u/{ann.id}"
     assert len(await get_json(client, path, params={"format": "json"})) == 20  # the default
@@ -271,7 +272,7 @@ async def test_bad_paging_values_are_refused_on_hot_tracks(client, params):
 
 
 async def test_unknown_users_and_playlists_are_not_found(client):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     cases = [("/u/999999", "user not found"), ("/nobody", "user not found"),
              ("/nobody/likes", "user not found"), ("/u/abc", "user not found"),
              (f"/u/{ann.id}/playlist/3", "playlist not found"),
@@ -294,7 +295,7 @@ async def test_the_stream_needs_a_login_for_json(client):
 
 
 async def test_the_stream_lists_followed_users_and_own_tracks_with_a_session_cookie(client):
-    ann, bob, cid = [await member(client, n) for n in ("ann", "bob", "cid")]
+    ann, bob, cid = [await register_member(client, n) for n in ("ann", "bob", "cid")]
     await ctx_of(client).store.follows.follow(ann.id, bob.id)
     own = await track(client, ann, eid="/yt/a", name="own")
     followed = await track(client, bob, eid="/yt/b", name="followed")
@@ -317,7 +318,7 @@ async def test_the_stream_lists_followed_users_and_own_tracks_with_a_session_coo
 
 async def test_hot_tracks_as_json_with_has_more_and_the_first_poster(client):
     hot.hot_ranking(ctx_of(client)).ttl = 0
-    first, late = await member(client, "first"), await member(client, "late")
+    first, late = await register_member(client, "first"), await register_member(client, "late")
     popular = await track(client, first, eid="/yt/B", name="a popular track")
     repost = await track(client, late, eid="/yt/B", name="a popular track")
     await track(client, late, eid="/yt/A", name="a regular track")
@@ -338,7 +339,7 @@ async def test_hot_tracks_as_json_with_has_more_and_the_first_poster(client):
 
 async def test_hot_tracks_tell_a_signed_in_user_what_they_love(client):
     hot.hot_ranking(ctx_of(client)).ttl = 0
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     post = await track(client, ann)
     await ctx_of(client).store.posts.react(post.id, ann.id, "like")
     body = await get_json(client, "/hot", params={"format": "json"}, headers=ann.auth)
@@ -349,7 +350,7 @@ async def test_hot_tracks_tell_a_signed_in_user_what_they_love(client):
 
 async def test_hot_tracks_as_links_jsonp_and_html(client):
     hot.hot_ranking(ctx_of(client)).ttl = 0
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     await track(client, ann)
     resp = await client.get("/hot", params={"format": "links"})
     assert await resp.text() == VIDEO_EXPORT
@@ -364,7 +365,7 @@ async def test_hot_tracks_as_links_jsonp_and_html(client):
 
 
 async def test_a_post_page_has_the_post_and_its_comments_with_their_authors(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     post = await track(client, ann)
     store = ctx_of(client).store
     await store.posts.add_comment(post.id, bob.id, "great <b>tune</b>")

@@ -11,7 +11,7 @@ from PIL import Image
 from handlers.media.images import save_image
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
-from tests.handlers.api.social_helpers import LOGIN_FIRST, member, post
+from tests.handlers.api.social_helpers import LOGIN_FIRST, insert_member, post
 
 NOT_FOUND = {"error": "playlist not found"}
 
@@ -34,7 +34,7 @@ async def playlist(client, who, number):
 
 
 async def test_signed_out_callers_are_asked_to_log_in_and_unknown_actions_refused(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     for action in ("create", "rename", "delete", "setOrder", "update", "sendToUsers"):
         assert await act(client, None, action, id="0", name="x") == (401, LOGIN_FIRST), action
     assert await act(client, ada, "explode") == (400, {"error": "invalid parameter: action"})
@@ -43,7 +43,7 @@ async def test_signed_out_callers_are_asked_to_log_in_and_unknown_actions_refuse
 
 
 async def test_create_numbers_playlists_from_zero_per_user(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     assert await create(client, ada, "Chill") == {"id": 0, "name": "Chill"}
     assert await create(client, ada, "  Party ") == {"id": 1, "name": "Party"}
     assert await create(client, bob, "Mine") == {"id": 0, "name": "Mine"}
@@ -53,7 +53,7 @@ async def test_create_numbers_playlists_from_zero_per_user(client):
 
 
 async def test_create_without_a_usable_name_changes_nothing(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     assert await act(client, ada, "create") == (200, {"error": "playlist name is required"})
     assert await act(client, ada, "create", name="   ") == (
         200, {"error": "playlist name is required"})
@@ -63,7 +63,7 @@ async def test_create_without_a_usable_name_changes_nothing(client):
 
 
 async def test_rename_changes_the_name_its_posts_show(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     await create(client, ada, "Chill")
     filed = await post(client, ada, "Song", collection_id=(await playlist(client, ada, 0)).id)
     assert await act(client, ada, "rename", id="0", name="Calm") == (
@@ -75,7 +75,7 @@ async def test_rename_changes_the_name_its_posts_show(client):
 
 
 async def test_rename_failures_change_nothing(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     await create(client, ada, "Chill")
     assert await act(client, ada, "rename", id="3", name="X") == (200, NOT_FOUND)
     assert await act(client, ada, "rename", id="zero", name="X") == (
@@ -89,7 +89,7 @@ async def test_rename_failures_change_nothing(client):
 
 
 async def test_delete_moves_its_tracks_back_to_the_profile(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     await create(client, ada, "Chill")
     collection = await playlist(client, ada, 0)
     first = await post(client, ada, "One", collection_id=collection.id)
@@ -106,7 +106,7 @@ async def test_delete_moves_its_tracks_back_to_the_profile(client):
 
 
 async def test_delete_refuses_other_peoples_and_missing_playlists(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     await create(client, ada, "Chill")
     filed = await post(client, ada, "Song", collection_id=(await playlist(client, ada, 0)).id)
     assert await act(client, bob, "delete", id="0") == (200, NOT_FOUND)
@@ -124,7 +124,7 @@ async def _three_tracks(client, who):
 
 
 async def test_set_order_orders_the_playlist(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     collection, (one, two, three) = await _three_tracks(client, ada)
     order = [str(three.id), str(one.id), str(two.id)]
     resp = await client.post("/api/playlist", headers=ada.auth,
@@ -137,7 +137,7 @@ async def test_set_order_orders_the_playlist(client):
 
 
 async def test_set_order_from_json_puts_unlisted_tracks_after_in_their_order(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     collection, (one, two, three) = await _three_tracks(client, ada)
     resp = await client.post("/api/playlist", headers=ada.auth,
                               json={"action": "setOrder", "id": 0, "order": [two.id]})
@@ -147,7 +147,7 @@ async def test_set_order_from_json_puts_unlisted_tracks_after_in_their_order(cli
 
 
 async def test_set_order_refuses_posts_outside_the_playlist_and_changes_nothing(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     collection, (one, two, three) = await _three_tracks(client, ada)
     loose = await post(client, ada, "Loose")
     foreign = await post(client, bob, "Bob's")
@@ -174,7 +174,7 @@ def _png() -> bytes:
 
 
 async def test_update_sets_the_cover_to_ones_own_upload_only(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     await create(client, ada, "Chill")
     ctx = ctx_of(client)
     mine = await save_image(ctx, _png(), "uploads", ada.id)
@@ -195,7 +195,7 @@ async def test_update_sets_the_cover_to_ones_own_upload_only(client):
 
 
 async def test_get_one_playlist_by_its_full_id(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     await create(client, ada, "Chill")
     collection = await playlist(client, ada, 0)
     for name in ("One", "Two"):
@@ -209,7 +209,7 @@ async def test_get_one_playlist_by_its_full_id(client):
 
 
 async def test_get_several_playlists_in_the_order_asked(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     await create(client, ada, "Chill")
     await create(client, ada, "Party")
     await create(client, bob, "Bob's")
@@ -225,7 +225,7 @@ async def test_get_several_playlists_in_the_order_asked(client):
 
 
 async def test_a_private_collection_is_seen_by_its_owner_only(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     await create(client, ada, "Secret")
     collection = await playlist(client, ada, 0)
     await ctx_of(client).store.collections.update(collection.id, is_public=False)
@@ -240,7 +240,7 @@ async def test_a_private_collection_is_seen_by_its_owner_only(client):
 
 
 async def test_send_to_users_pushes_the_share_to_each_recipient(client):
-    ada, bob, cy = [await member(client, n) for n in ("ada", "bob", "cy")]
+    ada, bob, cy = [await insert_member(client, n) for n in ("ada", "bob", "cy")]
     await create(client, ada, "Chill")
     bob_live = await RawCentrifuge.open(client, bob.token, cookies=False)
     cy_live = await RawCentrifuge.open(client, cy.token, cookies=False)
@@ -260,7 +260,7 @@ async def test_send_to_users_pushes_the_share_to_each_recipient(client):
 
 
 async def test_send_to_users_by_path_with_a_json_list(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     await create(client, ada, "Chill")
     live = await RawCentrifuge.open(client, bob.token, cookies=False)
     try:
@@ -277,7 +277,7 @@ async def test_send_to_users_by_path_with_a_json_list(client):
 
 
 async def test_send_to_users_failures(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     await create(client, ada, "Chill")
     pl_id = f"{ada.id}_0"
     for params, error in (
@@ -292,7 +292,7 @@ async def test_send_to_users_failures(client):
 
 async def test_spotizerr_playlist_paths_are_not_taken_by_openwhyd(client):
     """Only `<digits>_<digits>` reaches the Openwhyd route (DESIGN §9)."""
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     await create(client, ada, "Chill")
     for path in ("/api/playlist/info", "/api/playlist/metadata", "/api/playlist/tracks"):
         resp = await client.get(path)  # Spotizerr's routes: they want its bearer token

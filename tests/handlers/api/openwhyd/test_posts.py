@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.conftest import STRONG_PASSWORD, ctx_of
-from tests.handlers.social.test_social import member, spoton_post, start_with_fake_oembed
+from tests.handlers.social.helpers import register_member, spoton_post, start_with_fake_oembed
 
 EID = "/yt/XdJVWSqb4Ck"
 NAME = "Lullaby - Jack Johnson and Matt Costa"
@@ -40,7 +40,7 @@ async def add(client, who, **params):
 
 
 async def test_posting_needs_a_login_but_lovers_and_reposts_are_public(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     post = await add(client, ada)
     for action in ("insert", "delete", "toggleLovePost", "incrPlayCounter", "addComment",
                    "deleteComment", "scrobble", "sendToUsers"):
@@ -52,7 +52,7 @@ async def test_posting_needs_a_login_but_lovers_and_reposts_are_public(client):
 
 
 async def test_adding_a_track_returns_the_stored_post_without_a_playlist(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     body = await add(client, ada, ctx="bk", **{"pl[id]": "", "pl[name]": "full stream"})
     assert body["name"] == NAME and body["eId"] == EID and body["ctx"] == "bk"
     assert body["isNew"] is True and body["uId"] == str(ada.id) and body["uNm"] == "Ada"
@@ -63,7 +63,7 @@ async def test_adding_a_track_returns_the_stored_post_without_a_playlist(client)
 
 
 async def test_a_login_cookie_from_openwhyd_login_works_too(client):
-    await member(client, "ada")
+    await register_member(client, "ada")
     md5 = hashlib.md5(STRONG_PASSWORD.encode()).hexdigest()
     await client.get("/login", params={"action": "login", "ajax": "true",
                                        "email": "ada@example.com", "md5": md5})
@@ -76,7 +76,7 @@ async def test_a_login_cookie_from_openwhyd_login_works_too(client):
 
 
 async def test_adding_into_new_and_existing_playlists(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     first = await add(client, ada, **{"pl[id]": "create", "pl[name]": "Chill"})
     assert first["pl"] == {"id": 0, "name": "Chill"} and first["isNew"] is True
     second = await add(client, ada, pl=json.dumps({"id": "create", "name": "Party"}))
@@ -96,7 +96,7 @@ async def test_adding_into_new_and_existing_playlists(client):
 
 
 async def test_editing_changes_what_is_sent_on_ones_own_post_only(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     post = await add(client, ada, text="first take", **{"pl[id]": "create", "pl[name]": "Mix"})
     status, edited = await call(client, ada, action="insert", _id=post["_id"], name="coucou",
                                 **{"pl[id]": "0", "pl[name]": "Mix"})
@@ -116,7 +116,7 @@ async def test_editing_changes_what_is_sent_on_ones_own_post_only(client):
 
 
 async def test_a_repost_copies_the_track_and_resets_its_counters(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     post = await add(client, ada, text="mine", img="https://img.example/a.jpg")
     await call(client, bob, action="toggleLovePost", pId=post["_id"])
     status, repost = await call(client, bob, action="insert", pId=post["_id"],
@@ -139,7 +139,7 @@ async def test_a_repost_copies_the_track_and_resets_its_counters(client):
 
 
 async def test_insert_without_eid_pid_or_id_is_refused(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     for params in ({"name": NAME}, {"eId": "", "name": NAME}):
         status, body = await call(client, ada, action="insert", **params)
         assert (status, body) == (400, {"error": "invalid parameter: eId or pId"})
@@ -151,7 +151,7 @@ async def test_insert_without_eid_pid_or_id_is_refused(client):
 
 
 async def test_delete_removes_ones_own_post_and_refuses_anothers(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     post, kept = await add(client, ada), await add(client, ada)
     assert await call(client, ada, action="delete", _id=post["_id"]) == (200, DELETED)
     assert await call(client, bob, action="delete", _id=kept["_id"]) == (
@@ -164,7 +164,7 @@ async def test_delete_removes_ones_own_post_and_refuses_anothers(client):
 
 
 async def test_toggle_love_and_the_lovers_list(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     await ctx_of(client).store.follows.follow(ada.id, bob.id)
     post = await add(client, ada)
     status, loved = await call(client, bob, action="toggleLovePost", pId=post["_id"])
@@ -181,7 +181,7 @@ async def test_toggle_love_and_the_lovers_list(client):
 
 
 async def test_incr_play_counter_counts_one_play(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     post = await add(client, ada)
     status, body = await call(client, ada, action="incrPlayCounter", pId=post["_id"])
     assert status == 200 and body["result"]["nbP"] == 1 and body["result"]["_id"] == post["_id"]
@@ -192,7 +192,7 @@ async def test_incr_play_counter_counts_one_play(client):
 
 
 async def test_comments_anyone_adds_and_only_the_commenter_or_the_author_deletes(client):
-    ada, bob, cid = [await member(client, n) for n in ("ada", "bob", "cid")]
+    ada, bob, cid = [await register_member(client, n) for n in ("ada", "bob", "cid")]
     post = await add(client, ada)
     status, comment = await call(client, bob, action="addComment", pId=post["_id"],
                                  text='"hello world"')
@@ -211,7 +211,7 @@ async def test_comments_anyone_adds_and_only_the_commenter_or_the_author_deletes
 
 
 async def test_bad_comments_are_refused(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     post = await add(client, ada)
     assert await call(client, ada, action="addComment", pId=post["_id"], text="  ") == (
         400, {"error": "missing field: text"})
@@ -226,7 +226,7 @@ async def test_bad_comments_are_refused(client):
 
 
 async def test_scrobble_answers_a_clear_error_without_a_last_fm_account(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     post = await add(client, ada)
     status, body = await call(client, ada, action="scrobble", pId=post["_id"],
                               timestamp="1700000000")
@@ -236,7 +236,7 @@ async def test_scrobble_answers_a_clear_error_without_a_last_fm_account(client):
 
 
 async def test_send_to_users_accepts_every_array_spelling(client):
-    ada, bob, cid = [await member(client, n) for n in ("ada", "bob", "cid")]
+    ada, bob, cid = [await register_member(client, n) for n in ("ada", "bob", "cid")]
     post = await add(client, ada)
     path = f"/api/post/{post['_id']}/sendToUsers"
     resp = await client.post(path, data=[("uidList", str(bob.id)), ("uidList", str(cid.id))],
@@ -255,7 +255,7 @@ async def test_send_to_users_accepts_every_array_spelling(client):
 
 
 async def test_posts_from_spot_on_show_in_openwhyd_shape(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     post_id = await spoton_post(client, ada, comment="from Spot On")
     status, body = await call(client, ada, action="incrPlayCounter", pId=str(post_id))
     assert body["result"]["eId"] == "/yt/XdJVWSqb4Ck" and body["result"]["text"] == "from Spot On"

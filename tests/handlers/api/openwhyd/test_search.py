@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from store.records import UserPatch
 from tests.conftest import ctx_of
-from tests.handlers.api.social_helpers import member, post
+from tests.handlers.api.social_helpers import insert_member, post
 
 HIT_KEYS = {"id", "eId", "url", "img", "name", "uId", "uNm", "score"}
 
@@ -17,7 +17,7 @@ async def search(client, who=None, **params):
 
 async def people(client):
     """Ada follows Bob; Cy is a stranger to her."""
-    ada, bob, cy = [await member(client, n) for n in ("ada", "bob", "cy")]
+    ada, bob, cy = [await insert_member(client, n) for n in ("ada", "bob", "cy")]
     await ctx_of(client).store.follows.follow(ada.id, bob.id)
     return ada, bob, cy
 
@@ -118,7 +118,7 @@ async def test_no_query_gives_empty_results(client):
 
 
 async def test_the_html_page_escapes_what_people_typed(client):
-    ada = await member(client, "ada", name="<b>Ada</b>")
+    ada = await insert_member(client, "ada", name="<b>Ada</b>")
     await post(client, ada, "<script>alert(1)</script> coco")
     resp = await client.get("/search", params={"q": 'coco"><script>'})
     html = await resp.text()

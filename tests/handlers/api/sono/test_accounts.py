@@ -6,49 +6,22 @@ import base64
 import re
 import time
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.handlers.api.sono.helpers import (
+    ENCRYPTED,
+    USERS,
+    bearer,
+    encrypt,
+    login,
+    signed_in,
+    signup,
+)
 
-USERS = "/api/v1/users"
 RESET_MESSAGE = ("Password has been reset successfully. You can now log in with your new "
                  "password.")
 FORGOT_MESSAGE = "If an account with that email exists, we've sent password reset instructions."
-ENCRYPTED = {"X-Password-Encrypted": "true"}
-
-
-async def encrypt(client, password: str) -> str:
-    """What Sono's web client does: RSA-OAEP(SHA-256) with the served key, base64."""
-    resp = await client.get(f"{USERS}/public-key")
-    key = serialization.load_pem_public_key((await resp.json())["public_key"].encode())
-    cipher = key.encrypt(password.encode(), padding.OAEP(
-        mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None))
-    return base64.b64encode(cipher).decode()
-
-
-async def signup(client, username: str = "ada", password: str = STRONG_PASSWORD, **extra):
-    body = {"username": username, "email": f"{username}@example.com", "password": password,
-            "display_name": username.title(), **extra}
-    resp = await client.post(f"{USERS}/", json=body)
-    assert resp.status == 201, await resp.text()
-    return await resp.json()
-
-
-async def login(client, username: str = "ada", password: str = STRONG_PASSWORD):
-    resp = await client.post(f"{USERS}/token", data={"username": username, "password": password})
-    assert resp.status == 200, await resp.text()
-    return await resp.json()
-
-
-def bearer(tokens) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-async def signed_in(client, username: str = "ada"):
-    """A new account and its tokens."""
-    user = await signup(client, username)
-    return user, await login(client, username)
 
 
 async def test_public_key_is_a_pem_clients_encrypt_with(client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import STRONG_PASSWORD
-from tests.handlers.api.sono.test_accounts import USERS, bearer, login, signed_in
+from tests.handlers.api.sono.helpers import USERS, bearer, login, signed_in
 
 MAINTENANCE = "/api/v1/admin/maintenance"
 DEFAULT = "Service temporarily unavailable for maintenance"

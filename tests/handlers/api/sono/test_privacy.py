@@ -7,15 +7,16 @@ from urllib.parse import quote
 from handlers.identity import privacy
 from handlers.identity.auth import Principal
 from tests.conftest import STRONG_PASSWORD, ctx_of
-from tests.handlers.api.sono.test_accounts import (
+from tests.handlers.api.sono.helpers import (
     ENCRYPTED,
     USERS,
     bearer,
     encrypt,
     login,
+    png_bytes,
     signed_in,
+    upload,
 )
-from tests.handlers.api.sono.test_profile import png_bytes, upload
 
 CONSENT = {"consent_type": "privacy_policy", "consent_version": "2.0", "ip_address": "192.168.1.1"}
 

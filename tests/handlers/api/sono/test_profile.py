@@ -7,15 +7,7 @@ import io
 from PIL import Image
 
 from tests.conftest import ctx_of
-from tests.handlers.api.sono.test_accounts import USERS, bearer, signed_in
-
-PICTURE = f"{USERS}/me/upload-profile-picture"
-
-
-def png_bytes(size: tuple[int, int] = (32, 24)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 90)).save(out, "PNG")
-    return out.getvalue()
+from tests.handlers.api.sono.helpers import PICTURE, USERS, bearer, png_bytes, signed_in, upload
 
 
 def jpeg_with_exif() -> bytes:
@@ -25,14 +17,6 @@ def jpeg_with_exif() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 40), (10, 120, 200)).save(out, "JPEG", exif=exif)
     return out.getvalue()
-
-
-async def upload(client, tokens, data: bytes, filename: str = "picture.png", field: str = "file"):
-    import aiohttp
-
-    form = aiohttp.FormData()
-    form.add_field(field, io.BytesIO(data), filename=filename, content_type="image/png")
-    return await client.post(PICTURE, data=form, headers=bearer(tokens))
 
 
 async def test_me_returns_the_user_object(client):

@@ -1,6 +1,6 @@
-"""Shared by the Spotizerr download, progress and history tests: users with bearer tokens,
-waiting for a task's status, and Chorus on the fake Spotify with a local media server as its
-operator download source."""
+"""Shared by the Spotizerr tests: users (and an admin) with bearer tokens, waiting for a task's
+status, and Chorus on the fake Spotify with a local media server as its operator download
+source."""
 
 from __future__ import annotations
 
@@ -16,16 +16,29 @@ from tests.fakes.spotify import make_spotify_app, spotify_settings
 from tests.waiting import until
 from workers.download_parent import make_parent_handler
 
-__all__ = ["token_of", "wait_status", "spotify_world", "fast_parents"]
+__all__ = ["login", "admin_and_user", "token_of", "wait_status", "spotify_world", "fast_parents"]
+
+
+async def login(client: Any, username: str) -> dict[str, str]:
+    """Sign `username` in: the Authorization header."""
+    resp = await client.post("/api/auth/login",
+                             json={"username": username, "password": STRONG_PASSWORD})
+    return {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
+
+
+async def admin_and_user(make_client: Any) -> tuple[Any, dict[str, str], dict[str, str]]:
+    """Chorus with the admin `root` and the user `ada`: (client, root's header, ada's header)."""
+    client = await make_client(admin_username="root", admin_password=STRONG_PASSWORD)
+    await client.post("/api/auth/register", json={
+        "username": "ada", "password": STRONG_PASSWORD, "email": "ada@example.com"})
+    return client, await login(client, "root"), await login(client, "ada")
 
 
 async def token_of(client: Any, username: str) -> dict[str, str]:
     """Register `username` (if new) and sign in: the Authorization header."""
     await client.post("/api/auth/register", json={
         "username": username, "password": STRONG_PASSWORD, "email": f"{username}@example.com"})
-    resp = await client.post("/api/auth/login",
-                             json={"username": username, "password": STRONG_PASSWORD})
-    return {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
+    return await login(client, username)
 
 
 async def wait_status(client: Any, auth: dict[str, str], task_id: str, *statuses: str

@@ -7,7 +7,7 @@ import sqlite3
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.spotify import CLIENT_ID, CLIENT_SECRET, make_spotify_app, spotify_settings
 from tests.fakes.spotify_data import GET_LUCKY
-from tests.handlers.api.spotizerr.test_settings import admin_and_user, login
+from tests.handlers.api.spotizerr.helpers import admin_and_user, login
 
 SECRET = "s3cr3t-client-secret-value-1234"
 

@@ -3,20 +3,8 @@
 from __future__ import annotations
 
 from handlers.downloads.settings import DOWNLOAD_KIND_TRACK
-from tests.conftest import STRONG_PASSWORD, ctx_of
-
-
-async def login(client, username: str) -> dict[str, str]:
-    resp = await client.post("/api/auth/login",
-                             json={"username": username, "password": STRONG_PASSWORD})
-    return {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
-
-
-async def admin_and_user(make_client):
-    client = await make_client(admin_username="root", admin_password=STRONG_PASSWORD)
-    await client.post("/api/auth/register", json={
-        "username": "ada", "password": STRONG_PASSWORD, "email": "ada@example.com"})
-    return client, await login(client, "root"), await login(client, "ada")
+from tests.conftest import ctx_of
+from tests.handlers.api.spotizerr.helpers import admin_and_user
 
 
 async def test_config_is_read_by_users_and_changed_by_admins_only(make_client):

@@ -23,18 +23,13 @@ from tests.fakes.spotify_data import (
     PICKS,
     RAM,
 )
+from tests.handlers.api.spotizerr.helpers import login
 
 NEW_ALBUM = "6kHtVyf5QXVmcSbwDGPkxw"
 NEW_SINGLE = "7dNtVyf5QXVmcSbwDGPkxw"
 NEW_TRACK = "1aBcDeFgHiJkLmNoPqRsTu"
 SINGLE_TRACK = "2aBcDeFgHiJkLmNoPqRsTu"
 UNKNOWN = "0000000000000000000000"
-
-
-async def login(client, username: str) -> dict[str, str]:
-    resp = await client.post("/api/auth/login",
-                             json={"username": username, "password": STRONG_PASSWORD})
-    return {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
 
 
 class World:

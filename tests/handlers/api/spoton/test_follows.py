@@ -3,29 +3,12 @@ messages, and every failure as `{"error"}` changing nothing."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
-from handlers.identity.auth import start_token_session
-from tests.conftest import STRONG_PASSWORD, ctx_of
-
-
-class Member(NamedTuple):
-    id: int
-    auth: dict[str, str]
-
-
-async def member(client: Any, username: str) -> Member:
-    resp = await client.post("/api/register", json={
-        "username": username, "email": f"{username}@example.com", "password": STRONG_PASSWORD})
-    assert resp.status == 201, await resp.text()
-    ctx = ctx_of(client)
-    user = await ctx.store.users.by_username(username)
-    token = (await start_token_session(ctx, user)).access_token
-    return Member(user.id, {"Authorization": f"Bearer {token}"})
+from tests.conftest import ctx_of
+from tests.handlers.social.helpers import register_member
 
 
 async def test_follow_answers_the_documented_message_and_follows(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     resp = await client.post(f"/api/follow/{bob.id}", headers=ann.auth)
     assert resp.status == 200
     assert await resp.json() == {"message": "You are now following bob"}
@@ -33,7 +16,7 @@ async def test_follow_answers_the_documented_message_and_follows(client):
 
 
 async def test_following_twice_keeps_one_follow(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     for _ in range(2):
         resp = await client.post(f"/api/follow/{bob.id}", headers=ann.auth)
         assert await resp.json() == {"message": "You are now following bob"}
@@ -41,7 +24,7 @@ async def test_following_twice_keeps_one_follow(client):
 
 
 async def test_unfollow_answers_the_documented_message_and_unfollows(client):
-    ann, bob = await member(client, "ann"), await member(client, "bob")
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
     await client.post(f"/api/follow/{bob.id}", headers=ann.auth)
     resp = await client.post(f"/api/unfollow/{bob.id}", headers=ann.auth)
     assert resp.status == 200
@@ -52,7 +35,7 @@ async def test_unfollow_answers_the_documented_message_and_unfollows(client):
 
 
 async def test_follow_and_unfollow_need_a_signed_in_user(client):
-    bob = await member(client, "bob")
+    bob = await register_member(client, "bob")
     for verb in ("follow", "unfollow"):
         resp = await client.post(f"/api/{verb}/{bob.id}")
         assert resp.status == 401
@@ -61,7 +44,7 @@ async def test_follow_and_unfollow_need_a_signed_in_user(client):
 
 
 async def test_following_an_unknown_user_is_not_found(client):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     for verb in ("follow", "unfollow"):
         resp = await client.post(f"/api/{verb}/999999", headers=ann.auth)
         assert resp.status == 404
@@ -69,7 +52,7 @@ async def test_following_an_unknown_user_is_not_found(client):
 
 
 async def test_nobody_follows_themselves(client):
-    ann = await member(client, "ann")
+    ann = await register_member(client, "ann")
     resp = await client.post(f"/api/follow/{ann.id}", headers=ann.auth)
     assert resp.status == 400
     assert await resp.json() == {"error": "You cannot follow yourself"}
@@ -80,7 +63,7 @@ async def test_nobody_follows_themselves(client):
 
 
 async def test_unfollowing_only_ends_the_callers_own_follow(client):
-    ann, bob, cid = [await member(client, n) for n in ("ann", "bob", "cid")]
+    ann, bob, cid = [await register_member(client, n) for n in ("ann", "bob", "cid")]
     await client.post(f"/api/follow/{cid.id}", headers=ann.auth)
     resp = await client.post(f"/api/unfollow/{cid.id}", headers=bob.auth)
     assert resp.status == 200

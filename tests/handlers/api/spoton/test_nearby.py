@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ctx_of
-from tests.handlers.api.social_helpers import member, post
+from tests.handlers.api.social_helpers import insert_member, post
 
 PARIS = (48.8566, 2.3522)
 INVALID = {"error": "Invalid input for latitude, longitude, radius, page, or size."}
@@ -33,7 +33,7 @@ async def test_signing_in_is_required(client):
 
 
 async def test_only_posts_within_the_radius_in_km_count(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     inside = await post(client, ada, "Near", at=north_of_paris(3))
     await post(client, ada, "Far", at=north_of_paris(7))
     # inside the bounding box, but 6.3 km away diagonally
@@ -48,7 +48,7 @@ async def test_only_posts_within_the_radius_in_km_count(client):
 
 
 async def test_links_are_ranked_by_shares_one_post_each_the_latest(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await insert_member(client, "ada"), await insert_member(client, "bob")
     item = await ctx_of(client).store.catalog.upsert(
         "youtube", "video", "hit", url="https://www.youtube.com/watch?v=hit", eid="/yt/hit",
         name="The hit", description="The hit by Someone")
@@ -69,7 +69,7 @@ async def test_links_are_ranked_by_shares_one_post_each_the_latest(client):
 
 
 async def test_equal_shares_put_the_most_recently_shared_first(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     await post(client, ada, "older", at=PARIS)
     await post(client, ada, "newer", at=PARIS)
     _, body = await nearby(client, ada)
@@ -77,7 +77,7 @@ async def test_equal_shares_put_the_most_recently_shared_first(client):
 
 
 async def test_pages_of_links(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     for n, shares in enumerate((3, 2, 1)):
         for _ in range(shares):
             await post(client, ada, f"song{n}", at=PARIS)
@@ -92,13 +92,13 @@ async def test_pages_of_links(client):
 
 
 async def test_nothing_nearby_is_an_empty_first_page(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     assert await nearby(client, ada) == (200, {"songs": [], "pagination": {
         "page": 1, "size": 10, "total_pages": 0, "total_songs": 0}})
 
 
 async def test_the_search_crosses_the_antimeridian(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     east = await post(client, ada, "east", at=(0.0, 179.99))
     await post(client, ada, "far", at=(0.0, 178.0))
     status, body = await nearby(client, ada, latitude="0", longitude="-179.99", radius="10")
@@ -112,12 +112,12 @@ async def test_the_search_crosses_the_antimeridian(client):
     {"page": "1.5"}, {"size": "0"}, {"size": "101"}, {"size": "ten"},
 ])
 async def test_any_bad_input_gets_the_documented_error(client, params):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     await post(client, ada, "Near", at=PARIS)
     assert await nearby(client, ada, **params) == (400, INVALID)
 
 
 async def test_missing_coordinates_get_the_documented_error(client):
-    ada = await member(client, "ada")
+    ada = await insert_member(client, "ada")
     resp = await client.get("/api/most-shared-nearby-things", headers=ada.auth)
     assert (resp.status, await resp.json()) == (400, INVALID)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import ctx_of
-from tests.handlers.social.test_social import NAME, VIDEO, member, spoton_post, start_with_fake_oembed
+from tests.handlers.social.helpers import NAME, VIDEO, register_member, spoton_post, start_with_fake_oembed
 
 SHORT_VIDEO = "https://youtu.be/XdJVWSqb4Ck"
 NOT_AUTHENTICATED = {"error": "User not authenticated"}
@@ -45,7 +45,7 @@ async def test_every_post_route_needs_a_signed_in_user(client):
 
 
 async def test_create_post_answers_as_documented_and_get_posts_shows_it(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     resp = await client.post("/api/create-post", headers=ada.auth, json={
         "link": SHORT_VIDEO, "image": "https://img.example/cover.jpg",
         "comment": "Sunday #Jazz #calm", "latitude": "48.8566", "longitude": "2.3522"})
@@ -66,13 +66,13 @@ async def test_create_post_answers_as_documented_and_get_posts_shows_it(client):
 
 
 async def test_create_post_accepts_labels_beside_hashtags(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     post_id = await spoton_post(client, ada, comment="#live", tags=["Rock", "#live"])
     assert (await get_posts(client, ada, post_id=post_id))[1]["tags"] == ["live", "rock"]
 
 
 async def test_a_link_that_is_not_music_fails_to_fetch_a_description_and_stores_nothing(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     for link in ("https://example.com/about", "not a link at all"):
         resp = await client.post("/api/create-post", json={"link": link}, headers=ada.auth)
         assert resp.status == 400
@@ -81,7 +81,7 @@ async def test_a_link_that_is_not_music_fails_to_fetch_a_description_and_stores_
 
 
 async def test_create_post_refuses_a_missing_link_and_bad_places(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     for body in ({}, {"link": " "}, {"link": VIDEO, "latitude": "north", "longitude": "2"},
                  {"link": VIDEO, "latitude": "91", "longitude": "2"},
                  {"link": VIDEO, "latitude": "48"}, {"link": VIDEO, "image": "javascript:x"}):
@@ -93,7 +93,7 @@ async def test_create_post_refuses_a_missing_link_and_bad_places(client):
 
 
 async def test_get_user_posts_pages_newest_first(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     ids = [await spoton_post(client, ada, comment=f"n{n}") for n in range(5)]
     await spoton_post(client, bob)
     status, first = await user_posts(client, bob, user_id=ada.id, page_number=1, page_size=2)
@@ -110,7 +110,7 @@ async def test_get_user_posts_pages_newest_first(client):
 
 
 async def test_get_user_posts_rejects_bad_paging_and_unknown_users(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     for params in ({"page_number": 0}, {"page_size": 0}, {"page_size": 101},
                    {"page_number": "two"}, {"user_id": "me"}, {"page_number": -1}):
         status, body = await user_posts(client, ada, **params)
@@ -122,7 +122,7 @@ async def test_get_user_posts_rejects_bad_paging_and_unknown_users(client):
 
 
 async def test_get_posts_by_link_finds_every_spelling_of_the_link(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     first = await spoton_post(client, ada, link=SHORT_VIDEO)
     second = await spoton_post(client, bob, link=VIDEO)
     await spoton_post(client, bob, link="https://open.spotify.com/track/4iV5W9uYEdYUVa79Axb7Rh")
@@ -135,7 +135,7 @@ async def test_get_posts_by_link_finds_every_spelling_of_the_link(client):
 
 
 async def test_get_posts_between_dates_is_paginated(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     ids = [await spoton_post(client, ada) for _ in range(3)]
     span = {"start_date": today(-1), "end_date": today()}
     status, body = await get_posts(client, ada, **span, page_number=1, page_size=2)
@@ -156,7 +156,7 @@ async def test_get_posts_between_dates_is_paginated(client):
 
 
 async def test_get_posts_refuses_bad_combinations_and_unknown_posts(client):
-    ada = await member(client, "ada")
+    ada = await register_member(client, "ada")
     post_id = await spoton_post(client, ada)
     span = {"start_date": today(-1), "end_date": today()}
     for body in ({}, {"post_id": post_id, "post_link": VIDEO}, {"start_date": today()},
@@ -174,7 +174,7 @@ async def test_get_posts_refuses_bad_combinations_and_unknown_posts(client):
 
 
 async def test_like_and_dislike_answer_as_documented(client):
-    ada, bob = await member(client, "ada"), await member(client, "bob")
+    ada, bob = await register_member(client, "ada"), await register_member(client, "bob")
     post_id = await spoton_post(client, ada)
 
     async def react(kind, target=post_id):

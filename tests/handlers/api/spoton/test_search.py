@@ -4,7 +4,7 @@ ranking, labels, pagination edges and bad input."""
 from __future__ import annotations
 
 from tests.conftest import ctx_of
-from tests.handlers.api.social_helpers import member
+from tests.handlers.api.social_helpers import insert_member
 
 
 async def item(client, provider_id, name, kind="track", **fields):
@@ -23,8 +23,8 @@ async def test_a_prefix_finds_contents_and_profiles_without_signing_in(client):
                       album_name="We See the Same Sun", genres=["eurodance"],
                       description="Coco Jamboo by Mr. President", lyrics="Coco jamboo ya ya yeah")
     await item(client, "t2", "Something else")
-    cora = await member(client, "coralie", name="Coralie", surname="Coco", labels="dj, house")
-    await member(client, "zed", name="Zed")
+    cora = await insert_member(client, "coralie", name="Coralie", surname="Coco", labels="dj, house")
+    await insert_member(client, "zed", name="Zed")
     status, body = await find(client, search="coc")
     assert status == 200
     assert body["content_results_count"] == 1 and body["profile_results_count"] == 1
@@ -65,8 +65,8 @@ async def test_albums_and_playlists_have_no_song_name(client):
 
 
 async def test_profiles_are_found_by_labels_username_and_surname(client):
-    ada = await member(client, "ada", surname="Lovelace", labels="jazz,soul")
-    bob = await member(client, "bobby_soulman", name="Bob")
+    ada = await insert_member(client, "ada", surname="Lovelace", labels="jazz,soul")
+    bob = await insert_member(client, "bobby_soulman", name="Bob")
     for words, expected in (("sou", {ada.id, bob.id}), ("jaz", {ada.id}),
                             ("lovel", {ada.id}), ("bobby", {bob.id})):
         _, body = await find(client, search=words)
@@ -74,9 +74,9 @@ async def test_profiles_are_found_by_labels_username_and_surname(client):
 
 
 async def test_deleted_and_disabled_people_are_not_found(client):
-    await member(client, "gone", name="Jazzman", state="deleted")
-    await member(client, "off", name="Jazzwoman", state="disabled")
-    kept = await member(client, "kept", name="Jazzkid")
+    await insert_member(client, "gone", name="Jazzman", state="deleted")
+    await insert_member(client, "off", name="Jazzwoman", state="disabled")
+    kept = await insert_member(client, "kept", name="Jazzkid")
     _, body = await find(client, search="jazz")
     assert [p["id"] for p in body["profiles"]] == [kept.id]
     assert body["profile_results_count"] == 1
@@ -86,7 +86,7 @@ async def test_pages_split_contents_and_profiles_alike(client):
     for n in range(5):
         await item(client, f"t{n}", f"Lullaby {n}")
     for n in range(3):
-        await member(client, f"lulu{n}")
+        await insert_member(client, f"lulu{n}")
     seen = []
     for page, contents, profiles in ((1, 2, 2), (2, 2, 1), (3, 1, 0), (4, 0, 0)):
         status, body = await find(client, search="lul", page=str(page), page_size="2")
