@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from providers import net
 from providers.net import FetchError, UnsafeURL, check_public_url, fetch, refusal_reason
 from tests.fakes.oembed import make_oembed_app, state_of
 
@@ -23,6 +24,20 @@ REFUSED = [
     ("::", "unspecified"), ("224.0.0.1", "multicast"), ("ff02::1", "multicast"),
     ("240.0.0.1", "reserved"), ("100.64.0.1", "not a public"), ("192.0.2.10", "private"),
 ]
+
+
+def spy_on_resolution(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, list[Any]]]:
+    """Record every (host, port, addresses) the guard resolves before it decides."""
+    seen: list[tuple[str, int, list[Any]]] = []
+    resolve = net._resolve
+
+    async def recording(host: str, port: int) -> list[Any]:
+        addresses = await resolve(host, port)
+        seen.append((host, port, addresses))
+        return addresses
+
+    monkeypatch.setattr(net, "_resolve", recording)
+    return seen
 
 
 @pytest.fixture
@@ -57,11 +72,16 @@ async def test_urls_resolving_to_private_addresses_are_refused(url: str) -> None
 
 
 async def test_private_addresses_pass_when_the_operator_allows_them() -> None:
-    await check_public_url("http://127.0.0.1:8080/x", allow_private=True)
+    url = "http://127.0.0.1:8080/x"
+    with pytest.raises(UnsafeURL):
+        await check_public_url(url, allow_private=False)
+    assert await check_public_url(url, allow_private=True) is None  # the same URL, let through
 
 
-async def test_a_public_address_passes() -> None:
-    await check_public_url("https://8.8.8.8/dns-query", allow_private=False)
+async def test_a_public_address_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked = spy_on_resolution(monkeypatch)
+    assert await check_public_url("https://8.8.8.8/dns-query", allow_private=False) is None
+    assert checked == [("8.8.8.8", 443, [ipaddress.ip_address("8.8.8.8")])]  # looked at, let through
 
 
 @pytest.mark.parametrize("url", ["ftp://8.8.8.8/a.mp3", "file:///etc/passwd", "http:///nohost",
