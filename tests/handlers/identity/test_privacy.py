@@ -1,4 +1,5 @@
-"""Accounts past their deletion grace period are erased by the periodic actor."""
+"""Accounts past their deletion grace period are erased (erase_due_accounts, which the periodic
+actor runs)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,4 @@
+"""Who people are: accounts, signing in and out (sessions, access and refresh tokens, password
+reset), the password policy, sign-in with OAuth2 providers, and privacy (deletion, export,
+consents).
+"""
