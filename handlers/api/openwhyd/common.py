@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
+from handlers.api._auth import signed_out_messages
 from handlers.api._input import read_params
 from handlers.api.dialect import Dialect, json_response
 from handlers.api.keys import context
@@ -18,6 +19,7 @@ from store.records import User
 
 __all__ = [
     "AJAX_ERRORS",
+    "MAX_ID",
     "OpenwhydDialect",
     "openwhyd",
     "ajax_error",
@@ -32,6 +34,7 @@ __all__ = [
 
 LOGIN_FIRST = "Please login first"
 UNSAFE_REDIRECT = "Unsafe redirect target"
+MAX_ID = 10**18 - 1  # ids of up to eighteen digits; larger ones cannot be SQLite integers
 # Outcomes Openwhyd's ajax clients read from a 200 `{"error": ...}` body (jQuery success callback)
 AJAX_ERRORS = (Invalid, Unauthorized, Forbidden, Conflict, NotFound)
 T = TypeVar("T")
@@ -42,12 +45,7 @@ class OpenwhydDialect(Dialect):
 
     name = "openwhyd"
     messages = {
-        "not_authenticated": LOGIN_FIRST,
-        "token_invalid": LOGIN_FIRST,
-        "token_expired": LOGIN_FIRST,
-        "session_revoked": LOGIN_FIRST,
-        "session_expired": LOGIN_FIRST,
-        "account_inactive": LOGIN_FIRST,
+        **signed_out_messages(LOGIN_FIRST),
         "bad_credentials": "Your email or password seems wrong... Try again!",
         "unknown_account": "Are you sure? We don't recognize your email address!",
         "unknown_email": "Are you sure? We don't recognize your email address!",
