@@ -15,6 +15,7 @@ from handlers.api.keys import context
 from handlers.context import Context
 from handlers.crypto import safe_redirect
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from handlers.social import counts
 from store.records import User
 
 __all__ = [
@@ -169,7 +170,6 @@ def redirect_target(request: web.Request, raw: str | None, default: str = "/") -
 
 async def user_counts(ctx: Context, user: User) -> dict[str, int]:
     """nbLikes, nbPosts, nbSubscribers and nbSubscriptions of a user."""
-    followers, following = await ctx.store.follows.counts(user.id)
-    return {"nbLikes": await ctx.store.posts.count_liked_by(user.id),
-            "nbPosts": await ctx.store.posts.count_by_user(user.id),
-            "nbSubscribers": followers, "nbSubscriptions": following}
+    found = await counts.user_counts(ctx, user.id)
+    return {"nbLikes": found.likes, "nbPosts": found.posts, "nbSubscribers": found.followers,
+            "nbSubscriptions": found.following}
