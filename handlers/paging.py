@@ -7,16 +7,19 @@ maximum is lowered to it rather than refused, since "as many as you can" is a fa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 
 from handlers.errors import FieldError, Invalid
 
-__all__ = ["Cursor", "Window", "cursor", "window", "whole_number", "MAX_LIMIT", "MAX_ID"]
+__all__ = ["Cursor", "Window", "cursor", "window", "whole_number", "parse_whole_number", "MAX_LIMIT",
+           "MAX_ID"]
 
 MAX_LIMIT = 200
 MAX_ID = 2**63 - 1  # larger numbers cannot be SQLite integers
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 class Cursor(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,18 +42,34 @@ def _invalid(name: str) -> Invalid:
                    fields=[FieldError(("query", name), "invalid value")])
 
 
+def parse_whole_number(value: Any, *, low: int | None = 0, high: int | None = MAX_ID
+                       ) -> int | None:
+    """`value` (decimal digits with an optional minus, spaces around them allowed, or a JSON
+    number without a fraction) as an int from `low` to `high` (None: unbounded); None when it
+    is not one."""
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if WHOLE_NUMBER.fullmatch(text) is None:
+            return None
+        value = text
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number
+
+
 def whole_number(value: Any, name: str, *, default: int | None = None, minimum: int = 0
                  ) -> int | None:
     """`value` as an int of at least `minimum`; `default` when absent or empty."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-        raise _invalid(name)
-    try:
-        number = int(value.strip()) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError) as exc:
-        raise _invalid(name) from exc
-    if not minimum <= number <= MAX_ID:
+    number = parse_whole_number(value, low=minimum)
+    if number is None:
         raise _invalid(name)
     return number
 

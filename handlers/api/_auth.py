@@ -8,13 +8,26 @@ from handlers.api.keys import context, principal_key
 from handlers.errors import DomainError, Unauthorized
 from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
 
-__all__ = ["SESSION_COOKIE", "bearer_token", "get_principal", "require_principal",
-           "require_stream_principal",
+__all__ = ["SESSION_COOKIE", "SIGNED_OUT_CODES", "bearer_token", "get_principal",
+           "optional_principal", "require_principal", "require_stream_principal",
+           "signed_out_messages",
            "set_session_cookie", "clear_session_cookie",
            "OAUTH_STATE_COOKIE", "set_oauth_state_cookie", "oauth_state_cookie"]
 
 SESSION_COOKIE = "chorus_session"
 OAUTH_STATE_COOKIE = "chorus_oauth_state"
+# Every way of not being signed in: no credential, or one that is bad, expired or revoked
+SIGNED_OUT_CODES = ("not_authenticated", "token_invalid", "token_expired", "session_revoked",
+                    "session_expired", "account_inactive")
+
+
+def signed_out_messages(message: str, *, no_credential: str | None = None) -> dict[str, str]:
+    """A dialect's wording of SIGNED_OUT_CODES: all `message`, except `no_credential` (when given)
+    for a request that sent no credential at all."""
+    messages = dict.fromkeys(SIGNED_OUT_CODES, message)
+    if no_credential is not None:
+        messages["not_authenticated"] = no_credential
+    return messages
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -44,6 +57,15 @@ async def get_principal(request: web.Request) -> Principal | None:
             principal = None  # a stale cookie is the same as none
     request[principal_key] = principal
     return principal
+
+
+async def optional_principal(request: web.Request) -> Principal | None:
+    """The signed-in principal for routes that need none: a bad, stale or revoked credential
+    counts as none."""
+    try:
+        return await get_principal(request)
+    except DomainError:
+        return None
 
 
 async def require_principal(request: web.Request, message: str = "Not authenticated"

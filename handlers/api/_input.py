@@ -1,4 +1,5 @@
-"""Reading request input: JSON bodies into Structs, forms, and merged parameters."""
+"""Reading request input: JSON bodies into Structs, forms, merged parameters, whole numbers, and
+the 422 about one field."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
-from handlers.errors import FieldError, Invalid
+from handlers.errors import DomainError, FieldError, Invalid
+from handlers.paging import MAX_ID, parse_whole_number
 
-__all__ = ["read_json", "read_struct", "read_params", "read_form"]
+__all__ = ["read_json", "read_struct", "read_params", "read_form", "int_param", "invalid_field"]
 
 T = TypeVar("T")
 
@@ -70,3 +72,22 @@ async def read_params(request: web.Request) -> dict[str, Any]:
         else:
             params.update(await read_form(request))
     return params
+
+
+def int_param(value: Any, error: DomainError, *, default: int | None = None, low: int = 0,
+              high: int = MAX_ID) -> int:
+    """`value` as a whole number from `low` to `high`, `default` when absent or blank; any other
+    value (or a missing one without a default) raises `error`, worded as the dialect words it."""
+    if value is None or isinstance(value, str) and not value.strip():
+        if default is None:
+            raise error
+        return default
+    number = parse_whole_number(value, low=low, high=high)
+    if number is None:
+        raise error
+    return number
+
+
+def invalid_field(loc: tuple[str, ...], msg: str, kind: str = "value_error") -> Invalid:
+    """A 422 about one input field (FastAPI's dialects answer `{"detail": [{loc, msg, type}]}`)."""
+    return Invalid(msg, code="validation", fields=[FieldError(loc, msg, kind)])

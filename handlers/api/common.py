@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from aiohttp import web
 
+from handlers import health as health_checks
 from handlers.api.dialect import FastAPIDialect, json_response
 from handlers.api.keys import context, fallback_dialects_key
 from hub.keys import metrics_key
 from hub.metrics import CONTENT_TYPE_LATEST
 
 __all__ = ["setup_common_routes", "VERSION", "SERVICE"]
-
-log = logging.getLogger("chorus.health")
 
 VERSION = "0.1.0"
 SERVICE = "chorus"
@@ -37,13 +35,7 @@ async def get_health(request: web.Request) -> web.Response:
 
 
 async def get_ready(request: web.Request) -> web.Response:
-    ctx = context(request)
-    reasons = []
-    try:
-        await ctx.store.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        log.warning("store not ready: %s", exc)
-        reasons.append("database not connected")
+    reasons = await health_checks.readiness(context(request))
     if reasons:
         return json_response({"status": "not_ready", "reason": ", ".join(reasons)}, status=503)
     return json_response({"status": "ready"})
@@ -64,9 +56,8 @@ async def get_update(request: web.Request) -> web.Response:
 
 
 async def get_metrics(request: web.Request) -> web.Response:
-    ctx = context(request)
     metrics = request.app[metrics_key]
-    metrics.users.set(await ctx.store.users.count())
+    metrics.users.set(await health_checks.user_count(context(request)))
     return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

@@ -15,7 +15,7 @@ from handlers import paging
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
 from handlers.geo import parse_coordinates
-from handlers.identity.auth import Principal
+from handlers.identity.auth import Principal, principal_of_user
 from handlers.social import feeds, follows, nowplaying, post_live, posts, reactions
 from hub.realtime.node import Identity, RPCError, RPCHook
 from hub.realtime.protocol import encode_json
@@ -37,10 +37,7 @@ def rpc_method(name: str) -> Callable[[RpcMethod], RpcMethod]:
 async def _principal(ctx: Context, identity: Identity) -> Principal:
     if not identity.user or identity.external:  # an app's user is never a Chorus account
         raise Unauthorized("Sign in to call this method", code="not_authenticated")
-    user = await ctx.store.users.get(int(identity.user))
-    if user is None or user.state not in ("active", "pending_deletion"):
-        raise Unauthorized("Account is not active", code="account_inactive")
-    return Principal(user=user, session_id="")
+    return await principal_of_user(ctx, int(identity.user))
 
 
 def make_rpc_hook(ctx: Context) -> RPCHook:

@@ -16,7 +16,7 @@ from handlers.identity.auth import Principal
 from store.records import DownloadStats, Job, JobPage
 
 __all__ = ["TaskCounts", "TaskUpdates", "HISTORY_STATUSES", "get_task", "list_tasks",
-           "task_counts", "task_updates", "task_children", "cancel_task", "cancel_all",
+           "task_counts", "task_updates", "tasks_changed_since", "task_children", "cancel_task", "cancel_all",
            "delete_task", "list_history", "search_history", "history_stats",
            "cleanup_history", "ACTIVE", "ENDED"]
 
@@ -73,10 +73,11 @@ async def task_counts(ctx: Context, principal: Principal) -> TaskCounts:
                       skipped=raw.get("skipped", 0))
 
 
-async def task_updates(ctx: Context, principal: Principal, since: float, *,
+async def task_updates(ctx: Context, principal: Principal, since: float | None, *,
                        active_only: bool = False, offset: int = 0, limit: int = 20
                        ) -> TaskUpdates:
-    """Active tasks (always) and a page of the others updated after `since` (Unix time)."""
+    """Active tasks (always) and a page of the others updated after `since` (Unix time; None:
+    the most recent ones)."""
     owner, downloads = principal.user.id, ctx.store.downloads
     active = await downloads.list(owner, kinds=DOWNLOAD_KINDS, statuses=ACTIVE, limit=1000)
     if active_only:
@@ -85,6 +86,14 @@ async def task_updates(ctx: Context, principal: Principal, since: float, *,
                                 statuses=ENDED,
                                 since=since, offset=offset, limit=limit)
     return TaskUpdates(active=active.jobs, updated=done.jobs, updated_total=done.total)
+
+
+async def tasks_changed_since(ctx: Context, principal: Principal, since: float, *,
+                              limit: int = 1000) -> list[Job]:
+    """Top-level tasks of any status updated after `since` (Unix time), newest first."""
+    page = await ctx.store.downloads.list(principal.user.id, kinds=DOWNLOAD_KINDS, since=since,
+                                          limit=limit)
+    return page.jobs
 
 
 async def task_children(ctx: Context, principal: Principal, task_id: str

@@ -29,6 +29,7 @@ __all__ = [
     "start_token_session",
     "principal_from_access_token",
     "principal_from_cookie",
+    "principal_of_user",
     "refresh_tokens",
     "end_session",
     "end_all_sessions",
@@ -131,10 +132,20 @@ async def _principal(ctx: Context, session: Session | None) -> Principal:
         raise Unauthorized("Session is no longer valid", code="session_revoked")
     if session.expires_at < ctx.clock():
         raise Unauthorized("Session expired", code="session_expired")
-    user = await ctx.store.users.get(session.user_id)
+    return Principal(user=await _signed_in_user(ctx, session.user_id), session_id=session.id)
+
+
+async def _signed_in_user(ctx: Context, user_id: int) -> User:
+    user = await ctx.store.users.get(user_id)
     if user is None or user.state not in SIGNED_IN_STATES:
         raise Unauthorized("Account is not active", code="account_inactive")
-    return Principal(user=user, session_id=session.id)
+    return user
+
+
+async def principal_of_user(ctx: Context, user_id: int) -> Principal:
+    """A principal without a session, for a user whose credential was checked elsewhere (a
+    websocket connection's identity); Unauthorized when the account is no longer active."""
+    return Principal(user=await _signed_in_user(ctx, user_id), session_id="")
 
 
 async def principal_from_access_token(ctx: Context, token: str) -> Principal:

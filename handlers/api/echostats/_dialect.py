@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aiohttp import web
-
-from handlers.api._auth import get_principal
+from handlers.api._auth import signed_out_messages
 from handlers.api.dialect import FastAPIDialect
-from handlers.errors import DomainError, FieldError, Invalid
-from handlers.identity.auth import Principal
 
-__all__ = ["EchoStatsDialect", "echostats", "iso", "invalid_field", "optional_principal"]
+__all__ = ["EchoStatsDialect", "echostats", "iso"]
 
 NOT_AUTHENTICATED = "Not authenticated"
 
@@ -20,12 +16,7 @@ NOT_AUTHENTICATED = "Not authenticated"
 class EchoStatsDialect(FastAPIDialect):
     name = "echostats"
     messages = {
-        "not_authenticated": NOT_AUTHENTICATED,
-        "token_invalid": NOT_AUTHENTICATED,
-        "token_expired": NOT_AUTHENTICATED,
-        "session_revoked": NOT_AUTHENTICATED,
-        "session_expired": NOT_AUTHENTICATED,
-        "account_inactive": NOT_AUTHENTICATED,
+        **signed_out_messages(NOT_AUTHENTICATED),
         "sso_not_configured": "Spotify login is not configured on this server "
                               "(set CHORUS_OAUTH_SPOTIFY_CLIENT_ID and "
                               "CHORUS_OAUTH_SPOTIFY_CLIENT_SECRET)",
@@ -49,15 +40,3 @@ def iso(ts: float | None) -> str | None:
         return None
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-def invalid_field(loc: tuple[str, ...], msg: str, kind: str = "value_error") -> Invalid:
-    """A 422 about one input field."""
-    return Invalid(msg, code="validation", fields=[FieldError(loc, msg, kind)])
-
-
-async def optional_principal(request: web.Request) -> Principal | None:
-    """The signed-in principal for endpoints that need no auth: a bad credential counts as none."""
-    try:
-        return await get_principal(request)
-    except DomainError:
-        return None

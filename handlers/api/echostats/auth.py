@@ -17,12 +17,13 @@ from handlers.api._auth import (
     SESSION_COOKIE,
     clear_session_cookie,
     oauth_state_cookie,
+    optional_principal,
     require_principal,
     set_oauth_state_cookie,
     set_session_cookie,
 )
 from handlers.api.dialect import json_response
-from handlers.api.echostats._dialect import echostats, iso, optional_principal
+from handlers.api.echostats._dialect import echostats, iso
 from handlers.api.keys import context
 from handlers.errors import DomainError, FieldError, Invalid, NotFound
 from handlers.identity import accounts, auth, sso

@@ -8,16 +8,19 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
+from handlers.api._auth import signed_out_messages
 from handlers.api._input import read_params
 from handlers.api.dialect import Dialect, json_response
 from handlers.api.keys import context
 from handlers.context import Context
 from handlers.crypto import safe_redirect
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from handlers.social import counts
 from store.records import User
 
 __all__ = [
     "AJAX_ERRORS",
+    "MAX_ID",
     "OpenwhydDialect",
     "openwhyd",
     "ajax_error",
@@ -32,6 +35,7 @@ __all__ = [
 
 LOGIN_FIRST = "Please login first"
 UNSAFE_REDIRECT = "Unsafe redirect target"
+MAX_ID = 10**18 - 1  # ids of up to eighteen digits; larger ones cannot be SQLite integers
 # Outcomes Openwhyd's ajax clients read from a 200 `{"error": ...}` body (jQuery success callback)
 AJAX_ERRORS = (Invalid, Unauthorized, Forbidden, Conflict, NotFound)
 T = TypeVar("T")
@@ -42,12 +46,7 @@ class OpenwhydDialect(Dialect):
 
     name = "openwhyd"
     messages = {
-        "not_authenticated": LOGIN_FIRST,
-        "token_invalid": LOGIN_FIRST,
-        "token_expired": LOGIN_FIRST,
-        "session_revoked": LOGIN_FIRST,
-        "session_expired": LOGIN_FIRST,
-        "account_inactive": LOGIN_FIRST,
+        **signed_out_messages(LOGIN_FIRST),
         "bad_credentials": "Your email or password seems wrong... Try again!",
         "unknown_account": "Are you sure? We don't recognize your email address!",
         "unknown_email": "Are you sure? We don't recognize your email address!",
@@ -171,7 +170,6 @@ def redirect_target(request: web.Request, raw: str | None, default: str = "/") -
 
 async def user_counts(ctx: Context, user: User) -> dict[str, int]:
     """nbLikes, nbPosts, nbSubscribers and nbSubscriptions of a user."""
-    followers, following = await ctx.store.follows.counts(user.id)
-    return {"nbLikes": await ctx.store.posts.count_liked_by(user.id),
-            "nbPosts": await ctx.store.posts.count_by_user(user.id),
-            "nbSubscribers": followers, "nbSubscriptions": following}
+    found = await counts.user_counts(ctx, user.id)
+    return {"nbLikes": found.likes, "nbPosts": found.posts, "nbSubscribers": found.followers,
+            "nbSubscriptions": found.following}

@@ -15,10 +15,10 @@ from aiohttp import web
 
 from handlers import paging
 from handlers.api._auth import get_principal, require_principal
-from handlers.api._input import read_params
+from handlers.api._input import int_param, read_params
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
-from handlers.api.openwhyd.common import LOGIN_FIRST, flag, openwhyd
+from handlers.api.openwhyd.common import LOGIN_FIRST, MAX_ID, flag, openwhyd
 from handlers.api.openwhyd.profile import find_user
 from handlers.errors import Invalid
 from handlers.social import follows
@@ -39,10 +39,9 @@ def follow_doc(link: follows.FollowLink) -> dict[str, Any]:
 
 
 def _target_id(value: Any) -> int:
-    text = str(value if value is not None else "").strip()
-    if not text.isdigit() or len(text) > 18:
-        raise Invalid("invalid parameter: tId", code="invalid_parameter")
-    return int(text)
+    text = str(value if value is not None else "")
+    return int_param(text, Invalid("invalid parameter: tId", code="invalid_parameter"),
+                     high=MAX_ID)
 
 
 async def follow_api(request: web.Request) -> web.Response:

@@ -17,9 +17,10 @@ from aiohttp import web
 
 from handlers import paging
 from handlers.api._auth import get_principal
+from handlers.api._input import int_param
 from handlers.api.keys import context
 from handlers.api.openwhyd import follow
-from handlers.api.openwhyd.common import LOGIN_FIRST, openwhyd
+from handlers.api.openwhyd.common import LOGIN_FIRST, MAX_ID, openwhyd
 from handlers.api.openwhyd.export import (
     Format,
     html_errors,
@@ -39,7 +40,6 @@ from store.records import User
 
 __all__ = ["setup_routes", "setup_late_routes"]
 
-MAX_ID_DIGITS = 18
 WELCOME = """<h1>Openwhyd on Chorus</h1>
 <p><a href="/login">Sign in</a> to see the tracks of the people you follow, or browse the
 <a href="/hot">hot tracks</a>.</p>"""
@@ -47,9 +47,8 @@ WELCOME = """<h1>Openwhyd on Chorus</h1>
 
 def _number(value: str, what: str) -> int:
     """A path id; anything else names nothing (404)."""
-    if not value.isdigit() or len(value) > MAX_ID_DIGITS:
-        raise NotFound(f"{what} not found", code=f"{what.replace(' ', '_')}_not_found")
-    return int(value)
+    return int_param(value, NotFound(f"{what} not found", code=f"{what.replace(' ', '_')}_not_found"),
+                     high=MAX_ID)
 
 
 async def _owner(ctx: Context, request: web.Request) -> User:

@@ -18,13 +18,13 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.api._auth import get_principal, require_principal
-from handlers.api._input import read_params
+from handlers.api._auth import optional_principal, require_principal
+from handlers.api._input import int_param, read_params
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
-from handlers.api.openwhyd.common import AJAX_ERRORS, ajax_error, openwhyd, read_list
+from handlers.api.openwhyd.common import AJAX_ERRORS, MAX_ID, ajax_error, openwhyd, read_list
 from handlers.context import Context
-from handlers.errors import DomainError, Invalid, Unauthorized
+from handlers.errors import Invalid, Unauthorized
 from handlers.identity.auth import Principal
 from handlers.social import collections
 from handlers.social.collections import CollectionRef, CollectionView
@@ -32,7 +32,6 @@ from handlers.social.collections import CollectionRef, CollectionView
 __all__ = ["setup_routes", "playlist_json", "parse_playlist_id"]
 
 PLAYLIST_ID = re.compile(r"^(\d{1,18})_(\d{1,18})$")
-MAX_NUMBER_DIGITS = 18  # larger numbers cannot be SQLite integers
 Params = Mapping[str, Any]
 Action = Callable[[web.Request, Context, Principal, Params], Awaitable[Any]]
 
@@ -60,16 +59,13 @@ def _text(params: Params, key: str) -> str | None:
 
 def _number(params: Params) -> int:
     """The `id` parameter: the number of one of the caller's playlists."""
-    raw = (_text(params, "id") or "").strip()
-    if not raw.isdigit() or len(raw) > MAX_NUMBER_DIGITS:
-        raise Invalid("invalid playlist id", code="invalid_playlist_id")
-    return int(raw)
+    return int_param(_text(params, "id"), Invalid("invalid playlist id", code="invalid_playlist_id"),
+                     high=MAX_ID)
 
 
 def _ids(values: list[str], message: str) -> list[int]:
-    if not all(v.strip().isdigit() and len(v.strip()) <= MAX_NUMBER_DIGITS for v in values):
-        raise Invalid(message, code="invalid_parameter")
-    return [int(v) for v in values]
+    return [int_param(v, Invalid(message, code="invalid_parameter"), high=MAX_ID)
+            for v in values]
 
 
 def _named(view: CollectionView) -> dict[str, Any]:
@@ -140,18 +136,11 @@ async def playlist_api(request: web.Request) -> web.Response:
         return ajax_error(err)
 
 
-async def _viewer(request: web.Request) -> Principal | None:
-    try:
-        return await get_principal(request)
-    except DomainError:
-        return None  # a stale credential reads public playlists as a visitor
-
-
 async def get_playlist(request: web.Request) -> web.Response:
     """GET `/api/playlist/<uid>_<n>`: a one-playlist array, or 404."""
     ref = parse_playlist_id(request.match_info["plId"])
     assert ref is not None  # the route only matches <digits>_<digits>
-    view = await collections.get_collection(context(request), await _viewer(request), ref)
+    view = await collections.get_collection(context(request), await optional_principal(request), ref)
     return json_response([playlist_json(view)])
 
 
@@ -161,7 +150,7 @@ async def get_playlists(request: web.Request) -> web.Response:
     if not ids:
         raise Invalid("missing id parameter", code="playlist_id_missing")
     refs = [r for r in (parse_playlist_id(i) for i in ids) if r is not None]
-    views = await collections.get_collections(context(request), await _viewer(request),
+    views = await collections.get_collections(context(request), await optional_principal(request),
                                               refs)
     return json_response([playlist_json(v) for v in views])
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.api._auth import get_principal, require_principal
+from handlers.api._auth import optional_principal, require_principal
 from handlers.api._input import read_params
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
@@ -23,7 +23,7 @@ from handlers.api.openwhyd.render import comment_json, post_json
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, NotFound, Unauthorized
 from handlers.identity.auth import Principal
-from handlers.paging import whole_number
+from handlers.paging import parse_whole_number
 from handlers.social import comments, posts, reactions
 
 __all__ = ["setup_routes"]
@@ -45,17 +45,9 @@ def _text(params: Params, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _number(value: str | None) -> int | None:
-    """A whole number (an id or a playlist number), or None."""
-    try:
-        return whole_number(value, "id")
-    except Invalid:
-        return None
-
-
 def _id(params: Params, key: str, message: str | None = None) -> int:
     """An id parameter; Invalid `invalid parameter: <key>` (or `message`) otherwise."""
-    number = _number(_text(params, key))
+    number = parse_whole_number(_text(params, key))
     if number is None:
         raise Invalid(message or f"invalid parameter: {key}", code="invalid_parameter")
     return number
@@ -69,7 +61,7 @@ def _playlist(params: Params) -> posts.PlaylistRef | None | bool:
     raw_id, name = (_text(pl, "id") or "").strip(), _text(pl, "name") or ""
     if raw_id == "create":
         return posts.PlaylistRef(create=True, name=name)
-    number = _number(raw_id)
+    number = parse_whole_number(raw_id)
     return None if number is None else posts.PlaylistRef(number=number, name=name)
 
 
@@ -190,7 +182,7 @@ async def delete_comment(ctx: Context, principal: Principal, params: Params
 
 async def send_to_users(ctx: Context, principal: Principal, params: Params,
                         uid_list: list[str]) -> dict[str, Any]:
-    user_ids = [_number(u) for u in uid_list]
+    user_ids = [parse_whole_number(u) for u in uid_list]
     if None in user_ids:
         raise Invalid("mistyped field: uidList", code="invalid_parameter")
     await reactions.send_to_users(ctx, principal, _id(params, "pId"),
@@ -212,17 +204,10 @@ def _error(err: DomainError) -> web.Response:
                          status=status)
 
 
-async def _viewer(request: web.Request) -> Principal | None:
-    try:
-        return await get_principal(request)
-    except DomainError:
-        return None  # a stale credential reads public lists as a visitor
-
-
 async def _run(request: web.Request, params: dict[str, Any]) -> Any:
     ctx, action = context(request), _text(params, "action") or ""
     if action in PUBLIC_ACTIONS:
-        return await PUBLIC_ACTIONS[action](ctx, await _viewer(request), params)
+        return await PUBLIC_ACTIONS[action](ctx, await optional_principal(request), params)
     principal = await require_principal(request)
     if action == "sendToUsers":
         return await send_to_users(ctx, principal, params,

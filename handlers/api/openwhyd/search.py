@@ -13,13 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.api._auth import get_principal
+from handlers.api._auth import optional_principal
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.openwhyd.common import openwhyd
 from handlers.api.openwhyd.playlists import playlist_json
 from handlers.api.openwhyd.render import post_json
-from handlers.errors import DomainError, Unauthorized
+from handlers.errors import Unauthorized
 from handlers.identity.auth import Principal
 from handlers.social import search
 
@@ -88,18 +88,11 @@ def _html(q: str, found: search.PageResults | None) -> web.Response:
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
-async def _viewer(request: web.Request) -> Principal | None:
-    try:
-        return await get_principal(request)
-    except DomainError:
-        return None  # a stale credential searches as a visitor
-
-
 async def search_page(request: web.Request) -> web.Response:
     """GET /search: the add-track list, the quick list or the search page."""
     ctx, query = context(request), request.query
     q = query.get("q", "").strip()[:MAX_QUERY]
-    kind, viewer = query.get("context", ""), await _viewer(request)
+    kind, viewer = query.get("context", ""), await optional_principal(request)
     if kind == "addTrack":
         hits = await search.tracks_to_add(ctx, viewer, q) if q else []
         return json_response([_hit_json(h) for h in hits])

@@ -8,12 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
+from handlers.api._auth import signed_out_messages
 from handlers.api.dialect import FastAPIDialect
 from handlers.api.keys import context
 from handlers.crypto import decrypt_rsa_password
-from handlers.errors import DomainError, FieldError, Invalid
+from handlers.errors import DomainError, Invalid
 
-__all__ = ["SonoDialect", "sono", "iso", "invalid_field", "password_from_request",
+__all__ = ["SonoDialect", "sono", "iso", "password_from_request",
            "ENCRYPTED_HEADER"]
 
 ENCRYPTED_HEADER = "X-Password-Encrypted"
@@ -24,12 +25,7 @@ class SonoDialect(FastAPIDialect):
     messages = {
         "bad_credentials": "Incorrect username or password",
         "unknown_account": "Incorrect username or password",
-        "not_authenticated": "Not authenticated",
-        "token_invalid": "Could not validate credentials",
-        "token_expired": "Could not validate credentials",
-        "session_revoked": "Could not validate credentials",
-        "session_expired": "Could not validate credentials",
-        "account_inactive": "Could not validate credentials",
+        **signed_out_messages("Could not validate credentials", no_credential="Not authenticated"),
         "account_disabled": "Account is disabled",
         "refresh_invalid": "Invalid or expired refresh token",
         "refresh_reused": "Refresh token was already used; please log in again",
@@ -63,11 +59,6 @@ sono = SonoDialect()
 def iso(ts: float | None) -> str | None:
     """A stored epoch time as FastAPI renders datetimes (ISO 8601, UTC)."""
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
-
-
-def invalid_field(loc: tuple[str, ...], msg: str, kind: str = "value_error") -> Invalid:
-    """A 422 about one input field."""
-    return Invalid(msg, code="validation", fields=[FieldError(loc, msg, kind)])
 
 
 def password_from_request(request: web.Request, value: str) -> str:

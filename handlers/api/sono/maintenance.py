@@ -9,10 +9,10 @@ import msgspec
 from aiohttp import web
 
 from handlers.api._auth import require_principal
-from handlers.api._input import read_struct
+from handlers.api._input import invalid_field, read_struct
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
-from handlers.api.sono._dialect import invalid_field, sono
+from handlers.api.sono._dialect import sono
 from handlers.media.maintenance import MaintenanceState, current_maintenance, set_maintenance
 
 __all__ = ["setup_routes"]

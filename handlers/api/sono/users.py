@@ -9,10 +9,10 @@ import msgspec
 from aiohttp import BodyPartReader, web
 
 from handlers.api._auth import require_principal
-from handlers.api._input import read_json, read_struct
+from handlers.api._input import invalid_field, read_json, read_struct
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.keys import context
-from handlers.api.sono._dialect import invalid_field, iso, password_from_request, sono
+from handlers.api.sono._dialect import iso, password_from_request, sono
 from handlers.errors import FieldError, Invalid, NotFound, TooLarge, Unauthorized
 from handlers.identity import accounts, auth, privacy
 from handlers.media.images import IMAGE_MAX_BYTES

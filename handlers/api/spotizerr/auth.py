@@ -16,8 +16,8 @@ from aiohttp import web
 from yarl import URL
 
 from handlers.api._auth import (
-    get_principal,
     oauth_state_cookie,
+    optional_principal,
     require_principal,
     set_oauth_state_cookie,
 )
@@ -113,14 +113,6 @@ def _require_username(username: str) -> str:
     return username
 
 
-async def _optional_principal(request: web.Request) -> Principal | None:
-    """The signed-in principal; a stale or revoked token counts as signed out (as Spotizerr)."""
-    try:
-        return await get_principal(request)
-    except Unauthorized:
-        return None
-
-
 async def _admin(request: web.Request) -> Principal:
     """401 without a valid token, 403 for non-admins: checked before any lookup."""
     principal = await require_principal(request)
@@ -133,7 +125,7 @@ async def _admin(request: web.Request) -> Principal:
 
 async def status(request: web.Request) -> web.Response:
     ctx = _ctx(request)
-    principal = await _optional_principal(request)
+    principal = await optional_principal(request)
     providers = sso.configured_providers(ctx, SSO_PROVIDERS)
     return json_response(StatusOut(
         auth_enabled=True, authenticated=principal is not None,
@@ -162,7 +154,7 @@ async def register(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    principal = await _optional_principal(request)
+    principal = await optional_principal(request)
     if principal is not None:
         await auth.end_session(_ctx(request), principal.session_id)
     return message("Logged out successfully")
@@ -264,7 +256,7 @@ async def sso_status(request: web.Request) -> web.Response:
 async def sso_login(request: web.Request) -> web.Response:
     """302 to the provider; a signed-in caller (bearer or cookie) links the account instead."""
     provider = request.match_info["provider"]
-    principal = await _optional_principal(request)
+    principal = await optional_principal(request)
     url, state = await sso.begin_oauth(
         _ctx(request), provider, "link" if principal else "login",
         _callback_uri(request, provider), user_id=principal.user.id if principal else None)

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from handlers.api._auth import signed_out_messages
 from handlers.api.dialect import Dialect, json_response
 from handlers.context import Context
 from handlers.errors import DomainError
@@ -27,12 +28,7 @@ class SpotizerrDialect(Dialect):
 
     name = "spotizerr"
     messages = {
-        "not_authenticated": AUTH_REQUIRED,
-        "token_invalid": AUTH_REQUIRED,
-        "token_expired": AUTH_REQUIRED,
-        "session_revoked": AUTH_REQUIRED,
-        "session_expired": AUTH_REQUIRED,
-        "account_inactive": AUTH_REQUIRED,
+        **signed_out_messages(AUTH_REQUIRED),
         "bad_credentials": "Invalid username or password",
         "validation": BAD_REQUEST,
         "body_missing": BAD_REQUEST,

@@ -12,13 +12,16 @@ from handlers.api._auth import require_principal
 from handlers.api.dialect import Handler, json_response
 from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
-from handlers.api.spotizerr.params import query_flag
+from handlers.api.spotizerr.params import query_flag, query_int
 from handlers.catalog.browse import search_catalog
 from handlers.catalog.factory import catalog_for
 from handlers.catalog.interface import Album, AlbumRef, Artist, ArtistRef, Image, PlaylistInfo, Track
 from handlers.errors import FieldError, Invalid
 
 __all__ = ["setup_catalog_routes", "track_json", "album_json", "artist_json", "playlist_json"]
+
+MAX_LIMIT = 50
+MAX_OFFSET = 10_000
 
 
 def _images(images: list[Image]) -> list[dict[str, Any]]:
@@ -91,28 +94,22 @@ def _required_id(request: web.Request) -> str:
     return value
 
 
-def _int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name, "")
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise Invalid(f"{name} must be an integer between {low} and {high}", code="validation",
-                      fields=[FieldError(("query", name), f"between {low} and {high}")])
-    return value
-
-
 async def track_info(request: web.Request) -> web.Response:
     await require_principal(request)
     track = await catalog_for(context(request)).track(_required_id(request))
     return json_response(track_json(track))
 
 
+def _page(request: web.Request, default_limit: int) -> tuple[int, int]:
+    """`limit` and `offset` within the Spotify Web API's bounds, which refuses values past them."""
+    return (query_int(request, "limit", default_limit, 1, MAX_LIMIT, cap=False),
+            query_int(request, "offset", 0, 0, MAX_OFFSET, cap=False))
+
+
 async def album_info(request: web.Request) -> web.Response:
     await require_principal(request)
     album_id = _required_id(request)
-    limit, offset = _int(request, "limit", 50, 1, 50), _int(request, "offset", 0, 0, 10_000)
+    limit, offset = _page(request, 50)
     album = await catalog_for(context(request)).album(album_id, limit, offset)
     return json_response(album_json(album))
 
@@ -141,7 +138,7 @@ async def playlist_tracks(request: web.Request) -> web.Response:
 async def artist_info(request: web.Request) -> web.Response:
     await require_principal(request)
     artist_id = _required_id(request)
-    limit, offset = _int(request, "limit", 10, 1, 50), _int(request, "offset", 0, 0, 10_000)
+    limit, offset = _page(request, 10)
     catalog = catalog_for(context(request))
     artist = await catalog.artist(artist_id)
     albums = await catalog.artist_albums(artist_id, limit=limit, offset=offset)
@@ -155,7 +152,7 @@ async def search(request: web.Request) -> web.Response:
     await require_principal(request)
     kind = (request.query.get("search_type") or request.query.get("type") or "track").lower()
     result = await search_catalog(context(request), request.query.get("q", ""), [kind],
-                                  _int(request, "limit", 20, 1, 50))
+                                  query_int(request, "limit", 20, 1, MAX_LIMIT, cap=False))
     render: dict[str, Any] = {"track": (result.tracks, track_json),
                               "album": (result.albums, album_json),
                               "artist": (result.artists, artist_json),

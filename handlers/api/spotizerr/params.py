@@ -1,10 +1,11 @@
-"""Query parameters as Spotizerr reads them: integers capped at a maximum, boolean flags."""
+"""Query parameters as Spotizerr reads them: integers in a range, boolean flags, timestamps."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from handlers.errors import FieldError, Invalid
+from handlers.paging import parse_whole_number
 
 __all__ = ["query_int", "query_flag", "query_float", "base_url"]
 
@@ -14,13 +15,22 @@ def _bad(name: str, what: str) -> Invalid:
                    fields=[FieldError(("query", name), what)])
 
 
-def query_int(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    """An integer of at least `low`; above `high` it is capped, as Spotizerr does."""
+def query_int(request: web.Request, name: str, default: int, low: int, high: int, *,
+              cap: bool = True) -> int:
+    """An integer from `low` to `high`, `default` when absent. Above `high` it is capped, as
+    Spotizerr's own lists do; with `cap=False` it is refused, where Spotizerr hands the value
+    on to the Spotify Web API, which refuses it."""
     raw = request.query.get(name, "").strip()
-    try:
-        value = int(raw) if raw else default
-    except ValueError:
-        raise _bad(name, "an integer") from None
+    if not raw:
+        return default
+    if not cap:
+        value = parse_whole_number(raw, low=low, high=high)
+        if value is None:
+            raise _bad(name, f"between {low} and {high}")
+        return value
+    value = parse_whole_number(raw, low=None, high=None)
+    if value is None:
+        raise _bad(name, "an integer")
     if value < low:
         raise _bad(name, f"at least {low}")
     return min(value, high)

@@ -25,7 +25,6 @@ from handlers.api.spotizerr.params import base_url, query_flag
 from handlers.api.spotizerr.tasks import counts_json, task_json
 from handlers.context import Context
 from handlers.downloads import tasks
-from handlers.downloads.start import DOWNLOAD_KINDS
 from handlers.identity.auth import Principal
 from hub.keys import node_key
 from store.records import Job
@@ -68,23 +67,18 @@ class _Changes:
     async def snapshot(self, active_only: bool) -> tuple[dict[str, Any], list[Job]]:
         now = time.time()
         self.cursor = now
-        downloads, owner = self.ctx.store.downloads, self.principal.user.id
-        active = await downloads.list(owner, kinds=DOWNLOAD_KINDS,
-                                      statuses=tasks.ACTIVE, limit=1000)
-        recent = [] if active_only else (await downloads.list(
-            owner, kinds=DOWNLOAD_KINDS, statuses=tasks.ENDED,
-            limit=SNAPSHOT_RECENT)).jobs
-        self._mark([*active.jobs, *recent])  # the cursor stays at least `now`
+        found = await tasks.task_updates(self.ctx, self.principal, None, active_only=active_only,
+                                         limit=SNAPSHOT_RECENT)
+        shown = [*found.active, *found.updated]
+        self._mark(shown)  # the cursor stays at least `now`
         return {"change_type": "update", "initial": True, "current_timestamp": now,
-                "since_timestamp": now, "updated_count": len(recent),
-                "tasks": [task_json(j, self.url) for j in [*active.jobs, *recent]],
-                **await self.counts()}, active.jobs
+                "since_timestamp": now, "updated_count": len(found.updated),
+                "tasks": [task_json(j, self.url) for j in shown],
+                **await self.counts()}, found.active
 
     async def update(self) -> dict[str, Any] | None:
         since = self.cursor
-        page = await self.ctx.store.downloads.list(self.principal.user.id, kinds=DOWNLOAD_KINDS,
-                                                   since=since - LAG, limit=1000)
-        fresh = self._mark(page.jobs)
+        fresh = self._mark(await tasks.tasks_changed_since(self.ctx, self.principal, since - LAG))
         if not fresh:
             return None
         return {"change_type": "update", "trigger_reason": "progress_update",

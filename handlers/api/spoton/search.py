@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from handlers.api._auth import require_principal
+from handlers.api._input import int_param
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
@@ -26,17 +27,14 @@ from store.records import CatalogItem, User
 __all__ = ["setup_routes", "content_json", "profile_json"]
 
 DEFAULT_PAGE_SIZE = 10
+MAX_NUMBER = 10**12 - 1  # twelve digits
 NEARBY_INPUT_ERROR = "Invalid input for latitude, longitude, radius, page, or size."
 SONG_KINDS = frozenset({"track", "episode", "video", "audio"})
 
 
 def _int(value: str | None, field: str, default: int) -> int:
-    if value is None or not value.strip():
-        return default
-    text = value.strip()
-    if not text.lstrip("-").isdigit() or len(text) > 12:
-        raise Invalid(f"{field} must be a whole number", code=f"invalid_{field}")
-    return int(text)
+    return int_param(value, Invalid(f"{field} must be a whole number", code=f"invalid_{field}"),
+                     default=default, low=-MAX_NUMBER, high=MAX_NUMBER)
 
 
 def content_json(item: CatalogItem) -> dict[str, Any]:

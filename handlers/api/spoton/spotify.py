@@ -31,6 +31,7 @@ from handlers.api._auth import (
     require_principal,
     set_oauth_state_cookie,
 )
+from handlers.api._input import int_param
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
@@ -48,13 +49,10 @@ CONNECTED_PATH = "/view-playlist?connected=true"
 
 
 def _limit(raw: str | None, default: int) -> int:
-    if raw is None or not raw.strip():
-        return default
-    text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= 50:
-        raise Invalid("limit must be a whole number between 1 and 50", code="invalid_limit",
-                      fields=[FieldError(("query", "limit"), "between 1 and 50")])
-    return int(text)
+    return int_param(raw, Invalid("limit must be a whole number between 1 and 50",
+                                  code="invalid_limit",
+                                  fields=[FieldError(("query", "limit"), "between 1 and 50")]),
+                     default=default, low=1, high=50)
 
 
 def _types(raw: str | None) -> list[str]:
