@@ -20,7 +20,7 @@ from providers.net import FetchError
 from providers.oembed import Description, describe
 from store.records import CatalogItem
 
-__all__ = ["catalog_item_for", "catalog_item_for_eid", "content_view", "fallback_description",
+__all__ = ["catalog_item_for", "catalog_item_for_eid", "fallback_description",
            "DOWN_SECONDS"]
 
 log = logging.getLogger("chorus.catalog")
@@ -143,9 +143,3 @@ async def catalog_item_for_eid(ctx: Context, eid: str, name: str = "") -> Catalo
         Invalid: code "not_music_link" when it is not an eId (or a music link).
     """
     return await _catalogue(ctx, parse_link(eid), name)
-
-
-def content_view(item: CatalogItem) -> dict[str, Any]:
-    """Spot On's `content` object: {id, link, description, content_type}."""
-    return {"id": item.id, "link": item.url, "description": item.description or item.name
-            or item.url, "content_type": item.kind}

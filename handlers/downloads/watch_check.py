@@ -27,10 +27,11 @@ from handlers.catalog.factory import catalog_for
 from handlers.catalog.interface import MAX_LIMIT, Album, Track
 from handlers.context import Context
 from handlers.downloads import start
-from handlers.downloads.settings import WatchSettings, watch_settings
+from handlers.downloads.settings import DOWNLOAD_KIND_TRACK, WatchSettings, watch_settings
 from handlers.downloads.watch_m3u import write_playlist_m3u
 from handlers.errors import DomainError
 from store.records import Watch, WatchItem
+from workers.payloads import TrackDownload, payload_of
 
 __all__ = ["CheckResult", "PlaylistOptions", "ArtistOptions", "check_watch", "check_watches",
            "check_due", "playlist_options", "artist_options", "MAX_REQUEUES", "IDLE_DELAY",
@@ -95,7 +96,7 @@ async def _queue(ctx: Context, watch: Watch, item: WatchItem, kind: str,
         result.error = f"{kind} {item.item_id}: {err.message}"
         return False
     item.job_id = job.id
-    item.target = str(job.payload.get("target") or "")
+    item.target = payload_of(job, TrackDownload).target if job.kind == DOWNLOAD_KIND_TRACK else ""
     result.task_ids.append(job.id)
     return True
 
