@@ -30,7 +30,6 @@ MAX_NAME = 300
 PROVIDER_LABELS = {"spotify": "Spotify", "youtube": "YouTube", "soundcloud": "SoundCloud",
                    "vimeo": "Vimeo", "deezer": "Deezer", "dailymotion": "Dailymotion",
                    "bandcamp": "Bandcamp", "file": "Audio file"}
-_DOWN_KEY = "catalog.provider_down_until"
 _UNREACHABLE = frozenset({"dns", "network", "timeout"})
 
 
@@ -90,13 +89,9 @@ def _fields(parsed: ParsedLink, found: Description | None, hint: str) -> dict[st
     return fields
 
 
-def _down_until(ctx: Context) -> dict[str, float]:
-    return ctx.extras.setdefault(_DOWN_KEY, {})
-
-
 async def _describe(ctx: Context, parsed: ParsedLink) -> Description | None:
     """The provider's description, or None (after logging why) when it has none to give."""
-    if _down_until(ctx).get(parsed.provider, 0.0) > ctx.clock():
+    if ctx.catalog_state.provider_down_until.get(parsed.provider, 0.0) > ctx.clock():
         return None
     try:
         return await describe(ctx.http, parsed.provider, parsed.url,
@@ -104,7 +99,7 @@ async def _describe(ctx: Context, parsed: ParsedLink) -> Description | None:
                               allow_private=ctx.config.allow_private_urls)
     except FetchError as exc:
         if exc.reason in _UNREACHABLE:
-            _down_until(ctx)[parsed.provider] = ctx.clock() + DOWN_SECONDS
+            ctx.catalog_state.provider_down_until[parsed.provider] = ctx.clock() + DOWN_SECONDS
         log.warning("no description of %s (%s): %s", parsed.url, exc.reason, exc.message)
         return None
 

@@ -34,7 +34,6 @@ __all__ = ["source_url", "download_sources", "check_download_sources", "local_it
            "track_ref", "track_tags", "track_payload", "AUDIO_EXTENSIONS"]
 
 AUDIO_EXTENSIONS = ("mp3", "ogg", "m4a", "flac", "wav", "aac", "opus")
-_SOURCES_KEY = "downloads.sources"
 
 
 def source_url(item: CatalogItem) -> str:
@@ -50,12 +49,11 @@ def source_url(item: CatalogItem) -> str:
 
 def download_sources(ctx: Context) -> list[Source]:
     """The process's sources: media store, direct URLs, then CHORUS_DOWNLOAD_SOURCES."""
-    sources = ctx.extras.get(_SOURCES_KEY)
-    if sources is None:
-        sources = [MediaStoreSource(media_root(ctx), ctx.config.base_url), DirectSource(),
-                   *parse_source_templates(ctx.config.download_sources)]
-        ctx.extras[_SOURCES_KEY] = sources
-    return sources  # type: ignore[no-any-return]
+    state = ctx.download_state
+    if state.sources is None:
+        state.sources = [MediaStoreSource(media_root(ctx), ctx.config.base_url), DirectSource(),
+                         *parse_source_templates(ctx.config.download_sources)]
+    return state.sources
 
 
 def check_download_sources(ctx: Context) -> None:

@@ -44,8 +44,6 @@ IDLE_DELAY = 60.0  # watching disabled or nothing due: look again this much late
 MIN_DELAY = 1.0
 DUE_BATCH = 100
 DEFAULT_ALBUM_TYPES = ("album", "single")  # Spotizerr's watchedArtistAlbumGroup
-_LOCKS = "watch.locks"
-_SEMAPHORE = "watch.semaphore"
 
 
 class PlaylistOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
@@ -217,17 +215,15 @@ async def _check_artist(ctx: Context, watch: Watch, settings: WatchSettings,
 
 
 def _lock(ctx: Context, watch_id: int) -> asyncio.Lock:
-    locks: dict[int, asyncio.Lock] = ctx.extras.setdefault(_LOCKS, {})
-    return locks.setdefault(watch_id, asyncio.Lock())
+    return ctx.download_state.watch_locks.setdefault(watch_id, asyncio.Lock())
 
 
 def _semaphore(ctx: Context, size: int) -> asyncio.Semaphore:
     """The process's limit on checks running at once; a new size applies to later checks."""
-    current: tuple[int, asyncio.Semaphore] | None = ctx.extras.get(_SEMAPHORE)
-    if current is None or current[0] != size:
-        current = (size, asyncio.Semaphore(size))
-        ctx.extras[_SEMAPHORE] = current
-    return current[1]
+    state = ctx.download_state
+    if state.check_slots is None or state.check_slots[0] != size:
+        state.check_slots = (size, asyncio.Semaphore(size))
+    return state.check_slots[1]
 
 
 async def check_watch(ctx: Context, watch: Watch, *, baseline: bool = False,
