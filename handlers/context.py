@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
 from handlers.crypto import Keys, PasswordHasher, Vault
+from handlers.state import CatalogState, DownloadState, HotRanking, MaintenanceState
 from hub.config import Config
 from hub.realtime.publisher import Publisher
 from store.interface import Store
@@ -30,4 +30,8 @@ class Context:
     wake_mailer: Callable[[], None] = lambda: None
     jobs: JobSubmitter | None = None  # the job runner (workers.jobs), set by hub.app
     clock: Callable[[], float] = time.time
-    extras: dict[str, Any] = field(default_factory=dict)
+    # what the areas keep in memory between requests (handlers.state)
+    catalog_state: CatalogState = field(default_factory=CatalogState)
+    download_state: DownloadState = field(default_factory=DownloadState)
+    maintenance: MaintenanceState = field(default_factory=MaintenanceState)
+    hot_ranking: HotRanking = field(default_factory=HotRanking)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import hmac
 import secrets
 import time
 from collections.abc import Iterable
@@ -180,10 +179,6 @@ def decrypt_rsa_password(keys: Keys, ciphertext_b64: str) -> str | None:
         return plain.decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return None
-
-
-def constant_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def safe_redirect(target: str, allowed_origins: Iterable[str]) -> str | None:

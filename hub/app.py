@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 
 import httpx
 from aiohttp import web
@@ -20,12 +21,13 @@ from handlers.api.rpc import make_rpc_hook
 from handlers.context import Context
 from handlers.crypto import PasswordHasher, Vault
 from handlers.downloads.credentials import apply_api_config
+from handlers.downloads.expand import CollectionExpander
 from handlers.downloads.settings import (
     DOWNLOAD_KIND_TRACK,
     apply_download_settings,
     download_settings,
 )
-from handlers.downloads.start import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLECTION, expand_download
+from handlers.downloads.start import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLECTION
 from handlers.downloads.tracks import check_download_sources
 from handlers.downloads.watch_check import check_due
 from handlers.identity.accounts import ensure_admin
@@ -92,7 +94,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
                   make_track_handler(audio_http, allow_private=config.allow_private_urls))
     # album, playlist and artist downloads: parents of track (or album) jobs
     jobs.register(DOWNLOAD_KIND_COLLECTION,
-                  make_parent_handler(jobs, store.jobs, lambda job: expand_download(ctx, job)),
+                  make_parent_handler(jobs, store.jobs, CollectionExpander(ctx)),
                   concurrency=COLLECTION_CONCURRENCY)
     apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
@@ -100,9 +102,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
                            config.admin_email or None)
     await supervisor.start(mailer)
     await supervisor.start(jobs)
-    await supervisor.start(WatcherActor(lambda: check_due(ctx)))  # Spotizerr's watch lists
+    await supervisor.start(WatcherActor(partial(check_due, ctx)))  # Spotizerr's watch lists
     await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600,
-                                         lambda: erase_due_accounts(ctx)))
+                                         partial(erase_due_accounts, ctx)))
     # presence entries expire unless refreshed: a crashed process's clients vanish on their own
     await supervisor.start(PeriodicActor("presence-refresh", node.config.presence_ttl / 3,
                                          node.refresh_presence))

@@ -1,19 +1,18 @@
 """The "download.collection" job: an album, playlist or artist download whose children do the
 work (track jobs; for an artist, album jobs).
 
-When it runs, the job asks `expand(job)` what its children are (the catalog lives in
-handlers/, which hub.app wires in: workers never import handlers), submits the ones it does
-not have yet (so a restart or a retry never duplicates a child), then follows them: its
-progress summarises theirs, and it ends when none is queued or running. It completes with a
-summary (successful, skipped and failed items with the reasons); it fails only when every
-child failed. Cancelling it cancels its children (the store cancels the whole tree).
-"""
+When it runs, the job asks its `Expander` (workers.payloads) what its children are (the
+catalog lives in handlers/, whose expander hub.app passes in: workers never import handlers),
+submits the ones it does not have yet (so a restart or a retry never duplicates a child),
+then follows them: its progress summarises theirs, and it ends when none is queued or
+running. It completes with a summary (successful, skipped and failed items with the reasons);
+it fails only when every child failed. Cancelling it cancels its children (the store cancels
+the whole tree)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -21,31 +20,20 @@ import msgspec
 from store.interface import JobRepo
 from store.records import Job, JobStatus
 from workers.jobs import CancelSignal, JobError, JobHandler, JobSubmitter, ProgressReporter
+from workers.payloads import CollectionDownload, DownloadItem, Expander, payload_of
 
-__all__ = ["ChildSpec", "Expand", "make_parent_handler", "summarise", "CHILD_KEY"]
+__all__ = ["make_parent_handler", "summarise"]
 
 log = logging.getLogger("chorus.downloads")
 
-CHILD_KEY = "child_key"  # the payload field naming a child within its parent
 
-
-class ChildSpec(msgspec.Struct, kw_only=True):
-    """One child job to have: `key` identifies it among its siblings (e.g. "3:<track id>")."""
-
-    kind: str
-    key: str
-    payload: dict[str, Any]
-    dedupe_key: str | None = None
-    max_attempts: int = 3
-
-
-# The parent job -> its children as ChildSpec-shaped dicts (or ChildSpecs). Raises JobError
-# (or RetryableError) when the collection cannot be read.
-Expand = Callable[[Job], Awaitable[list[Any]]]
+def _item(job: Job) -> DownloadItem:
+    return payload_of(job, DownloadItem)
 
 
 def _name(job: Job) -> str:
-    return str(job.payload.get("name") or job.payload.get(CHILD_KEY) or job.id)
+    item = _item(job)
+    return item.name or item.child_key or job.id
 
 
 def summarise(children: list[Job]) -> dict[str, Any]:
@@ -83,18 +71,18 @@ def _outcome(children: list[Job]) -> dict[str, Any]:
             "total_failed": len(failed)}
 
 
-def make_parent_handler(submitter: JobSubmitter, jobs: JobRepo, expand: Expand, *,
+def make_parent_handler(submitter: JobSubmitter, jobs: JobRepo, expander: Expander, *,
                         poll_interval: float = 0.5) -> JobHandler:
-    """The handler: `submitter` queues children (pushing them to the owner), `jobs` reads
-    them back every `poll_interval` seconds."""
+    """The handler: `expander` names the children, `submitter` queues them (pushing them to
+    the owner), `jobs` reads them back every `poll_interval` seconds."""
 
-    async def ensure_children(job: Job) -> None:
-        have = {c.payload.get(CHILD_KEY) for c in await jobs.children(job.id)}
-        for raw in await expand(job):
-            spec = raw if isinstance(raw, ChildSpec) else msgspec.convert(raw, ChildSpec)
+    async def ensure_children(job: Job, payload: CollectionDownload) -> None:
+        have = {_item(c).child_key for c in await jobs.children(job.id)}
+        for spec in await expander.children(job, payload):
             if spec.key in have:
                 continue
-            await submitter.submit(spec.kind, {**spec.payload, CHILD_KEY: spec.key},
+            await submitter.submit(spec.kind, msgspec.structs.replace(spec.payload,
+                                                                      child_key=spec.key),
                                    owner_id=job.owner_id, parent_id=job.id,
                                    dedupe_key=spec.dedupe_key, max_attempts=spec.max_attempts)
             have.add(spec.key)
@@ -113,8 +101,9 @@ def make_parent_handler(submitter: JobSubmitter, jobs: JobRepo, expand: Expand, 
 
     async def run(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
         progress.update(status="initializing")
+        payload = payload_of(job, CollectionDownload)
         try:
-            await ensure_children(job)
+            await ensure_children(job, payload)
             children = await follow(job, progress)
         except asyncio.CancelledError:
             if cancel.is_set():  # a child queued just as the cancel came must not run
@@ -123,7 +112,7 @@ def make_parent_handler(submitter: JobSubmitter, jobs: JobRepo, expand: Expand, 
                         await submitter.cancel(child.id)
             raise
         if not children:
-            raise JobError(f"{job.payload.get('download_type', 'collection')} "
+            raise JobError(f"{payload.download_type or 'collection'} "
                            f"{_name(job)} has nothing to download")
         outcome = _outcome(children)
         if outcome["total_failed"] == len(children):

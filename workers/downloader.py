@@ -1,10 +1,10 @@
 """The "download.track" job: stream a source to `<target>.part`, fsync, rename, tag with
 mutagen. A cancelled or failed download leaves no partial file behind.
 
-The payload (`TrackDownload`) says where the bytes are (located sources, tried in order) and
-where they go (`target`, already named by the filename template and checked to stay inside
-the download folder by handlers.downloads.start). A target that already exists is not fetched again:
-the job ends skipped. Progress reports bytes, total, percent and speed (bytes per second).
+The payload (workers.payloads.TrackDownload) says where the bytes are (located sources, tried
+in order) and where they go (`target`, already named by the filename template and checked to
+stay inside the download folder by handlers.downloads). A target that already exists is
+not fetched again: the job ends skipped. Progress reports bytes, total, percent and speed (bytes per second).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import aiohttp
-import msgspec
 
 from providers.sources import SourceError, SourceSpec, open_source
 from store.records import Job
@@ -31,28 +30,13 @@ from workers.jobs import (
     RetryableError,
     SkipJob,
 )
+from workers.payloads import TrackDownload, payload_of
 
-__all__ = ["TrackDownload", "make_track_handler", "tag_file", "ID3_FRAMES"]
+__all__ = ["make_track_handler", "tag_file", "ID3_FRAMES"]
 
 log = logging.getLogger("chorus.downloads")
 
 FLUSH_BYTES = 1024 * 1024  # chunks are gathered and written off the event loop this often
-
-
-class TrackDownload(msgspec.Struct, frozen=True):
-    """A job's payload: where the bytes are, the final path, and the tags to write."""
-
-    target: str
-    sources: list[SourceSpec] = []
-    url: str = ""  # one direct URL, for payloads that name no located sources
-    tags: dict[str, str] = {}
-    no_source: str = ""  # why there is no source (e.g. a Spotify track: Chorus breaks no DRM)
-
-    def candidates(self) -> list[SourceSpec]:
-        if self.sources:
-            return list(self.sources)
-        return [SourceSpec(kind="http", location=self.url, source="direct")] if self.url else []
-
 
 ID3_FRAMES = {"title": "TIT2", "artist": "TPE1", "album": "TALB", "albumartist": "TPE2",
               "tracknumber": "TRCK", "discnumber": "TPOS", "date": "TDRC", "genre": "TCON",
@@ -190,10 +174,7 @@ def make_track_handler(http: aiohttp.ClientSession, *, allow_private: bool,
             raise
 
     async def download(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
-        try:
-            spec = msgspec.convert(job.payload, TrackDownload)
-        except msgspec.ValidationError as exc:
-            raise JobError(f"invalid download payload: {exc}") from exc
+        spec = payload_of(job, TrackDownload)
         candidates = spec.candidates()
         if not candidates:
             raise JobError(spec.no_source or "no download source for this track")

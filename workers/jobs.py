@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import msgspec
+
 from hub.realtime.publisher import Publisher
 from store.interface import JobRepo
 from store.records import Job, JobPage, JobStatus, Submitted
@@ -86,12 +88,13 @@ JobHandler = Callable[[Job, ProgressReporter, CancelSignal], Awaitable[Any]]
 class JobSubmitter(Protocol):
     """What handlers/ may ask of the job runner (ctx.jobs)."""
 
-    async def submit(self, kind: str, payload: dict[str, Any] | None = None, *,
+    async def submit(self, kind: str, payload: msgspec.Struct | dict[str, Any] | None = None, *,
                      owner_id: int | None = None, parent_id: str | None = None,
                      dedupe_key: str | None = None, max_attempts: int = 3,
                      progress: dict[str, Any] | None = None) -> Submitted:
         """Queue a job (see store.interface.JobRepo.submit: a duplicate comes back with
-        `duplicate=True`); work starts at once when a slot of its kind is free."""
+        `duplicate=True`); work starts at once when a slot of its kind is free. A Struct
+        payload (workers.payloads) is stored as its JSON object."""
     async def cancel(self, job_id: str) -> Job | None:
         """Cancel the job and its active descendants; running ones are stopped and cleaned
         up before this returns (within a grace period). The job afterwards, None if unknown."""
@@ -180,11 +183,12 @@ class JobRunner(Actor):
 
     # JobSubmitter
 
-    async def submit(self, kind: str, payload: dict[str, Any] | None = None, *,
+    async def submit(self, kind: str, payload: msgspec.Struct | dict[str, Any] | None = None, *,
                      owner_id: int | None = None, parent_id: str | None = None,
                      dedupe_key: str | None = None, max_attempts: int = 3,
                      progress: dict[str, Any] | None = None) -> Submitted:
-        submitted = await self.jobs.submit(kind, payload, owner_id=owner_id, parent_id=parent_id,
+        stored = msgspec.to_builtins(payload) if isinstance(payload, msgspec.Struct) else payload
+        submitted = await self.jobs.submit(kind, stored, owner_id=owner_id, parent_id=parent_id,
                                            dedupe_key=dedupe_key, max_attempts=max_attempts,
                                            progress=progress)
         if not submitted.duplicate:

@@ -24,9 +24,6 @@ __all__ = ["catalog_for", "spotify_config", "catalog_spotify_config", "use_saved
            "spotify_client", "spotify_user"]
 
 TOKEN_MARGIN = 60.0  # a user token this close to expiry is refreshed before use
-_CLIENT_KEY = "music_catalog.spotify_client"
-_SAVED_APP_KEY = "music_catalog.saved_spotify_app"  # (client id, secret) an admin saved
-
 
 
 def spotify_config(config: Config) -> SpotifyConfig:
@@ -42,14 +39,14 @@ def spotify_config(config: Config) -> SpotifyConfig:
 def use_saved_spotify_app(ctx: Context, client_id: str, client_secret: str) -> None:
     """Serve the catalog with the Spotify app an admin saved (Spotizerr's
     spotify_api_config) from the next call on; empty values: back to the configuration."""
-    ctx.extras[_SAVED_APP_KEY] = (client_id, client_secret) if client_id and client_secret \
-        else None
-    ctx.extras.pop(_CLIENT_KEY, None)  # the next call builds a client with the new app
+    state = ctx.catalog_state
+    state.saved_spotify_app = (client_id, client_secret) if client_id and client_secret else None
+    state.spotify_client = None  # the next call builds a client with the new app
 
 
 def catalog_spotify_config(ctx: Context) -> SpotifyConfig:
     """The app the catalog uses: the one saved by an admin, else `spotify_config`."""
-    config, saved = spotify_config(ctx.config), ctx.extras.get(_SAVED_APP_KEY)
+    config, saved = spotify_config(ctx.config), ctx.catalog_state.saved_spotify_app
     if saved:
         return msgspec.structs.replace(config, client_id=saved[0], client_secret=saved[1])
     return config
@@ -66,12 +63,11 @@ def _call_logger(ctx: Context) -> CallLogger:
 
 def spotify_client(ctx: Context) -> SpotifyClient:
     """The process's Spotify client (one per Context, so the app token is shared)."""
-    client = ctx.extras.get(_CLIENT_KEY)
-    if client is None:
-        client = SpotifyClient(catalog_spotify_config(ctx), ctx.http,
-                               log_call=_call_logger(ctx))
-        ctx.extras[_CLIENT_KEY] = client
-    return client
+    state = ctx.catalog_state
+    if state.spotify_client is None:
+        state.spotify_client = SpotifyClient(catalog_spotify_config(ctx), ctx.http,
+                                             log_call=_call_logger(ctx))
+    return state.spotify_client
 
 
 def catalog_for(ctx: Context) -> Catalog:

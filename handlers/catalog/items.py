@@ -20,7 +20,7 @@ from providers.net import FetchError
 from providers.oembed import Description, describe
 from store.records import CatalogItem
 
-__all__ = ["catalog_item_for", "catalog_item_for_eid", "content_view", "fallback_description",
+__all__ = ["catalog_item_for", "catalog_item_for_eid", "fallback_description",
            "DOWN_SECONDS"]
 
 log = logging.getLogger("chorus.catalog")
@@ -30,7 +30,6 @@ MAX_NAME = 300
 PROVIDER_LABELS = {"spotify": "Spotify", "youtube": "YouTube", "soundcloud": "SoundCloud",
                    "vimeo": "Vimeo", "deezer": "Deezer", "dailymotion": "Dailymotion",
                    "bandcamp": "Bandcamp", "file": "Audio file"}
-_DOWN_KEY = "catalog.provider_down_until"
 _UNREACHABLE = frozenset({"dns", "network", "timeout"})
 
 
@@ -90,13 +89,9 @@ def _fields(parsed: ParsedLink, found: Description | None, hint: str) -> dict[st
     return fields
 
 
-def _down_until(ctx: Context) -> dict[str, float]:
-    return ctx.extras.setdefault(_DOWN_KEY, {})
-
-
 async def _describe(ctx: Context, parsed: ParsedLink) -> Description | None:
     """The provider's description, or None (after logging why) when it has none to give."""
-    if _down_until(ctx).get(parsed.provider, 0.0) > ctx.clock():
+    if ctx.catalog_state.provider_down_until.get(parsed.provider, 0.0) > ctx.clock():
         return None
     try:
         return await describe(ctx.http, parsed.provider, parsed.url,
@@ -104,7 +99,7 @@ async def _describe(ctx: Context, parsed: ParsedLink) -> Description | None:
                               allow_private=ctx.config.allow_private_urls)
     except FetchError as exc:
         if exc.reason in _UNREACHABLE:
-            _down_until(ctx)[parsed.provider] = ctx.clock() + DOWN_SECONDS
+            ctx.catalog_state.provider_down_until[parsed.provider] = ctx.clock() + DOWN_SECONDS
         log.warning("no description of %s (%s): %s", parsed.url, exc.reason, exc.message)
         return None
 
@@ -143,9 +138,3 @@ async def catalog_item_for_eid(ctx: Context, eid: str, name: str = "") -> Catalo
         Invalid: code "not_music_link" when it is not an eId (or a music link).
     """
     return await _catalogue(ctx, parse_link(eid), name)
-
-
-def content_view(item: CatalogItem) -> dict[str, Any]:
-    """Spot On's `content` object: {id, link, description, content_type}."""
-    return {"id": item.id, "link": item.url, "description": item.description or item.name
-            or item.url, "content_type": item.kind}

@@ -3,8 +3,8 @@ the user who asked; its audio comes from download sources (handlers.downloads.tr
 from a DRM-protected stream.
 
 - track: one "download.track" job.
-- album, playlist: a "download.collection" job; when it runs it asks `expand_download` for its
-  tracks (one page of the catalog at a time) and makes them its children.
+- album, playlist: a "download.collection" job; when it runs it asks
+  handlers.downloads.expand for its tracks and makes them its children.
 - artist: a "download.collection" job whose children are the artist's album jobs (of the
   album types asked for), queued at once so that the caller learns their task ids; an album
   already queued or running is reported as a duplicate and left where it is.
@@ -16,8 +16,6 @@ a User or a user id (the watcher passes ids).
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from handlers.catalog.factory import catalog_for
@@ -25,16 +23,16 @@ from handlers.catalog.interface import ALBUM_TYPES, DEFAULT_ALBUM_TYPES, Album, 
 from handlers.catalog.local import TRACK_KINDS, track_of
 from handlers.context import Context
 from handlers.downloads.settings import DOWNLOAD_KIND_TRACK, download_settings
-from handlers.downloads.tracks import local_item, source_url, track_payload
-from handlers.errors import DomainError, FieldError, Invalid, NotFound, RateLimited, Unavailable
+from handlers.downloads.tracks import source_url, track_payload
+from handlers.errors import FieldError, Invalid, NotFound, Unavailable
 from handlers.identity.auth import Principal
 from store.records import CatalogItem, Job, User
-from workers.jobs import JobError, JobSubmitter, RetryableError
+from workers.jobs import JobSubmitter
+from workers.payloads import AlbumEntry, CollectionDownload
 
 __all__ = ["DOWNLOAD_KIND_TRACK", "DOWNLOAD_KIND_COLLECTION", "DOWNLOAD_KINDS", "DOWNLOAD_TYPES",
-           "COLLECTION_CONCURRENCY", "ArtistQueued", "Owner", "job_submitter", "start_download",
-           "start_track_download", "start_artist_download", "expand_download", "owner_user",
-           "dedupe_key", "source_url"]
+           "COLLECTION_CONCURRENCY", "ALBUM_PAGE", "ArtistQueued", "Owner", "job_submitter",
+           "start_download", "start_artist_download", "owner_user", "dedupe_key", "source_url"]
 
 DOWNLOAD_KIND_COLLECTION = "download.collection"
 DOWNLOAD_KINDS = (DOWNLOAD_KIND_TRACK, DOWNLOAD_KIND_COLLECTION)
@@ -102,12 +100,6 @@ async def _start_track(ctx: Context, user: User, track_id: str) -> tuple[Job, bo
     return submitted.job, submitted.duplicate
 
 
-async def start_track_download(ctx: Context, principal: Principal, track_id: str
-                               ) -> tuple[Job, bool]:
-    """Queue the download of a catalog track; (job, duplicate)."""
-    return await _start_track(ctx, principal.user, track_id)
-
-
 def _artists(names: list[str]) -> str:
     return ", ".join(n for n in names if n)
 
@@ -115,8 +107,8 @@ def _artists(names: list[str]) -> str:
 async def _submit_collection(ctx: Context, user: User, download_type: str, item_id: str,
                              name: str, artist: str, total: int, parent_id: str | None = None
                              ) -> tuple[Job, bool]:
-    payload = {"download_type": download_type, "item_id": item_id, "name": name,
-               "artist": artist, "total_tracks": total}
+    payload = CollectionDownload(download_type=download_type, item_id=item_id, name=name,
+                                 artist=artist, total_tracks=total)
     submitted = await job_submitter(ctx).submit(DOWNLOAD_KIND_COLLECTION, payload, owner_id=user.id,
                                         parent_id=parent_id,
                                         dedupe_key=dedupe_key(user.id, download_type, item_id))
@@ -169,19 +161,20 @@ async def start_artist_download(ctx: Context, owner: Owner, artist_id: str,
     if not albums:
         raise NotFound(f"Artist {artist.name} has no {', '.join(types)} to download",
                        code="no_albums")
-    entries = [{"id": a.id, "name": a.name, "total_tracks": a.total_tracks,
-                "artist": _artists([r.name for r in a.artists]) or artist.name} for a in albums]
-    payload = {"download_type": "artist", "item_id": artist_id, "name": artist.name,
-               "artist": artist.name, "album_types": types, "total_tracks": len(albums),
-               "albums": entries}
+    entries = [AlbumEntry(id=a.id, name=a.name, total_tracks=a.total_tracks,
+                          artist=_artists([r.name for r in a.artists]) or artist.name)
+               for a in albums]
+    payload = CollectionDownload(download_type="artist", item_id=artist_id, name=artist.name,
+                                 artist=artist.name, album_types=types, total_tracks=len(albums),
+                                 albums=entries)
     submitted = await job_submitter(ctx).submit(
         DOWNLOAD_KIND_COLLECTION, payload, owner_id=user.id,
         dedupe_key=dedupe_key(user.id, "artist", f"{artist_id}:{','.join(sorted(types))}"))
     queued = ArtistQueued(job=submitted.job, duplicate=submitted.duplicate)
     for album in entries:
         job, duplicate = await _submit_collection(
-            ctx, user, "album", str(album["id"]), str(album["name"]), str(album["artist"]),
-            int(album["total_tracks"]), parent_id=submitted.job.id)
+            ctx, user, "album", album.id, album.name, album.artist, album.total_tracks,
+            parent_id=submitted.job.id)
         # the artist job may have queued this album itself a moment ago: still ours
         ours = job.parent_id == submitted.job.id and not submitted.duplicate
         (queued.queued if ours or not duplicate else queued.duplicates).append(job.id)
@@ -207,66 +200,3 @@ async def start_download(ctx: Context, owner: Owner, kind: str, item_id: str,
         return queued.job, queued.duplicate
     raise Invalid(f"Unknown download type {kind!r}: use {', '.join(DOWNLOAD_TYPES)}",
                   code="invalid_type")
-
-
-# -- expanding a collection job into its children (run by workers.download_parent) ------------
-
-
-async def _album_children(ctx: Context, job: Job) -> list[dict[str, Any]]:
-    catalog, settings = catalog_for(ctx), await download_settings(ctx)
-    children: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        album = await catalog.album(str(job.payload["item_id"]), limit=ALBUM_PAGE, offset=offset)
-        page = album.tracks.items if album.tracks else []
-        for track in page:
-            children.append(await _track_child(ctx, settings, track, len(children), album))
-        offset += len(page)
-        if not page or album.tracks is None or offset >= album.tracks.total:
-            return children
-
-
-async def _playlist_children(ctx: Context, job: Job) -> list[dict[str, Any]]:
-    settings = await download_settings(ctx)
-    tracks = await catalog_for(ctx).playlist_tracks(str(job.payload["item_id"]))
-    return [await _track_child(ctx, settings, t, i) for i, t in enumerate(tracks)]
-
-
-async def _track_child(ctx: Context, settings: Any, track: Track, position: int,
-                       album: Album | None = None) -> dict[str, Any]:
-    item = await local_item(ctx, track.provider, track.id)
-    payload = await track_payload(ctx, settings, track, album=album, item=item)
-    return {"kind": DOWNLOAD_KIND_TRACK, "key": f"{position}:{track.id}", "payload": payload,
-            "max_attempts": settings.maxRetries + 1}
-
-
-def _artist_children(job: Job) -> list[dict[str, Any]]:
-    owner = job.owner_id or 0
-    return [{"kind": DOWNLOAD_KIND_COLLECTION, "key": a["id"],
-             "dedupe_key": dedupe_key(owner, "album", a["id"]),
-             "payload": {"download_type": "album", "item_id": a["id"], "name": a["name"],
-                         "artist": a.get("artist", ""), "total_tracks": a.get("total_tracks", 0)}}
-            for a in job.payload.get("albums") or []]
-
-
-async def expand_download(ctx: Context, job: Job) -> list[dict[str, Any]]:
-    """The children of a collection job (workers.download_parent.ChildSpec as dicts).
-
-    Raises:
-        RetryableError: the catalog is rate limited or unreachable. JobError: anything else.
-    """
-    kind = job.payload.get("download_type")
-    try:
-        if kind == "album":
-            return await _album_children(ctx, job)
-        if kind == "playlist":
-            return await _playlist_children(ctx, job)
-        if kind == "artist":
-            return _artist_children(job)
-    except (RateLimited, Unavailable) as err:
-        raise RetryableError(err.message, delay=err.retry_after) from err
-    except DomainError as err:
-        if err.status >= 500:
-            raise RetryableError(err.message) from err
-        raise JobError(err.message) from err
-    raise JobError(f"not a collection download: {kind!r}")

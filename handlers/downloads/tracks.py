@@ -11,10 +11,7 @@ spotify track <id>".
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import urlsplit
-
-import msgspec
 
 from handlers.catalog.interface import Album, Track
 from handlers.catalog.links import parse_link
@@ -31,12 +28,12 @@ from providers.sources import (
     parse_source_templates,
 )
 from store.records import CatalogItem
+from workers.payloads import TrackDownload
 
 __all__ = ["source_url", "download_sources", "check_download_sources", "local_item",
            "track_ref", "track_tags", "track_payload", "AUDIO_EXTENSIONS"]
 
 AUDIO_EXTENSIONS = ("mp3", "ogg", "m4a", "flac", "wav", "aac", "opus")
-_SOURCES_KEY = "downloads.sources"
 
 
 def source_url(item: CatalogItem) -> str:
@@ -52,12 +49,11 @@ def source_url(item: CatalogItem) -> str:
 
 def download_sources(ctx: Context) -> list[Source]:
     """The process's sources: media store, direct URLs, then CHORUS_DOWNLOAD_SOURCES."""
-    sources = ctx.extras.get(_SOURCES_KEY)
-    if sources is None:
-        sources = [MediaStoreSource(media_root(ctx), ctx.config.base_url), DirectSource(),
-                   *parse_source_templates(ctx.config.download_sources)]
-        ctx.extras[_SOURCES_KEY] = sources
-    return sources  # type: ignore[no-any-return]
+    state = ctx.download_state
+    if state.sources is None:
+        state.sources = [MediaStoreSource(media_root(ctx), ctx.config.base_url), DirectSource(),
+                         *parse_source_templates(ctx.config.download_sources)]
+    return state.sources
 
 
 def check_download_sources(ctx: Context) -> None:
@@ -105,9 +101,9 @@ def _extension(location: str) -> str:
 
 async def track_payload(ctx: Context, settings: DownloadSettings, track: Track, *,
                         album: Album | None = None, item: CatalogItem | None = None
-                        ) -> dict[str, Any]:
-    """The "download.track" payload (workers.downloader.TrackDownload plus what the task
-    views show: download_type, item_id, name, artist, album, item_url).
+                        ) -> TrackDownload:
+    """The "download.track" payload: its sources, target and tags, and what the task views
+    show (download_type, item_id, name, artist, album, item_url).
 
     Raises:
         Invalid: the filename template would leave the download folder.
@@ -118,10 +114,9 @@ async def track_payload(ctx: Context, settings: DownloadSettings, track: Track, 
     ext = (_extension(specs[0].location) if specs else "") or settings.fileFormat
     target = target_path(download_root(ctx, settings), settings,
                          {**tags, "album_artist": tags.get("albumartist", "")}, ext)
-    return {"download_type": "track", "item_id": track.id, "provider": track.provider,
-            "name": track.name, "artist": tags.get("artist", ""),
-            "album": tags.get("album", ""), "item_url": ref.url or track.external_url,
-            "target": str(target), "tags": tags,
-            "sources": [msgspec.to_builtins(s) for s in specs],
-            "no_source": "" if specs else
-            f"no download source for {track.provider} {ref.kind} {track.id}"}
+    return TrackDownload(download_type="track", item_id=track.id, provider=track.provider,
+                         name=track.name, artist=tags.get("artist", ""),
+                         album=tags.get("album", ""), item_url=ref.url or track.external_url,
+                         target=str(target), tags=tags, sources=specs,
+                         no_source="" if specs else
+                         f"no download source for {track.provider} {ref.kind} {track.id}")

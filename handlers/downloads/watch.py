@@ -137,7 +137,7 @@ async def unwatch(ctx: Context, principal: Principal, kind: str, item_id: str) -
     await require_enabled(ctx)
     watch = await require_watch(ctx, principal, kind, item_id)
     await ctx.store.watch.remove(principal.user.id, kind, item_id)
-    ctx.extras.get("watch.locks", {}).pop(watch.id, None)
+    ctx.download_state.watch_locks.pop(watch.id, None)
 
 
 def _ids(ids: Sequence[Any]) -> list[str]:

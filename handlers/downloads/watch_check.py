@@ -27,10 +27,11 @@ from handlers.catalog.factory import catalog_for
 from handlers.catalog.interface import MAX_LIMIT, Album, Track
 from handlers.context import Context
 from handlers.downloads import start
-from handlers.downloads.settings import WatchSettings, watch_settings
+from handlers.downloads.settings import DOWNLOAD_KIND_TRACK, WatchSettings, watch_settings
 from handlers.downloads.watch_m3u import write_playlist_m3u
 from handlers.errors import DomainError
 from store.records import Watch, WatchItem
+from workers.payloads import TrackDownload, payload_of
 
 __all__ = ["CheckResult", "PlaylistOptions", "ArtistOptions", "check_watch", "check_watches",
            "check_due", "playlist_options", "artist_options", "MAX_REQUEUES", "IDLE_DELAY",
@@ -43,8 +44,6 @@ IDLE_DELAY = 60.0  # watching disabled or nothing due: look again this much late
 MIN_DELAY = 1.0
 DUE_BATCH = 100
 DEFAULT_ALBUM_TYPES = ("album", "single")  # Spotizerr's watchedArtistAlbumGroup
-_LOCKS = "watch.locks"
-_SEMAPHORE = "watch.semaphore"
 
 
 class PlaylistOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
@@ -95,7 +94,7 @@ async def _queue(ctx: Context, watch: Watch, item: WatchItem, kind: str,
         result.error = f"{kind} {item.item_id}: {err.message}"
         return False
     item.job_id = job.id
-    item.target = str(job.payload.get("target") or "")
+    item.target = payload_of(job, TrackDownload).target if job.kind == DOWNLOAD_KIND_TRACK else ""
     result.task_ids.append(job.id)
     return True
 
@@ -216,17 +215,15 @@ async def _check_artist(ctx: Context, watch: Watch, settings: WatchSettings,
 
 
 def _lock(ctx: Context, watch_id: int) -> asyncio.Lock:
-    locks: dict[int, asyncio.Lock] = ctx.extras.setdefault(_LOCKS, {})
-    return locks.setdefault(watch_id, asyncio.Lock())
+    return ctx.download_state.watch_locks.setdefault(watch_id, asyncio.Lock())
 
 
 def _semaphore(ctx: Context, size: int) -> asyncio.Semaphore:
     """The process's limit on checks running at once; a new size applies to later checks."""
-    current: tuple[int, asyncio.Semaphore] | None = ctx.extras.get(_SEMAPHORE)
-    if current is None or current[0] != size:
-        current = (size, asyncio.Semaphore(size))
-        ctx.extras[_SEMAPHORE] = current
-    return current[1]
+    state = ctx.download_state
+    if state.check_slots is None or state.check_slots[0] != size:
+        state.check_slots = (size, asyncio.Semaphore(size))
+    return state.check_slots[1]
 
 
 async def check_watch(ctx: Context, watch: Watch, *, baseline: bool = False,

@@ -27,7 +27,6 @@ __all__ = [
     "set_avatar",
     "set_role",
     "admin_set_password",
-    "set_disabled",
     "delete_user",
     "list_users",
     "require_admin",
@@ -255,18 +254,6 @@ async def admin_set_password(ctx: Context, principal: Principal, target: User,
     updated = await ctx.store.users.update(
         target.id, UserPatch(password_hash=await ctx.passwords.hash_password(new_password)))
     await end_all_sessions(ctx, target.id, "password reset by admin")
-    assert updated is not None
-    return updated
-
-
-async def set_disabled(ctx: Context, principal: Principal, target: User, disabled: bool) -> User:
-    _require_admin(principal)
-    if target.id == principal.user.id:
-        raise Invalid("You cannot disable your own account", code="self_disable")
-    updated = await ctx.store.users.update(
-        target.id, UserPatch(state="disabled" if disabled else "active"))
-    if disabled:
-        await end_all_sessions(ctx, target.id, "account disabled")
     assert updated is not None
     return updated
 

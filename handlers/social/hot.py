@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from typing import Any
 
 import msgspec
@@ -26,6 +25,7 @@ import msgspec
 from handlers.context import Context
 from handlers.paging import Window
 from handlers.social.posts_view import PostView, post_views
+from handlers.state import HotRanking
 from store.records import HotScore
 
 __all__ = ["HotTrack", "HotPage", "HotRanking", "hot_ranking", "hot_tracks", "refresh_hot",
@@ -37,9 +37,7 @@ HOT_WINDOW = 7 * 86400.0
 HALF_LIFE = 86400.0
 TOP = 20  # tracks pushed on `hot`
 CACHED = 200  # ranked tracks kept for reads
-REFRESH_SECONDS = 3.0
 CHANNEL = "hot"
-_EXTRAS_KEY = "hot_ranking"
 
 
 class HotTrack(msgspec.Struct, kw_only=True):
@@ -55,28 +53,9 @@ class HotPage(msgspec.Struct, kw_only=True):
     has_more: bool
 
 
-class HotRanking:
-    """This process's cached ranking and what it last pushed (kept in ctx.extras)."""
-
-    def __init__(self, ttl: float = REFRESH_SECONDS) -> None:
-        self.ttl = ttl
-        self.rows: list[HotScore] = []
-        self.computed_at = -math.inf  # loop time
-        self.published: list[str] = []  # eIds of the last pushed top
-        self.lock = asyncio.Lock()
-        self.timer: asyncio.TimerHandle | None = None
-        self.task: asyncio.Task[Any] | None = None
-
-    def fresh(self) -> bool:
-        return asyncio.get_running_loop().time() - self.computed_at < self.ttl
-
-
 def hot_ranking(ctx: Context) -> HotRanking:
-    """The ranking state of this context (created on first use)."""
-    state = ctx.extras.get(_EXTRAS_KEY)
-    if state is None:
-        state = ctx.extras[_EXTRAS_KEY] = HotRanking()
-    return state
+    """The ranking state of this context."""
+    return ctx.hot_ranking
 
 
 async def _query(ctx: Context, *, after_id: int = 0, limit: int = CACHED, offset: int = 0

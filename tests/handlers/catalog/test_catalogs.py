@@ -14,6 +14,7 @@ from handlers.catalog.factory import catalog_for, spotify_client, spotify_config
 from handlers.catalog.local import LocalCatalog
 from handlers.catalog.spotify import SpotifyCatalog
 from handlers.errors import BadGateway, Invalid, NotFound, RateLimited, Unauthorized
+from handlers.state import CatalogState
 from hub.config import OAuthProviderConfig
 from store.records import OAuthAccount
 from tests.conftest import ctx_of
@@ -172,7 +173,7 @@ async def test_random_tracks_keep_to_the_genre_and_the_limit(catalog):
 def with_config(ctx: Any, **changes: Any) -> Any:
     """The same Chorus (store, HTTP client) with other settings and no cached clients."""
     return dataclasses.replace(ctx, config=msgspec.structs.replace(ctx.config, **changes),
-                               extras={})
+                               catalog_state=CatalogState())
 
 
 SIGNIN_APP = OAuthProviderConfig(name="spotify", client_id="signin-id",

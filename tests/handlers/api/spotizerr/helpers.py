@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from handlers.downloads.expand import CollectionExpander
 from handlers.downloads.settings import save_download_settings
-from handlers.downloads.start import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLECTION, expand_download
+from handlers.downloads.start import COLLECTION_CONCURRENCY, DOWNLOAD_KIND_COLLECTION
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.media_server import make_media_app
 from tests.fakes.spotify import make_spotify_app, spotify_settings
@@ -56,8 +57,7 @@ async def wait_status(client: Any, auth: dict[str, str], task_id: str, *statuses
 def fast_parents(ctx: Any) -> None:
     """Collection jobs that look at their children every 20 ms instead of 0.5 s."""
     ctx.jobs.register(DOWNLOAD_KIND_COLLECTION,
-                      make_parent_handler(ctx.jobs, ctx.store.jobs,
-                                          lambda job: expand_download(ctx, job),
+                      make_parent_handler(ctx.jobs, ctx.store.jobs, CollectionExpander(ctx),
                                           poll_interval=0.02),
                       concurrency=COLLECTION_CONCURRENCY)
 

@@ -1,0 +1,64 @@
+"""What one process keeps in memory between requests: one small holder per area, each a field
+of the Context, created with it and filled on first use (never shared between processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from providers.sources import Source
+from providers.spotify import SpotifyClient
+from store.records import HotScore
+
+__all__ = ["CatalogState", "DownloadState", "MaintenanceState", "HotRanking",
+           "DEFAULT_MAINTENANCE_MESSAGE", "HOT_REFRESH_SECONDS"]
+
+DEFAULT_MAINTENANCE_MESSAGE = "Service temporarily unavailable for maintenance"
+HOT_REFRESH_SECONDS = 3.0
+
+
+@dataclass
+class CatalogState:
+    """The Spotify app an admin saved (client id, secret), the client built for the app in
+    use, and until when (ctx.clock) each unreachable link provider is left alone."""
+
+    saved_spotify_app: tuple[str, str] | None = None
+    spotify_client: SpotifyClient | None = None
+    provider_down_until: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class DownloadState:
+    """The download sources (read from the configuration on first use), one lock per watch,
+    and the limit on watch checks running at once, with its size."""
+
+    sources: list[Source] | None = None
+    watch_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+    check_slots: tuple[int, asyncio.Semaphore] | None = None
+
+
+class MaintenanceState(msgspec.Struct, frozen=True):
+    """The maintenance switch as stored (handlers.media.maintenance)."""
+
+    enabled: bool = False
+    message: str = DEFAULT_MAINTENANCE_MESSAGE
+
+
+class HotRanking:
+    """The cached hot ranking (handlers.social.hot) and what it last pushed."""
+
+    def __init__(self, ttl: float = HOT_REFRESH_SECONDS) -> None:
+        self.ttl = ttl
+        self.rows: list[HotScore] = []
+        self.computed_at = -math.inf  # loop time
+        self.published: list[str] = []  # eIds of the last pushed top
+        self.lock = asyncio.Lock()
+        self.timer: asyncio.TimerHandle | None = None
+        self.task: asyncio.Task[Any] | None = None
+
+    def fresh(self) -> bool:
+        return asyncio.get_running_loop().time() - self.computed_at < self.ttl
