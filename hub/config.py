@@ -9,23 +9,9 @@ from typing import Any
 
 import msgspec
 
+from providers.oauth import OAuthProviderConfig
+
 __all__ = ["Config", "OAuthProviderConfig", "SETTINGS", "Setting", "load_config", "OAUTH_PROVIDERS"]
-
-
-class OAuthProviderConfig(msgspec.Struct, frozen=True):
-    """Endpoints and credentials of one OAuth2 provider (Spotify, Google, GitHub, Facebook)."""
-
-    name: str
-    client_id: str = ""
-    client_secret: str = ""
-    authorize_url: str = ""
-    token_url: str = ""
-    userinfo_url: str = ""
-    scope: str = ""
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.client_id and self.client_secret)
 
 
 class Config(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,9 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import msgspec
 
-from hub.config import OAuthProviderConfig
-
-__all__ = ["OAuthClient", "OAuthError", "OAuthIdentity", "OAuthTokens"]
+__all__ = ["OAuthClient", "OAuthError", "OAuthIdentity", "OAuthProviderConfig", "OAuthTokens"]
 
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
@@ -22,6 +20,22 @@ FACEBOOK_FIELDS = "id,name,email,picture"
 # Providers whose token endpoint takes the client secret as HTTP Basic (client_secret_basic);
 # the others take it in the form body (client_secret_post). RFC 6749 §2.3.1: one method per request.
 BASIC_AUTH_PROVIDERS = frozenset({"spotify", "google"})
+
+
+class OAuthProviderConfig(msgspec.Struct, frozen=True):
+    """Endpoints and credentials of one OAuth2 provider (Spotify, Google, GitHub, Facebook)."""
+
+    name: str
+    client_id: str = ""
+    client_secret: str = ""
+    authorize_url: str = ""
+    token_url: str = ""
+    userinfo_url: str = ""
+    scope: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id and self.client_secret)
 
 
 class OAuthIdentity(msgspec.Struct):

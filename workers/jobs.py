@@ -25,7 +25,6 @@ from typing import Any, Protocol
 
 import msgspec
 
-from hub.realtime.publisher import Publisher
 from store.interface import JobRepo
 from store.records import Job, JobPage, JobStatus, Submitted
 from workers._progress import CoalescedProgress, JobEvent, JobView, job_event
@@ -42,6 +41,7 @@ __all__ = [
     "ProgressReporter",
     "RetryableError",
     "SkipJob",
+    "UserPublisher",
     "job_event",
 ]
 
@@ -83,6 +83,13 @@ class CancelSignal(Protocol):
 
 
 JobHandler = Callable[[Job, ProgressReporter, CancelSignal], Awaitable[Any]]
+
+
+class UserPublisher(Protocol):
+    """Where the runner pushes a job's progress to its owner (the realtime Node fits)."""
+
+    async def publish_to_user(self, user_id: int, data: Any) -> None:
+        """Push `data` to every live connection of the user (its `user:#<id>` channel)."""
 
 
 class JobSubmitter(Protocol):
@@ -127,7 +134,7 @@ class JobRunner(Actor):
     (implements JobSubmitter). At start, jobs left running by a dead process go back to the
     queue; at shutdown, running jobs are cancelled, clean up and go back to the queue."""
 
-    def __init__(self, jobs: JobRepo, publisher: Publisher | None = None, *,
+    def __init__(self, jobs: JobRepo, publisher: UserPublisher | None = None, *,
                  worker_id: str | None = None, poll_interval: float = 5.0,
                  heartbeat_interval: float = 10.0, orphan_after: float = 120.0,
                  progress_interval: float = 0.25, retry_base_delay: float = 1.0,

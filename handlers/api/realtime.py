@@ -17,10 +17,11 @@ from hub.keys import limiter_key
 from hub.middleware.ratelimit import client_key
 from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.connection import websocket_handler
-from hub.realtime.node import AuthError, Identity, Node
+from hub.realtime.node import Node
 from hub.realtime.protocol import encode_json
 from hub.realtime.server_api import BadRequest, ServerAPI, UnknownMethod
 from hub.realtime.sse import uni_http_stream_handler, uni_http_stream_options, uni_sse_handler
+from hub.realtime.types import AuthError, Identity
 
 # (request, node, cookie identity) -> the streaming response of a unidirectional transport
 UniHandler = Callable[[web.Request, Node, Identity | None], Awaitable[web.StreamResponse]]

@@ -17,8 +17,9 @@ from handlers.errors import DomainError, Invalid, Unauthorized
 from handlers.geo import parse_coordinates
 from handlers.identity.auth import Principal, principal_of_user
 from handlers.social import feeds, follows, nowplaying, post_live, posts, reactions
-from hub.realtime.node import Identity, RPCError, RPCHook
+from hub.realtime.node import RPCHook
 from hub.realtime.protocol import encode_json
+from hub.realtime.types import Identity, RPCError
 
 __all__ = ["RPC_METHODS", "rpc_method", "make_rpc_hook", "RpcMethod"]
 

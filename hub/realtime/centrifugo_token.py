@@ -16,9 +16,8 @@ import jwt
 import msgspec
 
 from hub.realtime import codes
-from hub.realtime.client import Client, Disconnected
-from hub.realtime.node import AuthError, Identity, SubOptions
 from hub.realtime.protocol import encode_json
+from hub.realtime.types import AuthError, Disconnected, Identity, SubOptions
 
 __all__ = ["TokenVerifier", "app_user", "check_grant"]
 
@@ -123,18 +122,17 @@ class TokenVerifier:
                           client=claims.client)
 
 
-def app_user(client: Client) -> str | None:
-    """The user as apps know it: a Centrifugo token's `sub`, "" when anonymous, None for a
-    Chorus account (no app's token or user-limited channel can name it)."""
-    identity = client.identity
+def app_user(identity: Identity | None) -> str | None:
+    """The user of a connection as apps know it: a Centrifugo token's `sub`, "" when
+    anonymous, None for a Chorus account (no app's token or user-limited channel can name it)."""
     if identity is None or not identity.user:
         return ""
     return identity.user if identity.external else None
 
 
-def check_grant(client: Client, channel: str, grant: SubOptions) -> None:
-    """A subscription token must name this channel, this user (and this client, if it names
-    one); otherwise the connection is closed with 3500 as Centrifugo does."""
-    if (grant.channel != channel or grant.user != app_user(client)
-            or (grant.client and grant.client != client.id)):
+def check_grant(identity: Identity | None, client_id: str, channel: str, grant: SubOptions) -> None:
+    """A subscription token must name this channel, this connection's user (and its client id,
+    if it names one); otherwise the connection is closed with 3500 as Centrifugo does."""
+    if (grant.channel != channel or grant.user != app_user(identity)
+            or (grant.client and grant.client != client_id)):
         raise Disconnected(codes.INVALID_TOKEN, "invalid token")

@@ -1,73 +1,23 @@
-"""One connected client: its identity, subscriptions, liveness timers and command dispatch.
+"""One connected client: its identity, subscriptions, delivery, rate of commands and
+liveness timers.
 
-Commands are handled one at a time in arrival order; each command's logic lives in
-hub.realtime.commands.
+Its frames are run by hub.realtime.dispatch, one command at a time in arrival order; each
+command's logic lives in hub.realtime.commands.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 import uuid
-from typing import TYPE_CHECKING
 
 from hub.realtime import codes
-from hub.realtime.protocol import (
-    PING_WS,
-    ClientInfo,
-    Command,
-    Error,
-    ProtocolError,
-    decode_commands,
-    encode_error_reply,
-)
+from hub.realtime.node import Node
+from hub.realtime.protocol import PING_WS, ClientInfo
 from hub.realtime.transport import PushFrames, Transport
+from hub.realtime.types import ChannelState, Disconnected, Identity
 
-if TYPE_CHECKING:
-    from hub.realtime.node import Identity, Node
-
-__all__ = ["Client", "ChannelState", "Disconnected", "Reply"]
-
-log = logging.getLogger("chorus.realtime")
-
-
-class Disconnected(Exception):
-    """Raised inside command handling to close the connection with `code` and `reason`."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
-class ChannelState:
-    """A subscription: the last offset delivered, and publications held back while the
-    subscribe reply is being prepared (the reply must reach the client first)."""
-
-    __slots__ = ("last_offset", "pending", "server_side", "join_leave", "info", "expiry")
-
-    def __init__(self, server_side: bool = False, join_leave: bool = False) -> None:
-        self.last_offset = 0
-        self.pending: list[tuple[int, PushFrames]] | None = []
-        self.server_side = server_side
-        self.join_leave = join_leave  # this client wants join/leave pushes
-        self.info: ClientInfo | None = None  # with chan_info, when a token gave one
-        self.expiry: asyncio.TimerHandle | None = None  # a subscription token's expiry
-
-    def flush(self, transport: Transport, after: int) -> None:
-        """Release held publications newer than `after` and deliver directly from now on."""
-        held, self.pending = self.pending or [], None
-        self.last_offset = after
-        for offset, frames in held:
-            if offset == 0 or offset > self.last_offset:
-                transport.write_push(frames)
-                self.last_offset = max(self.last_offset, offset)
-
-
-# What a command handler answers: nothing, a reply, or a reply followed by the release of
-# subscriptions whose publications were held back while it was prepared.
-Reply = bytes | None | tuple[bytes, list[tuple["ChannelState", int]]]
+__all__ = ["Client"]
 
 
 class Client:
@@ -127,21 +77,10 @@ class Client:
         if self.transport.buffered() > self.node.config.max_queue_bytes:
             self.disconnect(codes.SLOW, "slow")
 
-    # ---- commands ---------------------------------------------------------------------------
+    # ---- command rate -----------------------------------------------------------------------
 
-    async def handle_frame(self, frame: str | bytes) -> None:
-        """Decode a frame and run its commands in order; protocol errors close the client."""
-        try:
-            for command in decode_commands(frame):
-                if self.closed:
-                    return
-                await self._handle(command)
-        except ProtocolError as exc:
-            self.disconnect(exc.code, exc.reason)
-        except Disconnected as exc:
-            self.disconnect(exc.code, exc.reason)
-
-    def _take_token(self) -> bool:
+    def take_token(self) -> bool:
+        """One command's worth of the per-second budget; False when it is spent."""
         now = time.monotonic()
         rate = self.node.config.commands_per_second
         self._tokens = min(rate, self._tokens + (now - self._stamp) * rate)
@@ -150,39 +89,6 @@ class Client:
             return False
         self._tokens -= 1
         return True
-
-    async def _handle(self, command: Command) -> None:
-        from hub.realtime.commands import HANDLERS
-
-        method = command.method()
-        if method is None or (command.id == 0 and method != "send"):
-            self._on_pong()
-            return
-        if self.unusable or (not self.connected and method != "connect"):
-            raise Disconnected(codes.BAD_REQUEST, "bad request")
-        if method == "ping":
-            raise Disconnected(codes.BAD_REQUEST, "bad request")
-        if not self._take_token():
-            self.send(encode_error_reply(command.id, Error(
-                codes.TOO_MANY_REQUESTS, "too many requests", temporary=True)))
-            return
-        reply: Reply
-        try:
-            reply = await HANDLERS[method](self, command)
-        except Disconnected:
-            raise
-        except Exception:
-            log.exception("realtime command %s failed", method)
-            reply = encode_error_reply(command.id, Error(codes.INTERNAL, "internal server error",
-                                                         temporary=True))
-        if isinstance(reply, tuple):  # subscribe/connect: reply first, then held pushes
-            payload, releases = reply
-            self.send(payload)
-            for state, after in releases:
-                state.flush(self.transport, after)
-            self.check_queue()
-        elif reply is not None:
-            self.send(reply)
 
     # ---- liveness ---------------------------------------------------------------------------
 
@@ -206,7 +112,9 @@ class Client:
                 self.node.config.pong_timeout, self.disconnect, codes.NO_PONG, "no pong")
         self._ping_timer = loop.call_later(self.node.config.ping_interval, self._ping)
 
-    def _on_pong(self) -> None:
+    def on_pong(self) -> None:
+        """A pong (an empty command) answers the ping sent last; one unasked for is a bad
+        request."""
         if self._pong_deadline is None:
             raise Disconnected(codes.BAD_REQUEST, "bad request")
         self._pong_deadline.cancel()

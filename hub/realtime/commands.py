@@ -1,4 +1,4 @@
-"""One function per Centrifuge command: (client, command) -> reply (see client.Reply).
+"""One function per Centrifuge command: (client, command) -> reply (see types.Reply).
 
 Reply-level errors keep the connection; `Disconnected` closes it (codes in codes.py).
 """
@@ -10,6 +10,7 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 import msgspec
 
@@ -17,8 +18,8 @@ from hub.realtime import codes
 from hub.realtime.broker import HistoryFilter, UnrecoverablePosition
 from hub.realtime.centrifugo_token import app_user, check_grant
 from hub.realtime.channels import MAX_CHANNEL_LENGTH, Namespace
-from hub.realtime.client import ChannelState, Client, Disconnected, Reply
-from hub.realtime.node import VERSION, AuthError, Identity, RPCError, SubOptions, session_key
+from hub.realtime.client import Client
+from hub.realtime.node import VERSION, Node
 from hub.realtime.protocol import (
     EMPTY_RAW,
     ClientInfo,
@@ -42,10 +43,20 @@ from hub.realtime.protocol import (
     encode_reply,
 )
 from hub.realtime.transport import PushFrames
+from hub.realtime.types import (
+    AuthError,
+    ChannelState,
+    Disconnected,
+    Identity,
+    Reply,
+    RPCError,
+    SubOptions,
+    session_key,
+)
 
 __all__ = ["HANDLERS", "subscribe_channel", "server_side_channels", "apply_identity",
            "accept_connect", "connect_unidirectional", "ConnectRefused",
-           "subscribe_server_side"]
+           "subscribe_server_side", "subscribe_user"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -114,7 +125,7 @@ async def check_subscribe(client: Client, channel: str, granted: bool = False) -
     rules = client.node.rules
     if namespace.configured:
         refusal = await rules.configured_refusal(namespace, channel, client.user,
-                                                 app_user(client), granted)
+                                                 app_user(client.identity), granted)
         if refusal is not None:
             raise SubscribeRefused(refusal)
     elif not await rules.allowed(namespace.subscribe, _chorus_user(client), channel):
@@ -135,7 +146,7 @@ def _subscription_grant(client: Client, req: SubscribeRequest) -> SubOptions | N
     except AuthError as exc:
         raise SubscribeRefused(codes.TOKEN_EXPIRED if exc.expired
                                else codes.PERMISSION_DENIED) from exc
-    check_grant(client, req.channel, grant)
+    check_grant(client.identity, client.id, req.channel, grant)
     return grant
 
 
@@ -274,7 +285,7 @@ async def connect_unidirectional(client: Client, req: ConnectRequest) -> None:
 async def accept_connect(client: Client, req: ConnectRequest
                          ) -> tuple[ConnectResult, list[tuple[ChannelState, int]]]:
     """Authenticate, register and subscribe server-side channels (plus, for one-way clients,
-    the channels named in `req.subs`); the release list as in client.Reply."""
+    the channels named in `req.subs`); the release list as in types.Reply."""
     if client.connected:
         raise Disconnected(codes.BAD_REQUEST, "bad request")
     node = client.node
@@ -372,6 +383,20 @@ async def subscribe_server_side(client: Client, channel: str, grant: SubOptions,
     state.flush(client.transport, after)
     client.check_queue()
     return True
+
+
+async def subscribe_user(node: Node, user_id: str, channel: str, grant: SubOptions,
+                         client_id: str = "", since: StreamPosition | None = None) -> int:
+    """Server-side subscribe the connections of an app's user (one when `client_id`)
+    with a `subscribe` push; returns how many were subscribed."""
+    count = 0
+    for client in node.sessions.of(session_key(user_id, external=True)):
+        if (client_id and client.id != client_id) or channel in client.channels:
+            continue
+        # the node holds its connections as node.Connection; every one of them is a Client
+        if await subscribe_server_side(cast(Client, client), channel, grant, since):
+            count += 1
+    return count
 
 
 async def unsubscribe(client: Client, command: Command) -> Reply:
@@ -530,7 +555,7 @@ async def sub_refresh(client: Client, command: Command) -> Reply:
         if exc.expired:  # the subscription lapses (2501) unless a valid token follows
             return _error(command, codes.TOKEN_EXPIRED)
         raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
-    check_grant(client, req.channel, grant)
+    check_grant(client.identity, client.id, req.channel, grant)
     await _refresh_channel_info(client, req.channel, namespace, grant)
     client.node.expire_subscription_at(client, req.channel, grant.expires_at)
     expires, ttl = _remaining(grant.expires_at)

@@ -10,9 +10,11 @@ from aiohttp import WSMsgType, web
 
 from hub.realtime import codes
 from hub.realtime.client import Client
-from hub.realtime.node import Identity, Node
+from hub.realtime.dispatch import handle_frame
+from hub.realtime.node import Node
 from hub.realtime.protocol import ws_text_frame
 from hub.realtime.transport import PushFrames
+from hub.realtime.types import Identity
 
 __all__ = ["WebSocketTransport", "websocket_handler"]
 
@@ -81,7 +83,7 @@ async def websocket_handler(request: web.Request, node: Node,
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                await client.handle_frame(msg.data)
+                await handle_frame(client, msg.data)
             elif msg.type == WSMsgType.BINARY:
                 client.disconnect(codes.BAD_REQUEST, "binary frames are not JSON protocol")
             if client.closed:

@@ -2,7 +2,9 @@
 
 Hooks connect it to the application without importing it (after centrifuge's events.go):
 `on_connecting` turns a token or session cookie into an Identity, `rules` (channels.py)
-decides who may subscribe, `on_rpc` answers RPC commands.
+decides who may subscribe, `on_rpc` answers RPC commands. It knows a connection only as
+`Connection` (what it calls of one); client.Client is one, and commands.py, above both,
+runs the commands.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
 from hub.realtime import codes
 from hub.realtime.broker import Broker, PresenceStore
 from hub.realtime.channels import ChannelRules
-from hub.realtime.client import ChannelState, Client
 from hub.realtime.protocol import (
     ClientInfo,
     Join,
@@ -33,10 +34,10 @@ from hub.realtime.protocol import (
     encode_push_body,
 )
 from hub.realtime.sessions import Sessions
-from hub.realtime.transport import PushFrames
+from hub.realtime.transport import PushFrames, Transport
+from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
 
-__all__ = ["NodeConfig", "Identity", "AuthError", "RPCError", "Node", "ConnectingHook", "RPCHook",
-           "SubOptions", "SubTokenHook", "session_key"]
+__all__ = ["NodeConfig", "Node", "Connection", "ConnectingHook", "RPCHook", "SubTokenHook"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -57,52 +58,22 @@ class NodeConfig(msgspec.Struct, frozen=True):
     history_max_publications: int = 300
 
 
-class SubOptions(msgspec.Struct, frozen=True):
-    """A subscription granted by a token minted elsewhere (a subscription JWT, or the
-    `channels`/`subs` claims of a connection JWT): `info` becomes the ClientInfo's chan_info,
-    `data` is sent in the subscribe result; `user`/`client` are the token's `sub`/`client`."""
+class Connection(Protocol):
+    """What the node asks of a connection it holds (client.Client is one)."""
 
-    channel: str
-    info: bytes | None = None
-    data: bytes | None = None
-    expires_at: float | None = None
-    user: str = ""
-    client: str = ""
+    id: str
+    identity: Identity | None
+    cookie_identity: Identity | None  # who the session cookie says, when no token is sent
+    info: ClientInfo | None
+    channels: dict[str, ChannelState]
+    transport: Transport
+    closed: bool
 
-
-class Identity(msgspec.Struct, frozen=True):
-    """Who a connection is: `user` "" means anonymous; `expires_at` is unix seconds."""
-
-    user: str
-    info: bytes | None = None
-    expires_at: float | None = None
-    session: str = ""  # the sign-in this connection belongs to, closed when it ends
-    # From a Centrifugo connection JWT minted by an app: whatever its `sub`, never a Chorus
-    # account (it may use configured namespaces only, see commands.check_subscribe).
-    external: bool = False
-    subs: tuple[SubOptions, ...] = ()  # server-side subscriptions the token asks for
-
-
-def session_key(user: str, external: bool = False) -> str:
-    """The Sessions key of a user: an app's user "42" is not Chorus account 42."""
-    return f"\x00ext:{user}" if external and user else user
-
-
-class AuthError(Exception):
-    """`expired` answers error 109 (the SDK refreshes its token); otherwise close 3500."""
-
-    def __init__(self, expired: bool = False) -> None:
-        super().__init__("token expired" if expired else "invalid token")
-        self.expired = expired
-
-
-class RPCError(Exception):
-    """An RPC failed with an application code (400+) and a message."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    @property
+    def user(self) -> str: ...
+    def deliver(self, channel: str, offset: int, frames: PushFrames) -> None: ...
+    def check_queue(self) -> None: ...
+    def disconnect(self, code: int, reason: str) -> None: ...
 
 
 # (token, cookie identity) -> Identity; raises AuthError
@@ -120,10 +91,10 @@ class Node:
         self.presence_store = presence
         self.rules = rules
         self.config = config
-        self.clients: dict[str, Client] = {}
-        self.pending: set[Client] = set()  # accepted, no connect yet (shutdown closes them too)
-        self.sessions: Sessions[Client] = Sessions()
-        self.channels: dict[str, dict[str, Client]] = {}
+        self.clients: dict[str, Connection] = {}
+        self.pending: set[Connection] = set()  # accepted, no connect yet (shutdown closes them too)
+        self.sessions: Sessions[Connection] = Sessions()
+        self.channels: dict[str, dict[str, Connection]] = {}
         self.on_connecting: ConnectingHook | None = None
         self.on_rpc: RPCHook | None = None
         self.on_subscription_token: SubTokenHook | None = None
@@ -162,7 +133,7 @@ class Node:
 
     # ---- clients ------------------------------------------------------------------------------
 
-    async def authenticate(self, token: str, client: Client) -> Identity:
+    async def authenticate(self, token: str, client: Connection) -> Identity:
         """The identity for a connect: the token if given, else the session cookie, else
         anonymous."""
         if token:
@@ -173,12 +144,12 @@ class Node:
             return client.cookie_identity
         return Identity(user="")
 
-    def add_client(self, client: Client) -> None:
+    def add_client(self, client: Connection) -> None:
         self.pending.discard(client)
         self.clients[client.id] = client
         self.sessions.add(_key_of(client), client.id, client)
 
-    async def remove_client(self, client: Client) -> None:
+    async def remove_client(self, client: Connection) -> None:
         self.pending.discard(client)
         if self.clients.pop(client.id, None) is None:
             return
@@ -186,7 +157,7 @@ class Node:
         for channel in list(client.channels):
             await self.remove_subscription(client, channel)
 
-    async def add_subscription(self, client: Client, channel: str,
+    async def add_subscription(self, client: Connection, channel: str,
                                server_side: bool = False, join_leave: bool = False,
                                info: ClientInfo | None = None) -> ChannelState:
         """Start holding publications of `channel` for the client (released by the reply);
@@ -209,7 +180,7 @@ class Node:
                 await self.broker.publish_join(channel, info)
         return state
 
-    async def remove_subscription(self, client: Client, channel: str) -> None:
+    async def remove_subscription(self, client: Connection, channel: str) -> None:
         state = client.channels.pop(channel, None)
         if state is not None and state.expiry is not None:
             state.expiry.cancel()
@@ -280,7 +251,7 @@ class Node:
                     code=codes.UNSUBSCRIBE_SERVER, reason="server unsubscribe"))
                 client.transport.write_push(PushFrames(encode_push_body(push)))
 
-    async def unsubscribe_client(self, client: Client, channel: str, code: int,
+    async def unsubscribe_client(self, client: Connection, channel: str, code: int,
                                  reason: str) -> None:
         """Unsubscribe one connection and tell it why with an unsubscribe push."""
         if channel not in client.channels:
@@ -290,7 +261,7 @@ class Node:
         client.transport.write_push(PushFrames(encode_push_body(push)))
         client.check_queue()
 
-    def expire_subscription_at(self, client: Client, channel: str,
+    def expire_subscription_at(self, client: Connection, channel: str,
                                expires_at: float | None) -> None:
         """Unsubscribe (2501), or for a server-side subscription disconnect (3006), unless
         refreshed before `expires_at` + the grace period; None cancels."""
@@ -306,7 +277,7 @@ class Node:
             state.expiry = loop.call_later(
                 delay, lambda: loop.create_task(self._subscription_expired(client, channel)))
 
-    async def _subscription_expired(self, client: Client, channel: str) -> None:
+    async def _subscription_expired(self, client: Connection, channel: str) -> None:
         state = client.channels.get(channel)
         if state is None or client.closed:
             return
@@ -315,20 +286,6 @@ class Node:
         else:
             await self.unsubscribe_client(client, channel, codes.UNSUBSCRIBE_EXPIRED,
                                           "subscription expired")
-
-    async def subscribe_user(self, user_id: str, channel: str, grant: SubOptions,
-                             client_id: str = "", since: StreamPosition | None = None) -> int:
-        """Server-side subscribe the connections of an app's user (one when `client_id`)
-        with a `subscribe` push; returns how many were subscribed."""
-        from hub.realtime.commands import subscribe_server_side
-
-        count = 0
-        for client in self.sessions.of(session_key(user_id, external=True)):
-            if (client_id and client.id != client_id) or channel in client.channels:
-                continue
-            if await subscribe_server_side(client, channel, grant, since):
-                count += 1
-        return count
 
     def channel_counts(self) -> dict[str, int]:
         """Channels with subscribers on this node and how many connections each."""
@@ -352,6 +309,6 @@ class Node:
             await asyncio.sleep(0.05)
 
 
-def _key_of(client: Client) -> str:
+def _key_of(client: Connection) -> str:
     identity = client.identity
     return session_key(client.user, identity is not None and identity.external)

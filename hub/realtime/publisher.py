@@ -1,5 +1,5 @@
-"""The server API of the realtime hub, as domain code sees it (handlers/ and workers/ import
-only this protocol; hub.realtime.node.Node implements it)."""
+"""The server API of the realtime hub, as domain code sees it (handlers/ import only this
+protocol; hub.realtime.node.Node implements it; workers/ declare the one method they call)."""
 
 from __future__ import annotations
 

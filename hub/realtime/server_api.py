@@ -28,7 +28,8 @@ import msgspec
 from hub.realtime import codes
 from hub.realtime.broker import HistoryFilter, HistoryOptions, UnrecoverablePosition
 from hub.realtime.channels import Namespace
-from hub.realtime.node import VERSION, Node, SubOptions, session_key
+from hub.realtime.commands import subscribe_user
+from hub.realtime.node import VERSION, Node
 from hub.realtime.protocol import (
     EMPTY_RAW,
     EmptyResult,
@@ -38,6 +39,7 @@ from hub.realtime.protocol import (
     StreamPosition,
     encode_json,
 )
+from hub.realtime.types import SubOptions, session_key
 
 __all__ = ["ServerAPI", "BadRequest", "UnknownMethod", "ApiError", "METHODS"]
 
@@ -330,8 +332,8 @@ class ServerAPI:
             return BAD_REQUEST
         grant = SubOptions(req.channel, info=info or None, data=data or None,
                            expires_at=float(req.expire_at) if req.expire_at > 0 else None)
-        await self.node.subscribe_user(req.user, req.channel, grant, req.client,
-                                       since=req.recover_since)
+        await subscribe_user(self.node, req.user, req.channel, grant, req.client,
+                             since=req.recover_since)
         return EmptyResult()
 
     async def unsubscribe(self, req: _Unsubscribe) -> Outcome:

@@ -16,7 +16,7 @@ from aiohttp import web
 from hub.realtime import codes
 from hub.realtime.client import Client
 from hub.realtime.commands import connect_unidirectional
-from hub.realtime.node import Identity, Node
+from hub.realtime.node import Node
 from hub.realtime.protocol import (
     ConnectRequest,
     Disconnect,
@@ -26,6 +26,7 @@ from hub.realtime.protocol import (
     encode_push_body,
 )
 from hub.realtime.transport import PushFrames
+from hub.realtime.types import Identity
 
 __all__ = [
     "StreamTransport",
