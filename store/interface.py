@@ -7,6 +7,7 @@ secrets arrive already hashed or encrypted; the store never derives or checks th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from store.records import (
@@ -304,6 +305,17 @@ class Store(Protocol):
         """Apply pending migrations; return the names applied."""
     async def ping(self) -> None:
         """Raise if the store cannot answer a trivial query (readiness check)."""
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """A unit of work, `async with store.transaction():` — the calling task's repository
+        calls inside the block are one transaction, committed when the block ends and rolled
+        back if it raises (nothing of it is seen before the commit, nor ever after a rollback).
+        Reads inside see its writes; a repository call that raises inside undoes only itself;
+        blocks nest. Other tasks never join it: their writes wait for it or run apart, they
+        are neither lost nor rolled back with it."""
+    async def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run `callback` (awaited when it returns an awaitable) once the calling task's
+        transaction commits, never if it rolls back; at once outside a transaction. For side
+        effects that must not be seen before the writes they follow (notifications)."""
 
 
 __all__ += ["JobRepo"]

@@ -107,11 +107,12 @@ async def watch_item(ctx: Context, principal: Principal, kind: str, item_id: str
     settings = await require_enabled(ctx)
     options = _options(kind, body)
     name = await _name_of(ctx, kind, item_id)
-    watch, created = await ctx.store.watch.add(principal.user.id, kind, item_id, name=name,
-                                               options=options, created_at=ctx.clock())
-    if not created:
-        await ctx.store.watch.set_options(watch.id, options)
-        watch.options = options
+    async with ctx.store.transaction():
+        watch, created = await ctx.store.watch.add(principal.user.id, kind, item_id, name=name,
+                                                   options=options, created_at=ctx.clock())
+        if not created:
+            await ctx.store.watch.set_options(watch.id, options)
+            watch.options = options
     baseline = kind == "artist" or not options.get("download_existing", False)
     check = await check_watch(ctx, watch, baseline=baseline, settings=settings)
     return WatchAdded(watch=await require_watch(ctx, principal, kind, item_id),

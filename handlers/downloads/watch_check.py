@@ -140,7 +140,8 @@ async def _check_playlist(ctx: Context, watch: Watch, settings: WatchSettings,
     known = {i.item_id: i for i in await ctx.store.watch.items(watch.id)}
     download = playlist_options(watch).watch_new_additions and not baseline
     updates: list[WatchItem] = []
-    if info.snapshot_id and info.snapshot_id == watch.snapshot_id and not baseline:
+    unchanged = bool(info.snapshot_id) and info.snapshot_id == watch.snapshot_id and not baseline
+    if unchanged:
         result.unchanged = True
         for old in known.values():
             if old.position is not None and _retry_due(old, settings, ctx.clock()):
@@ -148,7 +149,6 @@ async def _check_playlist(ctx: Context, watch: Watch, settings: WatchSettings,
                 await _consider(ctx, watch, item, old, download=True, kind="track",
                                 settings=settings, result=result)
                 updates.append(item)
-        await ctx.store.watch.sync_items(watch.id, updates)
         total = watch.total_items
     else:
         tracks = await catalog.playlist_tracks(watch.item_id)
@@ -165,13 +165,14 @@ async def _check_playlist(ctx: Context, watch: Watch, settings: WatchSettings,
         present = {u.item_id for u in updates}
         result.removed = sum(1 for i in known.values()
                              if i.position is not None and i.item_id not in present)
-        await ctx.store.watch.sync_items(watch.id, updates, replace_positions=True)
         total = len(tracks)
     # a refused download is retried at the next check: do not let the snapshot skip it
     snapshot = "" if result.error else info.snapshot_id
-    await ctx.store.watch.record_check(watch.id, checked_at=ctx.clock(), name=info.name,
-                                       snapshot_id=snapshot, total_items=total,
-                                       error=result.error)
+    async with ctx.store.transaction():  # the items and the check that found them
+        await ctx.store.watch.sync_items(watch.id, updates, replace_positions=not unchanged)
+        await ctx.store.watch.record_check(watch.id, checked_at=ctx.clock(), name=info.name,
+                                           snapshot_id=snapshot, total_items=total,
+                                           error=result.error)
     watch.name = info.name
     await write_playlist_m3u(ctx, watch, await ctx.store.watch.items(watch.id))
 
@@ -209,9 +210,10 @@ async def _check_artist(ctx: Context, watch: Watch, settings: WatchSettings,
     present = {u.item_id for u in updates}
     result.removed = sum(1 for i in known.values()
                          if i.position is not None and i.item_id not in present)
-    await ctx.store.watch.sync_items(watch.id, updates, replace_positions=True)
-    await ctx.store.watch.record_check(watch.id, checked_at=ctx.clock(), name=artist.name,
-                                       total_items=len(albums), error=result.error)
+    async with ctx.store.transaction():
+        await ctx.store.watch.sync_items(watch.id, updates, replace_positions=True)
+        await ctx.store.watch.record_check(watch.id, checked_at=ctx.clock(), name=artist.name,
+                                           total_items=len(albums), error=result.error)
 
 
 def _lock(ctx: Context, watch_id: int) -> asyncio.Lock:

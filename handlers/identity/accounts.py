@@ -9,7 +9,8 @@ import msgspec
 
 from handlers.context import Context
 from handlers.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from handlers.identity.auth import Principal, end_all_sessions
+from handlers.identity import sso
+from handlers.identity.auth import Principal, end_all_sessions, store_password, verify_password
 from handlers.identity.passwords import check_password_policy
 from handlers.media.images import delete_media, is_owned_media, save_image
 from store.errors import Duplicate
@@ -18,12 +19,15 @@ from store.records import User, UserPatch
 __all__ = [
     "RESERVED_HANDLES",
     "ProfileChanges",
+    "ClientTokens",
+    "AccountChanges",
     "register",
     "ensure_admin",
     "get_user",
     "find_user",
     "get_user_by_handle",
     "update_profile",
+    "update_account",
     "set_avatar",
     "set_role",
     "admin_set_password",
@@ -66,6 +70,24 @@ class ProfileChanges(msgspec.Struct, kw_only=True, omit_defaults=True):
     cover_url: str | msgspec.UnsetType = msgspec.UNSET
     links: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
     extra: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+
+
+class ClientTokens(msgspec.Struct, frozen=True):
+    """A provider account whose tokens the client obtained itself; an empty subject unlinks."""
+
+    subject: str
+    token: str | None = None
+    secret: str | None = None
+
+
+class AccountChanges(msgspec.Struct, kw_only=True):
+    """What `update_account` changes at once; None leaves a part as it is."""
+
+    profile: ProfileChanges = msgspec.field(default_factory=ProfileChanges)
+    new_password: str | None = None
+    current_password: str | None = None  # required with new_password
+    facebook: ClientTokens | None = None  # the token is checked with Facebook first
+    twitter: ClientTokens | None = None  # OAuth 1.0a tokens: stored as given
 
 
 def validate_username(username: str, *, field: str = "username") -> str:
@@ -183,6 +205,11 @@ async def get_user_by_handle(ctx: Context, handle: str) -> User:
 
 async def update_profile(ctx: Context, principal: Principal, changes: ProfileChanges) -> User:
     """Change one's own profile; the username (handle) is checked against reserved words."""
+    return await _write_profile(ctx, principal.user.id, _profile_patch(principal.user, changes))
+
+
+def _profile_patch(user: User, changes: ProfileChanges) -> UserPatch:
+    """The checked patch of `changes` (`extra` merged into the user's)."""
     values = {k: getattr(changes, k) for k in changes.__struct_fields__
               if getattr(changes, k) is not msgspec.UNSET}
     if "username" in values:
@@ -190,13 +217,60 @@ async def update_profile(ctx: Context, principal: Principal, changes: ProfileCha
     if "email" in values:
         values["email"] = validate_email(values["email"])
     if "extra" in values:
-        values["extra"] = {**principal.user.extra, **values["extra"]}
+        values["extra"] = {**user.extra, **values["extra"]}
+    return UserPatch(**values)
+
+
+async def _write_profile(ctx: Context, user_id: int, patch: UserPatch) -> User:
     try:
-        updated = await ctx.store.users.update(principal.user.id, UserPatch(**values))
+        updated = await ctx.store.users.update(user_id, patch)
     except Duplicate as exc:
         raise _duplicate(exc) from exc
     assert updated is not None
     return updated
+
+
+async def update_account(ctx: Context, principal: Principal, changes: AccountChanges) -> User:
+    """Change one's profile, password and linked Facebook and Twitter accounts together.
+
+    Everything is checked first (fields, the current password, Facebook's token), then written
+    in one transaction: a refusal on the way (an account linked to someone else, a taken
+    handle or email) changes nothing. Other sessions end with a new password; images the
+    change replaces are deleted once it is committed.
+    """
+    user = principal.user
+    patch = _profile_patch(user, changes.profile)
+    password_hash = None
+    if changes.new_password is not None:
+        check_password_policy(changes.new_password, field="new_password")
+        await verify_password(ctx, user, changes.current_password)
+        password_hash = await ctx.passwords.hash_password(changes.new_password)
+    facebook, identity = changes.facebook, None
+    if facebook is not None and facebook.subject:
+        identity = await sso.check_facebook_token(ctx, facebook.subject, facebook.token or "")
+    async with ctx.store.transaction():
+        if facebook is not None and identity is not None:
+            await sso.link_facebook(ctx, principal, identity, facebook.token or "")
+        elif facebook is not None:
+            await sso.unlink_provider(ctx, principal, "facebook")
+        if changes.twitter is not None:
+            twitter = changes.twitter
+            await sso.link_client_tokens(ctx, principal, "twitter", twitter.subject,
+                                         twitter.token, twitter.secret)
+        if patch.changes():
+            await _write_profile(ctx, user.id, patch)
+        if password_hash is not None:
+            await store_password(ctx, user.id, password_hash, "password changed",
+                                 except_session=principal.session_id)
+    for old, new in ((user.avatar_url, patch.avatar_url), (user.cover_url, patch.cover_url)):
+        if new is not msgspec.UNSET and (replaced := _replaced_upload(ctx, user, old, new)):
+            await delete_media(ctx, replaced)
+    return await get_user(ctx, user.id)
+
+
+def _replaced_upload(ctx: Context, user: User, old: str | None, new: object) -> str | None:
+    """`old` when `new` replaces it and it is an image the user uploaded (to delete)."""
+    return old if old and old != new and is_owned_media(ctx, old, user.id) else None
 
 
 async def set_avatar(ctx: Context, principal: Principal, data: bytes) -> User:
@@ -205,9 +279,8 @@ async def set_avatar(ctx: Context, principal: Principal, data: bytes) -> User:
     url = await save_image(ctx, data, "avatars", principal.user.id)
     updated = await ctx.store.users.update(principal.user.id, UserPatch(avatar_url=url))
     assert updated is not None
-    old = principal.user.avatar_url
-    if old and old != url and is_owned_media(ctx, old, principal.user.id):
-        await delete_media(ctx, old)
+    if replaced := _replaced_upload(ctx, principal.user, principal.user.avatar_url, url):
+        await delete_media(ctx, replaced)
     return updated
 
 
@@ -251,11 +324,8 @@ async def admin_set_password(ctx: Context, principal: Principal, target: User,
                              new_password: str) -> User:
     _require_admin(principal)
     check_password_policy(new_password, field="new_password")
-    updated = await ctx.store.users.update(
-        target.id, UserPatch(password_hash=await ctx.passwords.hash_password(new_password)))
-    await end_all_sessions(ctx, target.id, "password reset by admin")
-    assert updated is not None
-    return updated
+    return await store_password(ctx, target.id, await ctx.passwords.hash_password(new_password),
+                                "password reset by admin")
 
 
 async def delete_user(ctx: Context, principal: Principal, target: User) -> None:
@@ -263,5 +333,6 @@ async def delete_user(ctx: Context, principal: Principal, target: User) -> None:
     _require_admin(principal)
     if target.id == principal.user.id:
         raise Invalid("You cannot delete your own account", code="self_delete")
-    await end_all_sessions(ctx, target.id, "account deleted")
-    await ctx.store.users.delete(target.id)
+    async with ctx.store.transaction():
+        await end_all_sessions(ctx, target.id, "account deleted")
+        await ctx.store.users.delete(target.id)

@@ -19,7 +19,7 @@ from handlers.crypto import (
 )
 from handlers.errors import Forbidden, Invalid, NotFound, Unauthorized
 from handlers.identity.passwords import check_password_policy
-from store.records import RefreshToken, ResetToken, Session, User
+from store.records import RefreshToken, ResetToken, Session, User, UserPatch
 
 __all__ = [
     "Principal",
@@ -38,6 +38,7 @@ __all__ = [
     "check_reset_token",
     "reset_password",
     "change_password",
+    "store_password",
     "verify_password",
     "RESET_TTL",
 ]
@@ -92,8 +93,6 @@ async def authenticate(
 
 
 async def _touch_login(ctx: Context, user: User) -> None:
-    from store.records import UserPatch
-
     await ctx.store.users.update(user.id, UserPatch(last_login=ctx.clock()))
 
 
@@ -206,9 +205,10 @@ async def end_session(ctx: Context, session_id: str) -> None:
 
 async def end_all_sessions(ctx: Context, user_id: int, reason: str,
                            except_session: str | None = None) -> None:
-    """Logout everywhere: revoke every session and close every live connection of the user."""
+    """Logout everywhere: revoke every session and, once that commits, close every live
+    connection of the user."""
     await ctx.store.tokens.revoke_user_sessions(user_id, except_session=except_session)
-    await ctx.publisher.disconnect_user(user_id, reason)
+    await ctx.store.after_commit(lambda: ctx.publisher.disconnect_user(user_id, reason))
 
 
 async def end_refresh_session(ctx: Context, user_id: int, refresh_token: str) -> bool:
@@ -232,16 +232,18 @@ async def forgot_password(ctx: Context, login: str) -> User | None:
         return None
     token = new_token()
     now = ctx.clock()
-    await ctx.store.tokens.create_reset(ResetToken(
-        token_hash=hash_token(token), user_id=user.id, created_at=now, expires_at=now + RESET_TTL,
-    ))
     link = f"{ctx.config.base_url}/reset-password?token={token}"
     body = (
         f"Hello {user.name or user.username or ''},\n\n"
         f"Someone asked to reset the password of your Chorus account. If it was you, open:\n\n"
         f"{link}\n\nThe link works once and expires in 1 hour. If it was not you, ignore this.\n"
     )
-    await ctx.store.outbox.enqueue(user.email, "Password Reset Request - Chorus", body)
+    async with ctx.store.transaction():  # no token without its mail, no mail without its token
+        await ctx.store.tokens.create_reset(ResetToken(
+            token_hash=hash_token(token), user_id=user.id, created_at=now,
+            expires_at=now + RESET_TTL,
+        ))
+        await ctx.store.outbox.enqueue(user.email, "Password Reset Request - Chorus", body)
     ctx.wake_mailer()
     return user
 
@@ -291,17 +293,19 @@ async def change_password(ctx: Context, principal: Principal, current: str | Non
                           new_password: str, *, current_is_md5: bool = False,
                           field: str = "new_password") -> User:
     """Change one's own password (current one checked); other sessions end."""
-    from store.records import UserPatch
-
-    user = principal.user
-    if current is None or current == "":
-        raise Invalid("Current password is required", code="current_password_missing")
-    md5 = current if current_is_md5 else md5_hex(current)
-    if not await ctx.passwords.verify_md5(user.password_hash, md5):
-        raise Unauthorized("Current password is incorrect", code="wrong_password")
+    await verify_password(ctx, principal.user, current, is_md5=current_is_md5)
     check_password_policy(new_password, field=field)
-    updated = await ctx.store.users.update(
-        user.id, UserPatch(password_hash=await ctx.passwords.hash_password(new_password)))
-    await end_all_sessions(ctx, user.id, "password changed", except_session=principal.session_id)
+    return await store_password(ctx, principal.user.id,
+                                await ctx.passwords.hash_password(new_password),
+                                "password changed", except_session=principal.session_id)
+
+
+async def store_password(ctx: Context, user_id: int, password_hash: str, reason: str, *,
+                         except_session: str | None = None) -> User:
+    """Set an already checked and hashed password and end the user's sessions (but
+    `except_session`), in one transaction (the caller's, when one is open)."""
+    async with ctx.store.transaction():
+        updated = await ctx.store.users.update(user_id, UserPatch(password_hash=password_hash))
+        await end_all_sessions(ctx, user_id, reason, except_session=except_session)
     assert updated is not None
     return updated

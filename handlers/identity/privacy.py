@@ -60,8 +60,9 @@ async def delete_account(ctx: Context, principal: Principal, password: str | Non
     if not await ctx.passwords.verify_md5(user.password_hash, md5):
         raise Unauthorized("Incorrect password", code="wrong_password")
     if deletion_type == "soft":
-        updated = await request_deletion(ctx, principal, "soft", user.deletion_reason)
-        await end_all_sessions(ctx, user.id, "account deletion requested")
+        async with ctx.store.transaction():
+            updated = await request_deletion(ctx, principal, "soft", user.deletion_reason)
+            await end_all_sessions(ctx, user.id, "account deletion requested")
         return updated
     await erase_user(ctx, user)
     erased = await ctx.store.users.get(user.id)

@@ -16,7 +16,8 @@ from store.errors import Duplicate
 from store.records import OAuthAccount, OAuthState, User
 
 __all__ = ["OAuthResult", "configured_providers", "begin_oauth", "complete_oauth",
-           "unlink_provider", "facebook_sign_in", "refresh_provider_token", "STATE_TTL",
+           "unlink_provider", "facebook_sign_in", "check_facebook_token", "link_facebook",
+           "refresh_provider_token", "STATE_TTL",
            "ProviderTokens", "link_client_tokens", "linked_accounts", "linked_providers",
            "provider_link"]
 
@@ -83,8 +84,9 @@ async def complete_oauth(ctx: Context, provider: str, code: str, state: str,
         identity = await client.fetch_identity(tokens.access_token)
     except OAuthError as exc:
         raise BadGateway(f"{provider} rejected the sign-in: {exc}", code="oauth_failed") from exc
-    user, created = await _account_for(ctx, identity, saved.user_id)
-    await _store_link(ctx, user.id, identity, tokens)
+    async with ctx.store.transaction():  # no account created without its link
+        user, created = await _account_for(ctx, identity, saved.user_id)
+        await _store_link(ctx, user.id, identity, tokens)
     return OAuthResult(user=user, purpose=saved.purpose, redirect=saved.redirect,
                        created=created, identity=identity)
 
@@ -177,17 +179,9 @@ async def facebook_sign_in(ctx: Context, fb_uid: str, access_token: str,
 
     With `link_to`, the Facebook account is linked to that signed-in user.
     """
-    client = _client(ctx, "facebook")
-    try:
-        identity = await client.check_facebook_token(fb_uid, access_token)
-    except OAuthError as exc:
-        raise Unauthorized("Facebook authentication failed", code="facebook_invalid") from exc
-    tokens = OAuthTokens(access_token=access_token, refresh_token=None, expires_in=None,
-                         token_type="bearer", scope=None)
+    identity = await check_facebook_token(ctx, fb_uid, access_token)
     if link_to is not None:
-        user, _ = await _account_for(ctx, identity, link_to.user.id)
-        await _store_link(ctx, user.id, identity, tokens)
-        return user, identity
+        return await link_facebook(ctx, link_to, identity, access_token), identity
     linked = await ctx.store.oauth.get_account("facebook", identity.subject)
     if linked is None:
         return None, identity
@@ -195,8 +189,32 @@ async def facebook_sign_in(ctx: Context, fb_uid: str, access_token: str,
     if user is None or user.state == "deleted":
         return None, identity
     _check_usable(user)
-    await _store_link(ctx, user.id, identity, tokens)
+    await _store_link(ctx, user.id, identity, _client_token(access_token))
     return user, identity
+
+
+async def check_facebook_token(ctx: Context, fb_uid: str, access_token: str) -> OAuthIdentity:
+    """The Facebook identity a client's token belongs to, checked with the Graph API
+    (Unauthorized `facebook_invalid` otherwise); nothing is stored."""
+    try:
+        return await _client(ctx, "facebook").check_facebook_token(fb_uid, access_token)
+    except OAuthError as exc:
+        raise Unauthorized("Facebook authentication failed", code="facebook_invalid") from exc
+
+
+async def link_facebook(ctx: Context, principal: Principal, identity: OAuthIdentity,
+                        access_token: str) -> User:
+    """Link a checked Facebook identity to the signed-in user (Conflict
+    `oauth_linked_elsewhere` when another user has it)."""
+    user, _ = await _account_for(ctx, identity, principal.user.id)
+    await _store_link(ctx, user.id, identity, _client_token(access_token))
+    return user
+
+
+def _client_token(access_token: str) -> OAuthTokens:
+    """A token the client obtained itself (no refresh token, no known expiry)."""
+    return OAuthTokens(access_token=access_token, refresh_token=None, expires_in=None,
+                       token_type="bearer", scope=None)
 
 
 async def refresh_provider_token(ctx: Context, user_id: int, provider: str) -> OAuthAccount:

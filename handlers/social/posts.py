@@ -185,12 +185,13 @@ async def create_post(ctx: Context, principal: Principal, new: NewPost) -> PostV
     source = _source(new.src)
     context = _check_length((new.ctx or "").strip(), MAX_CTX, "ctx") or None
     item = await _item(ctx, new.link, new.eid, name)
-    collection_id = await _collection_id(ctx, principal.user.id, new.playlist)
-    post = await ctx.store.posts.create(
-        user_id=principal.user.id, link=item.url, eid=item.eid,
-        tags=_tags(text, new.labels), catalog_id=item.id,
-        name=name or item.name or item.description, text=text, image=image or item.image,
-        ctx=context, collection_id=collection_id, **source, **_place(new.coordinates))
+    async with ctx.store.transaction():  # a playlist created for the post goes with it
+        collection_id = await _collection_id(ctx, principal.user.id, new.playlist)
+        post = await ctx.store.posts.create(
+            user_id=principal.user.id, link=item.url, eid=item.eid,
+            tags=_tags(text, new.labels), catalog_id=item.id,
+            name=name or item.name or item.description, text=text, image=image or item.image,
+            ctx=context, collection_id=collection_id, **source, **_place(new.coordinates))
     view = await post_view(ctx, post)
     await post_live.post_created(ctx, view)
     await _notify_mentions(ctx, view, principal, text)
@@ -204,12 +205,14 @@ async def repost(ctx: Context, principal: Principal, post_id: int, *, text: str 
     original = await get_post(ctx, post_id)
     text = _check_length(text.strip(), MAX_TEXT, "text")
     context = _check_length((ctx_name or "").strip(), MAX_CTX, "ctx") or None
-    collection_id = await _collection_id(ctx, principal.user.id, playlist)
-    post = await ctx.store.posts.create(
-        user_id=principal.user.id, link=original.link, eid=original.eid, tags=hashtags(text),
-        count_repost=original.user_id != principal.user.id, catalog_id=original.catalog_id,
-        name=original.name, text=text, image=original.image, ctx=context,
-        collection_id=collection_id, repost_of=original.id)
+    async with ctx.store.transaction():
+        collection_id = await _collection_id(ctx, principal.user.id, playlist)
+        post = await ctx.store.posts.create(
+            user_id=principal.user.id, link=original.link, eid=original.eid,
+            tags=hashtags(text), count_repost=original.user_id != principal.user.id,
+            catalog_id=original.catalog_id, name=original.name, text=text,
+            image=original.image, ctx=context, collection_id=collection_id,
+            repost_of=original.id)
     view = await post_view(ctx, post)
     await post_live.post_created(ctx, view)
     await post_live.reposted(ctx, await post_view(ctx, await get_post(ctx, original.id)), view,
@@ -250,11 +253,13 @@ async def edit_post(ctx: Context, principal: Principal, post_id: int,
         old_tags = (await ctx.store.posts.tags([post.id]))[post.id]
         labels = [t for t in old_tags if t.lower() not in hashtags(post.text)]
         tags = _tags(fields["text"], labels)
-    if changes.playlist is not UNSET:
-        fields["collection_id"] = await _collection_id(ctx, principal.user.id, changes.playlist)
-        if fields["collection_id"] != post.collection_id:
-            fields["track_order"] = None
-    updated = await ctx.store.posts.update(post.id, tags=tags, **fields)
+    async with ctx.store.transaction():
+        if changes.playlist is not UNSET:
+            fields["collection_id"] = await _collection_id(ctx, principal.user.id,
+                                                           changes.playlist)
+            if fields["collection_id"] != post.collection_id:
+                fields["track_order"] = None
+        updated = await ctx.store.posts.update(post.id, tags=tags, **fields)
     if updated is None:
         raise NotFound("post not found", code="post_not_found")
     view = await post_view(ctx, updated)

@@ -1,12 +1,13 @@
 """SQLite connections: one writer behind a lock, a small pool of readers (WAL lets them run
-alongside the writer), numbered migrations."""
+alongside the writer), units of work, numbered migrations."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import aiosqlite
 
-__all__ = ["Database", "migrations"]
+__all__ = ["AfterCommit", "Database", "migrations"]
 
 log = logging.getLogger("chorus.store")
 
@@ -24,6 +25,8 @@ PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA busy_timeout=5000",
 )
+
+AfterCommit = Callable[[], object]  # awaited when it returns an awaitable
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -36,8 +39,19 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+class _Unit:
+    """An open `Database.transaction()`: the task it belongs to, how deep its savepoints go,
+    and what to run once it commits."""
+
+    def __init__(self, owner: asyncio.Task[Any] | None) -> None:
+        self.owner = owner
+        self.depth = 0
+        self.after_commit: list[AfterCommit] = []
+
+
 class Database:
-    """The SQLite file: `write()` yields the writer inside a transaction, `read()` a reader."""
+    """The SQLite file: `write()` yields the writer inside a transaction, `read()` a reader,
+    `transaction()` makes the calling task's writes and reads one unit of work."""
 
     def __init__(self, path: Path, readers: int = 4) -> None:
         self.path = path
@@ -46,6 +60,7 @@ class Database:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._write_lock = asyncio.Lock()
+        self._unit: _Unit | None = None  # the open transaction(), at most one: it holds the lock
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -102,20 +117,97 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+        """A write transaction: committed when the block ends, rolled back if it raises. Inside
+        the calling task's `transaction()`, a savepoint of it instead."""
         assert self._writer is not None, "database is not open"
-        async with self._write_lock:
-            conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")
+        if self._own_unit() is not None:
+            async with self._savepoint():
+                yield self._writer
+            return
+        async with self._write_lock, self._immediate():
+            yield self._writer
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """A unit of work: every `write()` and `read()` of the calling task inside the block runs
+        on the writer in one transaction, committed when the block ends and rolled back if it
+        raises; then the `after_commit` callbacks run. Nested blocks are savepoints.
+
+        It holds the writer lock, so other tasks' writes wait for it (never joining it), and
+        their reads see the last committed state. Tasks started inside the block are other
+        tasks: do not await their writes from inside it.
+        """
+        assert self._writer is not None, "database is not open"
+        if self._own_unit() is not None:
+            async with self._savepoint():
+                yield
+            return
+        unit = _Unit(asyncio.current_task())
+        async with self._write_lock, self._immediate():
+            self._unit = unit
             try:
-                yield conn
-            except BaseException:
+                yield
+            finally:
+                self._unit = None
+        for callback in unit.after_commit:
+            await _call(callback)
+
+    async def after_commit(self, callback: AfterCommit) -> None:
+        """Run `callback` once the calling task's transaction commits (never if it rolls back);
+        at once outside a transaction."""
+        unit = self._own_unit()
+        if unit is None:
+            await _call(callback)
+        else:
+            unit.after_commit.append(callback)
+
+    def _own_unit(self) -> _Unit | None:
+        unit = self._unit
+        return unit if unit is not None and unit.owner is asyncio.current_task() else None
+
+    @asynccontextmanager
+    async def _immediate(self) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT on the writer (the caller holds the lock)."""
+        assert self._writer is not None
+        conn = self._writer
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
                 await conn.execute("ROLLBACK")
-                raise
-            await conn.execute("COMMIT")
+            raise
+        await conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        """A savepoint of the calling task's transaction: undone alone if its block raises."""
+        unit, conn = self._own_unit(), self._writer
+        assert unit is not None and conn is not None
+        name = f"unit_{unit.depth}"
+        unit.depth += 1
+        callbacks = len(unit.after_commit)
+        await conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute(f"ROLLBACK TO {name}")
+                await conn.execute(f"RELEASE {name}")
+            del unit.after_commit[callbacks:]
+            raise
+        else:
+            await conn.execute(f"RELEASE {name}")
+        finally:
+            unit.depth -= 1
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A reader; the writer inside the calling task's transaction (it sees its own writes)."""
+        if self._own_unit() is not None:
+            assert self._writer is not None
+            yield self._writer
+            return
         conn = await self._readers.get()
         try:
             yield conn
@@ -130,6 +222,12 @@ class Database:
         """One round trip to the reader's thread (execute and fetch together)."""
         async with self.read() as conn:
             return list(await conn.execute_fetchall(sql, tuple(params)))
+
+
+async def _call(callback: AfterCommit) -> None:
+    result = callback()
+    if inspect.isawaitable(result):
+        await result
 
 
 def _statements(sql: str) -> list[str]:

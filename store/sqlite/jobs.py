@@ -58,8 +58,12 @@ class SqliteJobs:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def _queued(self, jobs: Iterable[Job]) -> None:
-        """Tell the listeners about jobs that became queued (after the commit)."""
+    async def _queued(self, jobs: Iterable[Job]) -> None:
+        """Tell the listeners about jobs that became queued, once the write commits."""
+        queued = list(jobs)
+        await self.db.after_commit(lambda: self._tell(queued))
+
+    def _tell(self, jobs: list[Job]) -> None:
         for job in jobs:
             if job.status != JobStatus.QUEUED:
                 continue
@@ -101,7 +105,7 @@ class SqliteJobs:
                 row = await cur.fetchone()
         assert row is not None
         job = _job(row)
-        self._queued([job])
+        await self._queued([job])
         return Submitted(job=job)
 
     async def get(self, job_id: str) -> Job | None:
@@ -167,7 +171,7 @@ class SqliteJobs:
             "WHERE id = ? AND status = 'running' RETURNING *",
             (error, run_after, now, now, job_id),
         )
-        self._queued([job] if job else [])
+        await self._queued([job] if job else [])
         return job
 
     async def release(self, job_ids: Iterable[str]) -> list[Job]:
@@ -199,7 +203,7 @@ class SqliteJobs:
                 f"heartbeat_at = NULL, updated_at = ? WHERE {where} RETURNING *", (now, *params),
             ) as cur:
                 jobs += [_job(row) for row in await cur.fetchall()]
-        self._queued(jobs)
+        await self._queued(jobs)
         return jobs
 
     async def cancel(self, job_id: str) -> list[Job]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from store.sqlite.api_calls import SqliteApiCalls
@@ -9,7 +10,7 @@ from store.sqlite.catalog import SqliteCatalog
 from store.sqlite.catalog_batch import SqliteCatalogBatch
 from store.sqlite.catalog_search import SqliteCatalogSearch
 from store.sqlite.collections import SqliteCollections
-from store.sqlite.db import Database
+from store.sqlite.db import AfterCommit, Database
 from store.sqlite.downloads import SqliteDownloads
 from store.sqlite.follows import SqliteFollows
 from store.sqlite.jobs import SqliteJobs
@@ -55,6 +56,12 @@ class SqliteStore:
 
     async def migrate(self) -> list[str]:
         return await self.db.migrate()
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        return self.db.transaction()
+
+    async def after_commit(self, callback: AfterCommit) -> None:
+        await self.db.after_commit(callback)
 
     async def ping(self) -> None:
         row = await self.db.fetch_one("SELECT 1")

@@ -27,10 +27,10 @@ from handlers.api.openwhyd.common import (
 )
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound, Unauthorized
-from handlers.identity import accounts, auth, sso
+from handlers.identity import accounts, sso
 from handlers.identity.auth import Principal
 from handlers.identity.passwords import check_password_policy
-from handlers.media.images import delete_media, is_owned_media
+from handlers.media.images import is_owned_media
 from handlers.social.feeds import last_artists
 from handlers.social.follows import is_following
 from store.records import User
@@ -168,37 +168,23 @@ def _check_image(ctx: Context, user: User, field: str, value: str, current: str)
     return value
 
 
-class _Plan(msgspec.Struct, kw_only=True):
-    """A checked update: applied only once every field passed."""
-
-    changes: dict[str, Any]
-    new_password: str | None = None
-    facebook: tuple[str, str] | None = None
-    twitter: tuple[str, str | None, str | None] | None = None
-    replaced_media: list[str] = []
-
-
-def _plan(ctx: Context, user: User, p: SetUserParams) -> _Plan:
-    """Check every field before anything changes (bad input changes nothing)."""
+def _plan(ctx: Context, user: User, p: SetUserParams) -> accounts.AccountChanges:
+    """Check every field, in Openwhyd's order and words, before anything changes."""
     changes: dict[str, Any] = {}
-    plan = _Plan(changes=changes)
+    plan = accounts.AccountChanges()
     if p.name is not None:
         if not p.name.strip():
             raise Invalid("Please enter your name", code="name_missing")
         changes["name"] = p.name.strip()
-    for field, attr, key in (("img", "avatar_url", "avatar_url"),
-                             ("cvrImg", "cover_url", "cover_url")):
+    for field, attr in (("img", "avatar_url"), ("cvrImg", "cover_url")):
         value = getattr(p, field)
         if value is not None:
-            current = getattr(user, attr)
-            changes[key] = _check_image(ctx, user, field, value, current)
-            if current and current != changes[key] and is_owned_media(ctx, current, user.id):
-                plan.replaced_media.append(current)
+            changes[attr] = _check_image(ctx, user, field, value, getattr(user, attr))
     if p.pwd is not None:
         if not p.oldPwd:
             raise Invalid("Your current password is incorrect", code="current_password_missing")
         check_password_policy(p.pwd, field="pwd")
-        plan.new_password = p.pwd
+        plan.new_password, plan.current_password = p.pwd, p.oldPwd
     if p.handle is not None:
         changes["username"] = check_handle(p.handle)
     if p.email is not None:
@@ -206,12 +192,12 @@ def _plan(ctx: Context, user: User, p: SetUserParams) -> _Plan:
     if p.fbId is not None:
         if p.fbId and not p.fbTok:
             raise Invalid("invalid parameters: fbTok is required with fbId", code="fbtok_missing")
-        plan.facebook = (p.fbId.strip(), p.fbTok or "")
+        plan.facebook = accounts.ClientTokens(p.fbId.strip(), p.fbTok or "")
     if p.twId is not None:
         if p.twId and not (p.twTok and p.twSec):
             raise Invalid("invalid parameters: twTok and twSec are required with twId",
                           code="twitter_tokens_missing")
-        plan.twitter = (p.twId.strip(), p.twTok, p.twSec)
+        plan.twitter = accounts.ClientTokens(p.twId.strip(), p.twTok, p.twSec)
     if p.apTok is not None:
         if p.apTok and not AP_TOKEN_RE.fullmatch(p.apTok):
             raise Invalid("apTok must be 64 hexadecimal characters", code="invalid_aptok")
@@ -231,28 +217,8 @@ def _plan(ctx: Context, user: User, p: SetUserParams) -> _Plan:
                 else:
                     merged.pop(name, None)
         changes["links"] = merged
+    plan.profile = accounts.ProfileChanges(**changes)
     return plan
-
-
-async def _apply(ctx: Context, principal: Principal, plan: _Plan, old_password: str | None
-                 ) -> None:
-    """Most likely failures first: password check, Facebook's token check, links, profile."""
-    if plan.new_password is not None:
-        await auth.verify_password(ctx, principal.user, old_password)
-    if plan.facebook is not None:
-        fb_id, fb_tok = plan.facebook
-        if fb_id:
-            await sso.facebook_sign_in(ctx, fb_id, fb_tok, link_to=principal)
-        else:
-            await sso.unlink_provider(ctx, principal, "facebook")
-    if plan.twitter is not None:
-        await sso.link_client_tokens(ctx, principal, "twitter", *plan.twitter)
-    if plan.changes:
-        await accounts.update_profile(ctx, principal, accounts.ProfileChanges(**plan.changes))
-    if plan.new_password is not None:
-        await auth.change_password(ctx, principal, old_password, plan.new_password, field="pwd")
-    for url in plan.replaced_media:
-        await delete_media(ctx, url)
 
 
 async def set_user(request: web.Request) -> web.Response:
@@ -260,10 +226,9 @@ async def set_user(request: web.Request) -> web.Response:
     ctx = context(request)
     try:
         params = await read_request(request, SetUserParams)
-        await _apply(ctx, principal, _plan(ctx, principal.user, params), params.oldPwd)
+        user = await accounts.update_account(ctx, principal, _plan(ctx, principal.user, params))
     except AJAX_ERRORS as err:
         return ajax_error(err, UPDATE_MESSAGES)
-    user = await accounts.get_user(ctx, principal.user.id)
     return json_response(await render_user(ctx, user, principal))
 
 

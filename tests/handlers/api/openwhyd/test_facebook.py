@@ -98,3 +98,23 @@ async def test_login_with_fb_uid_links_facebook_once_the_graph_api_vouches(clien
                                               "fbUid": "1001", "fbTok": token})
     me = await (await client.get("/api/user")).json()
     assert me["fbId"] == "1001"
+
+
+async def test_api_user_links_facebook_with_the_rest_of_the_update_or_not_at_all(client, graph):
+    token = add_user(graph[0], subject="1001", name="Fb User")
+    await client.post("/register", data={"name": "Bo", "email": "bo@example.com",
+                                         "handle": "bo", "password": STRONG_PASSWORD, "ajax": "1"})
+    await signup(client)  # signed in as Ada now
+    refused = await client.post("/api/user", json={"fbId": "1001", "fbTok": token,
+                                                   "name": "Never", "handle": "bo"})
+    assert await refused.json() == {"error": "This username is taken by another user"}
+    me = await (await client.get("/api/user")).json()
+    assert "fbId" not in me and me["name"] == "Ada"
+    updated = await (await client.post("/api/user", json={"fbId": "1001", "fbTok": token,
+                                                          "name": "Ada L."})).json()
+    assert (updated["fbId"], updated["fbTok"], updated["name"]) == ("1001", token, "Ada L.")
+    bad = await client.post("/api/user", json={"fbId": "1001", "fbTok": "bogus",
+                                               "name": "Never"})
+    assert "error" in await bad.json()
+    unlinked = await (await client.post("/api/user", json={"fbId": ""})).json()
+    assert "fbId" not in unlinked and unlinked["name"] == "Ada L."

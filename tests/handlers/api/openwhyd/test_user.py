@@ -197,3 +197,20 @@ async def test_get_never_updates(client):
     await two_users(client)
     await client.get("/api/user", params={"name": "Pwned", "email": "x@example.com"})
     assert (await me(client))["name"] == "Ada Lovelace"
+
+
+async def test_an_update_refused_midway_changes_nothing(client):
+    """Twitter link, name and password come before the taken handle is found: none is kept."""
+    ada, _ = await two_users(client)
+    before = await me(client)
+    assert await set_user(client, twId="adatw", twTok="tw-token", twSec="tw-secret",
+                          name="Changed", bio="changed", pwd=NEW_PASSWORD,
+                          oldPwd=STRONG_PASSWORD, handle="grace") == {
+        "error": "This username is taken by another user"}
+    assert await me(client) == before  # still signed in, nothing changed
+    assert await ctx_of(client).store.oauth.user_account(int(ada), "twitter") is None
+    client.session.cookie_jar.clear()
+    for password, expected in ((NEW_PASSWORD, False), (STRONG_PASSWORD, True)):
+        resp = await client.post("/login", data={"action": "login", "ajax": "1",
+                                                 "email": "ada", "password": password})
+        assert ("redirect" in await resp.json()) is expected
