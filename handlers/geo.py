@@ -15,7 +15,8 @@ _BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 def geohash(latitude: float, longitude: float, precision: int = 5) -> str:
     """The geohash of a point; 5 characters is a cell of about 5 km x 5 km."""
     lat_range, lon_range = [-90.0, 90.0], [-180.0, 180.0]
-    chars, bits, bit_count, even = [], 0, 0, True
+    chars: list[str] = []
+    bits, bit_count, even = 0, 0, True
     while len(chars) < precision:
         rng, value = (lon_range, longitude) if even else (lat_range, latitude)
         mid = (rng[0] + rng[1]) / 2

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-__all__ = ["Bucket", "RateLimiter"]
+if TYPE_CHECKING:
+    from aiohttp import web
+
+__all__ = ["Bucket", "RateLimiter", "client_key"]
 
 
 class Bucket:
@@ -50,3 +54,8 @@ class RateLimiter:
         for key in [k for k, b in self.buckets.items()
                     if b.tokens + (now - b.stamp) * b.rate >= b.capacity]:
             del self.buckets[key]
+
+
+def client_key(request: web.BaseRequest) -> str:
+    """Whose buckets a request draws from: its peer address."""
+    return request.remote or "unknown"

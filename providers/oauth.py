@@ -46,7 +46,7 @@ class OAuthIdentity(msgspec.Struct):
     email: str | None
     name: str
     avatar_url: str
-    raw: dict
+    raw: dict[str, Any]
 
 
 class OAuthTokens(msgspec.Struct):

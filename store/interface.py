@@ -6,6 +6,7 @@ secrets arrive already hashed or encrypted; the store never derives or checks th
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
@@ -58,7 +59,7 @@ class UserRepo(Protocol):
     async def delete(self, user_id: int) -> bool: ...
     async def list(self, *, offset: int = 0, limit: int = 100) -> list[User]: ...
     async def count(self) -> int: ...
-    async def due_for_erasure(self, before: float) -> list[User]: ...
+    async def due_for_erasure(self, before: float) -> builtins.list[User]: ...
     async def erase(self, user_id: int, placeholder: dict[str, Any]) -> None:
         """Overwrite personal fields with `placeholder` and drop every linked row, atomically."""
 
@@ -372,7 +373,7 @@ class JobRepo(Protocol):
                    offset: int = 0, limit: int = 50) -> JobPage:
         """Jobs matching every given filter (`since`: updated after that time), newest first,
         and their total."""
-    async def children(self, parent_id: str) -> list[Job]:
+    async def children(self, parent_id: str) -> builtins.list[Job]:
         """The jobs whose parent is `parent_id`, oldest first."""
     async def delete(self, job_id: str) -> bool:
         """Delete a finished job and its children; False when unknown or still active."""
@@ -398,7 +399,7 @@ class WatchRepo(Protocol):
     async def get(self, owner_id: int, kind: str, item_id: str) -> Watch | None: ...
     async def list(self, owner_id: int, kind: str) -> list[Watch]:
         """The owner's watches of `kind`, oldest first."""
-    async def due(self, checked_before: float, limit: int = 100) -> list[Watch]:
+    async def due(self, checked_before: float, limit: int = 100) -> builtins.list[Watch]:
         """Every owner's watches never checked or last checked before `checked_before`,
         least recently checked first."""
     async def oldest_check(self) -> float | None:
@@ -407,14 +408,14 @@ class WatchRepo(Protocol):
     async def remove(self, owner_id: int, kind: str, item_id: str) -> bool: ...
     async def set_options(self, watch_id: int, options: dict[str, Any]) -> None: ...
     async def set_m3u_path(self, watch_id: int, path: str) -> None: ...
-    async def by_m3u_path(self, path: str) -> list[Watch]:
+    async def by_m3u_path(self, path: str) -> builtins.list[Watch]:
         """The watches whose M3U file is `path`."""
     async def record_check(self, watch_id: int, *, checked_at: float, name: str | None = None,
                            snapshot_id: str | None = None, total_items: int | None = None,
                            error: str | None = None) -> None:
         """Note a check: its time, what changed, and its error (which counts up
         `error_count`; a check without one resets it)."""
-    async def items(self, watch_id: int) -> list[WatchItem]:
+    async def items(self, watch_id: int) -> builtins.list[WatchItem]:
         """What the watch knows, by position (items no longer present last), with the
         status, finish time and result of each item's job."""
     async def sync_items(self, watch_id: int, items: Sequence[WatchItem], *,

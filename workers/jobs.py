@@ -19,7 +19,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -82,7 +82,7 @@ class CancelSignal(Protocol):
     async def wait(self) -> Any: ...
 
 
-JobHandler = Callable[[Job, ProgressReporter, CancelSignal], Awaitable[Any]]
+JobHandler = Callable[[Job, ProgressReporter, CancelSignal], Coroutine[Any, Any, Any]]
 
 
 class UserPublisher(Protocol):

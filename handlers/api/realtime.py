@@ -14,7 +14,7 @@ from handlers.crypto import TokenExpired, TokenInvalid, read_access_token
 from handlers.errors import DomainError
 from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
 from hub.keys import limiter_key
-from hub.middleware.ratelimit import client_key
+from hub.ratelimiter import client_key
 from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.connection import websocket_handler
 from hub.realtime.node import Node

@@ -201,7 +201,7 @@ def _from_spotify_uri(uri: str) -> ParsedLink:
 
 def _youtube_url(segments: list[str], query: dict[str, list[str]]) -> ParsedLink:
     if segments == ["watch"]:
-        return _youtube((query.get("v") or [None])[0])
+        return _youtube(next(iter(query.get("v") or []), None))
     if len(segments) >= 2 and segments[0] in ("embed", "v", "shorts", "live", "e"):
         return _youtube(segments[1])
     raise ValueError(segments)

@@ -100,8 +100,8 @@ def artist_of(raw: Json) -> Artist:
 
 
 def playlist_of(raw: Json, tracks: list[Track] | None = None) -> PlaylistInfo:
-    owner = raw.get("owner") if isinstance(raw.get("owner"), dict) else {}
-    paging = raw.get("tracks") if isinstance(raw.get("tracks"), dict) else {}
+    owner: Json = raw["owner"] if isinstance(raw.get("owner"), dict) else {}
+    paging: Json = raw["tracks"] if isinstance(raw.get("tracks"), dict) else {}
     return PlaylistInfo(id=str(raw["id"]), name=str(raw.get("name") or ""),
                         description=str(raw.get("description") or ""),
                         owner=str(owner.get("display_name") or owner.get("id") or ""),

@@ -78,7 +78,7 @@ def _merge(cls: type[Any], current: Any, changes: dict[str, Any]) -> Any:
 
 async def download_settings(ctx: Context) -> DownloadSettings:
     raw = await ctx.store.settings.get(_DOWNLOAD_KEY)
-    return _merge(DownloadSettings, DownloadSettings(), raw or {})  # type: ignore[no-any-return]
+    return _merge(DownloadSettings, DownloadSettings(), raw or {})
 
 
 async def save_download_settings(ctx: Context, changes: dict[str, Any],
@@ -99,7 +99,7 @@ def apply_download_settings(ctx: Context, settings: DownloadSettings) -> None:
 
 async def watch_settings(ctx: Context) -> WatchSettings:
     raw = await ctx.store.settings.get(_WATCH_KEY)
-    return _merge(WatchSettings, WatchSettings(), raw or {})  # type: ignore[no-any-return]
+    return _merge(WatchSettings, WatchSettings(), raw or {})
 
 
 async def save_watch_settings(ctx: Context, changes: dict[str, Any],

@@ -84,7 +84,7 @@ def _options(kind: str, body: dict[str, Any]) -> dict[str, Any]:
                           code="validation",
                           fields=[FieldError(("body", "album_types"), "unknown album type")])
         options.album_types = list(dict.fromkeys(options.album_types))
-    return msgspec.to_builtins(options)  # type: ignore[no-any-return]
+    return msgspec.to_builtins(options)
 
 
 async def _name_of(ctx: Context, kind: str, item_id: str) -> str:

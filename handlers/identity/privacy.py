@@ -19,7 +19,7 @@ __all__ = ["DELETION_TYPES", "request_deletion", "cancel_deletion", "delete_acco
 
 DELETION_TYPES = ("soft", "hard")
 # What an account keeps once erased: no personal data, only the id that old rows point at.
-ERASED = {"username": None, "email": None, "password_hash": None, "name": "Deleted user",
+ERASED: dict[str, Any] = {"username": None, "email": None, "password_hash": None, "name": "Deleted user",
           "surname": "", "bio": "", "location": "", "labels": "", "avatar_url": "",
           "cover_url": "", "links": {}, "extra": {}, "state": "deleted", "deletion_reason": None}
 

@@ -66,6 +66,6 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
         raise
     except Exception:
         log.exception("unhandled error")
-        err = DomainError("Internal server error", code="internal")
-        err.status = 500
-        return request_dialect(request).render_error(err)
+        internal = DomainError("Internal server error", code="internal")
+        internal.status = 500
+        return request_dialect(request).render_error(internal)

@@ -10,7 +10,7 @@ from aiohttp import web
 from handlers.errors import RateLimited
 from hub.keys import config_key, limiter_key, metrics_key
 from hub.middleware.errors import request_dialect
-from hub.ratelimiter import RateLimiter
+from hub.ratelimiter import RateLimiter, client_key
 
 __all__ = ["RateLimiter", "ENDPOINT_LIMITS", "ratelimit_middleware", "client_key"]
 
@@ -26,10 +26,6 @@ ENDPOINT_LIMITS: dict[tuple[str, str], tuple[int, float]] = {
 # /hub/api/: Centrifugo's server API, for servers holding http_api.key (its handler limits
 # the requests that fail the key check, per address)
 EXEMPT_PREFIXES = ("/health", "/api/health", "/metrics", "/hub/api/")
-
-
-def client_key(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 @web.middleware

@@ -325,12 +325,12 @@ async def accept_connect(client: Client, req: ConnectRequest
             continue
         sub_req = (req.subs or {}).get(channel, SubscribeRequest())
         try:
-            result, state, after = await subscribe_channel(client, channel, namespace, sub_req,
-                                                            server_side=True,
-                                                            grant=grants.get(channel))
+            subscribed, state, after = await subscribe_channel(client, channel, namespace, sub_req,
+                                                                server_side=True,
+                                                                grant=grants.get(channel))
         except SubscribeRefused:
             continue
-        subs[channel] = result
+        subs[channel] = subscribed
         releases.append((state, after))
     expires, ttl = _remaining(identity.expires_at)
     client.set_expiry(identity.expires_at)

@@ -36,8 +36,13 @@ class PushFrames:
 
 
 class Transport(Protocol):
-    name: str
-    bidirectional: bool
+    @property
+    def name(self) -> str:
+        """The transport's name in the protocol ("websocket", "uni_sse", ...)."""
+
+    @property
+    def bidirectional(self) -> bool:
+        """Whether the client sends commands over it (and so answers pings)."""
 
     def write_push(self, frames: PushFrames) -> None:
         """Queue a push framed for this transport."""

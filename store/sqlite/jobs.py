@@ -6,6 +6,7 @@ oldest due rows, RETURNING them) is atomic without row locks.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import time
 import uuid
@@ -226,7 +227,8 @@ class SqliteJobs:
                    statuses: Sequence[str] = (), parent_id: str | None = None,
                    roots_only: bool = False, since: float | None = None,
                    offset: int = 0, limit: int = 50) -> JobPage:
-        where, params = ["1"], []
+        where: list[str] = ["1"]
+        params: list[object] = []
         for column, value in (("owner_id", owner_id), ("parent_id", parent_id)):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -251,7 +253,7 @@ class SqliteJobs:
                 total = (await cur.fetchone() or (0,))[0]
         return JobPage(jobs=jobs, total=total)
 
-    async def children(self, parent_id: str) -> list[Job]:
+    async def children(self, parent_id: str) -> builtins.list[Job]:
         rows = await self.db.fetch_all(
             "SELECT * FROM jobs WHERE parent_id = ? ORDER BY created_at, rowid", (parent_id,))
         return [_job(row) for row in rows]

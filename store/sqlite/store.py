@@ -5,6 +5,26 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from store.interface import (
+    ApiCallRepo,
+    CatalogBatchRepo,
+    CatalogRepo,
+    CatalogSearchRepo,
+    CollectionRepo,
+    ConsentRepo,
+    DownloadRepo,
+    FollowRepo,
+    JobRepo,
+    ListeningRepo,
+    OAuthRepo,
+    OutboxRepo,
+    PostRepo,
+    SearchRepo,
+    SettingsRepo,
+    TokenRepo,
+    UserRepo,
+    WatchRepo,
+)
 from store.sqlite.api_calls import SqliteApiCalls
 from store.sqlite.catalog import SqliteCatalog
 from store.sqlite.catalog_batch import SqliteCatalogBatch
@@ -29,24 +49,24 @@ __all__ = ["SqliteStore"]
 class SqliteStore:
     def __init__(self, path: Path | str, readers: int = 4) -> None:
         self.db = Database(Path(path), readers=readers)
-        self.users = SqliteUsers(self.db)
-        self.tokens = SqliteTokens(self.db)
-        self.oauth = SqliteOAuth(self.db)
-        self.outbox = SqliteOutbox(self.db)
-        self.consents = SqliteConsents(self.db)
-        self.settings = SqliteSettings(self.db)
-        self.listening = SqliteListening(self.db)
-        self.follows = SqliteFollows(self.db)
-        self.collections = SqliteCollections(self.db)
-        self.catalog = SqliteCatalog(self.db)
-        self.posts = SqlitePosts(self.db)
-        self.search = SqliteSearch(self.db)
-        self.jobs = SqliteJobs(self.db)
-        self.catalog_search = SqliteCatalogSearch(self.db)
-        self.catalog_batch = SqliteCatalogBatch(self.db)
-        self.api_calls = SqliteApiCalls(self.db)
-        self.watch = SqliteWatches(self.db)
-        self.downloads = SqliteDownloads(self.db)
+        self.users: UserRepo = SqliteUsers(self.db)
+        self.tokens: TokenRepo = SqliteTokens(self.db)
+        self.oauth: OAuthRepo = SqliteOAuth(self.db)
+        self.outbox: OutboxRepo = SqliteOutbox(self.db)
+        self.consents: ConsentRepo = SqliteConsents(self.db)
+        self.settings: SettingsRepo = SqliteSettings(self.db)
+        self.listening: ListeningRepo = SqliteListening(self.db)
+        self.follows: FollowRepo = SqliteFollows(self.db)
+        self.collections: CollectionRepo = SqliteCollections(self.db)
+        self.catalog: CatalogRepo = SqliteCatalog(self.db)
+        self.posts: PostRepo = SqlitePosts(self.db)
+        self.search: SearchRepo = SqliteSearch(self.db)
+        self.jobs: JobRepo = SqliteJobs(self.db)
+        self.catalog_search: CatalogSearchRepo = SqliteCatalogSearch(self.db)
+        self.catalog_batch: CatalogBatchRepo = SqliteCatalogBatch(self.db)
+        self.api_calls: ApiCallRepo = SqliteApiCalls(self.db)
+        self.watch: WatchRepo = SqliteWatches(self.db)
+        self.downloads: DownloadRepo = SqliteDownloads(self.db)
 
     async def open(self) -> None:
         await self.db.open()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 import sqlite3
 import time
@@ -112,7 +113,7 @@ class SqliteUsers:
         row = await self.db.fetch_one("SELECT count(*) FROM users WHERE state != 'deleted'")
         return int(row[0]) if row else 0
 
-    async def due_for_erasure(self, before: float) -> list[User]:
+    async def due_for_erasure(self, before: float) -> builtins.list[User]:
         rows = await self.db.fetch_all(
             "SELECT * FROM users WHERE state = 'pending_deletion' AND deletion_requested_at < ?",
             (before,),

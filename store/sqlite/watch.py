@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -76,7 +77,7 @@ class SqliteWatches:
             (owner_id, kind))
         return [_watch(r) for r in rows]
 
-    async def due(self, checked_before: float, limit: int = 100) -> list[Watch]:
+    async def due(self, checked_before: float, limit: int = 100) -> builtins.list[Watch]:
         rows = await self.db.fetch_all(
             f"{_WATCH} WHERE w.last_checked IS NULL OR w.last_checked < ? "
             "ORDER BY coalesce(w.last_checked, 0), w.id LIMIT ?", (checked_before, limit))
@@ -103,7 +104,7 @@ class SqliteWatches:
         async with self.db.write() as conn:
             await conn.execute("UPDATE watches SET m3u_path = ? WHERE id = ?", (path, watch_id))
 
-    async def by_m3u_path(self, path: str) -> list[Watch]:
+    async def by_m3u_path(self, path: str) -> builtins.list[Watch]:
         rows = await self.db.fetch_all(f"{_WATCH} WHERE w.m3u_path = ?", (path,))
         return [_watch(r) for r in rows]
 
@@ -119,7 +120,7 @@ class SqliteWatches:
                 "WHERE id = ?",
                 (checked_at, name, snapshot_id, total_items, error, error, watch_id))
 
-    async def items(self, watch_id: int) -> list[WatchItem]:
+    async def items(self, watch_id: int) -> builtins.list[WatchItem]:
         return [_item(r) for r in await self.db.fetch_all(_ITEMS, (watch_id,))]
 
     async def sync_items(self, watch_id: int, items: Sequence[WatchItem], *,

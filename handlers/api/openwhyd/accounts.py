@@ -131,7 +131,7 @@ async def login_route(request: web.Request) -> web.Response:
     except AJAX_ERRORS as err:
         wrong = err.code in ("wrong_password", "bad_credentials")
         if ajax:
-            return ajax_error(err, **({"wrongPassword": 1} if wrong else {}))
+            return ajax_error(err, None, **({"wrongPassword": 1} if wrong else {}))
         return login_page(error=openwhyd.message(err), email=params.email or "")
 
 
