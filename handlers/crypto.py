@@ -1,4 +1,6 @@
-"""Password hashing, token minting and hashing, encryption at rest: the crypto of identity.
+"""Password hashing, token minting and hashing, encryption at rest: the crypto of identity, and
+the process secrets it keys from (`load_keys`: <data_dir>/keys, generated with mode 0600 on
+first start).
 
 Passwords: argon2id over the hex MD5 of the password (DESIGN §4), so Openwhyd's clients, which
 send the MD5 themselves, verify against the same hash as every plain-text login. No MD5 is stored.
@@ -9,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,11 +24,12 @@ import argon2
 import jwt
 import msgspec
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 __all__ = [
     "Keys",
+    "load_keys",
     "PasswordHasher",
     "AccessClaims",
     "md5_hex",
@@ -198,3 +203,35 @@ def safe_redirect(target: str, allowed_origins: Iterable[str]) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return target if origin in {o.rstrip("/").lower() for o in allowed_origins} else None
+
+
+# -- the process secrets -------------------------------------------------------------------
+
+
+def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
+    if path.exists():
+        return path.read_bytes()
+    data = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return data
+
+
+def _rsa_pem() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def load_keys(data_dir: Path) -> Keys:
+    """The signing, encryption and RSA keys under <data_dir>/keys, made on first start."""
+    keys_dir = data_dir / "keys"
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(keys_dir, 0o700)
+    return Keys(
+        signing_key=_read_or_create(keys_dir / "signing.key", lambda: secrets.token_bytes(32)),
+        fernet_key=_read_or_create(keys_dir / "fernet.key", Fernet.generate_key),
+        rsa_private_pem=_read_or_create(keys_dir / "rsa_private.pem", _rsa_pem),
+    )

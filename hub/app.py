@@ -19,7 +19,7 @@ from handlers.api.media import setup_media_routes
 from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
 from handlers.context import Context
-from handlers.crypto import PasswordHasher, Vault
+from handlers.crypto import PasswordHasher, Vault, load_keys
 from handlers.downloads.credentials import apply_api_config
 from handlers.downloads.expand import CollectionExpander
 from handlers.downloads.settings import (
@@ -47,7 +47,6 @@ from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config
 from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.node import Node, NodeConfig
 from hub.realtime.server_api import ServerAPI
-from hub.secrets import load_keys
 from providers.mail import make_mailer
 from providers.sources import audio_session
 from store import open_store

@@ -147,6 +147,37 @@ def test_the_realtime_core_never_imports_handlers() -> None:
     assert offenders == []
 
 
+def test_handlers_take_from_the_hub_only_its_core() -> None:
+    """hub/ is the roof (app, cli, routes_doc, middleware) over the core (config, keys, metrics,
+    token buckets, realtime): handlers may use the core, never the roof."""
+    offenders = sorted(f"{src} -> {dst}" for src, dsts in import_graph().items()
+                       if src.startswith("handlers")
+                       for dst in dsts if dst in COMPOSITION_ROOT or dst.startswith("hub.middleware"))
+    assert offenders == []
+
+
+def test_the_hubs_core_imports_nothing_of_handlers() -> None:
+    """Only the roof (the composition root and the middleware) reaches down into handlers."""
+    offenders = sorted(f"{src} -> {dst}" for src, dsts in import_graph().items()
+                       if src.startswith("hub") and src not in COMPOSITION_ROOT
+                       and not src.startswith("hub.middleware")
+                       for dst in dsts if dst.split(".")[0] == "handlers")
+    assert offenders == []
+
+
+def test_only_dialects_and_the_hub_speak_aiohttp_web() -> None:
+    """No module outside handlers/api/ and hub/ imports aiohttp.web (DESIGN §1); the domain
+    areas, workers, store and providers never see a request."""
+    offenders = []
+    for name, path in project_modules().items():
+        if name.startswith(("handlers.api", "hub")):
+            continue
+        names = _imported_names(ast.parse(path.read_text()), name, path.name == "__init__.py")
+        if names & {"aiohttp.web", "aiohttp.web_request", "aiohttp.web_response"}:
+            offenders.append(name)
+    assert offenders == []
+
+
 def test_the_graph_sees_imports_inside_functions() -> None:
     """The walk reads every import statement, not only the module's top lines."""
     tree = ast.parse("def f():\n    from store import open_store\n")
