@@ -79,13 +79,19 @@ def _youtube(video_id: str | None) -> ParsedLink:
                       url=f"https://www.youtube.com/watch?v={vid}", eid=f"/yt/{vid}")
 
 
-def _spotify(kind: str, item_id: str | None) -> ParsedLink:
-    if kind not in SPOTIFY_KINDS:
+def _of_kind(provider: str, site: str, eid_prefix: str, kinds: frozenset[str],
+             pattern: re.Pattern[str], kind: str, item_id: str | None) -> ParsedLink:
+    """A provider with many kinds (Spotify, Deezer): the URL is `<site>/<kind>/<id>`, the eId
+    `<eid_prefix>/<id>` for tracks and `<eid_prefix>/<kind>/<id>` for the other kinds."""
+    if kind not in kinds:
         raise ValueError(kind)
-    sid = _match(_SPOTIFY_ID, item_id)
-    eid = f"/sp/{sid}" if kind == "track" else f"/sp/{kind}/{sid}"
-    return ParsedLink(provider="spotify", kind=kind, id=sid,
-                      url=f"https://open.spotify.com/{kind}/{sid}", eid=eid)
+    item_id = _match(pattern, item_id)
+    eid = f"{eid_prefix}/{item_id}" if kind == "track" else f"{eid_prefix}/{kind}/{item_id}"
+    return ParsedLink(provider=provider, kind=kind, id=item_id, url=f"{site}/{kind}/{item_id}", eid=eid)
+
+
+def _spotify(kind: str, item_id: str | None) -> ParsedLink:
+    return _of_kind("spotify", "https://open.spotify.com", "/sp", SPOTIFY_KINDS, _SPOTIFY_ID, kind, item_id)
 
 
 def _soundcloud(path: str, stream: str = "") -> ParsedLink:
@@ -113,12 +119,7 @@ def _vimeo(number: str | None) -> ParsedLink:
 
 
 def _deezer(kind: str, number: str | None) -> ParsedLink:
-    if kind not in DEEZER_KINDS:
-        raise ValueError(kind)
-    did = _match(_NUMBER, number)
-    eid = f"/dz/{did}" if kind == "track" else f"/dz/{kind}/{did}"
-    return ParsedLink(provider="deezer", kind=kind, id=did,
-                      url=f"https://www.deezer.com/{kind}/{did}", eid=eid)
+    return _of_kind("deezer", "https://www.deezer.com", "/dz", DEEZER_KINDS, _NUMBER, kind, number)
 
 
 def _dailymotion(video_id: str | None) -> ParsedLink:

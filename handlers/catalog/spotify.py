@@ -10,7 +10,7 @@ credentials or an unreachable API BadGateway.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -34,6 +34,7 @@ from store.interface import CatalogBatchRepo
 __all__ = ["SpotifyCatalog", "track_of", "album_of", "artist_of", "playlist_of"]
 
 T = TypeVar("T")
+_Item = TypeVar("_Item", Track, Album, Artist, PlaylistInfo)  # what the catalog remembers
 Json = dict[str, Any]
 
 MAX_OFFSET = 1000  # Spotify's search stops there
@@ -179,11 +180,15 @@ class SpotifyCatalog:
                 await self._remember(page.items)
         return result
 
+    async def _one(self, what: str, fetch: Awaitable[Any], convert: Callable[[Any], _Item]) -> _Item:
+        """One item Spotify is asked for (`what` names it in errors), converted and remembered."""
+        async with _spotify(what):
+            item = convert(await fetch)
+        await self._remember([item])
+        return item
+
     async def track(self, track_id: str) -> Track:
-        async with _spotify(f"Track {track_id}"):
-            track = track_of(await self.client.track(track_id))
-        await self._remember([track])
-        return track
+        return await self._one(f"Track {track_id}", self.client.track(track_id), track_of)
 
     async def album(self, album_id: str, limit: int = 50, offset: int = 0) -> Album:
         async with _spotify(f"Album {album_id}"):
@@ -228,10 +233,7 @@ class SpotifyCatalog:
         return tracks
 
     async def artist(self, artist_id: str) -> Artist:
-        async with _spotify(f"Artist {artist_id}"):
-            artist = artist_of(await self.client.artist(artist_id))
-        await self._remember([artist])
-        return artist
+        return await self._one(f"Artist {artist_id}", self.client.artist(artist_id), artist_of)
 
     async def artist_albums(self, artist_id: str,
                             album_types: Sequence[str] = DEFAULT_ALBUM_TYPES, limit: int = 20,

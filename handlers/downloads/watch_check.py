@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import msgspec
 
@@ -44,6 +45,8 @@ IDLE_DELAY = 60.0  # watching disabled or nothing due: look again this much late
 MIN_DELAY = 1.0
 DUE_BATCH = 100
 DEFAULT_ALBUM_TYPES = ("album", "single")  # Spotizerr's watchedArtistAlbumGroup
+
+_Listed = TypeVar("_Listed", Track, Album)  # what a watched playlist or artist lists
 
 
 class PlaylistOptions(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
@@ -132,6 +135,37 @@ def _artists(track: Track | Album) -> str:
     return ", ".join(a.name for a in track.artists if a.name)
 
 
+def _track_item(track: Track, position: int) -> WatchItem:
+    return WatchItem(item_id=track.id, position=position, title=track.name,
+                     artist=_artists(track), duration_ms=track.duration_ms)
+
+
+def _album_item(album: Album, position: int) -> WatchItem:
+    return WatchItem(item_id=album.id, position=position, title=album.name, artist=_artists(album))
+
+
+async def _consider_listing(ctx: Context, watch: Watch, listing: Sequence[_Listed],
+                            to_item: Callable[[_Listed, int], WatchItem],
+                            known: dict[str, WatchItem], *, download: bool, kind: str,
+                            settings: WatchSettings, result: CheckResult) -> list[WatchItem]:
+    """The items the catalog lists now, in its order, each id once and each decided by
+    _consider (those it refuses left out); `result.removed` counts the listed ones now gone."""
+    updates: list[WatchItem] = []
+    seen: set[str] = set()
+    for entry in listing:
+        if not entry.id or entry.id in seen:
+            continue  # local files have no id; an entry listed twice is one file
+        seen.add(entry.id)
+        item = to_item(entry, len(updates))
+        if await _consider(ctx, watch, item, known.get(entry.id), download=download,
+                           kind=kind, settings=settings, result=result):
+            updates.append(item)
+    present = {u.item_id for u in updates}
+    result.removed = sum(1 for i in known.values()
+                         if i.position is not None and i.item_id not in present)
+    return updates
+
+
 async def _check_playlist(ctx: Context, watch: Watch, settings: WatchSettings,
                           baseline: bool, result: CheckResult) -> None:
     catalog = catalog_for(ctx)
@@ -152,19 +186,8 @@ async def _check_playlist(ctx: Context, watch: Watch, settings: WatchSettings,
         total = watch.total_items
     else:
         tracks = await catalog.playlist_tracks(watch.item_id)
-        seen: set[str] = set()
-        for track in tracks:
-            if not track.id or track.id in seen:
-                continue  # local files have no id; a track listed twice is one file
-            seen.add(track.id)
-            item = WatchItem(item_id=track.id, position=len(updates), title=track.name,
-                             artist=_artists(track), duration_ms=track.duration_ms)
-            if await _consider(ctx, watch, item, known.get(track.id), download=download,
-                               kind="track", settings=settings, result=result):
-                updates.append(item)
-        present = {u.item_id for u in updates}
-        result.removed = sum(1 for i in known.values()
-                             if i.position is not None and i.item_id not in present)
+        updates = await _consider_listing(ctx, watch, tracks, _track_item, known, download=download,
+                                          kind="track", settings=settings, result=result)
         total = len(tracks)
     # a refused download is retried at the next check: do not let the snapshot skip it
     snapshot = "" if result.error else info.snapshot_id
@@ -196,20 +219,8 @@ async def _check_artist(ctx: Context, watch: Watch, settings: WatchSettings,
     albums = await _artist_albums(ctx, watch.item_id, options.album_types)
     known = {i.item_id: i for i in await ctx.store.watch.items(watch.id)}
     download = options.watch_new_releases and not baseline
-    updates: list[WatchItem] = []
-    seen: set[str] = set()
-    for album in albums:
-        if not album.id or album.id in seen:
-            continue
-        seen.add(album.id)
-        item = WatchItem(item_id=album.id, position=len(updates), title=album.name,
-                         artist=_artists(album))
-        if await _consider(ctx, watch, item, known.get(album.id), download=download,
-                           kind="album", settings=settings, result=result):
-            updates.append(item)
-    present = {u.item_id for u in updates}
-    result.removed = sum(1 for i in known.values()
-                         if i.position is not None and i.item_id not in present)
+    updates = await _consider_listing(ctx, watch, albums, _album_item, known, download=download,
+                                      kind="album", settings=settings, result=result)
     async with ctx.store.transaction():
         await ctx.store.watch.sync_items(watch.id, updates, replace_positions=True)
         await ctx.store.watch.record_check(watch.id, checked_at=ctx.clock(), name=artist.name,

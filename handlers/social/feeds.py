@@ -32,7 +32,7 @@ async def stream(ctx: Context, principal: Principal, page: Cursor) -> list[PostV
 
 
 async def user_posts(ctx: Context, user_id: int, page: Cursor) -> list[PostView]:
-    """Everything `user_id` posted (playlists included), newest first."""
+    """Everything `user_id` posted (playlists included), newest first, one cursor page at a time."""
     await get_user(ctx, user_id)
     posts = await ctx.store.posts.page(user_ids=[user_id], after=page.after, before=page.before,
                                        limit=page.limit)

@@ -12,7 +12,7 @@ from handlers.errors import Invalid, NotFound
 from handlers.social.posts import get_post
 from handlers.social.posts_view import PostView, post_view, post_views
 
-__all__ = ["PostPage", "check_page", "one_post", "user_posts", "posts_of_link",
+__all__ = ["PostPage", "check_page", "one_post", "user_posts_page", "posts_of_link",
            "posts_between", "MAX_PAGE_SIZE"]
 
 MAX_PAGE_SIZE = 100
@@ -42,8 +42,8 @@ async def one_post(ctx: Context, post_id: int) -> PostView:
     return await post_view(ctx, await get_post(ctx, post_id))
 
 
-async def user_posts(ctx: Context, user_id: int, page: int, size: int) -> PostPage:
-    """A user's posts, newest first, page `page` of `size`."""
+async def user_posts_page(ctx: Context, user_id: int, page: int, size: int) -> PostPage:
+    """A user's posts, newest first, as numbered page `page` of `size` posts with the total."""
     page, size = check_page(page, size)
     user = await ctx.store.users.get(user_id)
     if user is None or user.state == "deleted":

@@ -10,6 +10,7 @@ Unknown users, playlists and posts are 404 `{"error"}`; bad paging values 400.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -18,6 +19,7 @@ from aiohttp import web
 from handlers import paging
 from handlers.api._auth import get_principal
 from handlers.api._input import int_param
+from handlers.api.dialect import Handler
 from handlers.api.keys import context
 from handlers.api.openwhyd import follow
 from handlers.api.openwhyd.common import LOGIN_FIRST, MAX_ID, openwhyd
@@ -39,6 +41,9 @@ from handlers.social.posts_view import PostView
 from store.records import User
 
 __all__ = ["setup_routes", "setup_late_routes"]
+
+# feeds.user_posts or feeds.user_likes: (ctx, user id, cursor) -> a page of posts
+UserFeed = Callable[[Context, int, paging.Cursor], Awaitable[list[PostView]]]
 
 WELCOME = """<h1>Openwhyd on Chorus</h1>
 <p><a href="/login">Sign in</a> to see the tracks of the people you follow, or browse the
@@ -75,33 +80,35 @@ def _title(user: User, what: str) -> str:
     return f"{user.name or user.username or 'Someone'}'s {what}"
 
 
-@html_errors
-async def profile(request: web.Request) -> web.Response:
-    """A user's tracks, playlists included, newest first."""
+async def _open_user_list(request: web.Request) -> tuple[Format, Context, paging.Cursor, User]:
+    """What a user's list reads first, in this order: format, paging, then the owner."""
     fmt, ctx = read_format(request), context(request)
     page = _cursor(request)
-    user = await _owner(ctx, request)
-    return _answer(fmt, await feeds.user_posts(ctx, user.id, page), _title(user, "tracks"))
+    return fmt, ctx, page, await _owner(ctx, request)
+
+
+def _user_feed(name: str, feed: UserFeed, what: str) -> Handler:
+    """The handler `name`, listing one user's `feed` under the title "<user>'s <what>"."""
+
+    async def user_feed(request: web.Request) -> web.Response:
+        fmt, ctx, page, user = await _open_user_list(request)
+        return _answer(fmt, await feed(ctx, user.id, page), _title(user, what))
+
+    user_feed.__name__ = name
+    return html_errors(user_feed)
+
+
+profile = _user_feed("profile", feeds.user_posts, "tracks")  # tracks, playlists included, newest first
+likes = _user_feed("likes", feeds.user_likes, "likes")  # the tracks a user likes
 
 
 @html_errors
 async def playlist(request: web.Request) -> web.Response:
     """One playlist's tracks in their set order."""
-    fmt, ctx = read_format(request), context(request)
-    page = _cursor(request)
-    user = await _owner(ctx, request)
+    fmt, ctx, page, user = await _open_user_list(request)
     number = _number(request.match_info["number"], "playlist")
     views = await feeds.playlist_posts(ctx, user.id, number, page)
     return _answer(fmt, views, _title(user, f"playlist {number}"))
-
-
-@html_errors
-async def likes(request: web.Request) -> web.Response:
-    """The tracks a user likes."""
-    fmt, ctx = read_format(request), context(request)
-    page = _cursor(request)
-    user = await _owner(ctx, request)
-    return _answer(fmt, await feeds.user_likes(ctx, user.id, page), _title(user, "likes"))
 
 
 @html_errors

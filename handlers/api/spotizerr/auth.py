@@ -35,6 +35,7 @@ from handlers.context import Context
 from handlers.errors import BadGateway, FieldError, Invalid, Unauthorized
 from handlers.identity import accounts, auth, sso
 from handlers.identity.auth import Principal
+from store.records import User
 
 __all__ = ["setup_auth_routes"]
 
@@ -118,6 +119,11 @@ async def _admin(request: web.Request) -> Principal:
     principal = await require_principal(request)
     accounts.require_admin(principal)
     return principal
+
+
+async def _target_user(request: web.Request) -> User:
+    """The user an admin route names in its path (`{username}`); 404 when there is none."""
+    return await accounts.find_user(_ctx(request), request.match_info["username"])
 
 
 # -- status, login, registration, logout ----------------------------------------------------
@@ -204,18 +210,14 @@ async def create_user(request: web.Request) -> web.Response:
 
 async def delete_user(request: web.Request) -> web.Response:
     principal = await _admin(request)
-    ctx = _ctx(request)
-    target = await accounts.find_user(ctx, request.match_info["username"])
-    await accounts.delete_user(ctx, principal, target)
+    await accounts.delete_user(_ctx(request), principal, await _target_user(request))
     return message("User deleted successfully")
 
 
 async def set_role(request: web.Request) -> web.Response:
     principal = await _admin(request)
     body = await read_struct(request, RoleBody)
-    ctx = _ctx(request)
-    target = await accounts.find_user(ctx, request.match_info["username"])
-    await accounts.set_role(ctx, principal, target, body.role)
+    await accounts.set_role(_ctx(request), principal, await _target_user(request), body.role)
     return message("User role updated successfully")
 
 
@@ -223,9 +225,8 @@ async def reset_user_password(request: web.Request) -> web.Response:
     """Admin sets another user's password; that user's sessions all end."""
     principal = await _admin(request)
     body = await read_struct(request, AdminPasswordBody)
-    ctx = _ctx(request)
-    target = await accounts.find_user(ctx, request.match_info["username"])
-    await accounts.admin_set_password(ctx, principal, target, body.new_password)
+    await accounts.admin_set_password(_ctx(request), principal, await _target_user(request),
+                                      body.new_password)
     return message("Password reset successfully")
 
 

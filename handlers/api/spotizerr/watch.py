@@ -6,6 +6,7 @@ before the `{id}` patterns."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +18,11 @@ from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.spotizerr.base import message, spotizerr
+from handlers.context import Context
 from handlers.downloads import watch
 from handlers.downloads.watch_check import CheckResult, artist_options, playlist_options
 from handlers.errors import FieldError, Invalid
+from handlers.identity.auth import Principal
 from store.records import Watch
 
 __all__ = ["setup_watch_routes", "watch_json", "check_json"]
@@ -28,6 +31,9 @@ __all__ = ["setup_watch_routes", "watch_json", "check_json"]
 ITEMS = {"playlist": "tracks", "artist": "albums"}
 ITEM_IDS = {"playlist": "track_ids", "artist": "album_ids"}
 _SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+
+# watch.mark_known or watch.forget_items: (ctx, principal, kind, item id, ids) -> how many
+ItemsChange = Callable[[Context, Principal, str, str, Sequence[Any]], Awaitable[int]]
 
 
 def _ts(ts: float | None) -> int | None:
@@ -116,12 +122,17 @@ def _remove(kind: str) -> Handler:
     return remove
 
 
+async def _change_items(request: web.Request, kind: str, change: ItemsChange) -> tuple[str, int]:
+    """Applies `change` to the watched item's ids in the body; the item id and the count."""
+    principal = await require_principal(request)
+    item_id = request.match_info["id"]
+    count = await change(context(request), principal, kind, item_id, await _ids_body(request, kind))
+    return item_id, count
+
+
 def _mark(kind: str) -> Handler:
     async def mark(request: web.Request) -> web.Response:
-        principal = await require_principal(request)
-        item_id = request.match_info["id"]
-        count = await watch.mark_known(context(request), principal, kind, item_id,
-                                       await _ids_body(request, kind))
+        item_id, count = await _change_items(request, kind, watch.mark_known)
         return json_response({"message": f"Successfully processed {count} {ITEMS[kind]} for "
                                          f"{kind} {item_id}.", "processed_count": count})
 
@@ -130,10 +141,7 @@ def _mark(kind: str) -> Handler:
 
 def _forget(kind: str) -> Handler:
     async def forget(request: web.Request) -> web.Response:
-        principal = await require_principal(request)
-        item_id = request.match_info["id"]
-        count = await watch.forget_items(context(request), principal, kind, item_id,
-                                         await _ids_body(request, kind))
+        item_id, count = await _change_items(request, kind, watch.forget_items)
         return json_response({"message": f"Successfully removed {count} {ITEMS[kind]} "
                                          f"locally for {kind} {item_id}.",
                               "deleted_count": count})

@@ -91,7 +91,7 @@ async def get_user_posts(request: web.Request) -> web.Response:
     """`?user_id=&page_number=&page_size=`; user_id defaults to the caller."""
     principal = await require_principal(request)
     query = request.query
-    page = await post_queries.user_posts(
+    page = await post_queries.user_posts_page(
         context(request), _int(query.get("user_id"), "user_id", principal.user.id),
         _int(query.get("page_number"), "page_number", 1),
         _int(query.get("page_size"), "page_size", DEFAULT_PAGE_SIZE))
