@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +65,12 @@ async def stored_job(data_dir: Path, job_id: str) -> Any:
         return await store.jobs.get(job_id)
     finally:
         await store.close()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Any]:
+    """A real SQLite store in the test's own folder, open for the test and closed after."""
+    s = open_store(f"sqlite:///{tmp_path / 'chorus.db'}")
+    await s.open()
+    yield s
+    await s.close()

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from store import Duplicate, open_store
+from store import Duplicate
 from store.records import Session, UserPatch
 
 
@@ -15,12 +15,6 @@ class Crash(Exception):
     pass
 
 
-@pytest.fixture
-async def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path / 'chorus.db'}")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def in_another_task(write):

@@ -17,7 +17,6 @@ import msgspec
 import pytest
 
 from handlers.identity.auth import start_token_session
-from store import open_store
 from store.records import Job
 from store.sqlite.store import SqliteStore
 from tests.conftest import ctx_of, stored_job
@@ -76,12 +75,6 @@ async def status_of(jobs: Any, job_id: str, status: str) -> Job:
     return await until(reached)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = open_store(f"sqlite:///{tmp_path / 'chorus.db'}")
-    await s.open()
-    yield s  # type: ignore[misc]
-    await s.close()
 
 
 @pytest.fixture

@@ -16,12 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 
-from handlers.identity.auth import start_token_session
 from hub.keys import node_key
-from tests.conftest import STRONG_PASSWORD, ctx_of
-from tests.hub.realtime.helpers import ws_url
+from tests.hub.realtime.helpers import chorus_account, ws_url
 from tests.waiting import TIMEOUT
 
 JS_DIR = Path(__file__).resolve().parents[2] / "js"
@@ -84,19 +81,10 @@ class NodeScript:
             self.process.kill()
 
 
-async def new_user(client: TestClient, username: str) -> tuple[int, str]:
-    resp = await client.post("/api/register", json={
-        "username": username, "email": f"{username}@example.com", "password": STRONG_PASSWORD})
-    assert resp.status == 201, await resp.text()
-    ctx = ctx_of(client)
-    user = await ctx.store.users.by_username(username)
-    return user.id, (await start_token_session(ctx, user)).access_token
-
-
 async def test_js_sdk_subscribes_and_receives_publications(make_client, node_bin):
     # Pings faster than a second: the SDK must still be told to answer them.
     client = await make_client(ws_ping_interval=0.4, ws_pong_timeout=0.2)
-    user_id, token = await new_user(client, "ada")
+    user_id, token = await chorus_account(client, "ada")
     channels = [f"posts:{user_id}", "hot"]
     script = await NodeScript.start(node_bin, ws_url(client), token, ",".join(channels),
                                     "--server-channel", f"user:#{user_id}")
@@ -134,7 +122,7 @@ async def test_js_sdk_subscribes_and_receives_publications(make_client, node_bin
 
 
 async def test_js_sdk_anonymous_is_refused_a_private_channel(client, node_bin):
-    user_id, _ = await new_user(client, "ada")
+    user_id, _ = await chorus_account(client, "ada")
     script = await NodeScript.start(node_bin, ws_url(client), "", f"user:#{user_id},hot")
     try:
         refused = await script.next_event("unsubscribed")

@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from store import open_store
 from store.records import Job, JobStatus
 from store.sqlite.store import SqliteStore
 
 __all__: list[str] = []
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = open_store(f"sqlite:///{tmp_path / 'chorus.db'}")
-    await s.open()
-    yield s  # type: ignore[misc]
-    await s.close()
 
 
 async def test_submit_queues_a_job_with_its_payload(store: SqliteStore) -> None:

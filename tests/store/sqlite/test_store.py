@@ -7,17 +7,9 @@ import sqlite3
 
 import pytest
 
-from store import Duplicate, open_store
+from store import Duplicate
 from store.records import UserPatch
 from store.sqlite.db import migrations
-
-
-@pytest.fixture
-async def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path / 'chorus.db'}")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def test_migrations_are_numbered_and_applied_once(tmp_path, store):
