@@ -108,11 +108,12 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def folder(module: str) -> str:
-    """The room a module lives in: its package, one level into handlers/ and hub/."""
-    parts = module.split(".")
-    if parts[0] in ("handlers", "hub") and len(parts) > 2:
-        return ".".join(parts[:2]) if parts[1] != "api" or len(parts) < 4 else ".".join(parts[:3])
-    return parts[0] if len(parts) > 1 else module
+    """The room a module lives in: its folder, down to handlers/<area>, handlers/api/<dialect>
+    and hub/<part>; store/, providers/ and workers/ are one room each."""
+    path = project_modules()[module]
+    parts = path.parent.relative_to(ROOT).parts
+    depth = {"handlers": 3 if parts[1:2] == ("api",) else 2, "hub": 2}.get(parts[0], 1)
+    return ".".join(parts[:depth])
 
 
 def test_no_import_cycle() -> None:
