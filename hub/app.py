@@ -156,7 +156,9 @@ async def create_app(config: Config) -> web.Application:
             maintenance_middleware,
             gzip_middleware,
         ],
-        client_max_size=60 * 1024 * 1024,
+        # bodies are read before anyone is signed in: small; uploads stream past it with their
+        # own limit (handlers/api/sono/users.py `_read_file_field`)
+        client_max_size=config.max_body_bytes,
     )
     app[config_key] = config
     app[metrics_key] = Metrics()

@@ -35,6 +35,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_window: float = 60.0
     endpoint_rate_limits: bool = True
     request_timeout: float = 30.0
+    max_body_bytes: int = 1024 * 1024
     slow_request_timeout: float = 120.0
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
@@ -117,6 +118,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit_window", "CHORUS_RATE_LIMIT_WINDOW", "rate-limit window in seconds"),
     Setting("endpoint_rate_limits", "CHORUS_ENDPOINT_RATE_LIMITS", "1 applies Sono's per-endpoint limits"),
     Setting("request_timeout", "CHORUS_REQUEST_TIMEOUT", "seconds before a request answers 504"),
+    Setting("max_body_bytes", "CHORUS_MAX_BODY_BYTES",
+            "largest request body read (413 past it); uploads stream with their own limit"),
     Setting("slow_request_timeout", "CHORUS_SLOW_REQUEST_TIMEOUT", "same, for uploads and imports"),
     Setting("argon2_time_cost", "CHORUS_ARGON2_TIME_COST", "argon2id iterations (OWASP: 2)"),
     Setting("argon2_memory_kib", "CHORUS_ARGON2_MEMORY_KIB", "argon2id memory in KiB (OWASP: 19456)"),

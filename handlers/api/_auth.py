@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.api.keys import context, principal_key
+from handlers.api._origin import is_state_change, refuse_foreign_origin
+from handlers.api.keys import context, cookie_principal_key, principal_key
 from handlers.errors import DomainError, Unauthorized
 from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
 
@@ -38,24 +39,36 @@ def bearer_token(request: web.Request) -> str | None:
     return None
 
 
-async def get_principal(request: web.Request) -> Principal | None:
+async def get_principal(request: web.Request, *, changes_state: bool = False
+                        ) -> Principal | None:
     """The signed-in principal, or None when no credential was sent.
 
-    A credential that was sent but is invalid, expired or revoked raises Unauthorized.
+    A credential that was sent but is invalid, expired or revoked raises Unauthorized. A
+    principal from the session cookie may change state (an unsafe method, or a GET whose
+    handler says `changes_state`) only from this site: Forbidden otherwise (CSRF).
     """
-    if principal_key in request:
-        return request[principal_key]
+    if principal_key not in request:
+        request[principal_key] = await _principal_of_credential(request)
+    principal = request[principal_key]
+    if (principal is not None and request.get(cookie_principal_key, False)
+            and is_state_change(request, changes_state)):
+        refuse_foreign_origin(request)
+    return principal
+
+
+async def _principal_of_credential(request: web.Request) -> Principal | None:
     ctx = context(request)
     token = bearer_token(request)
-    principal: Principal | None = None
     if token is not None:
-        principal = await principal_from_access_token(ctx, token)
-    elif request.cookies.get(SESSION_COOKIE):
-        try:
-            principal = await principal_from_cookie(ctx, request.cookies[SESSION_COOKIE])
-        except DomainError:
-            principal = None  # a stale cookie is the same as none
-    request[principal_key] = principal
+        return await principal_from_access_token(ctx, token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        principal = await principal_from_cookie(ctx, cookie)
+    except DomainError:
+        return None  # a stale cookie is the same as none
+    request[cookie_principal_key] = True
     return principal
 
 
@@ -68,9 +81,11 @@ async def optional_principal(request: web.Request) -> Principal | None:
         return None
 
 
-async def require_principal(request: web.Request, message: str = "Not authenticated"
-                            ) -> Principal:
-    principal = await get_principal(request)
+async def require_principal(request: web.Request, message: str = "Not authenticated", *,
+                            changes_state: bool = False) -> Principal:
+    """The signed-in principal, else Unauthorized with `message`; `changes_state`: this GET
+    changes state, so a cookie principal must come from this site (see get_principal)."""
+    principal = await get_principal(request, changes_state=changes_state)
     if principal is None:
         raise Unauthorized(message, code="not_authenticated")
     return principal

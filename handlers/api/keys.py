@@ -16,12 +16,14 @@ from handlers.identity.auth import Principal
 if TYPE_CHECKING:
     from handlers.api.dialect import Dialect
 
-__all__ = ["ctx_key", "principal_key", "fallback_dialects_key", "context"]
+__all__ = ["ctx_key", "principal_key", "cookie_principal_key", "fallback_dialects_key", "context"]
 
 ctx_key = web.AppKey("ctx_key", Context)
 # (path prefix, dialect) pairs: who renders errors of paths no route matched
 fallback_dialects_key: web.AppKey[list[tuple[str, Dialect]]] = web.AppKey("fallback_dialects_key")
 principal_key: web.RequestKey[Principal | None] = web.RequestKey("principal_key")
+# set when that principal came from the session cookie (a browser), not a bearer token
+cookie_principal_key: web.RequestKey[bool] = web.RequestKey("cookie_principal_key", bool)
 
 
 def context(request: web.Request) -> Context:

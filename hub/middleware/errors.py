@@ -10,7 +10,7 @@ from aiohttp import web
 
 from handlers.api.dialect import SLOW_ATTR, STREAMING_ATTR, Dialect, dialect_of
 from handlers.api.keys import fallback_dialects_key
-from handlers.errors import DomainError, NotFound, Timeout
+from handlers.errors import DomainError, NotFound, Timeout, TooLarge
 from hub.keys import config_key
 
 __all__ = ["error_middleware", "request_dialect"]
@@ -34,6 +34,8 @@ def request_dialect(request: web.Request) -> Dialect:
 def _http_error(exc: web.HTTPException) -> DomainError:
     if exc.status == 404:
         return NotFound("Not found", code="route_not_found")
+    if exc.status == 413:  # aiohttp's client_max_size (CHORUS_MAX_BODY_BYTES)
+        return TooLarge("Request body too large", code="body_too_large")
     err = DomainError(exc.reason or "Error", code=f"http_{exc.status}")
     err.status = exc.status
     return err

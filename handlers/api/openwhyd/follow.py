@@ -46,9 +46,9 @@ def _target_id(value: Any) -> int:
 
 async def follow_api(request: web.Request) -> web.Response:
     """`GET|POST /api/follow`: action insert (subscribe), delete (unsubscribe) or get."""
-    principal = await require_principal(request, LOGIN_FIRST)
     params = await read_params(request)
     action = str(params.get("action") or "").strip()
+    principal = await require_principal(request, LOGIN_FIRST, changes_state=action != "get")
     if action not in ("insert", "delete", "get"):
         raise Invalid("invalid parameter: action", code="invalid_parameter")
     target_id = _target_id(params.get("tId"))

@@ -3,8 +3,8 @@
 
 Parameters come as query, form or JSON, nested ones (`pl`, `src`) as objects, JSON strings or
 jQuery brackets. As in Openwhyd, every `{"error": ...}` answer is HTTP 400, except "Please login
-first" (401); `lovers` and `reposts` are public; a love toggled on a missing post answers
-`{loved: false, lovers: 0}`.
+first" (401) and a change another site started with the session cookie (403); `lovers` and
+`reposts` are public; a love toggled on a missing post answers `{loved: false, lovers: 0}`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from aiohttp import web
 
 from handlers.api._auth import optional_principal, require_principal
 from handlers.api._input import read_params
+from handlers.api._origin import CROSS_SITE_CODE
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.openwhyd.common import nested, openwhyd, read_list
@@ -199,7 +200,7 @@ PUBLIC_ACTIONS: dict[str, PublicAction] = {"lovers": lovers, "reposts": reposts}
 
 
 def _error(err: DomainError) -> web.Response:
-    status = 401 if isinstance(err, Unauthorized) else 400
+    status = 401 if isinstance(err, Unauthorized) else 403 if err.code == CROSS_SITE_CODE else 400
     return json_response({"error": MESSAGES.get(err.code) or openwhyd.message(err)},
                          status=status)
 
@@ -208,7 +209,8 @@ async def _run(request: web.Request, params: dict[str, Any]) -> Any:
     ctx, action = context(request), _text(params, "action") or ""
     if action in PUBLIC_ACTIONS:
         return await PUBLIC_ACTIONS[action](ctx, await optional_principal(request), params)
-    principal = await require_principal(request)
+    # every other action changes something, whichever method asks (Openwhyd's clients use GET)
+    principal = await require_principal(request, changes_state=True)
     if action == "sendToUsers":
         return await send_to_users(ctx, principal, params,
                                    await read_list(request, params, "uidList"))

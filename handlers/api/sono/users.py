@@ -257,7 +257,10 @@ async def update_me(request: web.Request) -> web.Response:
 
 
 async def _read_file_field(request: web.Request, field: str, limit: int) -> bytes:
-    """The bytes of multipart field `field`; past `limit` the rest is drained, then refused."""
+    """The bytes of multipart field `field`; past `limit` the rest is drained, then refused.
+
+    Read in chunks from the streaming reader, the upload is bounded by `limit`, not by the
+    app's body limit (CHORUS_MAX_BODY_BYTES), which `read()` and `post()` obey."""
     if not request.content_type.startswith("multipart/"):
         raise invalid_field(("body", field), "Field required", "missing")
     reader = await request.multipart()

@@ -18,7 +18,7 @@ __all__ = ["setup_download_routes"]
 
 def _download(download_type: str) -> Handler:
     async def download(request: web.Request) -> web.Response:
-        principal = await require_principal(request)
+        principal = await require_principal(request, changes_state=True)
         job, duplicate = await start.start_download(
             context(request), principal, download_type, request.match_info["item_id"])
         if duplicate:
@@ -32,7 +32,7 @@ def _download(download_type: str) -> Handler:
 
 
 async def download_artist(request: web.Request) -> web.Response:
-    principal = await require_principal(request)
+    principal = await require_principal(request, changes_state=True)
     raw = request.query.get("album_type", "")
     types = [t.strip() for t in raw.split(",") if t.strip()] or None
     queued = await start.start_artist_download(context(request), principal,
@@ -46,7 +46,7 @@ async def download_artist(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.Response:
-    principal = await require_principal(request)
+    principal = await require_principal(request, changes_state=True)
     task_id = request.query.get("task_id", "").strip()
     if not task_id:
         raise Invalid("Missing process id (task_id) parameter", code="validation",

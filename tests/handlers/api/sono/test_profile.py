@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 from PIL import Image
 
@@ -71,6 +72,26 @@ async def test_uploaded_png_is_stored_reencoded_and_served(client):
     assert served.status == 200
     with Image.open(io.BytesIO(await served.read())) as img:
         assert img.size == (32, 24)
+
+
+def noise_png(width: int, height: int) -> bytes:
+    """A PNG that does not compress: random pixels, about 3 bytes each."""
+    pixels = random.Random(17).randbytes(width * height * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), pixels).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_picture_of_several_mib_is_accepted_past_the_body_limit(client):
+    _, tokens = await signed_in(client)
+    data = noise_png(1200, 1000)
+    assert 3 * 1024 * 1024 < len(data) < 5 * 1024 * 1024  # past the 1 MiB limit of other routes
+    resp = await upload(client, tokens, data)
+    body = await resp.json()
+    assert resp.status == 200, body
+    served = await client.get(body["profile_picture_url"])
+    with Image.open(io.BytesIO(await served.read())) as img:
+        assert img.size == (1024, 853)  # re-encoded within 1024 px
 
 
 async def test_uploaded_picture_loses_its_exif(client):
