@@ -6,7 +6,7 @@ import math
 
 from handlers.errors import FieldError, Invalid
 
-__all__ = ["geohash", "haversine_km", "bounding_box", "parse_coordinates", "EARTH_RADIUS_KM"]
+__all__ = ["geohash", "cell_centre", "haversine_km", "bounding_box", "parse_coordinates", "EARTH_RADIUS_KM"]
 
 EARTH_RADIUS_KM = 6371.0088
 _BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
@@ -32,6 +32,27 @@ def geohash(latitude: float, longitude: float, precision: int = 5) -> str:
             chars.append(_BASE32[bits])
             bits, bit_count = 0, 0
     return "".join(chars)
+
+
+def cell_centre(cell: str) -> tuple[float, float]:
+    """(latitude, longitude) of the centre of a geohash cell: a place no finer than the cell.
+
+    Raises:
+        ValueError: `cell` is not a geohash.
+    """
+    lat_range, lon_range = [-90.0, 90.0], [-180.0, 180.0]
+    even = True
+    for char in cell:
+        bits = _BASE32.index(char)
+        for shift in range(4, -1, -1):
+            rng = lon_range if even else lat_range
+            mid = (rng[0] + rng[1]) / 2
+            if bits >> shift & 1:
+                rng[0] = mid
+            else:
+                rng[1] = mid
+            even = not even
+    return (lat_range[0] + lat_range[1]) / 2, (lon_range[0] + lon_range[1]) / 2
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "config":
         for setting in SETTINGS:
             value = getattr(config, setting.field)
-            if "password" in setting.field or "secret" in setting.field:
+            if setting.field.endswith(("password", "secret", "_token")):
                 value = "***" if value else ""
             print(f"{setting.env}={value}")
     return 0

@@ -70,6 +70,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     download_sources: str = ""
     prgs_poll_interval: float = 0.5
     prgs_heartbeat: float = 30.0
+    # bearer token /metrics asks for; empty: /metrics answers 404
+    metrics_token: str = ""
 
     @property
     def data_path(self) -> Path:
@@ -157,6 +159,8 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds between reads of task changes for /api/prgs/stream"),
     Setting("prgs_heartbeat", "CHORUS_PRGS_HEARTBEAT",
             "seconds of silence before /api/prgs/stream sends a heartbeat"),
+    Setting("metrics_token", "CHORUS_METRICS_TOKEN",
+            "bearer token /metrics requires; empty: /metrics answers 404"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

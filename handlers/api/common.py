@@ -1,12 +1,20 @@
-"""Routes that belong to no single dialect: health, readiness, version, metrics."""
+"""Routes that belong to no single dialect: health, readiness, version, metrics.
+
+Health and readiness are public. `/metrics` tells how many accounts there are and how the
+server is used, so it is off (404, as an unknown route) until the operator sets
+CHORUS_METRICS_TOKEN, and then answers only to `Authorization: Bearer <that token>` (401
+otherwise), the header Prometheus sends from a scrape job's `authorization: credentials`.
+"""
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from aiohttp import web
 
 from handlers import health as health_checks
+from handlers.api._auth import bearer_token
 from handlers.api.dialect import FastAPIDialect, json_response
 from handlers.api.keys import context, fallback_dialects_key
 from hub.keys import metrics_key
@@ -55,7 +63,22 @@ async def get_update(request: web.Request) -> web.Response:
     })
 
 
+def _metrics_refusal(request: web.Request) -> web.Response | None:
+    """Why `/metrics` is not served to this request, or None when it is."""
+    expected = context(request).config.metrics_token
+    if not expected:
+        return json_response({"detail": "Not Found"}, status=404)
+    given = bearer_token(request) or ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return json_response({"detail": "Not authenticated"}, status=401,
+                             headers={"WWW-Authenticate": "Bearer"})
+    return None
+
+
 async def get_metrics(request: web.Request) -> web.Response:
+    refusal = _metrics_refusal(request)
+    if refusal is not None:
+        return refusal
     metrics = request.app[metrics_key]
     metrics.users.set(await health_checks.user_count(context(request)))
     return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -8,11 +8,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from handlers.context import Context
+from store.records import User
 
-__all__ = ["channel_hooks", "NOWPLAYING_VISIBILITY"]
+__all__ = ["channel_hooks", "NOWPLAYING_VISIBILITY", "nowplaying_is_public"]
 
 # user.extra key: "public" lets anyone follow what the user plays; otherwise followers only
 NOWPLAYING_VISIBILITY = "nowplaying_visibility"
+
+
+def nowplaying_is_public(user: User) -> bool:
+    """Whether anyone, anonymous included, may know what `user` plays now."""
+    return user.extra.get(NOWPLAYING_VISIBILITY) == "public"
 
 
 def _owner_id(channel: str) -> int | None:
@@ -40,7 +46,7 @@ async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
     account = await ctx.store.users.get(owner)
     if account is None or account.state != "active":
         return False
-    if account.extra.get(NOWPLAYING_VISIBILITY) == "public":
+    if nowplaying_is_public(account):
         return True
     return user.isdigit() and await ctx.store.follows.get(int(user), owner) is not None
 

@@ -1,17 +1,22 @@
-"""Listening: what users play now, live on `nowplaying:<uid>` and `nearby:<geohash5>`."""
+"""Listening: what users play now, live on `nowplaying:<uid>` and `nearby:<geohash5>`.
+
+`nearby:` is open to anyone, anonymous included: it names the player and their exact position
+only when the player's now-playing is public (`nowplaying_is_public`, the rule of
+`nowplaying:<uid>`); anyone else's play reaches it without identity, placed at the cell's
+centre."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 from urllib.parse import urlparse
 
 import msgspec
 
 from handlers.context import Context
 from handlers.errors import FieldError, Invalid
-from handlers.geo import bounding_box, geohash, haversine_km
+from handlers.geo import bounding_box, cell_centre, geohash, haversine_km
 from handlers.identity.auth import Principal
+from handlers.social.channels import nowplaying_is_public
 from store.records import NowPlaying
 
 __all__ = ["set_now_playing", "clear_now_playing", "most_listened_nearby", "describe_link",
@@ -49,37 +54,85 @@ def describe_link(link: str) -> str:
     return f"{host}/{'/'.join(path)}" if path else host
 
 
-def _payload(entry: NowPlaying, user_name: str) -> dict[str, Any]:
-    return {"type": "nowplaying", "id": entry.id, "user_id": entry.user_id, "user": user_name,
-            "link": entry.link, "description": entry.description,
-            "latitude": entry.latitude, "longitude": entry.longitude,
-            "geohash": entry.geohash, "started_at": entry.created_at}
+class NowPlayingPush(msgspec.Struct, kw_only=True):
+    """What the user plays now, as `nowplaying:<uid>` hears it (and `nearby:<cell>` when the
+    user made their now-playing public)."""
+
+    type: str = "nowplaying"
+    id: int
+    user_id: int
+    user: str
+    link: str
+    description: str
+    latitude: float | None
+    longitude: float | None
+    geohash: str | None
+    started_at: float
+
+
+class AnonymousPlay(msgspec.Struct, kw_only=True):
+    """Someone's now-playing as `nearby:<cell>` hears it when it is not public: what is played
+    in which cell, not who plays it nor where in the cell (the position is the cell's centre,
+    and there is no id to match it with a later clearing)."""
+
+    type: str = "nowplaying"
+    link: str
+    description: str
+    latitude: float
+    longitude: float
+    geohash: str
+    started_at: float
+
+
+class ClearedPush(msgspec.Struct, kw_only=True):
+    type: str = "nowplaying.cleared"
+    user_id: int
+    id: int
+
+
+async def _is_public(ctx: Context, principal: Principal) -> bool:
+    """The user's current setting (a connection's principal may predate a change of it)."""
+    account = await ctx.store.users.get(principal.user.id)
+    return nowplaying_is_public(account or principal.user)
+
+
+def _anonymous(entry: NowPlaying, cell: str) -> AnonymousPlay:
+    latitude, longitude = cell_centre(cell)
+    return AnonymousPlay(link=entry.link, description=entry.description, latitude=latitude,
+                         longitude=longitude, geohash=cell, started_at=entry.created_at)
 
 
 async def set_now_playing(ctx: Context, principal: Principal, link: object,
                           coordinates: tuple[float, float] | None = None) -> NowPlaying:
-    """Store what the user plays now and push it to their followers and, when located, to
-    everyone watching that ~5 km cell."""
+    """Store what the user plays now and push it to whoever may follow the user's now-playing
+    and, when located, to everyone watching that ~5 km cell: in full when the user's
+    now-playing is public, otherwise anonymous and placed at the cell's centre."""
     link = check_link(link)
     lat, lon = coordinates if coordinates else (None, None)
     cell = geohash(lat, lon, 5) if lat is not None and lon is not None else None
     entry = await ctx.store.listening.add_now_playing(
         principal.user.id, link, describe_link(link), lat, lon, cell)
-    payload = _payload(entry, principal.user.username or principal.user.name)
-    await ctx.publisher.publish(f"nowplaying:{principal.user.id}", payload)
+    push = NowPlayingPush(id=entry.id, user_id=entry.user_id,
+                          user=principal.user.username or principal.user.name, link=entry.link,
+                          description=entry.description, latitude=entry.latitude,
+                          longitude=entry.longitude, geohash=entry.geohash,
+                          started_at=entry.created_at)
+    await ctx.publisher.publish(f"nowplaying:{principal.user.id}", push)
     if cell is not None:
-        await ctx.publisher.publish(f"nearby:{cell}", payload)
+        public = await _is_public(ctx, principal)
+        await ctx.publisher.publish(f"nearby:{cell}", push if public else _anonymous(entry, cell))
     return entry
 
 
 async def clear_now_playing(ctx: Context, principal: Principal) -> bool:
-    """Stop the user's now-playing; True if something was playing."""
+    """Stop the user's now-playing; True if something was playing. The cell hears of it only
+    when the user's now-playing is public (an anonymous play has nothing to clear it by)."""
     cleared = await ctx.store.listening.clear_now_playing(principal.user.id)
     if cleared is None:
         return False
-    event = {"type": "nowplaying.cleared", "user_id": principal.user.id, "id": cleared.id}
+    event = ClearedPush(user_id=principal.user.id, id=cleared.id)
     await ctx.publisher.publish(f"nowplaying:{principal.user.id}", event)
-    if cleared.geohash:
+    if cleared.geohash and await _is_public(ctx, principal):
         await ctx.publisher.publish(f"nearby:{cleared.geohash}", event)
     return True
 

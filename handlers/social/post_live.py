@@ -3,7 +3,8 @@
 Channels: `posts:<author>` carries what happens to an author's posts; `user:#<uid>` (through
 `publish_to_user`) carries what concerns that user (feed items from followed users, likes,
 comments, mentions, reposts and shares of their posts); `nearby:<geohash5>` carries located
-posts. Every payload has a `type`; posts are in the dialect-neutral shape of `post_payload`.
+public posts, with the place their author published them with. Every payload has a `type`;
+posts are in the dialect-neutral shape of `post_payload`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def comment_payload(comment: Comment, author: User) -> dict[str, Any]:
             "text": comment.text, "created_at": comment.created_at}
 
 
+def _is_public(view: PostView) -> bool:
+    """Posts are public, but one filed in a private collection is its owner's alone: it never
+    goes on a channel anyone may subscribe to by place."""
+    return view.collection is None or view.collection.is_public
+
+
 async def _publish_post_event(ctx: Context, user_id: int, event: dict[str, Any]) -> None:
     await ctx.publisher.publish(f"posts:{user_id}", event)
 
@@ -60,7 +67,7 @@ async def post_created(ctx: Context, view: PostView) -> None:
     feed_item = msgspec.json.encode({"type": "feed.item", "post": data})  # once for everyone
     for follower_id in await ctx.store.follows.follower_ids(view.post.user_id):
         await ctx.publisher.publish_to_user(follower_id, feed_item)
-    if view.post.geohash:
+    if view.post.geohash and _is_public(view):
         await ctx.publisher.publish(f"nearby:{view.post.geohash[:5]}",
                                     {"type": "post.created", "post": data})
     await hot.refresh_hot(ctx)

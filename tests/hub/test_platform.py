@@ -58,9 +58,40 @@ async def test_update_check_says_latest_is_unknown_offline(client):
     assert body["update_available"] is False and "reason" in body
 
 
-async def test_metrics_are_prometheus_text(client):
+METRICS_TOKEN = "scrape-me-0123456789abcdef"
+SCRAPER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+@pytest.fixture
+async def metered(make_client):
+    """Chorus with /metrics turned on by a token, as a Prometheus operator runs it."""
+    return await make_client(metrics_token=METRICS_TOKEN)
+
+
+async def test_metrics_are_off_without_a_token_setting(client):
+    for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer anything"}):
+        resp = await client.get("/metrics", headers=headers)
+        text = await resp.text()
+        assert resp.status == 404 and "chorus_users" not in text and "chorus_http" not in text
+
+
+async def test_metrics_need_the_configured_bearer_token(metered):
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": METRICS_TOKEN},
+                    {"Authorization": f"Basic {METRICS_TOKEN}"},
+                    {"Authorization": f"Bearer {METRICS_TOKEN}x"}):
+        resp = await metered.get("/metrics", headers=headers)
+        assert resp.status == 401 and "chorus_users" not in await resp.text()
+        assert resp.headers["WWW-Authenticate"] == "Bearer"
+    resp = await metered.get("/metrics", headers=SCRAPER)
+    assert resp.status == 200 and "chorus_users" in await resp.text()
+    for path in ("/health", "/api/health", "/api/health/ready"):  # probes stay public
+        assert (await metered.get(path)).status == 200
+
+
+async def test_metrics_are_prometheus_text(metered):
+    client = metered
     await client.get("/health")
-    resp = await client.get("/metrics")
+    resp = await client.get("/metrics", headers=SCRAPER)
     text = await resp.text()
     assert resp.headers["Content-Type"].startswith("text/plain")
     assert 'chorus_http_requests_total{method="GET",route="/health",status="200"}' in text
@@ -89,9 +120,10 @@ async def test_cors_allows_listed_origins_only(make_client):
     assert "Access-Control-Allow-Origin" not in resp.headers
 
 
-async def test_large_bodies_are_gzipped_when_accepted(client):
+async def test_large_bodies_are_gzipped_when_accepted(metered):
+    client = metered
     await client.get("/health")
-    resp = await client.get("/metrics", headers={"Accept-Encoding": "gzip"})
+    resp = await client.get("/metrics", headers={"Accept-Encoding": "gzip", **SCRAPER})
     # /metrics is larger than the threshold once requests were counted
     assert resp.headers.get("Content-Encoding") == "gzip"
     assert "chorus_http_requests" in await resp.text()

@@ -5,6 +5,11 @@ default, a minimal HTML page (every value escaped) for browsers.
 A `callback` must be a plain JavaScript identifier path (`cb`, `jQuery123_456`, `a.b`), else
 400: anything else would let a page inject script. JSONP bodies start with an empty comment
 (`/**/`), the usual guard against content-sniffing tricks, and are application/javascript.
+
+JSONP serves public data only: any site may load it in a `<script>` tag, and the visitor's
+browser sends its session cookie along, so a request with a `callback` is answered as to an
+anonymous visitor (`viewer`): the stream refuses it ("Please login first"), hot tracks leave
+out `isLoved`.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from handlers.api._auth import get_principal
 from handlers.api.dialect import json_response
 from handlers.api.openwhyd.common import openwhyd
 from handlers.catalog.links import parse_link
 from handlers.errors import DomainError, Invalid
+from handlers.identity.auth import Principal
 from handlers.social.posts_view import PostView
 from store.records import Post
 
-__all__ = ["Format", "read_format", "export_url", "render_data", "render_links",
+__all__ = ["Format", "read_format", "viewer", "export_url", "render_data", "render_links",
            "render_html", "post_items", "html_list_page", "html_errors"]
 
 CALLBACK_RE = re.compile(r"[A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63}){0,4}")
@@ -49,6 +56,13 @@ def read_format(request: web.Request) -> Format:
         if kind != "links":
             return Format("json", callback)
     return Format(kind if kind in FORMATS else "html")
+
+
+async def viewer(request: web.Request, fmt: Format) -> Principal | None:
+    """Who asks: the signed-in user, or nobody for a JSONP request (whatever it carries)."""
+    if fmt.callback is not None:
+        return None
+    return await get_principal(request)
 
 
 def export_url(post: Post) -> str:

@@ -4,8 +4,9 @@ one track with its comments (`/c/<postId>`), and the subscriptions API (follow.p
 
 Every list speaks the Data Export API (export.py): `format=json|links`, JSONP `callback`,
 `limit` (default 20, at most 200), `after`/`before` post-id cursors; public, no sign-in, except
-the stream ("Please login first", 401). Without `format` a browser gets a small HTML page.
-Unknown users, playlists and posts are 404 `{"error"}`; bad paging values 400.
+the stream ("Please login first", 401, also to any JSONP request: JSONP is public data only).
+Without `format` a browser gets a small HTML page. Unknown users, playlists and posts are 404
+`{"error"}`; bad paging values 400.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 from aiohttp import web
 
 from handlers import paging
-from handlers.api._auth import get_principal
 from handlers.api._input import int_param
 from handlers.api.dialect import Handler
 from handlers.api.keys import context
@@ -31,6 +31,7 @@ from handlers.api.openwhyd.export import (
     render_data,
     render_html,
     render_links,
+    viewer,
 )
 from handlers.api.openwhyd.render import comment_json, post_json
 from handlers.context import Context
@@ -116,7 +117,7 @@ async def stream(request: web.Request) -> web.Response:
     """`/` and `/stream`: the signed-in user's stream; a welcome page for signed-out browsers."""
     fmt, ctx = read_format(request), context(request)
     page = _cursor(request)
-    principal = await get_principal(request)
+    principal = await viewer(request, fmt)
     if principal is None:
         if fmt.kind == "html":
             return render_html("Welcome", WELCOME)
@@ -150,11 +151,11 @@ async def hot_tracks(request: web.Request) -> web.Response:
         return render_links(t.first.post for t in result.tracks)
     if fmt.kind == "html":
         return html_list_page("Hot tracks", [t.first for t in result.tracks])
-    principal = await get_principal(request)
-    viewer = principal.user.id if principal is not None else None
+    principal = await viewer(request, fmt)
+    viewer_id = principal.user.id if principal is not None else None
     more = {"skip": page.skip + len(result.tracks)} if result.has_more else False
     return render_data({"hasMore": more,
-                        "tracks": [_hot_json(t, viewer) for t in result.tracks]}, fmt)
+                        "tracks": [_hot_json(t, viewer_id) for t in result.tracks]}, fmt)
 
 
 @html_errors

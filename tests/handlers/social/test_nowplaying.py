@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.geo import geohash
+from handlers.geo import cell_centre, geohash
 from handlers.identity.auth import start_token_session
+from store.records import UserPatch
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
 
@@ -18,6 +19,11 @@ async def signed_in(client, name: str) -> tuple[int, str]:
     ctx = ctx_of(client)
     user = await ctx.store.users.by_username(name)
     return user.id, (await start_token_session(ctx, user)).access_token
+
+
+async def make_public(client, uid: int) -> None:
+    """What a user does to let anyone know what they play (the `nowplaying:<uid>` rule)."""
+    await ctx_of(client).store.users.update(uid, UserPatch(extra={"nowplaying_visibility": "public"}))
 
 
 async def test_save_now_playing_requires_a_session(client):
@@ -42,7 +48,7 @@ async def test_save_now_playing_stores_and_pushes_to_owner_and_nearby(client):
     push = await owner.next_push(f"nowplaying:{uid}")
     assert push["pub"]["data"]["link"] == link and push["pub"]["data"]["user_id"] == uid
     near = await watcher.next_push(f"nearby:{cell}")
-    assert near["pub"]["data"]["id"] == body["id"]
+    assert near["pub"]["data"]["link"] == link and "id" not in near["pub"]["data"]
     await watcher.close()
     current = await ctx_of(client).store.listening.current(uid)
     assert current.link == link and current.geohash == cell
@@ -124,9 +130,62 @@ async def test_someone_elses_nowplaying_is_private_unless_made_public(client):
     conn = await RawCentrifuge.open(client, token)
     reply = await conn.call("subscribe", {"channel": f"nowplaying:{owner_id}"})
     assert reply["error"]["code"] == 103
-    from store.records import UserPatch
-
-    await ctx_of(client).store.users.update(
-        owner_id, UserPatch(extra={"nowplaying_visibility": "public"}))
+    await make_public(client, owner_id)
     reply = await conn.call("subscribe", {"channel": f"nowplaying:{owner_id}"})
     assert "subscribe" in reply
+
+
+ANONYMOUS_PLAY = {"type", "link", "description", "latitude", "longitude", "geohash", "started_at"}
+
+
+async def test_nearby_hears_a_private_nowplaying_without_who_or_where_in_the_cell(client):
+    _, token = await signed_in(client, "hal")  # now-playing not public: the default
+    cell = geohash(*PARIS)
+    watcher = await RawCentrifuge.open(client, cookies=False)
+    assert "error" not in await watcher.call("subscribe", {"channel": f"nearby:{cell}"})
+    player = await RawCentrifuge.open(client, token)
+    reply = await player.call("rpc", {"method": "nowplaying.set", "data": {
+        "link": "https://x.example/secret", "latitude": PARIS[0], "longitude": PARIS[1]}})
+    assert "rpc" in reply
+    resp = await client.post("/api/save-now-playing", json={
+        "link": "https://x.example/other", "latitude": PARIS[0], "longitude": PARIS[1]})
+    assert resp.status == 200
+    assert (await player.call("rpc", {"method": "nowplaying.clear", "data": {}}))["rpc"]["data"] \
+        == {"cleared": True}
+    live = [(await watcher.next_push(f"nearby:{cell}"))["pub"]["data"] for _ in range(2)]
+    assert [d["link"] for d in live] == ["https://x.example/secret", "https://x.example/other"]
+    centre = cell_centre(cell)
+    for data in live:
+        assert set(data) == ANONYMOUS_PLAY and "hal" not in str(data)  # no id, no user
+        assert (data["latitude"], data["longitude"], data["geohash"]) == (*centre, cell)
+    history = await watcher.call("history", {"channel": f"nearby:{cell}", "limit": -1})
+    kept = [p["data"] for p in history["history"]["publications"]]
+    assert kept == live  # no clearing was published there, and history names nobody either
+    late = await RawCentrifuge.open(client, cookies=False)
+    position = history["history"]
+    recovered = await late.call("subscribe", {"channel": f"nearby:{cell}", "recover": True,
+                                              "offset": 0, "epoch": position["epoch"]})
+    missed = [p["data"] for p in recovered["subscribe"]["publications"]]
+    assert missed == live
+    for conn in (watcher, player, late):
+        await conn.close()
+
+
+async def test_nearby_names_a_public_player_at_their_position(client):
+    uid, token = await signed_in(client, "ivy")
+    await make_public(client, uid)
+    cell = geohash(*PARIS)
+    watcher = await RawCentrifuge.open(client, cookies=False)
+    assert "error" not in await watcher.call("subscribe", {"channel": f"nearby:{cell}"})
+    player = await RawCentrifuge.open(client, token)
+    reply = await player.call("rpc", {"method": "nowplaying.set", "data": {
+        "link": "https://x.example/loud", "latitude": PARIS[0], "longitude": PARIS[1]}})
+    entry_id = reply["rpc"]["data"]["id"]
+    await player.call("rpc", {"method": "nowplaying.clear", "data": {}})
+    played = (await watcher.next_push(f"nearby:{cell}"))["pub"]["data"]
+    assert (played["id"], played["user_id"], played["user"]) == (entry_id, uid, "ivy")
+    assert (played["latitude"], played["longitude"]) == PARIS
+    cleared = (await watcher.next_push(f"nearby:{cell}"))["pub"]["data"]
+    assert cleared == {"type": "nowplaying.cleared", "user_id": uid, "id": entry_id}
+    await watcher.close()
+    await player.close()

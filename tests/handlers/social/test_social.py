@@ -111,6 +111,25 @@ async def test_a_located_post_reaches_its_nearby_cell(client):
     await watcher.close()
 
 
+async def test_a_located_post_in_a_private_playlist_stays_off_its_nearby_cell(client):
+    ada = await register_member(client, "ada")
+    ctx = ctx_of(client)
+    hidden = await ctx.store.collections.create(ada.id, "diary", is_public=False)
+    watcher = await RawCentrifuge.open(client, cookies=False)
+    cell = geohash(*PARIS)
+    assert "error" not in await watcher.call("subscribe", {"channel": f"nearby:{cell}"})
+    principal = await principal_of(client, ada)
+    await posts.create_post(ctx, principal, posts.NewPost(
+        eid="/yt/XdJVWSqb4Ck", name="Secret", coordinates=PARIS,
+        playlist=posts.PlaylistRef(number=hidden.number)))
+    public_id = await spoton_post(client, ada, latitude=str(PARIS[0]), longitude=str(PARIS[1]))
+    data = (await watcher.next_push(f"nearby:{cell}"))["pub"]["data"]  # the first to arrive
+    assert data["post"]["id"] == public_id
+    reply = await watcher.call("history", {"channel": f"nearby:{cell}", "limit": -1})
+    assert [p["data"]["post"]["id"] for p in reply["history"]["publications"]] == [public_id]
+    await watcher.close()
+
+
 # ---- reactions, comments, mentions, reposts, shares ----------------------------------------
 
 

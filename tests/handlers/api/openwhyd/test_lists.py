@@ -313,6 +313,35 @@ async def test_the_stream_lists_followed_users_and_own_tracks_with_a_session_coo
     assert await resp.text() == "//youtube.com/watch?v=b\n//youtube.com/watch?v=a"
 
 
+async def test_jsonp_never_serves_the_signed_in_users_stream(client):
+    """Any site may load JSONP in a script tag with the visitor's cookie: it is public data."""
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
+    await ctx_of(client).store.follows.follow(ann.id, bob.id)
+    await track(client, bob, eid="/yt/b", name="followed")
+    resp = await client.post("/login", data={"action": "login", "email": "ann",
+                                             "password": STRONG_PASSWORD, "ajax": "true"})
+    assert "redirect" in await resp.json()
+    assert len(await get_json(client, "/stream", params={"format": "json"})) == 1  # signed in
+    for path in ("/", "/stream"):
+        for params in ({"format": "json", "callback": "cb"}, {"callback": "cb"}):
+            resp = await client.get(path, params=params)
+            text = await resp.text()
+            assert resp.status == 401 and "followed" not in text and "/yt/b" not in text
+
+
+async def test_jsonp_hot_tracks_do_not_tell_what_the_visitor_loves(client):
+    hot.hot_ranking(ctx_of(client)).ttl = 0
+    ann = await register_member(client, "ann")
+    post = await track(client, ann)
+    await ctx_of(client).store.posts.react(post.id, ann.id, "like")
+    for headers in (ann.auth, {}):
+        resp = await client.get("/hot", params={"format": "json", "callback": "cb"},
+                                headers=headers)
+        text = await resp.text()
+        assert resp.status == 200 and text.startswith("/**/cb(") and '"nbL":1' in text
+        assert "isLoved" not in text
+
+
 # ---- hot tracks ------------------------------------------------------------------------------
 
 
