@@ -7,13 +7,25 @@ from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
 from handlers.errors import DomainError, FieldError, Invalid
 from handlers.paging import MAX_ID, parse_whole_number
 
-__all__ = ["read_json", "read_struct", "read_params", "read_form", "int_param", "invalid_field"]
+__all__ = ["decode_json", "read_json", "read_struct", "read_params", "read_form", "read_post",
+           "int_param", "invalid_field"]
 
 T = TypeVar("T")
+
+
+def decode_json(raw: bytes | str) -> Any:
+    """JSON text as Python values; msgspec.DecodeError for malformed JSON, nesting too deep to
+    decode included (msgspec raises RecursionError from about 1,000 levels)."""
+    try:
+        return msgspec.json.decode(raw)
+    except RecursionError as exc:
+        raise msgspec.DecodeError("JSON is nested too deeply") from exc
 
 
 async def read_json(request: web.Request, *, required: bool = True) -> dict[str, Any]:
@@ -24,7 +36,7 @@ async def read_json(request: web.Request, *, required: bool = True) -> dict[str,
                           fields=[FieldError(("body",), "field required", "missing")])
         return {}
     try:
-        data = msgspec.json.decode(raw)
+        data = decode_json(raw)
     except msgspec.DecodeError as exc:
         raise Invalid("Malformed JSON body", code="bad_json",
                       fields=[FieldError(("body",), "Invalid JSON", "json_invalid")]) from exc
@@ -56,9 +68,19 @@ async def read_struct(request: web.Request, cls: type[T]) -> T:
         raise _validation_error(exc) from exc
 
 
+async def read_post(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+    """The form body (urlencoded or multipart); Invalid when it cannot be parsed (a multipart
+    body without a boundary, or cut short: aiohttp raises ValueError)."""
+    try:
+        return await request.post()
+    except ValueError as exc:
+        raise Invalid("Malformed form body", code="bad_form",
+                      fields=[FieldError(("body",), "Invalid form data", "form_invalid")]) from exc
+
+
 async def read_form(request: web.Request) -> dict[str, str]:
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
+        form = await read_post(request)
         return {k: v for k, v in form.items() if isinstance(v, str)}
     return {}
 

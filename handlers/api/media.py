@@ -15,8 +15,11 @@ media_dialect = Dialect()
 
 
 async def get_media(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["path"]
+    if "\x00" in name:  # no file has it; the OS refuses such a path (ValueError)
+        raise NotFound("File not found", code="media_not_found")
     root = media_root(context(request)).resolve()
-    target = (root / request.match_info["path"]).resolve()
+    target = (root / name).resolve()
     if root not in target.parents or not target.is_file() or target.suffix == ".part":
         raise NotFound("File not found", code="media_not_found")
     return web.FileResponse(target, headers={"Cache-Control": "public, max-age=86400"})

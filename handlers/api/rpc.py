@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from handlers import paging
+from handlers.api._input import decode_json
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
 from handlers.geo import parse_coordinates
@@ -45,7 +46,7 @@ def make_rpc_hook(ctx: Context) -> RPCHook:
     async def on_rpc(identity: Identity, method: str, data: bytes) -> bytes:
         fn = RPC_METHODS[method]  # KeyError: method not found (104)
         try:
-            params = msgspec.json.decode(data) if data else None
+            params = decode_json(data) if data else None
             result = await fn(ctx, await _principal(ctx, identity), params)
         except DomainError as err:
             raise RPCError(err.status, err.message) from err
@@ -54,6 +55,22 @@ def make_rpc_hook(ctx: Context) -> RPCHook:
         return encode_json(result)
 
     return on_rpc
+
+
+def _id(params: dict[str, Any], name: str) -> int:
+    """The id parameter `name`: a JSON integer an id can be (1 to paging.MAX_ID)."""
+    value = params.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= paging.MAX_ID:
+        raise Invalid(f"{name} must be an id (a positive integer)", code="invalid_params")
+    return value
+
+
+def _text(params: dict[str, Any], name: str) -> str | None:
+    """The string parameter `name`, None when absent."""
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Invalid(f"{name} must be a string", code="invalid_params")
+    return value
 
 
 def _params(data: Any) -> dict[str, Any]:
@@ -69,7 +86,7 @@ async def nowplaying_set(ctx: Context, principal: Principal, data: Any) -> dict[
     """{link, latitude?, longitude?} -> {id, geohash}"""
     params = _params(data)
     entry = await nowplaying.set_now_playing(
-        ctx, principal, params.get("link"),
+        ctx, principal, _text(params, "link"),
         parse_coordinates(params.get("latitude"), params.get("longitude")))
     return {"id": entry.id, "geohash": entry.geohash}
 
@@ -85,7 +102,7 @@ async def posts_create(ctx: Context, principal: Principal, data: Any) -> dict[st
     params = _params(data)
     tags = params.get("tags") or []
     view = await posts.create_post(ctx, principal, posts.NewPost(
-        link=params.get("link"), eid=params.get("eId") or params.get("eid"),
+        link=_text(params, "link"), eid=_text(params, "eId") or _text(params, "eid"),
         name=str(params.get("name") or ""), text=str(params.get("text") or ""),
         image=str(params.get("image") or ""),
         coordinates=parse_coordinates(params.get("latitude"), params.get("longitude")),
@@ -97,9 +114,7 @@ async def posts_create(ctx: Context, principal: Principal, data: Any) -> dict[st
 async def posts_like(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{post_id, kind: like | dislike | unlike} -> {post_id, kind, outcome, counts}"""
     params = _params(data)
-    post_id, kind = params.get("post_id"), params.get("kind", "like")
-    if not isinstance(post_id, int) or isinstance(post_id, bool):
-        raise Invalid("post_id must be an integer", code="invalid_params")
+    post_id, kind = _id(params, "post_id"), params.get("kind", "like")
     if kind == "unlike":
         removed = await reactions.unreact(ctx, principal, post_id)
         outcome = "removed" if removed else "none"
@@ -125,9 +140,7 @@ async def feed_page(ctx: Context, principal: Principal, data: Any) -> dict[str, 
 async def follow_set(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{user_id, follow: bool} -> {user_id, following}"""
     params = _params(data)
-    user_id, follow = params.get("user_id"), params.get("follow", True)
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        raise Invalid("user_id must be an integer", code="invalid_params")
+    user_id, follow = _id(params, "user_id"), params.get("follow", True)
     if not isinstance(follow, bool):
         raise Invalid("follow must be true or false", code="invalid_params")
     user = await follows.set_following(ctx, principal, user_id, follow)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from handlers import paging
 from handlers.context import Context
 from store.records import User
 
@@ -21,9 +22,14 @@ def nowplaying_is_public(user: User) -> bool:
     return user.extra.get(NOWPLAYING_VISIBILITY) == "public"
 
 
+def _user_id(text: str) -> int | None:
+    """`text` as a user id (decimal digits, 1 to paging.MAX_ID); None when no user can have it."""
+    return paging.parse_whole_number(text, low=1) if text.isascii() and text.isdigit() else None
+
+
 def _owner_id(channel: str) -> int | None:
-    name = channel.partition(":")[2]
-    return int(name) if name.isdigit() else None
+    """The user id a channel name ends with."""
+    return _user_id(channel.partition(":")[2])
 
 
 async def _may_see_posts(ctx: Context, user: str, channel: str) -> bool:
@@ -48,7 +54,8 @@ async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
         return False
     if nowplaying_is_public(account):
         return True
-    return user.isdigit() and await ctx.store.follows.get(int(user), owner) is not None
+    follower = _user_id(user)
+    return follower is not None and await ctx.store.follows.get(follower, owner) is not None
 
 
 async def _may_join_quiz(ctx: Context, user: str, channel: str) -> bool:

@@ -207,8 +207,8 @@ def decode_commands(frame: str | bytes) -> list[Command]:
         raise ProtocolError("empty frame")
     try:
         return [_command_decoder.decode(line) for line in lines]
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise ProtocolError("malformed command") from exc
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+        raise ProtocolError("malformed command") from exc  # RecursionError: nested too deep
 
 
 def decode_connect_request(raw: str | bytes | None) -> ConnectRequest:
@@ -217,8 +217,8 @@ def decode_connect_request(raw: str | bytes | None) -> ConnectRequest:
         return ConnectRequest()
     try:
         return _connect_decoder.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise ProtocolError("malformed connect request") from exc
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+        raise ProtocolError("malformed connect request") from exc  # RecursionError: too deep
 
 
 # ---- replies (server -> client) -----------------------------------------------------------

@@ -189,14 +189,14 @@ def _payload(raw: msgspec.Raw, b64: str) -> bytes | None:
     """JSON bytes of `data`/`info` (or its base64 twin), compact enough for the JSON
     protocol; None when `b64` is not base64 of JSON (JSON clients could not read it)."""
     data = bytes(raw)
-    if b64:
-        try:
+    try:
+        if b64:
             data = base64.b64decode(b64, validate=True)
             msgspec.json.decode(data)
-        except (binascii.Error, msgspec.DecodeError):
-            return None
-    if b"\n" in data or b"\r" in data:  # a raw newline would split the protocol's frames
-        data = encode_json(msgspec.json.decode(data))
+        if b"\n" in data or b"\r" in data:  # a raw newline would split the protocol's frames
+            data = encode_json(msgspec.json.decode(data))
+    except (binascii.Error, msgspec.DecodeError, RecursionError):  # RecursionError: too deep
+        return None
     return data
 
 
@@ -256,6 +256,8 @@ class ServerAPI:
             request = msgspec.json.decode(body, type=kind)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise BadRequest(str(exc)) from exc
+        except RecursionError as exc:
+            raise BadRequest("JSON is nested too deeply") from exc
         outcome = await handler(request)
         if isinstance(outcome, ApiError):
             return b'{"error":%s}' % encode_json(outcome)

@@ -9,7 +9,7 @@ import msgspec
 from aiohttp import web
 
 from handlers.api._auth import signed_out_messages
-from handlers.api._input import read_params
+from handlers.api._input import decode_json, read_params, read_post
 from handlers.api.dialect import Dialect, json_response
 from handlers.api.keys import context
 from handlers.context import Context
@@ -102,7 +102,7 @@ def nested(params: Mapping[str, Any], name: str) -> dict[str, Any] | None:
         return value
     if isinstance(value, str) and value.strip().startswith("{"):
         try:
-            decoded = msgspec.json.decode(value)
+            decoded = decode_json(value)
         except msgspec.DecodeError:
             decoded = None
         if isinstance(decoded, dict):
@@ -122,7 +122,7 @@ async def read_list(request: web.Request, params: Mapping[str, Any], name: str) 
     sources: list[Mapping[str, Any]] = [request.query]
     if request.method != "GET" and request.content_type in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
-        sources.append(await request.post())
+        sources.append(await read_post(request))
     values: list[str] = []
     for source in sources:
         getall = getattr(source, "getall", None)
@@ -139,7 +139,7 @@ async def read_list(request: web.Request, params: Mapping[str, Any], name: str) 
         text = value.strip()
         if text.startswith("["):
             try:
-                decoded = msgspec.json.decode(text)
+                decoded = decode_json(text)
             except msgspec.DecodeError as exc:
                 raise Invalid(f"invalid parameter: {name}", code="invalid_parameter") from exc
             if isinstance(decoded, list):

@@ -24,7 +24,7 @@ from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.openwhyd.common import AJAX_ERRORS, MAX_ID, ajax_error, openwhyd, read_list
 from handlers.context import Context
-from handlers.errors import Invalid, Unauthorized
+from handlers.errors import Invalid, NotFound, Unauthorized
 from handlers.identity.auth import Principal
 from handlers.social import collections
 from handlers.social.collections import CollectionRef, CollectionView
@@ -139,7 +139,8 @@ async def playlist_api(request: web.Request) -> web.Response:
 async def get_playlist(request: web.Request) -> web.Response:
     """GET `/api/playlist/<uid>_<n>`: a one-playlist array, or 404."""
     ref = parse_playlist_id(request.match_info["plId"])
-    assert ref is not None  # the route only matches <digits>_<digits>
+    if ref is None:  # <digits>_<digits>, but beyond any user id or playlist number
+        raise NotFound("playlist not found", code="playlist_not_found")
     view = await collections.get_collection(context(request), await optional_principal(request), ref)
     return json_response([playlist_json(view)])
 

@@ -9,7 +9,7 @@ import msgspec
 from aiohttp import BodyPartReader, web
 
 from handlers.api._auth import require_principal
-from handlers.api._input import invalid_field, read_json, read_struct
+from handlers.api._input import invalid_field, read_json, read_post, read_struct
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.sono._dialect import iso, password_from_request, sono
@@ -167,7 +167,7 @@ async def _read_token_form(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         return await read_json(request)
     if request.content_type in FORM_TYPES:
-        form = await request.post()
+        form = await read_post(request)
         return {k: v for k, v in form.items() if isinstance(v, str)}
     return {}
 
@@ -263,18 +263,21 @@ async def _read_file_field(request: web.Request, field: str, limit: int) -> byte
     app's body limit (CHORUS_MAX_BODY_BYTES), which `read()` and `post()` obey."""
     if not request.content_type.startswith("multipart/"):
         raise invalid_field(("body", field), "Field required", "missing")
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.name != field:
-            continue
-        data, size = bytearray(), 0
-        while chunk := await part.read_chunk(CHUNK):
-            size += len(chunk)
-            if size <= limit:
-                data += chunk
-        if size > limit:
-            raise TooLarge("File too large. Maximum size is 5 MB", code="file_too_large")
-        return bytes(data)
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name != field:
+                continue
+            data, size = bytearray(), 0
+            while chunk := await part.read_chunk(CHUNK):
+                size += len(chunk)
+                if size <= limit:
+                    data += chunk
+            if size > limit:
+                raise TooLarge("File too large. Maximum size is 5 MB", code="file_too_large")
+            return bytes(data)
+    except ValueError as exc:  # no boundary, or the body ends inside a part
+        raise invalid_field(("body",), "Malformed multipart body", "form_invalid") from exc
     raise invalid_field(("body", field), "Field required", "missing")
 
 

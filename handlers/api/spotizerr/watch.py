@@ -14,7 +14,7 @@ import msgspec
 from aiohttp import web
 
 from handlers.api._auth import require_principal
-from handlers.api._input import read_json
+from handlers.api._input import decode_json, read_json
 from handlers.api.dialect import Handler, json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.spotizerr.base import message, spotizerr
@@ -73,7 +73,7 @@ async def _ids_body(request: web.Request, kind: str) -> list[Any]:
     """`{"track_ids": [...]}` as documented, or the bare array Spotizerr's UI sends."""
     key = ITEM_IDS[kind]
     try:
-        data = msgspec.json.decode(await request.read())
+        data = decode_json(await request.read())
     except msgspec.DecodeError:
         data = None
     if isinstance(data, dict):

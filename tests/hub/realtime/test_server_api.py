@@ -105,7 +105,9 @@ async def test_an_unknown_method_is_404_and_a_malformed_body_400(make_client):
     client = await start(make_client)
     resp = await client.post("/hub/api/nope", data="{}", headers=HEADERS)
     assert resp.status == 404
-    for body in ("", "{", '{"channel": 5}', "[]"):
+    deep_array, deep_object = "[" * 1000 + "]" * 1000, '{"a":' * 1000 + "1" + "}" * 1000
+    deep = (deep_array, *(f'{{"channel": "chat:x", "data": {d}}}' for d in (deep_array, deep_object)))
+    for body in ("", "{", '{"channel": 5}', "[]", *deep):  # deep: beyond what msgspec decodes
         resp = await client.post("/hub/api/publish", data=body, headers=HEADERS)
         assert (resp.status, await resp.text()) == (400, "Bad Request"), body
 

@@ -135,6 +135,17 @@ async def test_subs_in_cf_connect_subscribe_allowed_channels_and_skip_refused_on
     resp.close()
 
 
+async def test_subs_naming_ids_beyond_any_user_are_skipped_not_a_failed_connect(client):
+    user, token = await _user_and_token(client)
+    huge = "9" * 23  # beyond SQLite's integers
+    wanted = {f"posts:{huge}": {}, f"nowplaying:{huge}": {}, f"posts:{user.id}": {}}
+    resp = await _open_sse(client, {"token": token, "subs": wanted})
+    connect = (await _next_event(resp))["connect"]  # not a disconnect push
+    assert f"posts:{user.id}" in connect["subs"]
+    assert f"posts:{huge}" not in connect["subs"] and f"nowplaying:{huge}" not in connect["subs"]
+    resp.close()
+
+
 async def test_anonymous_sse_may_ask_for_a_public_channel(client):
     resp = await _open_sse(client, {"subs": {"hot": {}}})
     connect = (await _next_event(resp))["connect"]
