@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from handlers.crypto import Keys, PasswordHasher, Vault
-from handlers.state import CatalogState, DownloadState, HotRanking, MaintenanceState
+from handlers.state import CatalogState, DownloadState, HotRanking, MaintenanceState, SignInAttempts
 from hub.config import Config
 from hub.realtime.publisher import Publisher
 from store.interface import Store
@@ -35,3 +35,4 @@ class Context:
     download_state: DownloadState = field(default_factory=DownloadState)
     maintenance: MaintenanceState = field(default_factory=MaintenanceState)
     hot_ranking: HotRanking = field(default_factory=HotRanking)
+    sign_in_attempts: SignInAttempts = field(default_factory=SignInAttempts)

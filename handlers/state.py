@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,8 @@ from providers.spotify import SpotifyClient
 from store.records import HotScore
 
 __all__ = ["CatalogState", "DownloadState", "MaintenanceState", "HotRanking",
-           "DEFAULT_MAINTENANCE_MESSAGE", "HOT_REFRESH_SECONDS"]
+           "SignInAttempts",
+           "FailureStreak", "DEFAULT_MAINTENANCE_MESSAGE", "HOT_REFRESH_SECONDS"]
 
 DEFAULT_MAINTENANCE_MESSAGE = "Service temporarily unavailable for maintenance"
 HOT_REFRESH_SECONDS = 3.0
@@ -46,6 +48,25 @@ class MaintenanceState(msgspec.Struct, frozen=True):
 
     enabled: bool = False
     message: str = DEFAULT_MAINTENANCE_MESSAGE
+
+
+@dataclass
+class FailureStreak:
+    """Failed sign-ins in a row: how many, and when the last one was (ctx.clock)."""
+
+    count: int = 0
+    last: float = 0.0
+
+
+@dataclass
+class SignInAttempts:
+    """What the sign-in backoff (handlers.identity.backoff) remembers: failure streaks per
+    (account, client address) and per account, and when each address last signed in to each
+    account. Oldest entries first, so the backoff can keep each map bounded."""
+
+    pairs: OrderedDict[tuple[str, str], FailureStreak] = field(default_factory=OrderedDict)
+    accounts: OrderedDict[str, FailureStreak] = field(default_factory=OrderedDict)
+    known: OrderedDict[tuple[str, str], float] = field(default_factory=OrderedDict)
 
 
 class HotRanking:

@@ -32,6 +32,7 @@ from handlers.downloads.tracks import check_download_sources
 from handlers.downloads.watch_check import check_due
 from handlers.identity.accounts import ensure_admin
 from handlers.identity.privacy import erase_due_accounts
+from handlers.identity.reset import RESET_MAIL_KIND, make_reset_mail_handler
 from handlers.media.maintenance import load_maintenance
 from handlers.social.channels import channel_hooks
 from hub.config import Config
@@ -95,6 +96,8 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     jobs.register(DOWNLOAD_KIND_COLLECTION,
                   make_parent_handler(jobs, store.jobs, CollectionExpander(ctx)),
                   concurrency=COLLECTION_CONCURRENCY)
+    # forgot-password mails, looked up and sent after the answer (handlers.identity.reset)
+    jobs.register(RESET_MAIL_KIND, make_reset_mail_handler(ctx), concurrency=2)
     apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,

@@ -43,6 +43,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     access_token_ttl: int = 86400
     refresh_token_ttl: int = 30 * 24 * 3600
     session_ttl: int = 30 * 24 * 3600
+    # sign-in backoff (handlers.identity.backoff): failures before waits start, and how long a
+    # failure streak is remembered
+    signin_backoff_after: int = 5
+    signin_account_backoff_after: int = 20
+    signin_backoff_window: float = 900.0
     deletion_grace_days: int = 30
     frontend_url: str = ""
     oauth: tuple[OAuthProviderConfig, ...] = ()
@@ -129,6 +134,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("access_token_ttl", "CHORUS_ACCESS_TOKEN_TTL", "access token (JWT) lifetime, seconds"),
     Setting("refresh_token_ttl", "CHORUS_REFRESH_TOKEN_TTL", "refresh token lifetime, seconds"),
     Setting("session_ttl", "CHORUS_SESSION_TTL", "browser session cookie lifetime, seconds"),
+    Setting("signin_backoff_after", "CHORUS_SIGNIN_BACKOFF_AFTER",
+            "failed sign-ins to one account from one address before each further try of that "
+            "address waits (1 s, doubling, at most 5 min); 0 disables the backoff"),
+    Setting("signin_account_backoff_after", "CHORUS_SIGNIN_ACCOUNT_BACKOFF_AFTER",
+            "failed sign-ins to one account from all addresses before addresses that never "
+            "signed in to it wait (1 s, doubling, at most 30 s)"),
+    Setting("signin_backoff_window", "CHORUS_SIGNIN_BACKOFF_WINDOW",
+            "seconds after its last failure when a failure streak is forgotten"),
     Setting("deletion_grace_days", "CHORUS_DELETION_GRACE_DAYS", "days a soft deletion can be cancelled"),
     Setting("frontend_url", "CHORUS_FRONTEND_URL", "where OAuth callbacks redirect; default public URL"),
     Setting("secure_cookies", "CHORUS_SECURE_COOKIES", "1 marks cookies Secure (behind https)"),

@@ -77,8 +77,11 @@ class TokenRepo(Protocol):
     async def revoke_family(self, family_id: str) -> None: ...
     async def create_reset(self, token: ResetToken) -> None: ...
     async def get_reset(self, token_hash: str) -> ResetToken | None: ...
-    async def use_reset(self, token_hash: str, user_id: int, password_hash: str) -> bool:
-        """Consume the token, set the password, revoke all sessions; False if used or expired."""
+    async def take_reset(self, token_hash: str) -> bool:
+        """Mark the token used; False if it was used, expired or is gone (the caller writes the
+        password in the same transaction)."""
+    async def revoke_resets(self, user_id: int) -> None:
+        """End every unused reset token of the user."""
 
 
 class OAuthRepo(Protocol):

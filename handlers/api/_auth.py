@@ -8,8 +8,9 @@ from handlers.api._origin import is_state_change, refuse_foreign_origin
 from handlers.api.keys import context, cookie_principal_key, principal_key
 from handlers.errors import DomainError, Unauthorized
 from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
+from hub.ratelimiter import client_key
 
-__all__ = ["SESSION_COOKIE", "SIGNED_OUT_CODES", "bearer_token", "get_principal",
+__all__ = ["SESSION_COOKIE", "SIGNED_OUT_CODES", "bearer_token", "client_address", "get_principal",
            "optional_principal", "require_principal", "require_stream_principal",
            "signed_out_messages",
            "set_session_cookie", "clear_session_cookie",
@@ -29,6 +30,11 @@ def signed_out_messages(message: str, *, no_credential: str | None = None) -> di
     if no_credential is not None:
         messages["not_authenticated"] = no_credential
     return messages
+
+
+def client_address(request: web.Request) -> str:
+    """Where a sign-in comes from, for the sign-in backoff: the address the rate limits use."""
+    return client_key(request)
 
 
 def bearer_token(request: web.Request) -> str | None:

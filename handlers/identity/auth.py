@@ -1,4 +1,5 @@
-"""Signing in and out: credentials, sessions, access and refresh tokens, password reset."""
+"""Signing in and out: credentials, sessions, access and refresh tokens, password writes
+(the reset flow is handlers.identity.reset)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from handlers.crypto import (
     read_access_token,
     sign_access_token,
 )
-from handlers.errors import Forbidden, Invalid, NotFound, Unauthorized
+from handlers.errors import Forbidden, Invalid, Unauthorized
+from handlers.identity.backoff import account_key, check_sign_in_wait, record_failure, record_success
 from handlers.identity.passwords import check_password_policy
-from store.records import RefreshToken, ResetToken, Session, User, UserPatch
+from store.records import RefreshToken, Session, User, UserPatch
 
 __all__ = [
     "Principal",
@@ -34,18 +36,13 @@ __all__ = [
     "end_session",
     "end_all_sessions",
     "end_refresh_session",
-    "forgot_password",
-    "check_reset_token",
-    "reset_password",
     "change_password",
     "store_password",
     "verify_password",
-    "RESET_TTL",
 ]
 
 log = logging.getLogger("chorus.auth")
 
-RESET_TTL = 3600
 SIGNED_IN_STATES = frozenset({"active", "pending_deletion"})
 
 
@@ -64,12 +61,15 @@ class TokenPair(msgspec.Struct, frozen=True):
 
 
 async def authenticate(
-    ctx: Context, login: str, *, password: str | None = None, md5: str | None = None
+    ctx: Context, login: str, *, source: str, password: str | None = None,
+    md5: str | None = None,
 ) -> User:
-    """The user whose username or email is `login` and whose password (or its MD5) matches.
+    """The user whose username or email is `login` and whose password (or its MD5) matches;
+    `source` is the client's address, for the sign-in backoff (handlers.identity.backoff).
 
     Raises Unauthorized with code `bad_credentials`, or, when CHORUS_LEGACY_ACCOUNT_ERRORS is
-    on, the enumerable `unknown_account` / `wrong_password`; Forbidden `account_disabled`.
+    on, the enumerable `unknown_account` / `wrong_password`; Forbidden `account_disabled`;
+    RateLimited `sign_in_backoff` while this address must wait before trying this account.
     """
     if md5 is None:
         if not password:
@@ -78,14 +78,19 @@ async def authenticate(
     user = await ctx.store.users.by_login(login.strip()) if login.strip() else None
     if user is not None and user.state == "deleted":
         user = None
+    account = account_key(user, login)
+    check_sign_in_wait(ctx, account, source)
     matches = await ctx.passwords.verify_md5(user.password_hash if user else None, md5)
     legacy = ctx.config.legacy_account_errors
+    if user is None or not matches:
+        record_failure(ctx, account, source)
     if user is None:
         raise Unauthorized("Invalid credentials",
                            code="unknown_account" if legacy else "bad_credentials")
     if not matches:
         raise Unauthorized("Invalid credentials",
                            code="wrong_password" if legacy else "bad_credentials")
+    record_success(ctx, account, source)
     if user.state == "disabled":
         raise Forbidden("This account is disabled", code="account_disabled")
     await _touch_login(ctx, user)
@@ -222,60 +227,6 @@ async def end_refresh_session(ctx: Context, user_id: int, refresh_token: str) ->
     return True
 
 
-async def forgot_password(ctx: Context, login: str) -> User | None:
-    """Mail a reset link if the account exists. Answers the same either way, unless legacy
-    errors are on, where an unknown account raises NotFound `unknown_account`."""
-    user = await ctx.store.users.by_login(login.strip()) if login and login.strip() else None
-    if user is None or user.state in ("deleted", "disabled") or not user.email:
-        if ctx.config.legacy_account_errors:
-            raise NotFound("No account with that email", code="unknown_email")
-        return None
-    token = new_token()
-    now = ctx.clock()
-    link = f"{ctx.config.base_url}/reset-password?token={token}"
-    body = (
-        f"Hello {user.name or user.username or ''},\n\n"
-        f"Someone asked to reset the password of your Chorus account. If it was you, open:\n\n"
-        f"{link}\n\nThe link works once and expires in 1 hour. If it was not you, ignore this.\n"
-    )
-    async with ctx.store.transaction():  # no token without its mail, no mail without its token
-        await ctx.store.tokens.create_reset(ResetToken(
-            token_hash=hash_token(token), user_id=user.id, created_at=now,
-            expires_at=now + RESET_TTL,
-        ))
-        await ctx.store.outbox.enqueue(user.email, "Password Reset Request - Chorus", body)
-    ctx.wake_mailer()
-    return user
-
-
-async def check_reset_token(ctx: Context, token: str) -> ResetToken:
-    """The stored reset token, or Invalid with code reset_invalid / reset_used / reset_expired."""
-    stored = await ctx.store.tokens.get_reset(hash_token(token or ""))
-    if stored is None:
-        raise Invalid("Invalid or expired reset token", code="reset_invalid")
-    if stored.used_at is not None:
-        raise Invalid("This reset link has already been used", code="reset_used")
-    if stored.expires_at <= ctx.clock():
-        raise Invalid("This reset link has expired. Please request a new one.",
-                      code="reset_expired")
-    return stored
-
-
-async def reset_password(ctx: Context, token: str, new_password: str, *,
-                         field: str = "new_password") -> User:
-    """Set a new password from a reset token; every session of the user ends."""
-    stored = await check_reset_token(ctx, token)
-    check_password_policy(new_password, field=field)
-    password_hash = await ctx.passwords.hash_password(new_password)
-    if not await ctx.store.tokens.use_reset(stored.token_hash, stored.user_id, password_hash):
-        raise Invalid("This reset link has already been used", code="reset_used")
-    await ctx.publisher.disconnect_user(stored.user_id, "password reset")
-    user = await ctx.store.users.get(stored.user_id)
-    if user is None:
-        raise NotFound("No user found", code="unknown_account")
-    return user
-
-
 async def verify_password(ctx: Context, user: User, password: str | None, *,
                           is_md5: bool = False) -> None:
     """Check a user's current password without changing anything (before a multi-part update).
@@ -303,9 +254,11 @@ async def change_password(ctx: Context, principal: Principal, current: str | Non
 async def store_password(ctx: Context, user_id: int, password_hash: str, reason: str, *,
                          except_session: str | None = None) -> User:
     """Set an already checked and hashed password and end the user's sessions (but
-    `except_session`), in one transaction (the caller's, when one is open)."""
+    `except_session`) and every outstanding reset token, in one transaction (the caller's,
+    when one is open). The one place a password is written."""
     async with ctx.store.transaction():
         updated = await ctx.store.users.update(user_id, UserPatch(password_hash=password_hash))
+        await ctx.store.tokens.revoke_resets(user_id)
         await end_all_sessions(ctx, user_id, reason, except_session=except_session)
     assert updated is not None
     return updated

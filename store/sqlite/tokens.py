@@ -126,26 +126,19 @@ class SqliteTokens:
         )
         return to_record(ResetToken, row)
 
-    async def use_reset(self, token_hash: str, user_id: int, password_hash: str) -> bool:
-        """Consume the reset token, set the password and revoke every session, atomically."""
+    async def take_reset(self, token_hash: str) -> bool:
+        """Mark the reset token used; False if it was used, expired or is gone."""
         now = time.time()
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "UPDATE reset_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL "
                 "AND expires_at > ?", (now, token_hash, now),
             )
-            if cur.rowcount != 1:
-                return False
+            return cur.rowcount == 1
+
+    async def revoke_resets(self, user_id: int) -> None:
+        """End every unused reset token of the user (used ones stay, to tell a reuse apart)."""
+        async with self.db.write() as conn:
             await conn.execute(
-                "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-                (password_hash, now, user_id),
+                "DELETE FROM reset_tokens WHERE user_id = ? AND used_at IS NULL", (user_id,),
             )
-            await conn.execute(
-                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                (now, user_id),
-            )
-            await conn.execute(
-                "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                (now, user_id),
-            )
-            return True

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers.api._auth import clear_session_cookie, get_principal, set_session_cookie
+from handlers.api._auth import clear_session_cookie, client_address, get_principal, set_session_cookie
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.openwhyd.common import (
@@ -27,7 +27,7 @@ from handlers.api.openwhyd.common import (
 from handlers.api.openwhyd.pages import login_page, redirect_response, register_page
 from handlers.api.openwhyd.profile import check_handle, render_user
 from handlers.errors import DomainError, Invalid
-from handlers.identity import accounts, auth, sso
+from handlers.identity import accounts, auth, reset, sso
 from handlers.identity.auth import Principal
 from store.records import User
 
@@ -142,9 +142,11 @@ async def _login(request: web.Request, params: LoginParams, ajax: bool) -> web.R
         raise Invalid("Please enter your email", code="email_missing")
     ctx = context(request)
     if params.md5:
-        user = await auth.authenticate(ctx, login, md5=params.md5.strip().lower())
+        user = await auth.authenticate(ctx, login, md5=params.md5.strip().lower(),
+                                       source=client_address(request))
     else:
-        user = await auth.authenticate(ctx, login, password=params.password)
+        user = await auth.authenticate(ctx, login, password=params.password,
+                                       source=client_address(request))
     return await _signed_in(request, user, {"redirect": redirect}, ajax=ajax,
                             include_user=flag(params.includeUser), redirect=redirect,
                             facebook=(params.fbUid, params.fbTok or params.fbAccessToken))
@@ -167,7 +169,7 @@ async def _forgot(request: web.Request, params: LoginParams, ajax: bool) -> web.
     login = (params.email or "").strip()
     if not login:
         raise Invalid("Please enter your email", code="email_missing")
-    await auth.forgot_password(context(request), login)
+    await reset.forgot_password(context(request), login)
     return json_response({"ok": FORGOT_OK}) if ajax else login_page(ok=FORGOT_OK, email=login)
 
 

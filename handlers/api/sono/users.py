@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 from aiohttp import BodyPartReader, web
 
-from handlers.api._auth import require_principal
+from handlers.api._auth import client_address, require_principal
 from handlers.api._input import invalid_field, read_json, read_post, read_struct
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.sono._dialect import iso, password_from_request, sono
-from handlers.errors import FieldError, Invalid, NotFound, TooLarge, Unauthorized
-from handlers.identity import accounts, auth, privacy
+from handlers.errors import FieldError, Invalid, TooLarge, Unauthorized
+from handlers.identity import accounts, auth, privacy, reset
 from handlers.media.images import IMAGE_MAX_BYTES
 from store.records import Consent, User
 
@@ -185,7 +185,8 @@ async def login(request: web.Request) -> web.Response:
     password = password_from_request(request, str(form["password"]))
     ctx = context(request)
     try:
-        user = await auth.authenticate(ctx, str(form["username"]), password=password)
+        user = await auth.authenticate(ctx, str(form["username"]), password=password,
+                                       source=client_address(request))
     except Unauthorized as exc:  # one answer whatever was wrong (legacy mode included)
         raise Unauthorized("Incorrect username or password", code="bad_credentials") from exc
     return json_response(token_out(await auth.start_token_session(ctx, user)))
@@ -212,24 +213,22 @@ async def logout(request: web.Request) -> web.Response:
 async def forgot_password(request: web.Request) -> web.Response:
     body = await read_struct(request, EmailBody)
     email = accounts.validate_email(body.email)
-    try:
-        await auth.forgot_password(context(request), email)
-    except NotFound:
-        pass  # Sono answers the same whether or not the account exists, legacy mode or not
+    # Sono answers the same whether or not the account exists, legacy mode or not
+    await reset.forgot_password(context(request), email, may_name_unknown=False)
     return json_response(MessageOut(
         "If an account with that email exists, we've sent password reset instructions."))
 
 
 async def verify_reset_token(request: web.Request) -> web.Response:
     body = await read_struct(request, TokenBody)
-    await auth.check_reset_token(context(request), body.token)
+    await reset.check_reset_token(context(request), body.token)
     return json_response(MessageOut("Reset token is valid"))
 
 
 async def reset_password(request: web.Request) -> web.Response:
     body = await read_struct(request, ResetBody)
     new_password = password_from_request(request, body.new_password)
-    await auth.reset_password(context(request), body.token, new_password)
+    await reset.reset_password(context(request), body.token, new_password)
     return json_response(MessageOut(
         "Password has been reset successfully. You can now log in with your new password."))
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from yarl import URL
 
 from handlers.api._auth import (
+    client_address,
     oauth_state_cookie,
     optional_principal,
     require_principal,
@@ -143,7 +144,8 @@ async def login(request: web.Request) -> web.Response:
     body = await read_struct(request, LoginBody)
     ctx = _ctx(request)
     try:
-        user = await auth.authenticate(ctx, body.username, password=body.password)
+        user = await auth.authenticate(ctx, body.username, password=body.password,
+                                       source=client_address(request))
     except Unauthorized as exc:  # never tell which part was wrong, legacy errors or not
         raise Unauthorized("Invalid username or password", code="bad_credentials") from exc
     tokens = await auth.start_token_session(ctx, user)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from handlers.api._auth import (
     clear_session_cookie,
+    client_address,
     get_principal,
     require_principal,
     set_session_cookie,
@@ -18,7 +19,7 @@ from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
 from handlers.errors import Invalid
-from handlers.identity import accounts, auth
+from handlers.identity import accounts, auth, reset
 from store.records import User
 
 __all__ = ["setup_routes", "user_fields"]
@@ -56,7 +57,8 @@ def user_fields(user: User) -> dict[str, Any]:
 async def login(request: web.Request) -> web.Response:
     body = await read_struct(request, LoginBody)
     ctx = context(request)
-    user = await auth.authenticate(ctx, body.username, password=body.password)
+    user = await auth.authenticate(ctx, body.username, password=body.password,
+                                   source=client_address(request))
     response = json_response({"message": "Login successful", **user_fields(user)})
     set_session_cookie(request, response, await auth.start_cookie_session(ctx, user))
     return response
@@ -73,7 +75,7 @@ async def register(request: web.Request) -> web.Response:
 
 async def forget_password(request: web.Request) -> web.Response:
     body = await read_struct(request, ForgetBody)
-    await auth.forgot_password(context(request), body.email)
+    await reset.forgot_password(context(request), body.email)
     return json_response({"success": "We have sent you a link to reset your password"})
 
 
@@ -81,7 +83,7 @@ async def reset_password(request: web.Request) -> web.Response:
     body = await read_struct(request, ResetBody)
     if body.new_password != body.confirm_password:
         raise Invalid("Passwords do not match", code="password_mismatch")
-    await auth.reset_password(context(request), body.token, body.new_password)
+    await reset.reset_password(context(request), body.token, body.new_password)
     return json_response({"success": "Password updated"})
 
 

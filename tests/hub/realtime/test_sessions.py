@@ -10,6 +10,7 @@ from handlers.identity.auth import Principal, change_password, start_token_sessi
 from hub.keys import node_key
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
+from tests.reset_mail import reset_token
 
 
 async def _user_and_token(client, name: str):
@@ -61,8 +62,7 @@ async def test_password_reset_closes_connections_and_revoked_token_cannot_reconn
     user, pair = await _user_and_token(client, "dan")
     conn = await RawCentrifuge.open(client, pair.access_token, cookies=False)
     await client.post("/api/forget-password", json={"email": "dan@example.com"})
-    mail = (await ctx_of(client).store.outbox.list("dan@example.com"))[-1]
-    token = re.search(r"token=([\w\-]+)", mail.body).group(1)
+    token = await reset_token(client, "dan@example.com")
     resp = await client.post("/api/reset-password", json={
         "token": token, "new_password": "N3w-password!", "confirm_password": "N3w-password!"})
     assert resp.status == 200

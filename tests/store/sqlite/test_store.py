@@ -55,18 +55,19 @@ async def test_reads_are_not_serialised_behind_a_write(store):
     assert (await store.users.get(user.id)).name == "in flight"
 
 
-async def test_reset_token_is_single_use_and_revokes_sessions_atomically(store):
-    from store.records import ResetToken, Session
+async def test_reset_token_is_single_use_and_revoking_ends_only_the_unused_ones(store):
+    from store.records import ResetToken
 
     user = await store.users.create(username="eve", email="eve@example.com")
-    await store.tokens.create_session(Session(id="s1", user_id=user.id, kind="cookie",
-                                              token_hash="h", created_at=0, expires_at=9e12))
-    await store.tokens.create_reset(ResetToken(token_hash="t", user_id=user.id, created_at=0,
-                                               expires_at=9e12))
-    assert await store.tokens.use_reset("t", user.id, "newhash") is True
-    assert await store.tokens.use_reset("t", user.id, "other") is False
-    assert (await store.users.get(user.id)).password_hash == "newhash"
-    assert (await store.tokens.get_session("s1")).revoked_at is not None
+    for token_hash in ("t", "older"):
+        await store.tokens.create_reset(ResetToken(token_hash=token_hash, user_id=user.id,
+                                                   created_at=0, expires_at=9e12))
+    assert await store.tokens.take_reset("t") is True
+    assert await store.tokens.take_reset("t") is False
+    await store.tokens.revoke_resets(user.id)
+    assert (await store.tokens.get_reset("t")).used_at is not None
+    assert await store.tokens.get_reset("older") is None
+    assert await store.tokens.take_reset("older") is False
 
 
 async def test_erase_removes_personal_data_and_linked_rows(store):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import time
 
 from cryptography.hazmat.primitives import serialization
@@ -18,6 +17,7 @@ from tests.handlers.api.sono.helpers import (
     signed_in,
     signup,
 )
+from tests.reset_mail import reset_mails, reset_token
 
 RESET_MESSAGE = ("Password has been reset successfully. You can now log in with your new "
                  "password.")
@@ -181,14 +181,6 @@ async def test_logout_ends_the_session_of_the_refresh_token_sent_but_never_anoth
     assert resp.status == 200
 
 
-async def _reset_token(client, email: str) -> str:
-    mails = await ctx_of(client).store.outbox.list(email)
-    assert mails, "no reset mail in the outbox"
-    match = re.search(r"/reset-password\?token=([A-Za-z0-9_\-]+)", mails[-1].body)
-    assert match
-    return match.group(1)
-
-
 async def _forgot(client, email: str = "ada@example.com"):
     resp = await client.post(f"{USERS}/forgot-password", json={"email": email})
     assert resp.status == 200
@@ -199,7 +191,7 @@ async def test_forgot_password_does_not_tell_whether_the_account_exists(make_cli
     for legacy in (False, True):
         client = await make_client(legacy_account_errors=legacy)
         await _forgot(client, "ghost@example.com")
-        assert await ctx_of(client).store.outbox.list() == []
+        assert await reset_mails(client) == []
         resp = await client.post(f"{USERS}/forgot-password", json={"email": "nope"})
         assert resp.status == 422
 
@@ -207,7 +199,7 @@ async def test_forgot_password_does_not_tell_whether_the_account_exists(make_cli
 async def test_reset_password_flow_with_an_encrypted_password(client):
     await signup(client)
     await _forgot(client)
-    token = await _reset_token(client, "ada@example.com")
+    token = await reset_token(client, "ada@example.com")
     resp = await client.post(f"{USERS}/verify-reset-token", json={"token": token})
     assert await resp.json() == {"message": "Reset token is valid", "success": True}
     resp = await client.post(f"{USERS}/reset-password", headers=ENCRYPTED, json={
@@ -222,10 +214,10 @@ async def test_reset_password_flow_with_an_encrypted_password(client):
 async def test_used_expired_and_invalid_reset_tokens_are_told_apart(client):
     await signup(client)
     await _forgot(client)
-    used = await _reset_token(client, "ada@example.com")
+    used = await reset_token(client, "ada@example.com")
     await client.post(f"{USERS}/reset-password", json={"token": used, "new_password": "N3w-pass!!"})
     await _forgot(client)
-    expired = await _reset_token(client, "ada@example.com")
+    expired = await reset_token(client, "ada@example.com", count=2)
     ctx_of(client).clock = lambda: time.time() + 3601
     expected = {
         used: "This reset link has already been used",
@@ -243,7 +235,7 @@ async def test_used_expired_and_invalid_reset_tokens_are_told_apart(client):
 async def test_reset_password_reports_the_rules_and_keeps_the_token(client):
     await signup(client)
     await _forgot(client)
-    token = await _reset_token(client, "ada@example.com")
+    token = await reset_token(client, "ada@example.com")
     resp = await client.post(f"{USERS}/reset-password",
                              json={"token": token, "new_password": "newsecurep@ssw0rd!"})
     assert resp.status == 422

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from tests.conftest import STRONG_PASSWORD, ctx_of
+from tests.reset_mail import reset_mails, reset_token
 
 REGISTER = {"name": "Ada", "surname": "Lovelace", "username": "ada", "email": "ada@example.com",
             "password": STRONG_PASSWORD, "labels": "rock,jazz"}
@@ -93,19 +92,11 @@ async def test_logout_revokes_the_session(client):
     assert resp.status == 401
 
 
-async def _reset_token(client, email):
-    mails = await ctx_of(client).store.outbox.list(email)
-    assert mails, "no reset mail in the outbox"
-    match = re.search(r"/reset-password\?token=([A-Za-z0-9_\-]+)", mails[-1].body)
-    assert match
-    return match.group(1)
-
-
 async def test_forget_and_reset_password_flow(client):
     await register(client)
     resp = await client.post("/api/forget-password", json={"email": "ada@example.com"})
     assert await resp.json() == {"success": "We have sent you a link to reset your password"}
-    token = await _reset_token(client, "ada@example.com")
+    token = await reset_token(client, "ada@example.com")
     resp = await client.post("/api/reset-password", json={
         "token": token, "new_password": "N3w-password!", "confirm_password": "different"})
     assert resp.status == 400 and await resp.json() == {"error": "Passwords do not match"}
@@ -123,7 +114,7 @@ async def test_forget_password_does_not_enumerate(client):
     resp = await client.post("/api/forget-password", json={"email": "ghost@example.com"})
     assert resp.status == 200
     assert await resp.json() == {"success": "We have sent you a link to reset your password"}
-    assert await ctx_of(client).store.outbox.list() == []
+    assert await reset_mails(client) == []
 
 
 async def test_forget_password_legacy_errors(make_client):
