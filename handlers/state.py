@@ -16,7 +16,7 @@ from providers.spotify import SpotifyClient
 from store.records import HotScore
 
 __all__ = ["CatalogState", "DownloadState", "MaintenanceState", "HotRanking",
-           "SignInAttempts",
+           "SignInAttempts", "ScrobbleState", "ScrobbledNowPlaying",
            "FailureStreak", "DEFAULT_MAINTENANCE_MESSAGE", "HOT_REFRESH_SECONDS"]
 
 DEFAULT_MAINTENANCE_MESSAGE = "Service temporarily unavailable for maintenance"
@@ -83,3 +83,20 @@ class HotRanking:
 
     def fresh(self) -> bool:
         return asyncio.get_running_loop().time() - self.computed_at < self.ttl
+
+
+class ScrobbledNowPlaying(msgspec.Struct, frozen=True):
+    """A now-playing a ListenBrainz client sent: which stored now-playing it is, the
+    track_metadata it came with, and until when (ctx.clock) it is playing."""
+
+    now_playing_id: int
+    track_metadata: dict[str, Any]
+    expires_at: float
+
+
+@dataclass
+class ScrobbleState:
+    """Each user's last ListenBrainz now-playing (kept in memory only, as ListenBrainz keeps it
+    in Redis with a time to live)."""
+
+    playing_now: dict[int, ScrobbledNowPlaying] = field(default_factory=dict)

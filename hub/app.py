@@ -12,7 +12,7 @@ from functools import partial
 import httpx
 from aiohttp import web
 
-from handlers.api import echostats, openwhyd, sono, spotizerr, spoton
+from handlers.api import echostats, listenbrainz, openwhyd, sono, spotizerr, spoton
 from handlers.api.common import setup_common_routes
 from handlers.api.keys import ctx_key, fallback_dialects_key
 from handlers.api.media import setup_media_routes
@@ -63,7 +63,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("chorus.app")
 
-DIALECTS = (spotizerr, echostats, sono, openwhyd, spoton)
+DIALECTS = (spotizerr, echostats, sono, openwhyd, spoton, listenbrainz)
 
 
 async def _context(app: web.Application) -> AsyncIterator[None]:

@@ -17,7 +17,8 @@ from hub.config import load_config
 __all__ = ["served_routes", "main"]
 
 NAMES = {"spoton": "Spot On", "spotizerr": "Spotizerr", "echostats": "EchoStats", "sono": "Sono",
-         "openwhyd": "Openwhyd", "health": "all (health)", "chorus": "Chorus"}
+         "openwhyd": "Openwhyd", "health": "all (health)", "chorus": "Chorus",
+         "listenbrainz": "ListenBrainz"}
 
 
 async def served_routes() -> list[tuple[str, str, str]]:

@@ -23,6 +23,7 @@ from store.records import (
     Job,
     JobPage,
     JobStatus,
+    ListenToken,
     NowPlaying,
     OAuthAccount,
     OAuthState,
@@ -39,7 +40,7 @@ from store.records import (
 )
 
 __all__ = ["Store", "UserRepo", "TokenRepo", "OAuthRepo", "OutboxRepo", "ConsentRepo",
-           "SettingsRepo", "ListeningRepo",
+           "SettingsRepo", "ListeningRepo", "ListenTokenRepo",
            "FollowRepo", "CollectionRepo", "CatalogRepo", "PostRepo", "SearchRepo",
            "CatalogSearchRepo", "CatalogBatchRepo", "ApiCallRepo"]
 
@@ -127,6 +128,17 @@ class ListeningRepo(Protocol):
                      since: float = 0.0) -> list[NowPlaying]:
         """Located updates inside the box, found through a spatial index."""
     async def for_user(self, user_id: int) -> list[NowPlaying]: ...
+
+
+class ListenTokenRepo(Protocol):
+    """Listen tokens, one per user (handlers.listening.tokens hashes and encrypts them)."""
+
+    async def get(self, user_id: int) -> ListenToken | None: ...
+    async def by_hash(self, token_hash: str) -> ListenToken | None: ...
+    async def add(self, token: ListenToken) -> ListenToken:
+        """Store `token` unless the user has one already; the one the user has afterwards."""
+    async def replace(self, token: ListenToken) -> None:
+        """Store `token` in place of the user's current one (the old one stops working)."""
 
 
 class FollowRepo(Protocol):
@@ -290,6 +302,7 @@ class Store(Protocol):
     consents: ConsentRepo
     settings: SettingsRepo
     listening: ListeningRepo
+    listen_tokens: ListenTokenRepo
     follows: FollowRepo
     collections: CollectionRepo
     catalog: CatalogRepo

@@ -25,6 +25,7 @@ __all__ = [
     "Follow",
     "HotScore",
     "ApiCall",
+    "ListenToken",
 ]
 
 
@@ -176,6 +177,15 @@ class NowPlaying(msgspec.Struct, kw_only=True):
     longitude: float | None = None
     geohash: str | None = None
     cleared_at: float | None = None
+
+
+class ListenToken(msgspec.Struct, kw_only=True):
+    """A user's ListenBrainz listen token: its hash (the lookup) and its ciphertext (to show)."""
+
+    user_id: int
+    token_hash: str
+    token_encrypted: str
+    created_at: float
 
 
 class CatalogItem(msgspec.Struct, kw_only=True):

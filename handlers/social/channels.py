@@ -11,7 +11,7 @@ from handlers import paging
 from handlers.context import Context
 from store.records import User
 
-__all__ = ["channel_hooks", "NOWPLAYING_VISIBILITY", "nowplaying_is_public"]
+__all__ = ["channel_hooks", "NOWPLAYING_VISIBILITY", "nowplaying_is_public", "may_see_nowplaying"]
 
 # user.extra key: "public" lets anyone follow what the user plays; otherwise followers only
 NOWPLAYING_VISIBILITY = "nowplaying_visibility"
@@ -41,21 +41,27 @@ async def _may_see_posts(ctx: Context, user: str, channel: str) -> bool:
     return account is not None and account.state == "active"
 
 
+async def may_see_nowplaying(ctx: Context, viewer_id: int | None, owner: User) -> bool:
+    """Whether `viewer_id` (None: anonymous) may know what `owner` plays now: the owner
+    always; anyone when the owner made it public; otherwise the owner's followers."""
+    if viewer_id == owner.id:
+        return True
+    if owner.state != "active":
+        return False
+    if nowplaying_is_public(owner):
+        return True
+    return viewer_id is not None and await ctx.store.follows.get(viewer_id, owner.id) is not None
+
+
 async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
-    """The owner always; anyone when the owner made it public; otherwise the owner's
-    followers."""
+    """`nowplaying:<uid>`: see may_see_nowplaying."""
     owner = _owner_id(channel)
     if owner is None:
         return False
     if user == str(owner):
         return True
     account = await ctx.store.users.get(owner)
-    if account is None or account.state != "active":
-        return False
-    if nowplaying_is_public(account):
-        return True
-    follower = _user_id(user)
-    return follower is not None and await ctx.store.follows.get(follower, owner) is not None
+    return account is not None and await may_see_nowplaying(ctx, _user_id(user), account)
 
 
 async def _may_join_quiz(ctx: Context, user: str, channel: str) -> bool:

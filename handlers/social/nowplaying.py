@@ -103,15 +103,19 @@ def _anonymous(entry: NowPlaying, cell: str) -> AnonymousPlay:
 
 
 async def set_now_playing(ctx: Context, principal: Principal, link: object,
-                          coordinates: tuple[float, float] | None = None) -> NowPlaying:
+                          coordinates: tuple[float, float] | None = None, *,
+                          description: str | None = None) -> NowPlaying:
     """Store what the user plays now and push it to whoever may follow the user's now-playing
     and, when located, to everyone watching that ~5 km cell: in full when the user's
-    now-playing is public, otherwise anonymous and placed at the cell's centre."""
-    link = check_link(link)
+    now-playing is public, otherwise anonymous and placed at the cell's centre.
+
+    `description` says what is played in words (a scrobbler's "Artist – Title"), instead of
+    the one made from the link; with it, the link may be None (stored as "")."""
+    link = "" if link is None and description else check_link(link)
     lat, lon = coordinates if coordinates else (None, None)
     cell = geohash(lat, lon, 5) if lat is not None and lon is not None else None
     entry = await ctx.store.listening.add_now_playing(
-        principal.user.id, link, describe_link(link), lat, lon, cell)
+        principal.user.id, link, description or describe_link(link), lat, lon, cell)
     push = NowPlayingPush(id=entry.id, user_id=entry.user_id,
                           user=principal.user.username or principal.user.name, link=entry.link,
                           description=entry.description, latitude=entry.latitude,

@@ -16,6 +16,7 @@ from store.interface import (
     FollowRepo,
     JobRepo,
     ListeningRepo,
+    ListenTokenRepo,
     OAuthRepo,
     OutboxRepo,
     PostRepo,
@@ -34,6 +35,7 @@ from store.sqlite.db import AfterCommit, Database
 from store.sqlite.downloads import SqliteDownloads
 from store.sqlite.follows import SqliteFollows
 from store.sqlite.jobs import SqliteJobs
+from store.sqlite.listen_tokens import SqliteListenTokens
 from store.sqlite.listening import SqliteListening
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
@@ -56,6 +58,7 @@ class SqliteStore:
         self.consents: ConsentRepo = SqliteConsents(self.db)
         self.settings: SettingsRepo = SqliteSettings(self.db)
         self.listening: ListeningRepo = SqliteListening(self.db)
+        self.listen_tokens: ListenTokenRepo = SqliteListenTokens(self.db)
         self.follows: FollowRepo = SqliteFollows(self.db)
         self.collections: CollectionRepo = SqliteCollections(self.db)
         self.catalog: CatalogRepo = SqliteCatalog(self.db)

@@ -127,7 +127,7 @@ class SqliteUsers:
             await conn.execute("DELETE FROM now_playing_geo WHERE id IN "
                                "(SELECT id FROM now_playing WHERE user_id = ?)", (user_id,))
             for table in ("sessions", "refresh_tokens", "reset_tokens", "oauth_accounts",
-                          "oauth_states", "consents", "now_playing"):
+                          "oauth_states", "consents", "now_playing", "listen_tokens"):
                 await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             fields = {**placeholder, "updated_at": now}
             assignments = ", ".join(f"{k} = ?" for k in fields)

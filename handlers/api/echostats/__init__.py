@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.api.echostats import auth
+from handlers.api.echostats import auth, listen_token
 from handlers.api.echostats._dialect import EchoStatsDialect, echostats
 from handlers.api.keys import fallback_dialects_key
 
@@ -21,5 +21,6 @@ PREFIXES = ("/api/v1/auth/",)
 
 def setup_routes(app: web.Application) -> None:
     auth.setup_routes(app)
+    listen_token.setup_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, echostats))
