@@ -1,11 +1,14 @@
 """Synthetic Spotify extended streaming history, for benchmarks and tests (never committed data).
 
-`python -m bench.listening_data OUT --rows N [--files K] [--zip]` writes N rows in Spotify's
+`python -m bench.listening_data write OUT --rows N [--files K] [--zip]` writes N rows in Spotify's
 extended-history shape (the keys of `Streaming_History_Audio_*.json`, one object per line as in
 the export), spread over K files; with --zip they go into OUT as a zip with a ReadMeFirst PDF, as
 Spotify delivers it, else OUT is a directory (one file: OUT is that file). Rows are plays of
 5,000 tracks over the years before 2026, with Spotify's mix of short plays (about 15%), private
 sessions (1%), podcast episodes (2%) and repeated rows (0.5%); the same seed writes the same bytes.
+
+`python -m bench.listening_data read FILE` counts and reads FILE with
+handlers.listening.spotify_export and prints the times and the process's peak RSS as JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["extended_row", "extended_rows", "write_extended", "write_extended_zip", "main"]
+__all__ = ["extended_row", "extended_rows", "write_extended", "write_extended_zip", "measure", "main"]
 
 TRACKS = 5_000
 START = 1_420_070_400  # 2015-01-01T00:00:00Z
@@ -138,15 +141,54 @@ def write_extended_zip(out: Path, n: int, *, files: int = 1, seed: int = 0) -> P
     return out
 
 
+def measure(path: Path, batch: int = 1000) -> dict[str, Any]:
+    """count_rows then read_plays over `path`: times, rows per second and peak RSS (this
+    process's maximum resident set, which includes the interpreter: `baseline_rss_mib` is it
+    before the read)."""
+    import resource
+    import time
+
+    from handlers.listening.spotify_export import ReadStats, count_rows, read_plays
+
+    def rss_mib() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    baseline = rss_mib()
+    start = time.perf_counter()
+    total = count_rows(path)
+    counted = time.perf_counter() - start
+    stats = ReadStats()
+    start = time.perf_counter()
+    for _ in read_plays(path, batch=batch, stats=stats):
+        pass
+    read = time.perf_counter() - start
+    return {"file_bytes": path.stat().st_size, "count_rows": total, "count_s": round(counted, 2),
+            "read_s": round(read, 2), "rows_per_s": round(stats.rows / read), "stats": msgspec_dict(stats),
+            "baseline_rss_mib": round(baseline, 1), "peak_rss_mib": round(rss_mib(), 1)}
+
+
+def msgspec_dict(value: Any) -> dict[str, Any]:
+    import msgspec
+
+    return dict(msgspec.structs.asdict(value))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--rows", type=int, required=True)
-    parser.add_argument("--files", type=int, default=1)
-    parser.add_argument("--zip", action="store_true")
-    parser.add_argument("--seed", type=int, default=0)
+    commands = parser.add_subparsers(dest="command", required=True)
+    write = commands.add_parser("write", help="write a synthetic extended export")
+    write.add_argument("out", type=Path)
+    write.add_argument("--rows", type=int, required=True)
+    write.add_argument("--files", type=int, default=1)
+    write.add_argument("--zip", action="store_true")
+    write.add_argument("--seed", type=int, default=0)
+    read = commands.add_parser("read", help="count and read an export; print times and peak RSS")
+    read.add_argument("path", type=Path)
+    read.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args(argv)
-    if args.zip:
+    if args.command == "read":
+        print(json.dumps(measure(args.path, args.batch)))
+    elif args.zip:
         write_extended_zip(args.out, args.rows, files=args.files, seed=args.seed)
     else:
         write_extended(args.out, args.rows, files=args.files, seed=args.seed)
