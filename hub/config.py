@@ -77,6 +77,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     prgs_heartbeat: float = 30.0
     # bearer token /metrics asks for; empty: /metrics answers 404
     metrics_token: str = ""
+    # largest listening-history upload (POST /api/v1/history/import): Spotify's zips are tens of MB
+    import_max_bytes: int = 600 * 1024 * 1024
 
     @property
     def data_path(self) -> Path:
@@ -174,6 +176,8 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds of silence before /api/prgs/stream sends a heartbeat"),
     Setting("metrics_token", "CHORUS_METRICS_TOKEN",
             "bearer token /metrics requires; empty: /metrics answers 404"),
+    Setting("import_max_bytes", "CHORUS_IMPORT_MAX_BYTES",
+            "largest listening-history upload (Spotify export JSON or zip), bytes; 413 past it"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {
