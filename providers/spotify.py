@@ -45,6 +45,7 @@ TOKEN_MARGIN = 60.0  # an app token this close to expiry is renewed first
 REQUEST_TIMEOUT = 10.0
 PAGE_LIMIT = 50
 MAX_ITEMS = 10_000
+UNSAFE_METHODS = frozenset({"POST"})  # API calls retried only when Spotify surely did nothing
 SECRET_PARAMS = frozenset({"access_token", "refresh_token", "client_secret",
                            "code", "token", "key", "api_key", "apikey", "password", "secret",
                            "code_verifier", "id_token"})
@@ -235,20 +236,27 @@ class SpotifyClient:
     async def get(self, path_or_url: str, params: dict[str, Any] | None = None, *,
                   user: UserAuth | None = None) -> Any:
         """GET a path under the API URL (or a `next` URL) with the app's token, or the user's
-        when `user` is given; the decoded JSON.
+        when `user` is given; the decoded JSON ({} for an empty answer, as a 204).
 
         Raises:
             SpotifyError: every failure, with the status and a reason.
         """
+        return await self.request("GET", path_or_url, params, user=user)
+
+    async def request(self, method: str, path_or_url: str, params: dict[str, Any] | None = None,
+                      *, json: Any = None, user: UserAuth | None = None) -> Any:
+        """One call of any method (a JSON body when `json` is not None); a refused token is
+        renewed once (the user's through `user.token(True)`). See `get`."""
         url = self._url(path_or_url)
         query = {k: v for k, v in (params or {}).items() if v is not None}
         response: httpx.Response | None = None
         for attempt in range(2):  # a second try only after a refused token
             renew = attempt > 0
             token = await (user.token(renew) if user else self.app_token(renew=renew))
-            response = await self._send("GET", url, params=query,
+            response = await self._send(method, url, params=query, json=json,
                                         headers={"Authorization": f"Bearer {token}"},
-                                        user_id=user.user_id if user else None)
+                                        user_id=user.user_id if user else None,
+                                        idempotent=method not in UNSAFE_METHODS)
             if response.status_code != 401:
                 break
         assert response is not None
@@ -267,28 +275,34 @@ class SpotifyClient:
                             retry_after=int(wait + 0.999) if wait is not None else None)
 
     async def _send(self, method: str, url: str, *, params: dict[str, Any] | None = None,
-                    data: dict[str, str] | None = None, headers: dict[str, str],
-                    user_id: int | None = None) -> httpx.Response:
+                    data: dict[str, str] | None = None, json: Any = None,
+                    headers: dict[str, str], user_id: int | None = None,
+                    idempotent: bool = True) -> httpx.Response:
         """One request, retried on 429 (bounded Retry-After), 5xx and network errors; each
-        attempt logged. The last answer is returned; the last network error raised."""
+        attempt logged. The last answer is returned; the last network error raised.
+        A call that is not `idempotent` ("skip to next" twice skips two tracks) is retried
+        only when Spotify surely did nothing: a 429, or a connection that never opened."""
         for attempt in range(self.max_retries + 1):
             last = attempt == self.max_retries
             started = time.perf_counter()
             # params merged here: httpx replaces a URL's own query (a `next` URL's) with them
             target = str(httpx.URL(url).copy_merge_params(params)) if params else url
-            request = self.http.build_request(method, target, data=data, headers=headers,
-                                              timeout=self.timeout)
+            request = self.http.build_request(method, target, data=data, json=json,
+                                              headers=headers, timeout=self.timeout)
             try:
                 response = await self.http.send(request)
             except httpx.HTTPError as exc:
                 await self._log(request, None, started, f"{type(exc).__name__}: {exc}", user_id)
-                if last:
+                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if last or not (idempotent or unsent):
                     raise SpotifyError(f"Spotify unreachable: {exc!r}", reason="network") from exc
                 await self.sleep(self._backoff(attempt))
                 continue
             error = None if response.status_code < 400 else _error_message(response)
             await self._log(request, response.status_code, started, error, user_id)
             wait = self._retry_wait(response, attempt)
+            if not idempotent and response.status_code != 429:
+                wait = None
             if wait is None or last:
                 return response
             await self.sleep(wait)
@@ -408,3 +422,69 @@ class SpotifyClient:
         """GET /me/player/recently-played (cursor paging: `after`/`before` in Unix ms)."""
         return await self.get("me/player/recently-played",
                               {"limit": limit, "after": after, "before": before}, user=user)
+
+    async def my_playlists(self, user: UserAuth, *, limit: int = PAGE_LIMIT, offset: int = 0
+                           ) -> dict[str, Any]:
+        """GET /me/playlists: a paging object of simplified playlists (limit at most 50)."""
+        return await self.get("me/playlists", {"limit": limit, "offset": offset}, user=user)
+
+    async def playback_state(self, user: UserAuth) -> dict[str, Any]:
+        """GET /me/player: {} when nothing is playing (Spotify answers 204 No Content)."""
+        return await self.get("me/player", user=user)
+
+    async def devices(self, user: UserAuth) -> dict[str, Any]:
+        """GET /me/player/devices: `{"devices": [...]}`."""
+        return await self.get("me/player/devices", user=user)
+
+    async def queue(self, user: UserAuth) -> dict[str, Any]:
+        """GET /me/player/queue: `{"currently_playing": track | null, "queue": [...]}`."""
+        return await self.get("me/player/queue", user=user)
+
+    async def play(self, user: UserAuth, *, device_id: str | None = None,
+                   context_uri: str | None = None, uris: Sequence[str] | None = None) -> None:
+        """PUT /me/player/play: start `context_uri` or `uris`, or resume when neither."""
+        body: dict[str, Any] = {}
+        if context_uri:
+            body["context_uri"] = context_uri
+        if uris:
+            body["uris"] = list(uris)
+        await self.request("PUT", "me/player/play", {"device_id": device_id},
+                           json=body or None, user=user)
+
+    async def pause(self, user: UserAuth, *, device_id: str | None = None) -> None:
+        await self.request("PUT", "me/player/pause", {"device_id": device_id}, user=user)
+
+    async def skip_next(self, user: UserAuth, *, device_id: str | None = None) -> None:
+        await self.request("POST", "me/player/next", {"device_id": device_id}, user=user)
+
+    async def skip_previous(self, user: UserAuth, *, device_id: str | None = None) -> None:
+        await self.request("POST", "me/player/previous", {"device_id": device_id}, user=user)
+
+    async def new_releases(self, user: UserAuth | None = None, *, limit: int = 20,
+                           offset: int = 0) -> dict[str, Any]:
+        """GET /browse/new-releases: `{"albums": paging of simplified albums}`."""
+        return await self.get("browse/new-releases", {"limit": limit, "offset": offset},
+                              user=user)
+
+    async def featured_playlists(self, user: UserAuth | None = None, *, limit: int = 20,
+                                 offset: int = 0) -> dict[str, Any]:
+        """GET /browse/featured-playlists: `{"message", "playlists": paging}`."""
+        return await self.get("browse/featured-playlists", {"limit": limit, "offset": offset},
+                              user=user)
+
+    async def categories(self, user: UserAuth | None = None, *, limit: int = 20,
+                         offset: int = 0) -> dict[str, Any]:
+        """GET /browse/categories: `{"categories": paging of {id, name, icons, href}}`."""
+        return await self.get("browse/categories", {"limit": limit, "offset": offset},
+                              user=user)
+
+    async def followed_artists(self, user: UserAuth, *, limit: int = PAGE_LIMIT,
+                               after: str | None = None) -> dict[str, Any]:
+        """GET /me/following?type=artist: `{"artists": cursor paging with a total}`."""
+        return await self.get("me/following", {"type": "artist", "limit": limit,
+                                               "after": after}, user=user)
+
+    async def saved_albums(self, user: UserAuth, *, limit: int = PAGE_LIMIT, offset: int = 0
+                           ) -> dict[str, Any]:
+        """GET /me/albums: a paging object of `{"added_at", "album"}`."""
+        return await self.get("me/albums", {"limit": limit, "offset": offset}, user=user)

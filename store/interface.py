@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from store.records import (
     ApiCall,
+    ApiCallStats,
     CatalogItem,
     Collection,
     Comment,
@@ -289,6 +290,9 @@ class ApiCallRepo(Protocol):
                    url_contains: str | None = None, user_id: int | None = None,
                    offset: int = 0, limit: int = 50) -> tuple[list[ApiCall], int]:
         """Calls matching every given filter, newest first, and their total."""
+    async def stats(self, *, user_id: int | None = None, top: int = 10) -> ApiCallStats:
+        """Aggregates over every call (the user's only when `user_id` is given), with the
+        `top` endpoints most called."""
     async def prune(self, before: float) -> int: ...
 
 

@@ -26,6 +26,8 @@ __all__ = [
     "HotScore",
     "ApiCall",
     "ListenToken",
+    "EndpointCount",
+    "ApiCallStats",
 ]
 
 
@@ -295,6 +297,26 @@ class ApiCall(msgspec.Struct, kw_only=True, frozen=True):
     error: str | None = None
     user_id: int | None = None
     created_at: float = 0.0
+
+
+class EndpointCount(msgspec.Struct, frozen=True):
+    """How many calls went to one endpoint: a method and a URL path (no query)."""
+
+    method: str
+    path: str
+    count: int
+
+
+class ApiCallStats(msgspec.Struct, kw_only=True, frozen=True):
+    """Aggregates over logged calls: `errors` counts 4xx, 5xx and calls that got no answer;
+    `by_class` counts answers per status class ("2xx", "3xx", "4xx", "5xx")."""
+
+    total: int
+    errors: int
+    rate_limited: int
+    avg_duration_ms: float
+    by_class: dict[str, int]
+    top_endpoints: list[EndpointCount]
 
 
 # Jobs (DESIGN §5): durable rows claimed by workers/jobs.py's runner.

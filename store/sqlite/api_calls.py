@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from store.records import ApiCall
+from store.records import ApiCall, ApiCallStats, EndpointCount
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
@@ -42,6 +42,32 @@ class SqliteApiCalls:
             "LIMIT ? OFFSET ?", (*params, limit, offset))
         calls = [c for c in (to_record(ApiCall, r) for r in rows) if c is not None]
         return calls, int(total[0]) if total else 0
+
+    async def stats(self, *, user_id: int | None = None, top: int = 10) -> ApiCallStats:
+        """Aggregates over every call (the user's only when `user_id` is given)."""
+        where, params = _filters(None, None, None, None, None, user_id)
+        row = await self.db.fetch_one(
+            "SELECT count(*), "
+            "coalesce(sum(status IS NULL OR status >= 400), 0), "
+            "coalesce(sum(status = 429), 0), coalesce(avg(duration_ms), 0.0), "
+            "coalesce(sum(status BETWEEN 200 AND 299), 0), "
+            "coalesce(sum(status BETWEEN 300 AND 399), 0), "
+            "coalesce(sum(status BETWEEN 400 AND 499), 0), "
+            f"coalesce(sum(status >= 500), 0) FROM api_calls WHERE {where}", params)
+        assert row is not None
+        rows = await self.db.fetch_all(
+            f"WITH r AS (SELECT method, substr(url, instr(url, '://') + 3) AS rest "
+            f"FROM api_calls WHERE {where}), "
+            "p AS (SELECT method, substr(rest, instr(rest, '/')) AS pq FROM r) "
+            "SELECT method, CASE WHEN instr(pq, '?') > 0 THEN substr(pq, 1, instr(pq, '?') - 1) "
+            "ELSE pq END AS path, count(*) AS n FROM p GROUP BY method, path "
+            "ORDER BY n DESC, method, path LIMIT ?", (*params, top))
+        return ApiCallStats(
+            total=int(row[0]), errors=int(row[1]), rate_limited=int(row[2]),
+            avg_duration_ms=float(row[3]),
+            by_class={"2xx": int(row[4]), "3xx": int(row[5]), "4xx": int(row[6]),
+                      "5xx": int(row[7])},
+            top_endpoints=[EndpointCount(str(r[0]), str(r[1]), int(r[2])) for r in rows])
 
     async def prune(self, before: float) -> int:
         """Drop calls older than `before`; returns how many."""

@@ -4,7 +4,8 @@ Accounts: `GET /authorize` (approves at once for the current user), `POST /api/t
 (client_credentials, authorization_code, refresh_token; client auth Basic or form).
 Web API under `/v1`: search (tracks, albums, artists, playlists paging objects), tracks/{id},
 albums/{id} and /tracks, playlists/{id} and /tracks, artists/{id} and /albums (with
-include_groups), me, me/player/recently-played. Errors are `{"error": {"status", "message"}}`
+include_groups), me, me/player/recently-played; the account's playlists, player, library and
+the browse lists are tests.fakes.spotify_me's. Errors are `{"error": {"status", "message"}}`
 (400 "Invalid base62 id", 404 "Resource not found", 401 for a bad or expired token).
 `rate_limit_next` answers 429 with Retry-After, `fail_next` any status, before any handler.
 The seeded catalog is small and real-looking; tests add more with `add_track` & co.
@@ -33,6 +34,13 @@ from tests.fakes.spotify_data import (
     track_full,
     track_simple,
 )
+from tests.fakes.spotify_me import add_account_routes
+from tests.fakes.spotify_wire import USER
+from tests.fakes.spotify_wire import base as _base
+from tests.fakes.spotify_wire import error as _error
+from tests.fakes.spotify_wire import int_arg as _int
+from tests.fakes.spotify_wire import page_args as _page_args
+from tests.fakes.spotify_wire import paging as _paging
 
 __all__ = ["FakeSpotify", "SPOTIFY", "CLIENT_ID", "CLIENT_SECRET", "make_spotify_app",
            "state_of", "add_user", "rate_limit_next", "fail_next", "expire_tokens",
@@ -73,7 +81,6 @@ class FakeSpotify:
 
 
 SPOTIFY: web.AppKey[FakeSpotify] = web.AppKey("fake_spotify", FakeSpotify)
-USER: web.RequestKey[str] = web.RequestKey("fake_spotify_user", str)
 
 
 def state_of(app: web.Application) -> FakeSpotify:
@@ -160,15 +167,11 @@ def make_spotify_app() -> web.Application:
     r.add_get("/v1/artists/{id}/albums", _artist_albums)
     r.add_get("/v1/me", _me)
     r.add_get("/v1/me/player/recently-played", _recently_played)
+    add_account_routes(app, state)
     return app
 
 
 # -- plumbing ----------------------------------------------------------------------------------
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": {"status": status, "message": message}}, status=status,
-                             headers=headers)
 
 
 @web.middleware
@@ -201,39 +204,6 @@ def _check_token(request: web.Request, user_only: bool) -> web.Response | None:
             return _error(401, "The access token expired")
         return _error(401, "Valid user authentication required") if user_only else None
     return _error(401, "Invalid access token")
-
-
-def _base(request: web.Request) -> str:
-    return f"{request.url.origin()}/v1"
-
-
-def _int(request: web.Request, name: str, default: int, top: int) -> int | web.Response:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or int(raw) > top or (name == "limit" and int(raw) < 1):
-        return _error(400, f"Invalid {name}")
-    return int(raw)
-
-
-def _paging(url: URL, items: list[Any], offset: int, limit: int) -> dict[str, Any]:
-    total = len(items)
-    here = url.update_query(offset=offset, limit=limit)
-    nxt = url.update_query(offset=offset + limit, limit=limit) if offset + limit < total else None
-    prev = url.update_query(offset=max(0, offset - limit), limit=limit) if offset else None
-    return {"href": str(here), "items": items[offset:offset + limit], "limit": limit,
-            "next": str(nxt) if nxt else None, "offset": offset,
-            "previous": str(prev) if prev else None, "total": total}
-
-
-def _page_args(request: web.Request, default: int, top: int) -> tuple[int, int] | web.Response:
-    limit = _int(request, "limit", default, top)
-    offset = _int(request, "offset", 0, 100_000)
-    if isinstance(limit, web.Response):
-        return limit
-    if isinstance(offset, web.Response):
-        return offset
-    return offset, limit
 
 
 def _lookup(table: dict[str, Any], item_id: str) -> dict[str, Any] | web.Response:

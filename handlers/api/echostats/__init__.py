@@ -9,18 +9,31 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.api.echostats import auth, listen_token
+from handlers.api.echostats import api_logs, auth, catalog, listen_token, player, spotify
 from handlers.api.echostats._dialect import EchoStatsDialect, echostats
 from handlers.api.keys import fallback_dialects_key
 
 __all__ = ["EchoStatsDialect", "echostats", "setup_routes", "PREFIXES"]
 
 # Paths only EchoStats serves: unknown routes under them answer in its shape.
-PREFIXES = ("/api/v1/auth/",)
+PREFIXES = (
+    "/api/v1/auth/",
+    "/api/v1/player/",
+    "/api/v1/playlists",
+    "/api/v1/browse/",
+    "/api/v1/library/",
+    "/api/v1/tracks/",
+    "/api/v1/artists/",
+    "/api/v1/api-logs",
+)
 
 
 def setup_routes(app: web.Application) -> None:
     auth.setup_routes(app)
     listen_token.setup_routes(app)
+    player.setup_routes(app)
+    spotify.setup_routes(app)
+    catalog.setup_routes(app)
+    api_logs.setup_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, echostats))

@@ -22,6 +22,8 @@ class EchoStatsDialect(FastAPIDialect):
                               "CHORUS_OAUTH_SPOTIFY_CLIENT_SECRET)",
         "oauth_failed": "Spotify API error: could not complete the sign-in",
         "oauth_not_linked": "No Spotify account is linked",
+        "spotify_not_connected": "No Spotify account is linked: sign in with Spotify "
+                                 "(GET /api/v1/auth/login) to link one",
         "oauth_refresh_failed": "Spotify token refresh failed",
         "route_not_found": "Not Found",
         "http_405": "Method Not Allowed",
