@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 import httpx
 
 from handlers.crypto import Keys, PasswordHasher, Vault
-from handlers.state import CatalogState, DownloadState, HotRanking, MaintenanceState, SignInAttempts
+from handlers.state import (
+    CatalogState,
+    DownloadState,
+    HotRanking,
+    ListeningState,
+    MaintenanceState,
+    SignInAttempts,
+)
 from hub.config import Config
 from hub.realtime.publisher import Publisher
 from store.interface import Store
@@ -36,3 +43,4 @@ class Context:
     maintenance: MaintenanceState = field(default_factory=MaintenanceState)
     hot_ranking: HotRanking = field(default_factory=HotRanking)
     sign_in_attempts: SignInAttempts = field(default_factory=SignInAttempts)
+    listening_state: ListeningState = field(default_factory=ListeningState)

@@ -16,6 +16,7 @@ from store.interface import (
     FollowRepo,
     JobRepo,
     ListeningRepo,
+    ListenRepo,
     OAuthRepo,
     OutboxRepo,
     PostRepo,
@@ -35,6 +36,7 @@ from store.sqlite.downloads import SqliteDownloads
 from store.sqlite.follows import SqliteFollows
 from store.sqlite.jobs import SqliteJobs
 from store.sqlite.listening import SqliteListening
+from store.sqlite.listens import SqliteListens
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
 from store.sqlite.posts import SqlitePosts
@@ -56,6 +58,7 @@ class SqliteStore:
         self.consents: ConsentRepo = SqliteConsents(self.db)
         self.settings: SettingsRepo = SqliteSettings(self.db)
         self.listening: ListeningRepo = SqliteListening(self.db)
+        self.listens: ListenRepo = SqliteListens(self.db)
         self.follows: FollowRepo = SqliteFollows(self.db)
         self.collections: CollectionRepo = SqliteCollections(self.db)
         self.catalog: CatalogRepo = SqliteCatalog(self.db)

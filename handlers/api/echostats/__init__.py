@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.api.echostats import auth
+from handlers.api.echostats import analytics, auth, history, tops
 from handlers.api.echostats._dialect import EchoStatsDialect, echostats
 from handlers.api.keys import fallback_dialects_key
 
 __all__ = ["EchoStatsDialect", "echostats", "setup_routes", "PREFIXES"]
 
 # Paths only EchoStats serves: unknown routes under them answer in its shape.
-PREFIXES = ("/api/v1/auth/",)
+PREFIXES = ("/api/v1/auth/", "/api/v1/analytics/", "/api/v1/history", "/api/v1/tracks/",
+            "/api/v1/artists/", "/api/v1/albums/", "/api/v1/genres/")
 
 
 def setup_routes(app: web.Application) -> None:
     auth.setup_routes(app)
+    analytics.setup_routes(app)
+    history.setup_routes(app)
+    tops.setup_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, echostats))
