@@ -8,6 +8,7 @@ from handlers.listening.listens import record_plays
 from handlers.listening.plays import PlayIn, TrackRef
 from handlers.listening.tracks import local_id
 from tests.conftest import ctx_of
+from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.handlers.social.helpers import register_member
 
 NOW = time.time()
@@ -75,3 +76,20 @@ async def test_listens_are_rolled_up_as_they_arrive(client):
     assert status.rolled_plays == status.listens == 5
     top, total = await ctx.store.listens.top(who.id, "artist")
     assert total == 1 and (top[0].key, top[0].plays) == ("Radiohead", 5)
+
+
+async def test_one_push_per_call_with_the_count_and_the_newest_listen(client):
+    ctx, who = ctx_of(client), await register_member(client, "alice")
+    live = await RawCentrifuge.open(client, who.token, cookies=False)
+    ref = TrackRef(spotify_uri="spotify:track:2kRFrWaLWifQkBFasAWgMo", name="E",
+                   artist="Radiohead")
+    await record_plays(ctx, who.id, [play(ref, NOW - 60 * i) for i in range(50)])
+    push = (await live.next_push(f"user:#{who.id}"))["pub"]["data"]
+    assert push["type"] == "listens.added" and push["count"] == 50
+    assert push["newest"]["played_at"] == NOW and push["newest"]["track"]["name"] == "E"
+    # nothing new, nothing pushed: the next push is the next call's
+    await record_plays(ctx, who.id, [play(ref, NOW)])
+    await record_plays(ctx, who.id, [play(ref, NOW + 1)])
+    push = (await live.next_push(f"user:#{who.id}"))["pub"]["data"]
+    assert push["count"] == 1 and push["newest"]["played_at"] == NOW + 1
+    await live.close()
