@@ -13,6 +13,7 @@ from handlers.state import (
     CatalogState,
     DownloadState,
     HotRanking,
+    ListeningState,
     MaintenanceState,
     ScrobbleState,
     SignInAttempts,
@@ -44,3 +45,4 @@ class Context:
     hot_ranking: HotRanking = field(default_factory=HotRanking)
     sign_in_attempts: SignInAttempts = field(default_factory=SignInAttempts)
     scrobbles: ScrobbleState = field(default_factory=ScrobbleState)
+    listening_state: ListeningState = field(default_factory=ListeningState)

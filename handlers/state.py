@@ -15,7 +15,7 @@ from providers.sources import Source
 from providers.spotify import SpotifyClient
 from store.records import HotScore
 
-__all__ = ["CatalogState", "DownloadState", "MaintenanceState", "HotRanking",
+__all__ = ["CatalogState", "ListeningState", "DownloadState", "MaintenanceState", "HotRanking",
            "SignInAttempts", "ScrobbleState", "ScrobbledNowPlaying",
            "FailureStreak", "DEFAULT_MAINTENANCE_MESSAGE", "HOT_REFRESH_SECONDS"]
 
@@ -31,6 +31,14 @@ class CatalogState:
     saved_spotify_app: tuple[str, str] | None = None
     spotify_client: SpotifyClient | None = None
     provider_down_until: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class ListeningState:
+    """Catalog ids of the tracks plays named lately (handlers.listening.tracks), by
+    "sp:<spotify id>" or "nm:<artist>\x1f<title>" (case-folded), oldest first."""
+
+    track_ids: OrderedDict[str, int] = field(default_factory=OrderedDict)
 
 
 @dataclass

@@ -33,6 +33,7 @@ from handlers.downloads.watch_check import check_due
 from handlers.identity.accounts import ensure_admin
 from handlers.identity.privacy import erase_due_accounts
 from handlers.identity.reset import RESET_MAIL_KIND, make_reset_mail_handler
+from handlers.listening.rollups import ROLLUP_BUILD_KIND, make_rollup_build_handler
 from handlers.media.maintenance import load_maintenance
 from handlers.social.channels import channel_hooks
 from hub.config import Config
@@ -98,6 +99,8 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
                   concurrency=COLLECTION_CONCURRENCY)
     # forgot-password mails, looked up and sent after the answer (handlers.identity.reset)
     jobs.register(RESET_MAIL_KIND, make_reset_mail_handler(ctx), concurrency=2)
+    # rebuilding a user's listening rollups (handlers.listening.rollups)
+    jobs.register(ROLLUP_BUILD_KIND, make_rollup_build_handler(ctx))
     apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,

@@ -24,7 +24,9 @@ from store.records import (
     Job,
     JobPage,
     JobStatus,
+    Listen,
     ListenToken,
+    NewListen,
     NowPlaying,
     OAuthAccount,
     OAuthState,
@@ -32,6 +34,10 @@ from store.records import (
     Post,
     RefreshToken,
     ResetToken,
+    RollupCount,
+    RollupDay,
+    RollupHour,
+    RollupStatus,
     Session,
     Submitted,
     User,
@@ -41,7 +47,7 @@ from store.records import (
 )
 
 __all__ = ["Store", "UserRepo", "TokenRepo", "OAuthRepo", "OutboxRepo", "ConsentRepo",
-           "SettingsRepo", "ListeningRepo", "ListenTokenRepo",
+           "SettingsRepo", "ListeningRepo", "ListenRepo", "ListenTokenRepo",
            "FollowRepo", "CollectionRepo", "CatalogRepo", "PostRepo", "SearchRepo",
            "CatalogSearchRepo", "CatalogBatchRepo", "ApiCallRepo"]
 
@@ -277,6 +283,38 @@ class CatalogBatchRepo(Protocol):
     async def upsert_many(self, provider: str,
                           items: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
         """CatalogRepo.upsert for many (kind, provider_id, fields) items in one transaction."""
+    async def find_many(self, provider: str, kind: str, provider_ids: Sequence[str]
+                        ) -> dict[str, CatalogItem]:
+        """The known items among `provider_ids`, by provider id."""
+    async def named(self, kind: str, names: Sequence[str]) -> list[CatalogItem]:
+        """The items of `kind` whose name is one of `names`, case-insensitively (ASCII)."""
+
+
+class ListenRepo(Protocol):
+    """Listens (one row per play, unique on user, played_at and track) and the daily rollups
+    every aggregate reads (UTC days 'YYYY-MM-DD'; `since` is the first day counted, '' for
+    all). A listen's artist is its track's first artist, its album the track's album name and
+    first artist, its genres the track's genres, all as the catalog said when it was stored."""
+
+    async def add_many(self, listens: Sequence[NewListen]) -> int:
+        """Store the listens not stored yet and add them to the rollups, in one transaction
+        (the bulk path: one executemany); how many were new."""
+    async def page(self, user_id: int, *, artist: str = "", track: str = "",
+                   start: float | None = None, end: float | None = None, offset: int = 0,
+                   limit: int = 50) -> tuple[list[Listen], int]:
+        """The user's listens, newest first, and their total: `artist` and `track` match part
+        of the names (case-insensitively for ASCII), `start` <= played_at < `end`."""
+    async def count(self, user_id: int) -> int: ...
+    async def rebuild(self, user_id: int) -> int:
+        """Recompute the user's rollups from their listens in one transaction; how many days."""
+    async def totals(self, user_id: int, since: str = "") -> tuple[int, int]:
+        """(plays, milliseconds) from `since` on."""
+    async def top(self, user_id: int, dimension: str, since: str = "", *, limit: int = 50,
+                  offset: int = 0) -> tuple[list[RollupCount], int]:
+        """The most played tracks, artists, albums or genres (`dimension`), and how many."""
+    async def days(self, user_id: int, since: str = "") -> list[RollupDay]: ...
+    async def hours(self, user_id: int, since: str = "") -> list[RollupHour]: ...
+    async def status(self, user_id: int) -> RollupStatus: ...
 
 
 class ApiCallRepo(Protocol):
@@ -307,6 +345,7 @@ class Store(Protocol):
     settings: SettingsRepo
     listening: ListeningRepo
     listen_tokens: ListenTokenRepo
+    listens: ListenRepo
     follows: FollowRepo
     collections: CollectionRepo
     catalog: CatalogRepo

@@ -437,3 +437,68 @@ class DownloadStats(msgspec.Struct, kw_only=True):
     bytes_downloaded: int = 0
     first_at: float | None = None
     last_at: float | None = None
+
+
+__all__ += ["NewListen", "Listen", "RollupCount", "RollupDay", "RollupHour", "RollupStatus"]
+
+
+class NewListen(msgspec.Struct, kw_only=True, frozen=True):
+    """A listen to store: `played_at` is when the play started (UTC epoch seconds), `track_id`
+    a catalog track."""
+
+    user_id: int
+    played_at: float
+    ms_played: int
+    track_id: int
+    source: str
+    context_type: str = ""
+    context_uri: str = ""
+    platform: str = ""
+    reason_start: str = ""
+    reason_end: str = ""
+    shuffle: bool | None = None
+    skipped: bool | None = None
+    offline: bool | None = None
+
+
+class Listen(NewListen, kw_only=True, frozen=True):
+    """A stored listen."""
+
+    id: int
+    created_at: float = 0.0
+
+
+class RollupCount(msgspec.Struct, kw_only=True, frozen=True):
+    """Plays and milliseconds of one track (`key` is its catalog id), artist, album or genre
+    over some days; `artist` is an album's artist."""
+
+    key: str
+    plays: int
+    ms: int
+    artist: str = ""
+
+
+class RollupDay(msgspec.Struct, kw_only=True, frozen=True):
+    """One UTC day's plays and milliseconds ('YYYY-MM-DD')."""
+
+    day: str
+    plays: int
+    ms: int
+
+
+class RollupHour(msgspec.Struct, kw_only=True, frozen=True):
+    """Plays in one UTC hour (0-23) of one UTC day."""
+
+    day: str
+    hour: int
+    plays: int
+
+
+class RollupStatus(msgspec.Struct, kw_only=True, frozen=True):
+    """How far a user's rollups cover their listens: the last day rolled up, how many days,
+    and the plays counted in the rollups against the listens stored."""
+
+    last_date: str | None
+    total_days: int
+    rolled_plays: int
+    listens: int

@@ -41,7 +41,9 @@ class PlayIn(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RecordResult(msgspec.Struct, frozen=True):
-    """What `record_plays` did: new listens stored, and plays it already had."""
+    """What `record_plays` did: new listens stored, plays it already had, and plays it did not
+    keep (shorter than MIN_PLAY_MS, or naming no track)."""
 
     inserted: int
     duplicates: int
+    dropped: int = 0

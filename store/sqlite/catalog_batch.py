@@ -11,11 +11,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from store.sqlite._rows import encode_value
+from store.records import CatalogItem
+from store.sqlite._rows import encode_value, to_record
 from store.sqlite.catalog import DESCRIPTIVE
 from store.sqlite.db import Database
 
 __all__ = ["SqliteCatalogBatch"]
+
+CHUNK = 500  # bound parameters per IN (...) query
 
 
 def _sql(columns: tuple[str, ...]) -> str:
@@ -50,3 +53,30 @@ class SqliteCatalogBatch:
             for columns, rows in groups.items():
                 await conn.executemany(_sql(columns), rows)
         return sum(len(rows) for rows in groups.values())
+
+    async def find_many(self, provider: str, kind: str, provider_ids: Sequence[str]
+                        ) -> dict[str, CatalogItem]:
+        found: dict[str, CatalogItem] = {}
+        ids = list(dict.fromkeys(provider_ids))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            rows = await self.db.fetch_all(
+                "SELECT * FROM catalog WHERE provider = ? AND kind = ? AND provider_id IN "
+                f"({','.join('?' for _ in chunk)})", (provider, kind, *chunk))
+            for row in rows:
+                item = to_record(CatalogItem, row)
+                if item is not None:
+                    found[item.provider_id] = item
+        return found
+
+    async def named(self, kind: str, names: Sequence[str]) -> list[CatalogItem]:
+        """Through the (kind, lower(name)) index."""
+        wanted = list(dict.fromkeys(n.lower() for n in names if n))
+        items: list[CatalogItem] = []
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            rows = await self.db.fetch_all(
+                "SELECT * FROM catalog WHERE kind = ? AND lower(name) IN "
+                f"({','.join('?' for _ in chunk)}) ORDER BY id", (kind, *chunk))
+            items.extend(i for i in (to_record(CatalogItem, r) for r in rows) if i is not None)
+        return items

@@ -16,6 +16,7 @@ from store.interface import (
     FollowRepo,
     JobRepo,
     ListeningRepo,
+    ListenRepo,
     ListenTokenRepo,
     OAuthRepo,
     OutboxRepo,
@@ -37,6 +38,7 @@ from store.sqlite.follows import SqliteFollows
 from store.sqlite.jobs import SqliteJobs
 from store.sqlite.listen_tokens import SqliteListenTokens
 from store.sqlite.listening import SqliteListening
+from store.sqlite.listens import SqliteListens
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
 from store.sqlite.posts import SqlitePosts
@@ -59,6 +61,7 @@ class SqliteStore:
         self.settings: SettingsRepo = SqliteSettings(self.db)
         self.listening: ListeningRepo = SqliteListening(self.db)
         self.listen_tokens: ListenTokenRepo = SqliteListenTokens(self.db)
+        self.listens: ListenRepo = SqliteListens(self.db)
         self.follows: FollowRepo = SqliteFollows(self.db)
         self.collections: CollectionRepo = SqliteCollections(self.db)
         self.catalog: CatalogRepo = SqliteCatalog(self.db)

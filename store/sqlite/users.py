@@ -16,6 +16,7 @@ from store.errors import Duplicate
 from store.records import User, UserPatch
 from store.sqlite._rows import encode_value, to_record
 from store.sqlite.db import Database
+from store.sqlite.listen_rollups import LISTEN_TABLES
 
 __all__ = ["SqliteUsers"]
 
@@ -127,7 +128,8 @@ class SqliteUsers:
             await conn.execute("DELETE FROM now_playing_geo WHERE id IN "
                                "(SELECT id FROM now_playing WHERE user_id = ?)", (user_id,))
             for table in ("sessions", "refresh_tokens", "reset_tokens", "oauth_accounts",
-                          "oauth_states", "consents", "now_playing", "listen_tokens"):
+                          "oauth_states", "consents", "now_playing", "listen_tokens",
+                          *LISTEN_TABLES):
                 await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             fields = {**placeholder, "updated_at": now}
             assignments = ", ".join(f"{k} = ?" for k in fields)

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.api.echostats import api_logs, auth, catalog, listen_token, player, spotify
+from handlers.api.echostats import (
+    analytics,
+    api_logs,
+    auth,
+    catalog,
+    history,
+    listen_token,
+    player,
+    spotify,
+    tops,
+)
 from handlers.api.echostats._dialect import EchoStatsDialect, echostats
 from handlers.api.keys import fallback_dialects_key
 
@@ -18,12 +28,16 @@ __all__ = ["EchoStatsDialect", "echostats", "setup_routes", "PREFIXES"]
 # Paths only EchoStats serves: unknown routes under them answer in its shape.
 PREFIXES = (
     "/api/v1/auth/",
+    "/api/v1/analytics/",
+    "/api/v1/history",
+    "/api/v1/tracks/",
+    "/api/v1/artists/",
+    "/api/v1/albums/",
+    "/api/v1/genres/",
     "/api/v1/player/",
     "/api/v1/playlists",
     "/api/v1/browse/",
     "/api/v1/library/",
-    "/api/v1/tracks/",
-    "/api/v1/artists/",
     "/api/v1/api-logs",
 )
 
@@ -35,5 +49,8 @@ def setup_routes(app: web.Application) -> None:
     spotify.setup_routes(app)
     catalog.setup_routes(app)
     api_logs.setup_routes(app)
+    analytics.setup_routes(app)
+    history.setup_routes(app)
+    tops.setup_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, echostats))

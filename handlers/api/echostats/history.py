@@ -1,0 +1,52 @@
+"""EchoStats' `GET /api/v1/history`: the signed-in user's listens, paged, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from handlers.api._auth import require_principal
+from handlers.api.dialect import json_response
+from handlers.api.echostats._dialect import echostats, iso
+from handlers.api.echostats._params import bounded_param, date_param
+from handlers.api.echostats.render import spotify_id
+from handlers.api.keys import context
+from handlers.listening.history import HistoryEntry, history
+
+__all__ = ["setup_routes", "DEFAULT_LIMIT", "MAX_LIMIT", "MAX_PAGE"]
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+MAX_PAGE = 1_000_000
+
+
+def _entry(e: HistoryEntry) -> dict[str, Any]:
+    x, t = e.listen, e.track
+    return {
+        "id": str(x.id), "user_id": str(x.user_id),
+        "track": None if t is None else {
+            "spotify_id": spotify_id(t), "name": t.name,
+            "artist_name": t.artist_names[0] if t.artist_names else "",
+            "album_name": t.album_name, "album_image_url": t.image or None,
+            "duration_ms": t.duration_ms},
+        "played_at": iso(x.played_at), "ms_played": x.ms_played, "source": x.source,
+        "context_type": x.context_type or None, "context_uri": x.context_uri or None}
+
+
+async def list_history(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    page = bounded_param(request, "page", 1, 1, MAX_PAGE)
+    limit = bounded_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    start = date_param(request, "start_date")
+    end = date_param(request, "end_date", end=True)
+    entries, total = await history(
+        context(request), principal.user.id, artist=request.query.get("artist", ""),
+        track=request.query.get("track", ""), start=start, end=end, offset=(page - 1) * limit,
+        limit=limit)
+    return json_response({"items": [_entry(e) for e in entries], "total": total, "page": page,
+                          "limit": limit, "pages": (total + limit - 1) // limit})
+
+
+def setup_routes(app: web.Application) -> None:
+    echostats.add(app.router, "GET", "/api/v1/history", list_history)

@@ -1,0 +1,148 @@
+"""Listens in SQLite: dedup on (user, played_at, track), and daily rollups that always equal a
+GROUP BY over the raw listens — after inserts, across batches, and after a rebuild."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from store.records import NewListen
+
+DAY = 86_400.0
+T0 = datetime(2025, 1, 13, 22, 30, tzinfo=UTC).timestamp()  # a Monday, 22:30 UTC
+
+TRACKS = {
+    "a": {"name": "Everything In Its Right Place", "artist_names": ["Radiohead"],
+          "album_name": "Kid A", "genres": ["art rock", "electronic"]},
+    "b": {"name": "Idioteque", "artist_names": ["Radiohead", "Someone"], "album_name": "Kid A",
+          "genres": ["art rock"]},
+    "c": {"name": "Untitled", "artist_names": [], "album_name": "", "genres": []},
+}
+
+
+async def _setup(store: Any) -> tuple[int, int, dict[str, Any]]:
+    alice = await store.users.create(username="alice", email="alice@example.com")
+    bob = await store.users.create(username="bob", email="bob@example.com")
+    items = {}
+    for key, fields in TRACKS.items():
+        items[key] = await store.catalog.upsert("spotify", "track", key, url=f"u:{key}",
+                                                eid=f"/sp/{key}", **fields)
+    return alice.id, bob.id, items
+
+
+def _listen(user_id: int, at: float, track: Any, ms: int = 200_000) -> NewListen:
+    return NewListen(user_id=user_id, played_at=at, ms_played=ms, track_id=track.id,
+                     source="manual")
+
+
+def _expected(listens: list[NewListen], items: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """The rollups as a plain GROUP BY over the listens would give them, in Python."""
+    by_id = {item.id: item for item in items.values()}
+    days: Counter[Any] = Counter()
+    tracks: Counter[Any] = Counter()
+    artists: Counter[Any] = Counter()
+    albums: Counter[Any] = Counter()
+    genres: Counter[Any] = Counter()
+    hours: Counter[Any] = Counter()
+    for x in listens:
+        if x.user_id != user_id:
+            continue
+        when = datetime.fromtimestamp(x.played_at, UTC)
+        day, item = when.strftime("%Y-%m-%d"), by_id[x.track_id]
+        days[day] += 1
+        tracks[(day, str(x.track_id))] += 1
+        hours[(day, when.hour)] += 1
+        if item.artist_names:
+            artists[(day, item.artist_names[0])] += 1
+        if item.album_name:
+            albums[(day, item.album_name)] += 1
+        for genre in item.genres:
+            genres[(day, genre)] += 1
+    return {"days": days, "tracks": tracks, "artists": artists, "albums": albums,
+            "genres": genres, "hours": hours}
+
+
+async def _rollups(store: Any, user_id: int) -> dict[str, Any]:
+    """What the store's rollups say, in the same shape (summed per key over each day)."""
+    days = Counter({d.day: d.plays for d in await store.listens.days(user_id)})
+    hours = Counter({(h.day, h.hour): h.plays for h in await store.listens.hours(user_id)})
+    out: dict[str, Any] = {"days": days, "hours": hours}
+    for dimension, name in (("track", "tracks"), ("artist", "artists"), ("album", "albums"),
+                            ("genre", "genres")):
+        per_day: Counter[Any] = Counter()
+        for day in days:
+            top, _ = await store.listens.top(user_id, dimension, day, limit=1000)
+            later, _ = await store.listens.top(user_id, dimension, _next(day), limit=1000)
+            later_plays = {c.key: c.plays for c in later}
+            for c in top:
+                if c.plays - later_plays.get(c.key, 0):
+                    per_day[(day, c.key)] = c.plays - later_plays.get(c.key, 0)
+        out[name] = per_day
+    return out
+
+
+def _next(day: str) -> str:
+    when = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() + DAY
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d")
+
+
+async def test_a_repeated_play_is_stored_once_and_counted_once(store):
+    alice, bob, items = await _setup(store)
+    first = [_listen(alice, T0, items["a"]), _listen(alice, T0 + 300, items["b"])]
+    assert await store.listens.add_many(first) == 2
+    again = [_listen(alice, T0, items["a"]), _listen(alice, T0 + 600, items["a"])]
+    assert await store.listens.add_many(again) == 1
+    assert await store.listens.count(alice) == 3
+    assert await store.listens.totals(alice) == (3, 600_000)
+    # the same moment and track for another person is another listen
+    assert await store.listens.add_many([_listen(bob, T0, items["a"])]) == 1
+    assert await store.listens.totals(alice) == (3, 600_000)
+
+
+async def test_rollups_equal_a_group_by_over_the_listens_after_inserts_and_a_rebuild(store):
+    alice, bob, items = await _setup(store)
+    listens = [_listen(alice, T0 + i * 2_000, items["abc"[i % 3]]) for i in range(40)]
+    listens += [_listen(bob, T0 + i * 7_000, items["a"]) for i in range(5)]
+    # in three batches, one crossing users, one repeating rows already stored
+    assert await store.listens.add_many(listens[:15]) == 15
+    assert await store.listens.add_many(listens[10:30] + listens[40:]) == 20
+    assert await store.listens.add_many(listens[25:40]) == 10
+    expected = _expected(listens, items, alice)
+    assert expected["days"] and len(expected["days"]) >= 2  # the listens span midnight UTC
+    assert await _rollups(store, alice) == expected
+    assert await _rollups(store, bob) == _expected(listens, items, bob)
+
+    # a rebuild gives the same, from the listens alone
+    assert await store.listens.rebuild(alice) == len(expected["days"])
+    assert await _rollups(store, alice) == expected
+    status = await store.listens.status(alice)
+    assert (status.total_days, status.rolled_plays, status.listens) == (
+        len(expected["days"]), 40, 40)
+    assert status.last_date == max(expected["days"])
+
+
+async def test_a_rebuild_follows_what_the_catalog_says_now(store):
+    alice, _, items = await _setup(store)
+    await store.listens.add_many([_listen(alice, T0, items["c"])])
+    assert (await store.listens.top(alice, "artist"))[1] == 0
+    await store.catalog.upsert("spotify", "track", "c", url="u:c", eid="/sp/c",
+                               artist_names=["Björk"])
+    await store.listens.rebuild(alice)
+    top, total = await store.listens.top(alice, "artist")
+    assert total == 1 and top[0].key == "Björk" and top[0].plays == 1
+
+
+async def test_history_pages_newest_first_with_filters(store):
+    alice, bob, items = await _setup(store)
+    await store.listens.add_many([_listen(alice, T0 + i * 100, items["abc"[i % 3]])
+                                  for i in range(9)])
+    await store.listens.add_many([_listen(bob, T0, items["a"])])
+    page, total = await store.listens.page(alice, limit=4)
+    assert total == 9 and [x.played_at for x in page] == [T0 + i * 100 for i in (8, 7, 6, 5)]
+    only_b, total_b = await store.listens.page(alice, track="idiot")
+    assert total_b == 3 and {x.track_id for x in only_b} == {items["b"].id}
+    by_artist, total_artist = await store.listens.page(alice, artist="radio", start=T0 + 150,
+                                                      end=T0 + 700)
+    assert total_artist == 3 and all(T0 + 150 <= x.played_at < T0 + 700 for x in by_artist)
+    assert (await store.listens.page(alice, artist="100%"))[1] == 0
