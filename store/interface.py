@@ -305,6 +305,12 @@ class ListenRepo(Protocol):
         """The user's listens, newest first, and their total: `artist` and `track` match part
         of the names (case-insensitively for ASCII), `start` <= played_at < `end`."""
     async def count(self, user_id: int) -> int: ...
+    async def between(self, user_id: int, *, since: float | None = None,
+                      before: float | None = None, limit: int = 25) -> list[Listen]:
+        """At most `limit` of the user's listens with `since` <= played_at < `before` (either
+        bound may be None), newest first: with `since` alone, the ones just after it."""
+    async def span(self, user_id: int) -> tuple[float, float] | None:
+        """The user's oldest and newest played_at; None without listens."""
     async def rebuild(self, user_id: int) -> int:
         """Recompute the user's rollups from their listens in one transaction; how many days."""
     async def totals(self, user_id: int, since: str = "") -> tuple[int, int]:

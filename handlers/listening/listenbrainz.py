@@ -18,8 +18,9 @@ import msgspec
 from handlers.context import Context
 from handlers.errors import Invalid
 from handlers.identity.auth import Principal
-from handlers.listening import playing_now
-from handlers.listening.plays import MIN_PLAY_MS, PlayIn, TrackRef
+from handlers.listening import live, playing_now
+from handlers.listening.listens import record_plays
+from handlers.listening.plays import MIN_PLAY_MS, PlayIn, RecordResult, TrackRef
 
 __all__ = ["LISTEN_TYPES", "MAX_LISTEN_SIZE", "MAX_LISTENS_PER_REQUEST", "MAX_LISTEN_PAYLOAD_SIZE",
            "LISTEN_MINIMUM_TS", "Submission", "StorePlays", "parse_submission", "validate_listen",
@@ -309,18 +310,15 @@ def now_playing_of(listen: dict[str, Any]) -> tuple[str | None, str]:
 # -- the operation ------------------------------------------------------------------------------
 
 # Where accepted plays go: `handlers.listening.listens.record_plays(ctx, user_id, plays)`.
-StorePlays = Callable[[Context, int, list[PlayIn]], Awaitable[object]]
-
-
-async def _plays_not_stored_yet(ctx: Context, user_id: int, plays: list[PlayIn]) -> None:
-    """WIRING: until the listens store exists, accepted plays are checked and dropped. Once
-    `handlers.listening.listens.record_plays` exists, `submit_listens` defaults to it."""
+StorePlays = Callable[[Context, int, list[PlayIn]], Awaitable[RecordResult]]
 
 
 async def submit_listens(ctx: Context, principal: Principal, body: bytes, *,
-                         store_plays: StorePlays = _plays_not_stored_yet) -> None:
+                         store_plays: StorePlays = record_plays) -> None:
     """Check a submission and act on it: `playing_now` becomes the user's now-playing,
-    `single` and `import` listens are handed to `store_plays`. Invalid changes nothing."""
+    `single` and `import` listens are stored through `store_plays` (with the dedup of every
+    ingest path: one listen per user, start and track), and a new `single` listen that just
+    ended is also the user's now-playing (handlers.listening.live). Invalid changes nothing."""
     submission = parse_submission(body, ctx.clock())
     if submission.listen_type == "playing_now":
         listen = submission.listens[0]
@@ -328,5 +326,10 @@ async def submit_listens(ctx: Context, principal: Principal, body: bytes, *,
         await playing_now.set_from_listen(ctx, principal, listen["track_metadata"], link,
                                           description)
         return
-    # WIRING: the one place plays leave for storage
-    await store_plays(ctx, principal.user.id, [to_play(listen) for listen in submission.listens])
+    plays = [to_play(listen) for listen in submission.listens]
+    result = await store_plays(ctx, principal.user.id, plays)
+    if submission.listen_type == "single" and result.inserted:
+        listen = submission.listens[0]
+        link, description = now_playing_of(listen)
+        await live.announce_recent(ctx, principal, plays[0], listen["track_metadata"], link,
+                                   description)

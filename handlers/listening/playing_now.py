@@ -54,9 +54,11 @@ def _scrobbled(ctx: Context, current: NowPlaying | None) -> ScrobbledNowPlaying 
 
 
 async def set_from_listen(ctx: Context, principal: Principal, track_metadata: dict[str, Any],
-                          link: str | None, description: str) -> None:
+                          link: str | None, description: str, *,
+                          until: float | None = None) -> None:
     """Make a checked `playing_now` listen the user's now-playing, unless it repeats the
-    track and artist playing now."""
+    track and artist playing now; it plays until `until` (ctx.clock time), else for the
+    track's duration."""
     user_id = principal.user.id
     playing = _scrobbled(ctx, await ctx.store.listening.current(user_id))
     if playing is not None and all(playing.track_metadata.get(key) == track_metadata[key]
@@ -65,7 +67,7 @@ async def set_from_listen(ctx: Context, principal: Principal, track_metadata: di
     entry = await set_now_playing(ctx, principal, link, description=description)
     ctx.scrobbles.playing_now[user_id] = ScrobbledNowPlaying(
         now_playing_id=entry.id, track_metadata=track_metadata,
-        expires_at=ctx.clock() + _time_to_live(track_metadata))
+        expires_at=until if until is not None else ctx.clock() + _time_to_live(track_metadata))
 
 
 def _as_track_metadata(entry: NowPlaying) -> dict[str, Any]:

@@ -81,6 +81,29 @@ class SqliteListens(ListenRollups):
                                       (user_id,))
         return int(row[0]) if row else 0
 
+    async def between(self, user_id: int, *, since: float | None = None,
+                      before: float | None = None, limit: int = 25) -> list[Listen]:
+        where: list[str] = ["user_id = ?"]
+        params: list[object] = [user_id]
+        if since is not None:
+            where.append("played_at >= ?")
+            params.append(since)
+        if before is not None:
+            where.append("played_at < ?")
+            params.append(before)
+        # from `since` on, the listens just after it; otherwise the newest
+        order = "ASC" if since is not None and before is None else "DESC"
+        rows = await self.db.fetch_all(
+            f"SELECT * FROM listens WHERE {' AND '.join(where)} "
+            f"ORDER BY played_at {order}, id {order} LIMIT ?", (*params, limit))
+        listens = [_listen(row) for row in rows]
+        return listens[::-1] if order == "ASC" else listens
+
+    async def span(self, user_id: int) -> tuple[float, float] | None:
+        row = await self.db.fetch_one(
+            "SELECT MIN(played_at), MAX(played_at) FROM listens WHERE user_id = ?", (user_id,))
+        return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
