@@ -27,15 +27,16 @@ from handlers.listening.listens import record_plays
 from handlers.listening.plays import PlayIn
 from handlers.listening.spotify_export import ExportError, ReadStats, count_rows, read_plays, sniff
 from store.records import Job, JobStatus
-from workers.jobs import CancelSignal, JobError, JobHandler, ProgressReporter
+from workers.jobs import CancelSignal, JobError, JobHandler, JobSubmitter, ProgressReporter
 
-__all__ = ["IMPORT_KIND", "IMPORT_BATCH", "ImportJob", "ImportStarted", "ImportTally", "ImportView",
-           "upload_dir", "new_upload_path", "start_import", "import_job", "import_export",
+__all__ = ["IMPORT_KIND", "IMPORT_BATCH", "STALE_AFTER", "ImportJob", "ImportStarted", "ImportTally",
+           "ImportView", "upload_dir", "new_upload_path", "start_import", "import_job", "import_export",
            "make_import_handler"]
 
 IMPORT_KIND = "listening.import"
 IMPORT_BATCH = 1000
 UPLOADS = "imports"  # under the data dir
+STALE_AFTER = 3600.0  # seconds: an upload file no job wants, untouched this long, is removed
 
 
 class ImportJob(msgspec.Struct, frozen=True, kw_only=True):
@@ -95,6 +96,19 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+async def _sweep(ctx: Context, jobs: JobSubmitter) -> None:
+    """Remove uploads no job will read: those of jobs cancelled while queued (their handler
+    never ran), or of a process stopped between upload and submit. An upload under way is
+    recent: only files untouched for STALE_AFTER seconds go."""
+    page = await jobs.list(kinds=[IMPORT_KIND], statuses=["queued", "running"], limit=1000)
+    wanted = {str(job.payload.get("path")) for job in page.jobs}
+    before = ctx.clock() - STALE_AFTER
+    for path in upload_dir(ctx).glob("*.upload"):
+        with contextlib.suppress(FileNotFoundError):
+            if str(path) not in wanted and path.stat().st_mtime < before:
+                path.unlink()
+
+
 def _count(path: Path) -> int:
     sniff(path)  # ExportError: not an export
     return count_rows(path)
@@ -106,6 +120,7 @@ async def start_import(ctx: Context, user_id: int, upload: Path, filename: str) 
     try:
         if ctx.jobs is None:
             raise Unavailable("Jobs are not running", code="jobs_unavailable")
+        await _sweep(ctx, ctx.jobs)
         total = await asyncio.to_thread(_count, upload)
         payload = ImportJob(user_id=user_id, path=str(upload), filename=filename, total=total)
         submitted = await ctx.jobs.submit(
