@@ -53,14 +53,14 @@ class ProgressBar:
 
     def __init__(self, name: str, total: int, out: TextIO, *, start_rows: int = 0) -> None:
         self.name, self.total, self.out = name, total, out
-        self._started = time.monotonic()
+        self.started = time.monotonic()
         self._start_rows = start_rows
         self._drawn = 0.0
 
     def line(self, rows: int, now: float) -> str:
         share = min(1.0, rows / self.total) if self.total else 1.0
         filled = round(share * BAR_WIDTH)
-        elapsed = max(now - self._started, 1e-6)
+        elapsed = max(now - self.started, 1e-6)
         rate = (rows - self._start_rows) / elapsed
         eta = _duration((self.total - rows) / rate) if rate > 0 and rows < self.total else "0:00:00"
         return (f"{self.name} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
