@@ -124,7 +124,7 @@ async def start_import(ctx: Context, user_id: int, upload: Path, filename: str) 
         total = await asyncio.to_thread(_count, upload)
         payload = ImportJob(user_id=user_id, path=str(upload), filename=filename, total=total)
         submitted = await ctx.jobs.submit(
-            IMPORT_KIND, payload, owner_id=user_id, max_attempts=1,
+            IMPORT_KIND, payload, owner_id=user_id,
             progress=_progress(ImportTally(), total, "queued"))
     except BaseException:
         _remove(upload)
