@@ -6,7 +6,7 @@ The only module that knows every package.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 
 import httpx
@@ -33,6 +33,7 @@ from handlers.downloads.watch_check import check_due
 from handlers.identity.accounts import ensure_admin
 from handlers.identity.privacy import erase_due_accounts
 from handlers.identity.reset import RESET_MAIL_KIND, make_reset_mail_handler
+from handlers.listening.imports import IMPORT_KIND, make_import_handler
 from handlers.listening.rollups import ROLLUP_BUILD_KIND, make_rollup_build_handler
 from handlers.media.maintenance import load_maintenance
 from handlers.social.channels import channel_hooks
@@ -48,10 +49,12 @@ from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
 from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
 from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.node import Node, NodeConfig
+from hub.realtime.publisher import Publisher
 from hub.realtime.server_api import ServerAPI
 from providers.mail import make_mailer
 from providers.sources import audio_session
 from store import open_store
+from store.interface import Store
 from workers.actor import Supervisor
 from workers.download_parent import make_parent_handler
 from workers.downloader import make_track_handler
@@ -60,11 +63,30 @@ from workers.mailer import MailerActor
 from workers.periodic import PeriodicActor
 from workers.watcher import WatcherActor
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "build_context", "close_context"]
 
 log = logging.getLogger("chorus.app")
 
 DIALECTS = (spotizerr, echostats, sono, openwhyd, spoton, listenbrainz)
+
+
+def build_context(config: Config, store: Store, publisher: Publisher, *,
+                  wake_mailer: Callable[[], None] = lambda: None,
+                  jobs: JobRunner | None = None) -> Context:
+    """The domain's Context on an open store: secrets, password hasher and HTTP client (closed
+    by `close_context`); the server's and the command line's (hub.import_cli)."""
+    keys = load_keys(config.data_path)
+    passwords = PasswordHasher(config.argon2_time_cost, config.argon2_memory_kib,
+                               config.argon2_parallelism)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    return Context(config=config, store=store, keys=keys, passwords=passwords,
+                   vault=Vault(keys.fernet_key), publisher=publisher, http=http,
+                   wake_mailer=wake_mailer, jobs=jobs)
+
+
+async def close_context(ctx: Context) -> None:
+    await ctx.http.aclose()
+    ctx.passwords.close()
 
 
 async def _context(app: web.Application) -> AsyncIterator[None]:
@@ -73,18 +95,12 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     config.data_path.mkdir(parents=True, exist_ok=True)
     store = open_store(config.store_url)
     await store.open()
-    keys = load_keys(config.data_path)
-    passwords = PasswordHasher(config.argon2_time_cost, config.argon2_memory_kib,
-                               config.argon2_parallelism)
-    http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
     node = app[node_key]
     supervisor = Supervisor()
     mailer = MailerActor(store.outbox, make_mailer(config.smtp_url), config.mail_from)
     # durable jobs: a submit wakes the runner through the store's in-process listener
     jobs = JobRunner(store.jobs, node)
-    ctx = Context(config=config, store=store, keys=keys, passwords=passwords,
-                  vault=Vault(keys.fernet_key), publisher=node, http=http,
-                  wake_mailer=mailer.wake, jobs=jobs)
+    ctx = build_context(config, store, node, wake_mailer=mailer.wake, jobs=jobs)
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
@@ -101,6 +117,8 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     jobs.register(RESET_MAIL_KIND, make_reset_mail_handler(ctx), concurrency=2)
     # rebuilding a user's listening rollups (handlers.listening.rollups)
     jobs.register(ROLLUP_BUILD_KIND, make_rollup_build_handler(ctx))
+    # Spotify export imports, one at a time (handlers.listening.imports)
+    jobs.register(IMPORT_KIND, make_import_handler(ctx))
     apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
@@ -117,9 +135,8 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await supervisor.close()
-        await http.aclose()
+        await close_context(ctx)
         await audio_http.close()
-        passwords.close()
         await store.close()
 
 

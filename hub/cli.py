@@ -1,4 +1,4 @@
-"""`chorus serve | migrate | config`: the command line."""
+"""`chorus serve | migrate | config | import | bench`: the command line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setting_flags(migrate)
     show = sub.add_parser("config", help="print the effective configuration (no secrets)")
     _add_setting_flags(show)
+    load = sub.add_parser("import", help="import Spotify listening-history exports into a user's "
+                                         "listens (JSON or the zip Spotify sends)")
+    load.add_argument("--user", required=True, metavar="NAME", help="the user's username")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE", help="export files")
+    _add_setting_flags(load)
     bench = sub.add_parser("bench", help="run a benchmark from a source checkout (bench/README.md)",
                            add_help=False)
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
@@ -72,7 +78,6 @@ def _bench(argv: list[str]) -> int:
     """The benchmarks live in bench/ beside this package (not installed, and above it: they
     drive the whole application), so they are looked up by name at run time, as a plugin."""
     import importlib
-    from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[1])
     if root not in sys.path:
@@ -94,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config.data_path.mkdir(parents=True, exist_ok=True)
         asyncio.run(_migrate(config))
         print(f"store at {config.store_url} is up to date")
+    elif args.command == "import":
+        from hub.import_cli import run_import
+
+        return asyncio.run(run_import(config, args.user, args.files))
     elif args.command == "config":
         for setting in SETTINGS:
             value = getattr(config, setting.field)

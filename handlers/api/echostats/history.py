@@ -1,4 +1,5 @@
-"""EchoStats' `GET /api/v1/history`: the signed-in user's listens, paged, newest first."""
+"""EchoStats' `GET /api/v1/history`: the signed-in user's listens, paged, newest first; and
+`POST /api/v1/history/import`: a Spotify export uploaded (multipart `file`), imported by a job."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 from aiohttp import web
 
 from handlers.api._auth import require_principal
-from handlers.api.dialect import json_response
+from handlers.api._upload import save_file_field
+from handlers.api.dialect import json_response, mark_slow
 from handlers.api.echostats._dialect import echostats, iso
 from handlers.api.echostats._params import bounded_param, date_param
 from handlers.api.echostats.render import spotify_id
 from handlers.api.keys import context
 from handlers.listening.history import HistoryEntry, history
+from handlers.listening.imports import new_upload_path, start_import
 
 __all__ = ["setup_routes", "DEFAULT_LIMIT", "MAX_LIMIT", "MAX_PAGE"]
 
@@ -48,5 +51,18 @@ async def list_history(request: web.Request) -> web.Response:
                           "limit": limit, "pages": (total + limit - 1) // limit})
 
 
+@mark_slow
+async def import_history(request: web.Request) -> web.Response:
+    principal = await require_principal(request)
+    ctx = context(request)
+    limit = ctx.config.import_max_bytes
+    upload = new_upload_path(ctx)
+    filename = await save_file_field(request, "file", upload, limit,
+                                     f"File too large. Maximum size is {limit} bytes")
+    started = await start_import(ctx, principal.user.id, upload, filename)
+    return json_response(started)
+
+
 def setup_routes(app: web.Application) -> None:
     echostats.add(app.router, "GET", "/api/v1/history", list_history)
+    echostats.add(app.router, "POST", "/api/v1/history/import", import_history)
