@@ -35,6 +35,11 @@ from handlers.identity.privacy import erase_due_accounts
 from handlers.identity.reset import RESET_MAIL_KIND, make_reset_mail_handler
 from handlers.listening.imports import IMPORT_KIND, make_import_handler
 from handlers.listening.rollups import ROLLUP_BUILD_KIND, make_rollup_build_handler
+from handlers.listening.sync import (
+    SPOTIFY_SYNC_KIND,
+    make_spotify_sync_handler,
+    queue_spotify_syncs,
+)
 from handlers.media.maintenance import load_maintenance
 from handlers.social.channels import channel_hooks
 from hub.config import Config
@@ -119,6 +124,8 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     jobs.register(ROLLUP_BUILD_KIND, make_rollup_build_handler(ctx))
     # Spotify export imports, one at a time (handlers.listening.imports)
     jobs.register(IMPORT_KIND, make_import_handler(ctx))
+    # a linked Spotify account's recently-played into listens (handlers.listening.sync)
+    jobs.register(SPOTIFY_SYNC_KIND, make_spotify_sync_handler(ctx), concurrency=2)
     apply_download_settings(ctx, await download_settings(ctx))  # maxConcurrentDownloads
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
@@ -131,6 +138,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     # presence entries expire unless refreshed: a crashed process's clients vanish on their own
     await supervisor.start(PeriodicActor("presence-refresh", node.config.presence_ttl / 3,
                                          node.refresh_presence))
+    if config.spotify_sync_interval > 0:
+        await supervisor.start(PeriodicActor("spotify-sync", config.spotify_sync_interval,
+                                             partial(queue_spotify_syncs, ctx)))
     try:
         yield
     finally:

@@ -79,6 +79,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     metrics_token: str = ""
     # largest listening-history upload (POST /api/v1/history/import): Spotify's zips are tens of MB
     import_max_bytes: int = 600 * 1024 * 1024
+    # seconds between the Spotify syncs of every linked account (recently-played); 0: off
+    spotify_sync_interval: float = 1800.0
 
     @property
     def data_path(self) -> Path:
@@ -178,6 +180,8 @@ SETTINGS: tuple[Setting, ...] = (
             "bearer token /metrics requires; empty: /metrics answers 404"),
     Setting("import_max_bytes", "CHORUS_IMPORT_MAX_BYTES",
             "largest listening-history upload (Spotify export JSON or zip), bytes; 413 past it"),
+    Setting("spotify_sync_interval", "CHORUS_SPOTIFY_SYNC_INTERVAL",
+            "seconds between syncs of linked Spotify accounts' recently-played; 0 turns them off"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

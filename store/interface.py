@@ -7,13 +7,14 @@ secrets arrive already hashed or encrypted; the store never derives or checks th
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from store.records import (
     ApiCall,
     ApiCallStats,
+    Candidate,
     CatalogItem,
     Collection,
     Comment,
@@ -98,6 +99,8 @@ class OAuthRepo(Protocol):
     async def get_account(self, provider: str, subject: str) -> OAuthAccount | None: ...
     async def user_account(self, user_id: int, provider: str) -> OAuthAccount | None: ...
     async def user_accounts(self, user_id: int) -> list[OAuthAccount]: ...
+    async def linked_users(self, provider: str) -> list[int]:
+        """The ids of the users with a `provider` account linked, ascending."""
     async def link(self, account: OAuthAccount) -> OAuthAccount:
         """Upsert the (provider, subject) link; the user's link to another account of the same
         provider is replaced in the same transaction."""
@@ -323,6 +326,19 @@ class ListenRepo(Protocol):
     async def status(self, user_id: int) -> RollupStatus: ...
 
 
+class RecommendationRepo(Protocol):
+    """The reads of Chorus's recommender (each bounded; see store/sqlite/recommendations.py);
+    both leave out the seeds and the tracks the user played `played_cap` times or more."""
+
+    async def co_listened(self, user_id: int, seeds: Sequence[int], *, holders: int = 100,
+                          played_cap: int = 3, limit: int = 100) -> list[Candidate]:
+        """Tracks played or posted by the `holders` people who most played or posted the seed
+        tracks (`because`: the seed most behind each)."""
+    async def artist_tracks(self, user_id: int, artists: Sequence[str], *, played_cap: int = 3,
+                            limit: int = 100) -> list[Candidate]:
+        """Catalog tracks by `artists` (first artist), most played by everyone first."""
+
+
 class ApiCallRepo(Protocol):
     """The log of outbound API calls (EchoStats' api-logs); URLs arrive without secrets."""
 
@@ -361,6 +377,7 @@ class Store(Protocol):
     catalog_search: CatalogSearchRepo
     catalog_batch: CatalogBatchRepo
     api_calls: ApiCallRepo
+    recommendations: RecommendationRepo
     watch: WatchRepo
     downloads: DownloadRepo
 
@@ -435,9 +452,10 @@ class JobRepo(Protocol):
     async def list(self, *, owner_id: int | None = None, kinds: Sequence[str] = (),
                    statuses: Sequence[str] = (), parent_id: str | None = None,
                    roots_only: bool = False, since: float | None = None,
+                   payload: Mapping[str, Any] | None = None,
                    offset: int = 0, limit: int = 50) -> JobPage:
-        """Jobs matching every given filter (`since`: updated after that time), newest first,
-        and their total."""
+        """Jobs matching every given filter (`since`: updated after that time; `payload`:
+        top-level payload fields equal to these values), newest first, and their total."""
     async def children(self, parent_id: str) -> builtins.list[Job]:
         """The jobs whose parent is `parent_id`, oldest first."""
     async def delete(self, job_id: str) -> bool:

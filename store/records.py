@@ -468,6 +468,15 @@ class Listen(NewListen, kw_only=True, frozen=True):
     created_at: float = 0.0
 
 
+class Candidate(msgspec.Struct, kw_only=True, frozen=True):
+    """A recommended track (catalog id), why (`because`: the seed track's catalog id, or the
+    artist's name) and how strongly."""
+
+    track_id: int
+    because: str
+    score: float
+
+
 class RollupCount(msgspec.Struct, kw_only=True, frozen=True):
     """Plays and milliseconds of one track (`key` is its catalog id), artist, album or genre
     over some days; `artist` is an album's artist."""

@@ -19,6 +19,7 @@ import msgspec
 from handlers.context import Context
 from handlers.listening.periods import ALL_TIME, PERIODS, since_day, user_zone, utc_day
 from handlers.listening.rollups import rollup_status
+from handlers.listening.streaks import streak_days
 from handlers.listening.tops import (
     TopAlbum,
     TopArtist,
@@ -86,15 +87,6 @@ def _distributions(rows: list[RollupHour], user: User) -> tuple[list[int], list[
     return hours, weekdays
 
 
-def _streak(days: set[str], today: date) -> int:
-    day = today if today.isoformat() in days else today - timedelta(days=1)
-    streak = 0
-    while day.isoformat() in days:
-        streak += 1
-        day -= timedelta(days=1)
-    return streak
-
-
 async def overview(ctx: Context, user: User, period: str) -> Overview:
     now = ctx.clock()
     since = since_day(period, now)
@@ -110,7 +102,7 @@ async def overview(ctx: Context, user: User, period: str) -> Overview:
     return Overview(
         period=period, plays=plays, ms=ms, unique_tracks=unique_tracks,
         unique_artists=unique_artists, unique_albums=unique_albums, unique_genres=unique_genres,
-        streak_days=_streak(recent, today), top_artists=artists, top_tracks=tracks,
+        streak_days=streak_days(recent, today), top_artists=artists, top_tracks=tracks,
         top_albums=albums, top_genres=genres, hours=hours, weekdays=weekdays, computed_at=now)
 
 

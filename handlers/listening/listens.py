@@ -4,7 +4,9 @@ ListenBrainz, now-playing, manual), and the live push that tells the user.
 A play shorter than MIN_PLAY_MS is not a play; a play naming no track is not stored; a play
 repeating (user, played_at, track) is one listen. Listens and their rollups are written in one
 transaction; after it commits, one "listens.added" push per call goes on the user's
-`user:#<id>` channel with how many listens were new and the user's newest listen.
+`user:#<id>` channel with how many listens were new and the user's newest listen, and when
+recent plays make the listening streak reach a milestone, one "listening.streak" push
+(handlers.listening.streaks).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from handlers.context import Context
 from handlers.listening.plays import MIN_PLAY_MS, SOURCES, PlayIn, RecordResult
+from handlers.listening.streaks import RECENT, announce_streak
 from handlers.listening.tracks import resolve_tracks
 from store.records import CatalogItem, Listen, NewListen
 
@@ -57,6 +60,8 @@ async def record_plays(ctx: Context, user_id: int, plays: Sequence[PlayIn]) -> R
         if inserted:
             newest, _ = await ctx.store.listens.page(user_id, limit=1)
             await ctx.store.after_commit(lambda: _push(ctx, user_id, inserted, newest[0]))
+            if newest[0].played_at >= ctx.clock() - RECENT:  # only recent plays make a streak
+                await ctx.store.after_commit(lambda: announce_streak(ctx, user_id))
     return RecordResult(inserted=inserted, duplicates=len(rows) - inserted,
                         dropped=len(plays) - len(rows))
 

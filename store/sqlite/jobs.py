@@ -10,7 +10,7 @@ import builtins
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import aiosqlite
@@ -226,9 +226,13 @@ class SqliteJobs:
     async def list(self, *, owner_id: int | None = None, kinds: Sequence[str] = (),
                    statuses: Sequence[str] = (), parent_id: str | None = None,
                    roots_only: bool = False, since: float | None = None,
+                   payload: Mapping[str, Any] | None = None,
                    offset: int = 0, limit: int = 50) -> JobPage:
         where: list[str] = ["1"]
         params: list[object] = []
+        for field, value in (payload or {}).items():
+            where.append("json_extract(payload, ?) = ?")
+            params.extend((f'$."{field}"', value))
         for column, value in (("owner_id", owner_id), ("parent_id", parent_id)):
             if value is not None:
                 where.append(f"{column} = ?")

@@ -46,6 +46,12 @@ class SqliteOAuth:
         )
         return to_record(OAuthAccount, row)
 
+    async def linked_users(self, provider: str) -> list[int]:
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT user_id FROM oauth_accounts WHERE provider = ? ORDER BY user_id",
+            (provider,))
+        return [int(r[0]) for r in rows]
+
     async def user_accounts(self, user_id: int) -> list[OAuthAccount]:
         rows = await self.db.fetch_all(
             "SELECT * FROM oauth_accounts WHERE user_id = ? ORDER BY id", (user_id,)

@@ -21,6 +21,7 @@ from store.interface import (
     OAuthRepo,
     OutboxRepo,
     PostRepo,
+    RecommendationRepo,
     SearchRepo,
     SettingsRepo,
     TokenRepo,
@@ -42,6 +43,7 @@ from store.sqlite.listens import SqliteListens
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
 from store.sqlite.posts import SqlitePosts
+from store.sqlite.recommendations import SqliteRecommendations
 from store.sqlite.search import SqliteSearch
 from store.sqlite.tokens import SqliteTokens
 from store.sqlite.users import SqliteUsers
@@ -71,6 +73,7 @@ class SqliteStore:
         self.catalog_search: CatalogSearchRepo = SqliteCatalogSearch(self.db)
         self.catalog_batch: CatalogBatchRepo = SqliteCatalogBatch(self.db)
         self.api_calls: ApiCallRepo = SqliteApiCalls(self.db)
+        self.recommendations: RecommendationRepo = SqliteRecommendations(self.db)
         self.watch: WatchRepo = SqliteWatches(self.db)
         self.downloads: DownloadRepo = SqliteDownloads(self.db)
 

@@ -391,24 +391,33 @@ async def _me(request: web.Request) -> web.Response:
 
 
 async def _recently_played(request: web.Request) -> web.Response:
-    """Newest first; `before` (Unix ms) pages back, with `next` and `cursors` as Spotify's."""
+    """Newest first; `before` (Unix ms) pages back, with `next` and `cursors` as Spotify's;
+    `after` (Unix ms) keeps the plays that ended after it (`next` then pages forward)."""
     state, base = request.app[SPOTIFY], _base(request)
     limit = _int(request, "limit", 20, 50)
     if isinstance(limit, web.Response):
         return limit
     before = int(request.query.get("before", "0") or 0)
+    after = int(request.query.get("after", "0") or 0)
+    if before and after:
+        return _error(400, "Only one of before and after may be given")
     played = sorted(state.played.get(request[USER], []), key=lambda p: p[1], reverse=True)
     if before:
         played = [p for p in played if _ms(p[1]) < before]
-    page = played[:limit]
+    if after:
+        played = [p for p in played if _ms(p[1]) > after]
+    page = played[-limit:] if after else played[:limit]
     items = [{"track": track_full(state, base, t), "played_at": at,
               "context": None} for t, at in page]
     more = len(played) > limit
     cursor = str(_ms(page[-1][1])) if page else None
     url = URL(f"{base}/me/player/recently-played")
+    following = None
+    if more and page:
+        following = str(url.update_query(after=str(_ms(page[0][1])), limit=limit) if after
+                        else url.update_query(before=cursor, limit=limit))
     return web.json_response({
-        "href": str(request.url), "items": items, "limit": limit,
-        "next": str(url.update_query(before=cursor, limit=limit)) if more and cursor else None,
+        "href": str(request.url), "items": items, "limit": limit, "next": following,
         "cursors": {"after": str(_ms(page[0][1])), "before": cursor} if page else None})
 
 

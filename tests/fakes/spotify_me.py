@@ -9,7 +9,7 @@ Player errors are Spotify's: 404 "Player command failed: No active device found"
 "Device not found", 403 "Player command failed: Premium required" for a free account, 403
 "Player command failed: Restriction violated" (pausing what is paused, resuming nothing).
 Tests set the scene with `add_device`, `start_playing`, `follow_artists`, `save_albums`,
-`own_playlists` and read it with `player_of`.
+`own_playlists`, `finish_plays` (the recently-played list) and read it with `player_of`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from tests.fakes.spotify_wire import USER, base, error, int_arg, page_args, pagi
 
 __all__ = ["FakePlayer", "FakeAccounts", "ACCOUNTS", "add_account_routes", "add_device",
            "start_playing", "player_of", "follow_artists", "save_albums", "own_playlists",
+           "finish_plays",
            "CATEGORIES", "FEATURED_MESSAGE"]
 
 FEATURED_MESSAGE = "Good afternoon"
@@ -115,6 +116,12 @@ def save_albums(app: web.Application, user_id: str, albums: list[tuple[str, str]
 
 def own_playlists(app: web.Application, user_id: str, playlist_ids: list[str]) -> None:
     app[ACCOUNTS].playlists[user_id] = list(playlist_ids)
+
+
+def finish_plays(app: web.Application, user_id: str, plays: list[tuple[str, str]]) -> None:
+    """The account finished playing these (track id, ISO time the play ended): what
+    `GET /v1/me/player/recently-played` lists (tests.fakes.spotify)."""
+    app[ACCOUNTS].catalog.played.setdefault(user_id, []).extend(plays)
 
 
 def _activate(player: FakePlayer, device_id: str) -> None:

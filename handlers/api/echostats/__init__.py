@@ -17,7 +17,9 @@ from handlers.api.echostats import (
     history,
     listen_token,
     player,
+    recommendations,
     spotify,
+    sync_jobs,
     tops,
 )
 from handlers.api.echostats._dialect import EchoStatsDialect, echostats
@@ -39,6 +41,8 @@ PREFIXES = (
     "/api/v1/browse/",
     "/api/v1/library/",
     "/api/v1/api-logs",
+    "/api/v1/sync-jobs",
+    "/api/v1/recommendations",
 )
 
 
@@ -52,5 +56,7 @@ def setup_routes(app: web.Application) -> None:
     analytics.setup_routes(app)
     history.setup_routes(app)
     tops.setup_routes(app)
+    sync_jobs.setup_routes(app)
+    recommendations.setup_routes(app)
     for prefix in PREFIXES:
         app[fallback_dialects_key].append((prefix, echostats))

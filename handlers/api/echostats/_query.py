@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 
 from handlers.errors import FieldError, Invalid
@@ -53,6 +55,18 @@ class QueryReader:
         """A text filter; None when absent or blank."""
         raw = self.query.get(name, "").strip()
         return raw or None
+
+    def choice(self, name: str, allowed: Sequence[str], default: str | None = None
+               ) -> str | None:
+        """One of `allowed`, `default` when absent or blank."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        if raw not in allowed:
+            self._fail(name, "value is not a valid enumeration member; permitted: "
+                       + ", ".join(repr(a) for a in allowed), "type_error.enum")
+            return default
+        return raw
 
     def check(self) -> None:
         if self.errors:

@@ -1,0 +1,91 @@
+"""The recommender's two reads in SQLite, each bounded by an index range and a LIMIT.
+
+- `co_listened`: the tracks played or posted by the people who played or posted the seed
+  tracks (item-to-item co-occurrence). The seeds' holders are found through the
+  `listen_day_tracks(track_id, user_id)` and `posts(catalog_id, user_id)` indexes and only the
+  `holders` strongest are kept; their tracks come from their rollups by primary key. Work:
+  O(seeds x holders-per-seed + holders x their rollup rows).
+- `artist_tracks`: the catalog tracks whose first artist is one of `artists`
+  (`catalog_first_artist` index), ranked by how often everyone played them.
+
+Both leave out the tracks the user played `played_cap` times or more, and the seeds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from store.records import Candidate
+from store.sqlite.db import Database
+
+__all__ = ["SqliteRecommendations", "POST_WEIGHT"]
+
+POST_WEIGHT = 3  # a post counts as three plays
+_FIRST_ARTIST = "json_extract(c.artist_names, '$[0]')"
+
+_PLAYED = ("SELECT track_id FROM listen_day_tracks WHERE user_id = :user "
+           "GROUP BY track_id HAVING SUM(plays) >= :cap")
+
+_CO_LISTENED = f"""
+WITH seed(track_id) AS (SELECT value FROM json_each(:seeds)),
+holding(user_id, seed, w) AS (
+    SELECT d.user_id, d.track_id, d.plays FROM listen_day_tracks d
+      JOIN seed s ON d.track_id = s.track_id WHERE d.user_id != :user
+    UNION ALL
+    SELECT p.user_id, p.catalog_id, {POST_WEIGHT} FROM posts p
+      JOIN seed s ON p.catalog_id = s.track_id WHERE p.user_id != :user),
+holders AS (
+    SELECT user_id, seed, SUM(w) AS w FROM holding GROUP BY user_id, seed
+    ORDER BY w DESC LIMIT :holders),
+theirs(seed, track_id, w) AS (
+    SELECT h.seed, d.track_id, d.plays FROM holders h
+      JOIN listen_day_tracks d ON d.user_id = h.user_id
+    UNION ALL
+    SELECT h.seed, p.catalog_id, {POST_WEIGHT} FROM holders h
+      JOIN posts p ON p.user_id = h.user_id WHERE p.catalog_id IS NOT NULL),
+per_seed AS (
+    SELECT track_id, seed, SUM(w) AS w FROM theirs
+    WHERE track_id NOT IN (SELECT track_id FROM seed) AND track_id NOT IN ({_PLAYED})
+    GROUP BY track_id, seed)
+SELECT p.track_id, p.seed, MAX(p.w), SUM(p.w) AS score FROM per_seed p
+  JOIN catalog c ON c.id = p.track_id AND c.kind = 'track'
+GROUP BY p.track_id ORDER BY score DESC, p.track_id LIMIT :limit
+"""
+
+_ARTIST_TRACKS = f"""
+SELECT c.id, {_FIRST_ARTIST},
+       (SELECT COALESCE(SUM(d.plays), 0) FROM listen_day_tracks d WHERE d.track_id = c.id) AS score
+FROM catalog c
+WHERE c.kind = 'track' AND {_FIRST_ARTIST} IN (SELECT value FROM json_each(:artists))
+  AND c.id NOT IN ({_PLAYED})
+ORDER BY score DESC, c.id LIMIT :limit
+"""
+
+
+class SqliteRecommendations:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def _rows(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        async with self.db.read() as conn:
+            return list(await conn.execute_fetchall(sql, params))
+
+    async def co_listened(self, user_id: int, seeds: Sequence[int], *, holders: int = 100,
+                          played_cap: int = 3, limit: int = 100) -> list[Candidate]:
+        if not seeds:
+            return []
+        rows = await self._rows(_CO_LISTENED, {
+            "user": user_id, "seeds": json.dumps(list(seeds)), "holders": holders,
+            "cap": played_cap, "limit": limit})
+        return [Candidate(track_id=r[0], because=str(r[1]), score=float(r[3])) for r in rows]
+
+    async def artist_tracks(self, user_id: int, artists: Sequence[str], *, played_cap: int = 3,
+                            limit: int = 100) -> list[Candidate]:
+        if not artists:
+            return []
+        rows = await self._rows(_ARTIST_TRACKS, {
+            "user": user_id, "artists": json.dumps(list(artists)), "cap": played_cap,
+            "limit": limit})
+        return [Candidate(track_id=r[0], because=str(r[1]), score=float(r[2])) for r in rows]
