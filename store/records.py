@@ -439,7 +439,8 @@ class DownloadStats(msgspec.Struct, kw_only=True):
     last_at: float | None = None
 
 
-__all__ += ["NewListen", "Listen", "RollupCount", "RollupDay", "RollupHour", "RollupStatus"]
+__all__ += ["NewListen", "Listen", "RollupCount", "RollupDay", "RollupHour", "RollupWeekdayHour",
+            "RollupStatus"]
 
 
 class NewListen(msgspec.Struct, kw_only=True, frozen=True):
@@ -493,6 +494,14 @@ class RollupDay(msgspec.Struct, kw_only=True, frozen=True):
     day: str
     plays: int
     ms: int
+
+
+class RollupWeekdayHour(msgspec.Struct, kw_only=True, frozen=True):
+    """Plays in one UTC hour (0-23) of one UTC weekday (Monday 0), over all time."""
+
+    weekday: int
+    hour: int
+    plays: int
 
 
 class RollupHour(msgspec.Struct, kw_only=True, frozen=True):

@@ -12,7 +12,7 @@ the overview has none.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import msgspec
 
@@ -76,14 +76,30 @@ class Refreshed(msgspec.Struct, frozen=True):
     computed_at: float
 
 
-def _distributions(rows: list[RollupHour], user: User) -> tuple[list[int], list[int]]:
-    zone = user_zone(user)
+def _distributions(rows: list[RollupHour], zone: tzinfo) -> tuple[list[int], list[int]]:
     hours, weekdays = [0] * 24, [0] * 7
+    days: dict[str, datetime] = {}
     for row in rows:
-        when = datetime.strptime(row.day, "%Y-%m-%d").replace(hour=row.hour, tzinfo=UTC)
+        midnight = days.get(row.day)
+        if midnight is None:
+            midnight = days[row.day] = datetime.strptime(row.day, "%Y-%m-%d").replace(tzinfo=UTC)
+        when = midnight.replace(hour=row.hour)
         local = when if zone is UTC else when.astimezone(zone)
         hours[local.hour] += row.plays
         weekdays[local.weekday()] += row.plays
+    return hours, weekdays
+
+
+async def _hours_and_weekdays(ctx: Context, user: User, since: str) -> tuple[list[int], list[int]]:
+    """Plays per hour and weekday in the user's zone: for all time in UTC, from the all-time
+    weekday-hour rollup; otherwise from the daily hours (a zone's offset depends on the day)."""
+    zone = user_zone(user)
+    if since or zone is not UTC:
+        return _distributions(await ctx.store.listens.hours(user.id, since), zone)
+    hours, weekdays = [0] * 24, [0] * 7
+    for row in await ctx.store.listens.weekday_hours(user.id):
+        hours[row.hour] += row.plays
+        weekdays[row.weekday] += row.plays
     return hours, weekdays
 
 
@@ -96,7 +112,7 @@ async def overview(ctx: Context, user: User, period: str) -> Overview:
     tracks, unique_tracks = await top_tracks(ctx, user.id, period, OVERVIEW_TOP)
     albums, unique_albums = await top_albums(ctx, user.id, period, OVERVIEW_TOP)
     genres, unique_genres = await top_genres(ctx, user.id, period, OVERVIEW_TOP)
-    hours, weekdays = _distributions(await listens.hours(user.id, since), user)
+    hours, weekdays = await _hours_and_weekdays(ctx, user, since)
     today = datetime.fromtimestamp(now, UTC).date()
     recent = {d.day for d in await listens.days(user.id, "")}
     return Overview(

@@ -1,5 +1,5 @@
 """Listens in SQLite (implements store.interface.ListenRepo): bulk inserts that keep the
-daily rollups current in the same transaction, the paged history, and the rollup reads
+rollups current in the same transaction, the paged history, and the rollup reads
 (store/sqlite/listen_rollups.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from store.records import Listen, NewListen
 from store.sqlite.db import Database
-from store.sqlite.listen_rollups import ListenRollups, roll_up
+from store.sqlite.listen_rollups import ListenRollups, NewPlay, add_rollups
 
 __all__ = ["SqliteListens"]
 
@@ -44,8 +44,14 @@ class SqliteListens(ListenRollups):
             before = int(row[0]) if row else 0
             cur = await conn.executemany(INSERT, rows)
             inserted = max(cur.rowcount, 0)
+            if inserted == len(rows):  # all new: the rollups add what was handed in
+                new = [NewPlay(x.user_id, x.played_at, x.ms_played, x.track_id) for x in listens]
+            elif inserted:  # some were stored already: read back the new ones
+                async with conn.execute("SELECT user_id, played_at, ms_played, track_id "
+                                        "FROM listens WHERE id > ?", (before,)) as cur:
+                    new = [NewPlay(*row) for row in await cur.fetchall()]
             if inserted:
-                await roll_up(conn, "l.id > ?", (before,))
+                await add_rollups(conn, new)
         return inserted
 
     async def page(self, user_id: int, *, artist: str = "", track: str = "",

@@ -122,6 +122,66 @@ async def test_rollups_equal_a_group_by_over_the_listens_after_inserts_and_a_reb
     assert status.last_date == max(expected["days"])
 
 
+async def _all_time(store: Any, user_id: int) -> dict[str, Any]:
+    """What the store's all-time rollups say: every key of each dimension, weekday x hour."""
+    out: dict[str, Any] = {}
+    for dimension in ("track", "artist", "album", "genre"):
+        top, total = await store.listens.top(user_id, dimension, limit=1000)
+        assert total == len(top)
+        out[dimension] = Counter({c.key: c.plays for c in top})
+    out["weekday_hours"] = Counter({(w.weekday, w.hour): w.plays
+                                    for w in await store.listens.weekday_hours(user_id)})
+    return out
+
+
+def _expected_all_time(listens: list[NewListen], items: dict[str, Any], user_id: int
+                       ) -> dict[str, Any]:
+    """The all-time rollups as a GROUP BY over the listens would give them, in Python."""
+    by_day = _expected(listens, items, user_id)
+    out: dict[str, Any] = {}
+    for dimension, name in (("track", "tracks"), ("artist", "artists"), ("album", "albums"),
+                            ("genre", "genres")):
+        out[dimension] = Counter()
+        for (_, key), plays in by_day[name].items():
+            out[dimension][key] += plays
+    out["weekday_hours"] = Counter()
+    for x in listens:
+        if x.user_id == user_id:
+            when = datetime.fromtimestamp(x.played_at, UTC)
+            out["weekday_hours"][(when.weekday(), when.hour)] += 1
+    return out
+
+
+async def test_all_time_rollups_equal_a_group_by_after_inserts_and_a_rebuild(store):
+    alice, bob, items = await _setup(store)
+    # three days, every weekday-hour crossing midnight UTC; batches repeat stored rows
+    listens = [_listen(alice, T0 + i * 3_700, items["abc"[i % 3]], ms=1_000 * i + 30_000)
+               for i in range(70)]
+    listens += [_listen(bob, T0 + i * 5_000, items["b"]) for i in range(4)]
+    assert await store.listens.add_many(listens[:30]) == 30
+    assert await store.listens.add_many(listens[20:50] + listens[70:]) == 24
+    assert await store.listens.add_many(listens[:70]) == 20
+    expected = _expected_all_time(listens, items, alice)
+    assert len(expected["weekday_hours"]) > 24  # more than one weekday
+    assert await _all_time(store, alice) == expected
+    assert await _all_time(store, bob) == _expected_all_time(listens, items, bob)
+    # milliseconds too: the all-time track sums equal the listens'
+    top, _ = await store.listens.top(alice, "track")
+    assert {c.key: c.ms for c in top} == {
+        str(items[k].id): sum(x.ms_played for x in listens[:70] if x.track_id == items[k].id)
+        for k in "abc"}
+    await store.listens.rebuild(alice)
+    assert await _all_time(store, alice) == expected
+    assert await _all_time(store, bob) == _expected_all_time(listens, items, bob)
+
+
+async def test_a_page_of_a_top_past_its_end_still_counts_every_key(store):
+    alice, _, items = await _setup(store)
+    await store.listens.add_many([_listen(alice, T0 + i, items["abc"[i % 3]]) for i in range(6)])
+    assert await store.listens.top(alice, "track", limit=2, offset=10) == ([], 3)
+    assert len((await store.listens.top(alice, "track", limit=2))[0]) == 2
+
+
 async def test_a_rebuild_follows_what_the_catalog_says_now(store):
     alice, _, items = await _setup(store)
     await store.listens.add_many([_listen(alice, T0, items["c"])])

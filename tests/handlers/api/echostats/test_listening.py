@@ -89,6 +89,13 @@ async def test_distributions_follow_the_users_time_zone(seeded):
     client, alice, _ = seeded
     ctx = ctx_of(client)
     utc = await (await client.get("/api/v1/analytics/overview", headers=alice.auth)).json()
+    # all_time in UTC reads the all-time weekday-hour rollup, a quarter the daily hours: every
+    # play is within the quarter, so both give the same distributions
+    quarter = await (await client.get("/api/v1/analytics/overview?period=quarter",
+                                      headers=alice.auth)).json()
+    for key in ("hourly_distribution", "daily_distribution"):
+        assert utc[key] == quarter[key]
+    assert sum(d["plays"] for d in utc["daily_distribution"]) == 5
     user = await ctx.store.users.get(alice.id)
     await ctx.store.users.update(alice.id, UserPatch(extra={**user.extra,
                                                             "timezone": "Asia/Tokyo"}))
