@@ -137,13 +137,18 @@ async def callback(request: web.Request) -> web.Response:
     return response
 
 
+def _dev_spotify_id(user: User) -> str | None:
+    """The Spotify id dev-login answered for its demo account (none is linked to it)."""
+    return DEMO_USERNAME if user.username == DEMO_USERNAME and user.password_hash is None else None
+
+
 def _status_user(user: User, link: OAuthAccount | None) -> StatusUser:
     profile: dict[str, Any] = link.profile if link else {}
     images = profile.get("images") or []
     image = images[0].get("url") if images and isinstance(images[0], dict) else None
     product = profile.get("product")
     return StatusUser(
-        id=str(user.id), spotify_id=link.subject if link else None,
+        id=str(user.id), spotify_id=link.subject if link else _dev_spotify_id(user),
         display_name=user.name or profile.get("display_name") or user.username or "",
         image_url=image or user.avatar_url or None,
         product=product if isinstance(product, str) else None)

@@ -261,7 +261,7 @@ async def test_dev_login_signs_in_the_demo_user_with_cookie_and_token(make_clien
     assert body["token"].count(".") == 2
     assert "httponly" in resp.headers["Set-Cookie"].lower()
     assert (await status(client))["user"] == {
-        "id": body["user"]["id"], "spotify_id": None, "display_name": "Demo User",
+        "id": body["user"]["id"], "spotify_id": "demo_user", "display_name": "Demo User",
         "image_url": None, "product": None}
     again = await (await client.get("/api/v1/auth/dev-login")).json()
     assert again["user"]["id"] == body["user"]["id"]
