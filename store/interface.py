@@ -324,8 +324,8 @@ class ListenRepo(Protocol):
         """The most played tracks, artists, albums or genres (`dimension`), and how many."""
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]: ...
     async def hours(self, user_id: int, since: str = "") -> list[RollupHour]: ...
-    async def weekday_hours(self, user_id: int) -> list[RollupWeekdayHour]:
-        """All-time plays per UTC weekday (Monday 0) and hour."""
+    async def weekday_hours(self, user_id: int, since: str = "") -> list[RollupWeekdayHour]:
+        """Plays per UTC weekday (Monday 0) and hour from the UTC day `since` ('' all time)."""
     async def status(self, user_id: int) -> RollupStatus: ...
 
 

@@ -12,6 +12,7 @@ the overview has none.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import msgspec
@@ -91,13 +92,13 @@ def _distributions(rows: list[RollupHour], zone: tzinfo) -> tuple[list[int], lis
 
 
 async def _hours_and_weekdays(ctx: Context, user: User, since: str) -> tuple[list[int], list[int]]:
-    """Plays per hour and weekday in the user's zone: for all time in UTC, from the all-time
-    weekday-hour rollup; otherwise from the daily hours (a zone's offset depends on the day)."""
+    """Plays per hour and weekday in the user's zone: in UTC, summed per weekday and hour by the
+    store; otherwise from the daily hours (a zone's offset depends on the day)."""
     zone = user_zone(user)
-    if since or zone is not UTC:
+    if zone is not UTC:
         return _distributions(await ctx.store.listens.hours(user.id, since), zone)
     hours, weekdays = [0] * 24, [0] * 7
-    for row in await ctx.store.listens.weekday_hours(user.id):
+    for row in await ctx.store.listens.weekday_hours(user.id, since):
         hours[row.hour] += row.plays
         weekdays[row.weekday] += row.plays
     return hours, weekdays
@@ -107,12 +108,12 @@ async def overview(ctx: Context, user: User, period: str) -> Overview:
     now = ctx.clock()
     since = since_day(period, now)
     listens = ctx.store.listens
-    plays, ms = await listens.totals(user.id, since)
-    artists, unique_artists = await top_artists(ctx, user.id, period, OVERVIEW_TOP)
-    tracks, unique_tracks = await top_tracks(ctx, user.id, period, OVERVIEW_TOP)
-    albums, unique_albums = await top_albums(ctx, user.id, period, OVERVIEW_TOP)
-    genres, unique_genres = await top_genres(ctx, user.id, period, OVERVIEW_TOP)
-    hours, weekdays = await _hours_and_weekdays(ctx, user, since)
+    # independent reads: each on its own reader connection, so SQLite runs them side by side
+    (plays, ms), (artists, unique_artists), (tracks, unique_tracks), (albums, unique_albums), \
+        (genres, unique_genres), (hours, weekdays) = await asyncio.gather(
+            listens.totals(user.id, since), top_artists(ctx, user.id, period, OVERVIEW_TOP),
+            top_tracks(ctx, user.id, period, OVERVIEW_TOP), top_albums(ctx, user.id, period, OVERVIEW_TOP),
+            top_genres(ctx, user.id, period, OVERVIEW_TOP), _hours_and_weekdays(ctx, user, since))
     today = datetime.fromtimestamp(now, UTC).date()
     recent = {d.day for d in await listens.days(user.id, "")}
     return Overview(

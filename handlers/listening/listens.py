@@ -58,7 +58,7 @@ async def record_plays(ctx: Context, user_id: int, plays: Sequence[PlayIn]) -> R
     async with ctx.store.transaction():
         inserted = await ctx.store.listens.add_many(rows)
         if inserted:
-            newest, _ = await ctx.store.listens.page(user_id, limit=1)
+            newest = await ctx.store.listens.between(user_id, limit=1)  # no COUNT, unlike page()
             await ctx.store.after_commit(lambda: _push(ctx, user_id, inserted, newest[0]))
             if newest[0].played_at >= ctx.clock() - RECENT:  # only recent plays make a streak
                 await ctx.store.after_commit(lambda: announce_streak(ctx, user_id))

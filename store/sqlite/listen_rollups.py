@@ -7,26 +7,22 @@ artist (the track's first artist), album (the track's album name and first artis
 track, artist, album, genre, and per UTC weekday (Monday 0) and hour, so that all-time reads
 do not sum years of days.
 
-A batch of new listens is summed in Python per rollup key (`deltas`) and added with one
-executemany upsert per table; a rebuild recomputes the daily tables with one set-based
-statement each and the all-time tables from them.
+A batch of new listens (the ids above the largest before it) is copied once, with what each
+rollup keys on, into a temporary table, and added with one set-based upsert per rollup table;
+a rebuild clears the user's rollups and adds their listens the same way, 90 days of plays at
+a time.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import aiosqlite
 
 from store.records import RollupCount, RollupDay, RollupHour, RollupStatus, RollupWeekdayHour
 from store.sqlite.db import Database
 
-__all__ = ["LISTEN_TABLES", "DIMENSIONS", "TrackFacts", "NewPlay", "deltas", "add_rollups",
-           "clear_rollups", "ListenRollups"]
+__all__ = ["LISTEN_TABLES", "DIMENSIONS", "add_rollups", "clear_rollups", "ListenRollups"]
 
 # table -> its key columns after user_id
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
@@ -45,32 +41,37 @@ ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
 # every table holding a user's listening history (erasure drops them all)
 LISTEN_TABLES = ("listens", *ROLLUP_KEYS)
 
-_DAY = "strftime('%Y-%m-%d', l.played_at, 'unixepoch')"
-_FIRST_ARTIST = "COALESCE(json_extract(c.artist_names, '$[0]'), '')"
 _ADD = "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, ms = ms + excluded.ms"
 
-# daily table -> (its key expressions over listens `l` joined to catalog `c`, extra FROM,
-# extra WHERE), for rebuilds
-_DAILY_SQL: dict[str, tuple[str, str, str]] = {
-    "listen_days": ("", "", ""),
-    "listen_day_tracks": (", l.track_id", "", ""),
-    "listen_day_artists": (f", {_FIRST_ARTIST}", " JOIN catalog c ON c.id = l.track_id",
-                           f" AND {_FIRST_ARTIST} != ''"),
-    "listen_day_albums": (f", {_FIRST_ARTIST}, c.album_name", " JOIN catalog c ON c.id = l.track_id",
-                          " AND c.album_name != ''"),
-    "listen_day_genres": (", g.value", " JOIN catalog c ON c.id = l.track_id JOIN json_each(c.genres) g",
-                          " AND g.value != ''"),
-    "listen_day_hours": (", CAST(strftime('%H', l.played_at, 'unixepoch') AS INTEGER)", "", ""),
+# A batch of listens with what every rollup keys on, computed once per listen (its UTC day,
+# hour and weekday, Monday 0; its track's first artist, album name and genres) in a temporary
+# table of the writer's connection; each rollup then sums the batch with one upsert.
+_BATCH = "temp.listen_batch"
+_BATCH_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS listen_batch (user_id INTEGER, day TEXT, "
+                "hour INTEGER, weekday INTEGER, track_id INTEGER, ms INTEGER, artist TEXT, "
+                "album TEXT, genres TEXT)")
+_FILL_BATCH = (
+    f"INSERT INTO {_BATCH} SELECT l.user_id, strftime('%Y-%m-%d', l.played_at, 'unixepoch'), "
+    "CAST(strftime('%H', l.played_at, 'unixepoch') AS INTEGER), "
+    "(CAST(strftime('%w', l.played_at, 'unixepoch') AS INTEGER) + 6) % 7, l.track_id, l.ms_played, "
+    "COALESCE(json_extract(c.artist_names, '$[0]'), ''), COALESCE(c.album_name, ''), "
+    "COALESCE(c.genres, '[]') FROM listens l{hint} LEFT JOIN catalog c ON c.id = l.track_id WHERE {where}")
+_GENRES = " JOIN json_each(b.genres) g"
+# table -> (its key expressions after user_id over the batch `b` (genres `g`), extra FROM,
+# WHERE)
+_KEY_SQL: dict[str, tuple[str, str, str]] = {
+    "listen_days": ("b.day", "", "true"),
+    "listen_day_tracks": ("b.day, b.track_id", "", "true"),
+    "listen_day_artists": ("b.day, b.artist", "", "b.artist != ''"),
+    "listen_day_albums": ("b.day, b.artist, b.album", "", "b.album != ''"),
+    "listen_day_genres": ("b.day, g.value", _GENRES, "g.value != ''"),
+    "listen_day_hours": ("b.day, b.hour", "", "true"),
+    "listen_tracks": ("b.track_id", "", "true"),
+    "listen_artists": ("b.artist", "", "b.artist != ''"),
+    "listen_albums": ("b.artist, b.album", "", "b.album != ''"),
+    "listen_genres": ("g.value", _GENRES, "g.value != ''"),
+    "listen_weekday_hours": ("b.weekday, b.hour", "", "true"),
 }
-# all-time table -> (the daily table it sums, its key expressions over that table)
-_ALL_TIME_SQL: dict[str, tuple[str, str]] = {
-    "listen_tracks": ("listen_day_tracks", "track_id"),
-    "listen_artists": ("listen_day_artists", "artist"),
-    "listen_albums": ("listen_day_albums", "artist, album"),
-    "listen_genres": ("listen_day_genres", "genre"),
-    "listen_weekday_hours": ("listen_day_hours", "(CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour"),
-}
-
 # dimension -> (daily table, all-time table, key column)
 DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "track": ("listen_day_tracks", "listen_tracks", "track_id"),
@@ -78,110 +79,32 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "album": ("listen_day_albums", "listen_albums", "album"),
     "genre": ("listen_day_genres", "listen_genres", "genre"),
 }
+# a rebuild reads a user's listens this many seconds of played_at at a time
+_REBUILD_SPAN = 90 * 86_400
 
 
-class TrackFacts(NamedTuple):
-    """What the rollups need of a track: its first artist, album name and genres."""
-
-    artist: str
-    album: str
-    genres: tuple[str, ...]
-
-
-class NewPlay(NamedTuple):
-    user_id: int
-    played_at: float
-    ms: int
-    track_id: int
-
-
-@lru_cache(maxsize=8192)
-def _utc_day(day_number: int) -> str:
-    return datetime.fromtimestamp(day_number * 86_400, UTC).strftime("%Y-%m-%d")
-
-
-def _sum(keys: Iterable[tuple[Any, ...]], ms: Iterable[int],
-         into: dict[tuple[Any, ...], list[int]]) -> None:
-    for key, each in zip(keys, ms, strict=True):
-        entry = into.get(key)
-        if entry is None:
-            into[key] = [1, each]
-        else:
-            entry[0] += 1
-            entry[1] += each
-
-
-def _sum_both(rows: list[tuple[Any, ...]], daily: dict[tuple[Any, ...], list[int]],
-              all_time: dict[tuple[Any, ...], list[int]]) -> None:
-    """Add rows (user_id, day, *key, ms) to a daily table's sums and to its all-time table's."""
-    ms = [row[-1] for row in rows]
-    _sum((row[:-1] for row in rows), ms, daily)
-    _sum(((row[0], *row[2:-1]) for row in rows), ms, all_time)
-
-
-def deltas(plays: Sequence[NewPlay], facts: Mapping[int, TrackFacts]
-           ) -> dict[str, dict[tuple[Any, ...], list[int]]]:
-    """What the plays add to each rollup table: {table: {(user_id, *key): [plays, ms]}}."""
-    sums: dict[str, dict[tuple[Any, ...], list[int]]] = {table: {} for table in ROLLUP_KEYS}
-    day_numbers = [int(p.played_at // 86_400) for p in plays]
-    days = [_utc_day(n) for n in day_numbers]
-    hours = [int(p.played_at - n * 86_400) // 3_600 for p, n in zip(plays, day_numbers, strict=True)]
-    weekdays = [(n + 3) % 7 for n in day_numbers]  # 1970-01-01 was a Thursday (Monday 0)
-    users, ms = [p.user_id for p in plays], [p.ms for p in plays]
-    _sum(zip(users, days, strict=True), ms, sums["listen_days"])
-    _sum(zip(users, days, hours, strict=True), ms, sums["listen_day_hours"])
-    _sum(zip(users, weekdays, hours, strict=True), ms, sums["listen_weekday_hours"])
-    _sum_both([(p.user_id, day, p.track_id, p.ms) for p, day in zip(plays, days, strict=True)],
-              sums["listen_day_tracks"], sums["listen_tracks"])
-    of = [(p, day, facts[p.track_id]) for p, day in zip(plays, days, strict=True)]
-    _sum_both([(p.user_id, day, f.artist, p.ms) for p, day, f in of if f.artist],
-              sums["listen_day_artists"], sums["listen_artists"])
-    _sum_both([(p.user_id, day, f.artist, f.album, p.ms) for p, day, f in of if f.album],
-              sums["listen_day_albums"], sums["listen_albums"])
-    _sum_both([(p.user_id, day, genre, p.ms) for p, day, f in of for genre in f.genres],
-              sums["listen_day_genres"], sums["listen_genres"])
-    return sums
-
-
-async def track_facts(conn: aiosqlite.Connection, track_ids: Iterable[int]) -> dict[int, TrackFacts]:
-    async with conn.execute(
-            "SELECT id, COALESCE(json_extract(artist_names, '$[0]'), ''), album_name, genres "
-            "FROM catalog WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(track_ids)),)) as cur:
-        rows = await cur.fetchall()
-    return {row[0]: TrackFacts(str(row[1]), row[2], tuple(g for g in json.loads(row[3]) if g))
-            for row in rows}
-
-
-def _upsert_sql(table: str) -> str:
-    columns = ", ".join(("user_id", *ROLLUP_KEYS[table], "plays", "ms"))
-    marks = ", ".join("?" for _ in range(len(ROLLUP_KEYS[table]) + 3))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) {_ADD}"
-
-
-async def add_rollups(conn: aiosqlite.Connection, plays: Sequence[NewPlay]) -> None:
-    """Add plays just stored to every rollup; the caller's transaction."""
-    facts = await track_facts(conn, {p.track_id for p in plays})
-    for table, sums in deltas(plays, facts).items():
-        if sums:
-            await conn.executemany(_upsert_sql(table), [(*key, *value) for key, value in sums.items()])
-
-
-def _daily_sql(table: str) -> str:
-    keys, joins, extra = _DAILY_SQL[table]
-    columns = "".join(f", {c}" for c in ROLLUP_KEYS[table][1:])
-    group = ", ".join(str(i) for i in range(1, 3 + len(ROLLUP_KEYS[table]) - 1))
-    return (f"INSERT INTO {table} (user_id, day{columns}, plays, ms) "
-            f"SELECT l.user_id, {_DAY}{keys}, COUNT(*), SUM(l.ms_played) "
-            f"FROM listens l{joins} WHERE l.user_id = ?{extra} GROUP BY {group}")
-
-
-def _all_time_sql(table: str) -> str:
-    daily, keys = _ALL_TIME_SQL[table]
+def _add_batch_sql(table: str) -> str:
+    keys, joins, where = _KEY_SQL[table]
     group = ", ".join(str(i) for i in range(1, 2 + len(ROLLUP_KEYS[table])))
     return (f"INSERT INTO {table} (user_id, {', '.join(ROLLUP_KEYS[table])}, plays, ms) "
-            f"SELECT user_id, {keys}, SUM(plays), SUM(ms) FROM {daily} WHERE user_id = ? "
-            f"GROUP BY {group}")
+            f"SELECT b.user_id, {keys}, COUNT(*), SUM(b.ms) FROM {_BATCH} b{joins} "
+            f"WHERE {where} GROUP BY {group} {_ADD}")
+
+
+async def _add_listens(conn: aiosqlite.Connection, fill: str, params: tuple[Any, ...]) -> None:
+    await conn.execute(_BATCH_TABLE)
+    await conn.execute(f"DELETE FROM {_BATCH}")
+    await conn.execute(fill, params)
+    for table in ROLLUP_KEYS:
+        await conn.execute(_add_batch_sql(table))
+    await conn.execute(f"DELETE FROM {_BATCH}")
+
+
+async def add_rollups(conn: aiosqlite.Connection, after_id: int) -> None:
+    """Add the listens just stored (every id above `after_id`) to every rollup; the caller's
+    transaction. They are read by rowid, NOT INDEXED: otherwise the planner may walk the
+    user's whole index of listens."""
+    await _add_listens(conn, _FILL_BATCH.format(hint=" NOT INDEXED", where="l.id > ?"), (after_id,))
 
 
 async def clear_rollups(conn: aiosqlite.Connection, user_id: int) -> None:
@@ -199,10 +122,14 @@ class ListenRollups:
         """Recompute the user's rollups from their listens in one transaction; how many days."""
         async with self.db.write() as conn:
             await clear_rollups(conn, user_id)
-            for table in _DAILY_SQL:
-                await conn.execute(_daily_sql(table), (user_id,))
-            for table in _ALL_TIME_SQL:
-                await conn.execute(_all_time_sql(table), (user_id,))
+            async with conn.execute("SELECT MIN(played_at), MAX(played_at) FROM listens "
+                                    "WHERE user_id = ?", (user_id,)) as cur:
+                first, last = await cur.fetchone() or (None, None)
+            fill = _FILL_BATCH.format(hint="", where="l.user_id = ? AND l.played_at >= ? AND l.played_at < ?")
+            start = first
+            while start is not None and start <= last:  # a window at a time: the batch stays small
+                await _add_listens(conn, fill, (user_id, start, start + _REBUILD_SPAN))
+                start += _REBUILD_SPAN
             async with conn.execute("SELECT COUNT(*) FROM listen_days WHERE user_id = ?",
                                     (user_id,)) as cur:
                 row = await cur.fetchone()
@@ -253,11 +180,18 @@ class ListenRollups:
             "ORDER BY day, hour", (user_id, since))
         return [RollupHour(day=r[0], hour=r[1], plays=r[2]) for r in rows]
 
-    async def weekday_hours(self, user_id: int) -> list[RollupWeekdayHour]:
-        """All-time plays per UTC weekday (Monday 0) and hour."""
-        rows = await self.db.fetch_all(
-            "SELECT weekday, hour, plays FROM listen_weekday_hours WHERE user_id = ? "
-            "ORDER BY weekday, hour", (user_id,))
+    async def weekday_hours(self, user_id: int, since: str = "") -> list[RollupWeekdayHour]:
+        """Plays per UTC weekday (Monday 0) and hour from the UTC day `since`: all time from the
+        all-time rollup, a period summed over its daily hours."""
+        if since:
+            rows = await self.db.fetch_all(
+                "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays) "
+                "FROM listen_day_hours WHERE user_id = ? AND day >= ? GROUP BY 1, 2 ORDER BY 1, 2",
+                (user_id, since))
+        else:
+            rows = await self.db.fetch_all(
+                "SELECT weekday, hour, plays FROM listen_weekday_hours WHERE user_id = ? "
+                "ORDER BY weekday, hour", (user_id,))
         return [RollupWeekdayHour(weekday=r[0], hour=r[1], plays=r[2]) for r in rows]
 
     async def status(self, user_id: int) -> RollupStatus:

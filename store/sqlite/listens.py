@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from store.records import Listen, NewListen
 from store.sqlite.db import Database
-from store.sqlite.listen_rollups import ListenRollups, NewPlay, add_rollups
+from store.sqlite.listen_rollups import ListenRollups, add_rollups
 
 __all__ = ["SqliteListens"]
 
@@ -44,14 +44,8 @@ class SqliteListens(ListenRollups):
             before = int(row[0]) if row else 0
             cur = await conn.executemany(INSERT, rows)
             inserted = max(cur.rowcount, 0)
-            if inserted == len(rows):  # all new: the rollups add what was handed in
-                new = [NewPlay(x.user_id, x.played_at, x.ms_played, x.track_id) for x in listens]
-            elif inserted:  # some were stored already: read back the new ones
-                async with conn.execute("SELECT user_id, played_at, ms_played, track_id "
-                                        "FROM listens WHERE id > ?", (before,)) as cur:
-                    new = [NewPlay(*row) for row in await cur.fetchall()]
             if inserted:
-                await add_rollups(conn, new)
+                await add_rollups(conn, before)
         return inserted
 
     async def page(self, user_id: int, *, artist: str = "", track: str = "",

@@ -175,6 +175,36 @@ async def test_all_time_rollups_equal_a_group_by_after_inserts_and_a_rebuild(sto
     assert await _all_time(store, bob) == _expected_all_time(listens, items, bob)
 
 
+async def test_a_rebuild_over_many_months_counts_every_listen_once(store):
+    # a rebuild reads the listens a window of days at a time: a year of listens crosses several
+    alice, bob, items = await _setup(store)
+    listens = [_listen(alice, T0 + i * 37 * DAY + i * 1_000, items["abc"[i % 3]]) for i in range(11)]
+    listens += [_listen(bob, T0 + 5 * DAY, items["a"])]
+    assert await store.listens.add_many(listens) == 12
+    expected = _expected(listens, items, alice)
+    assert await _rollups(store, alice) == expected
+    assert await store.listens.rebuild(alice) == 11
+    assert await _rollups(store, alice) == expected
+    assert await _all_time(store, alice) == _expected_all_time(listens, items, alice)
+    assert await _rollups(store, bob) == _expected(listens, items, bob)  # untouched
+
+
+async def test_weekday_hours_of_a_period_equal_a_group_by_over_its_listens(store):
+    alice, bob, items = await _setup(store)
+    listens = [_listen(alice, T0 + i * 3_700, items["abc"[i % 3]]) for i in range(70)]
+    listens += [_listen(bob, T0 + DAY, items["b"])]
+    assert await store.listens.add_many(listens) == 71
+    since = datetime.fromtimestamp(T0 + DAY, UTC).strftime("%Y-%m-%d")
+    expected: Counter[Any] = Counter()
+    for x in listens:
+        when = datetime.fromtimestamp(x.played_at, UTC)
+        if x.user_id == alice and when.strftime("%Y-%m-%d") >= since:
+            expected[(when.weekday(), when.hour)] += 1
+    assert 0 < sum(expected.values()) < 70
+    rows = await store.listens.weekday_hours(alice, since)
+    assert Counter({(w.weekday, w.hour): w.plays for w in rows}) == expected
+
+
 async def test_a_page_of_a_top_past_its_end_still_counts_every_key(store):
     alice, _, items = await _setup(store)
     await store.listens.add_many([_listen(alice, T0 + i, items["abc"[i % 3]]) for i in range(6)])
