@@ -88,9 +88,10 @@ class Expander(Protocol):
         ...
 
 
-def payload_of(job: Job, kind: type[P]) -> P:
-    """The job's stored payload read as `kind`; JobError when the row holds something else."""
+def payload_of(job: Job, kind: type[P], what: str = "download") -> P:
+    """The job's stored payload read as `kind`; JobError ("invalid <what> payload: ...") when
+    the row holds something else."""
     try:
         return msgspec.convert(job.payload, kind)
     except msgspec.ValidationError as exc:
-        raise JobError(f"invalid download payload: {exc}") from exc
+        raise JobError(f"invalid {what} payload: {exc}") from exc

@@ -19,7 +19,8 @@ from handlers.errors import Invalid, NotFound, Unavailable
 from handlers.identity.auth import store_password
 from handlers.identity.passwords import check_password_policy
 from store.records import Job, ResetToken, User
-from workers.jobs import CancelSignal, JobError, JobHandler, ProgressReporter
+from workers.jobs import CancelSignal, JobHandler, ProgressReporter
+from workers.payloads import payload_of
 
 __all__ = [
     "RESET_MAIL_KIND",
@@ -75,10 +76,7 @@ def make_reset_mail_handler(ctx: Context) -> JobHandler:
     """The job handler of "mail.password_reset" (hub.app registers it on the job runner)."""
 
     async def handle(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
-        try:
-            request = msgspec.convert(job.payload, ResetMailRequest)
-        except msgspec.ValidationError as exc:
-            raise JobError(f"invalid password reset payload: {exc}") from exc
+        request = payload_of(job, ResetMailRequest, "password reset")
         await mail_reset_link(ctx, request.login)
         return None  # whether an account matched stays out of the job's row
 

@@ -28,6 +28,7 @@ from handlers.listening.plays import PlayIn
 from handlers.listening.spotify_export import ExportError, ReadStats, count_rows, read_plays, sniff
 from store.records import Job, JobStatus
 from workers.jobs import CancelSignal, JobError, JobHandler, JobSubmitter, ProgressReporter
+from workers.payloads import payload_of
 
 __all__ = ["IMPORT_KIND", "IMPORT_BATCH", "STALE_AFTER", "ImportJob", "ImportStarted", "ImportTally",
            "ImportView", "upload_dir", "new_upload_path", "start_import", "import_job", "import_export",
@@ -210,10 +211,7 @@ def make_import_handler(ctx: Context) -> JobHandler:
     """The job handler of "listening.import" (hub.app registers it)."""
 
     async def handle(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
-        try:
-            request = msgspec.convert(job.payload, ImportJob)
-        except msgspec.ValidationError as exc:
-            raise JobError(f"invalid import payload: {exc}") from exc
+        request = payload_of(job, ImportJob, "import")
         path, total = Path(request.path), request.total
         tally = msgspec.convert(progress.data.get("tally", {}), ImportTally)
         ended = "failed"

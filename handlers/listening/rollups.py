@@ -15,7 +15,8 @@ import msgspec
 from handlers.context import Context
 from handlers.errors import Unavailable
 from store.records import Job
-from workers.jobs import CancelSignal, JobError, JobHandler, ProgressReporter
+from workers.jobs import CancelSignal, JobHandler, ProgressReporter
+from workers.payloads import payload_of
 
 __all__ = ["ROLLUP_BUILD_KIND", "RollupBuild", "BuildStarted", "RollupCoverage",
            "start_rollup_build", "rollup_status", "make_rollup_build_handler"]
@@ -65,10 +66,7 @@ def make_rollup_build_handler(ctx: Context) -> JobHandler:
     """The job handler of "listening.rollup_build" (hub.app registers it)."""
 
     async def handle(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
-        try:
-            request = msgspec.convert(job.payload, RollupBuild)
-        except msgspec.ValidationError as exc:
-            raise JobError(f"invalid rollup build payload: {exc}") from exc
+        request = payload_of(job, RollupBuild, "rollup build")
         progress.update(step="rollup_build", items_processed=0)
         days = await ctx.store.listens.rebuild(request.user_id)
         progress.update(step="rollup_build", items_processed=days, items_total=days)

@@ -31,6 +31,7 @@ from handlers.listening.plays import PlayIn, RecordResult, TrackRef
 from providers.spotify import PAGE_LIMIT, SpotifyError
 from store.records import Job
 from workers.jobs import CancelSignal, JobError, JobHandler, ProgressReporter, RetryableError
+from workers.payloads import payload_of
 
 __all__ = ["SPOTIFY_SYNC_KIND", "SpotifySync", "SyncStarted", "SyncState", "Step",
            "SKIPPED_STEPS", "sync_state", "start_spotify_sync", "queue_spotify_syncs",
@@ -172,10 +173,7 @@ def make_spotify_sync_handler(ctx: Context) -> JobHandler:
     """The job handler of "listening.spotify_sync" (hub.app registers it)."""
 
     async def handle(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
-        try:
-            request = msgspec.convert(job.payload, SpotifySync)
-        except msgspec.ValidationError as exc:
-            raise JobError(f"invalid Spotify sync payload: {exc}") from exc
+        request = payload_of(job, SpotifySync, "Spotify sync")
         state = await sync_state(ctx, request.user_id)
         progress.update(items_processed=0, steps=[])
         try:
