@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from handlers.api._auth import client_address, require_principal
 from handlers.api._input import invalid_field, read_json, read_post, read_struct
+from handlers.api._upload import file_part
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.sono._dialect import iso, password_from_request, sono
@@ -260,24 +261,15 @@ async def _read_file_field(request: web.Request, field: str, limit: int) -> byte
 
     Read in chunks from the streaming reader, the upload is bounded by `limit`, not by the
     app's body limit (CHORUS_MAX_BODY_BYTES), which `read()` and `post()` obey."""
-    if not request.content_type.startswith("multipart/"):
-        raise invalid_field(("body", field), "Field required", "missing")
-    try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader) or part.name != field:
-                continue
-            data, size = bytearray(), 0
-            while chunk := await part.read_chunk(CHUNK):
-                size += len(chunk)
-                if size <= limit:
-                    data += chunk
-            if size > limit:
-                raise TooLarge("File too large. Maximum size is 5 MB", code="file_too_large")
-            return bytes(data)
-    except ValueError as exc:  # no boundary, or the body ends inside a part
-        raise invalid_field(("body",), "Malformed multipart body", "form_invalid") from exc
-    raise invalid_field(("body", field), "Field required", "missing")
+    async with file_part(request, field) as part:
+        data, size = bytearray(), 0
+        while chunk := await part.read_chunk(CHUNK):
+            size += len(chunk)
+            if size <= limit:
+                data += chunk
+        if size > limit:
+            raise TooLarge("File too large. Maximum size is 5 MB", code="file_too_large")
+        return bytes(data)
 
 
 @mark_slow
