@@ -31,8 +31,13 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     legacy_account_errors: bool = False
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
-    rate_limit: int = 100
+    # per window: anonymous requests per client address, signed-in requests per user (a UI that
+    # polls every few seconds in several tabs stays far below both; README "Rate limits")
+    rate_limit: int = 300
+    rate_limit_user: int = 600
     rate_limit_window: float = 60.0
+    # reverse proxies whose Forwarded / X-Forwarded-* headers are believed (hub/middleware/forwarded.py)
+    trusted_proxies: tuple[str, ...] = ()
     endpoint_rate_limits: bool = True
     request_timeout: float = 30.0
     max_body_bytes: int = 1024 * 1024
@@ -125,7 +130,13 @@ SETTINGS: tuple[Setting, ...] = (
             "1 restores Spot On/Openwhyd 'account not found' messages (enumerable)"),
     Setting("cors_origins", "CHORUS_CORS_ORIGINS", "comma-separated origins allowed by CORS"),
     Setting("log_level", "CHORUS_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR"),
-    Setting("rate_limit", "CHORUS_RATE_LIMIT", "requests per window per client; 0 disables"),
+    Setting("rate_limit", "CHORUS_RATE_LIMIT",
+            "anonymous requests per window per client address; 0 disables every overall budget"),
+    Setting("rate_limit_user", "CHORUS_RATE_LIMIT_USER",
+            "signed-in requests per window per user (instead of the address budget)"),
+    Setting("trusted_proxies", "CHORUS_TRUSTED_PROXIES",
+            "comma-separated addresses/CIDRs of reverse proxies whose Forwarded / "
+            "X-Forwarded-For / X-Forwarded-Proto are believed; empty: none"),
     Setting("rate_limit_window", "CHORUS_RATE_LIMIT_WINDOW", "rate-limit window in seconds"),
     Setting("endpoint_rate_limits", "CHORUS_ENDPOINT_RATE_LIMITS", "1 applies Sono's per-endpoint limits"),
     Setting("request_timeout", "CHORUS_REQUEST_TIMEOUT", "seconds before a request answers 504"),

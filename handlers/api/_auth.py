@@ -13,7 +13,7 @@ from hub.ratelimiter import client_key
 __all__ = ["SESSION_COOKIE", "SIGNED_OUT_CODES", "bearer_token", "client_address", "get_principal",
            "optional_principal", "require_principal", "require_stream_principal",
            "signed_out_messages",
-           "set_session_cookie", "clear_session_cookie",
+           "set_session_cookie", "clear_session_cookie", "secure_cookies",
            "OAUTH_STATE_COOKIE", "set_oauth_state_cookie", "oauth_state_cookie"]
 
 SESSION_COOKIE = "chorus_session"
@@ -107,10 +107,16 @@ async def require_stream_principal(request: web.Request) -> Principal:
     return await require_principal(request)
 
 
+def secure_cookies(request: web.Request) -> bool:
+    """Cookies are marked Secure when the operator says so or the client came over https (as
+    the trusted proxies tell it: `request.scheme` is the client's, hub/middleware/forwarded)."""
+    return context(request).config.secure_cookies or request.secure
+
+
 def set_session_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
     config = context(request).config
     response.set_cookie(SESSION_COOKIE, value, max_age=config.session_ttl, httponly=True,
-                        samesite="Lax", secure=config.secure_cookies, path="/")
+                        samesite="Lax", secure=secure_cookies(request), path="/")
 
 
 def clear_session_cookie(response: web.StreamResponse) -> None:
@@ -120,7 +126,7 @@ def clear_session_cookie(response: web.StreamResponse) -> None:
 def set_oauth_state_cookie(request: web.Request, response: web.StreamResponse, state: str) -> None:
     """Bind an OAuth flow to the browser that started it (checked by the callback)."""
     response.set_cookie(OAUTH_STATE_COOKIE, state, max_age=600, httponly=True, samesite="Lax",
-                        secure=context(request).config.secure_cookies, path="/")
+                        secure=secure_cookies(request), path="/")
 
 
 def oauth_state_cookie(request: web.Request) -> str | None:
