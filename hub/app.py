@@ -16,6 +16,7 @@ from handlers.api import echostats, listenbrainz, openwhyd, sono, spotizerr, spo
 from handlers.api.common import setup_common_routes
 from handlers.api.keys import ctx_key, fallback_dialects_key
 from handlers.api.media import setup_media_routes
+from handlers.api.openapi import setup_openapi_routes
 from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
 from handlers.context import Context
@@ -215,6 +216,7 @@ async def create_app(config: Config) -> web.Application:
     setup_realtime_routes(app, app[node_key], ServerAPI(app[node_key], api_key))
     for dialect in DIALECTS:
         dialect.setup_routes(app)
+    setup_openapi_routes(app)  # after the dialects: FastAPI's /docs only where none serves it
     spotizerr.setup_late_routes(app)  # FastAPI's trailing-slash redirects
     openwhyd.setup_late_routes(app)  # `/<handle>` must not shadow any other route
     return app

@@ -54,6 +54,7 @@ RESERVED_HANDLES = frozenset({
     "robots.txt", "www", "chorus", "openwhyd", "whyd", "root", "system", "null", "undefined",
     "web", "app", "assets", "auth", "oauth", "sso", "callback", "bookmarklet", "contact",
     "1",  # ListenBrainz's API (/1/...)
+    "docs", "openapi.json",  # the OpenAPI description and its page (handlers/api/openapi)
 })
 
 
