@@ -1,6 +1,7 @@
 """What a route handler reads and answers, found in its code: the Struct it decodes its body or
 parameters into (`read_struct`, `read_request`, `read_fields`), the Struct it answers with
-(`json_response(SomeStruct(...))`, or a function annotated to return one), the query
+(`json_response(SomeStruct(...))`, or a function annotated to return one; each of them when
+it answers with several), the query
 parameters it reads by name, and the status it answers. A `describe(...)` on the handler
 (handlers.api.dialect) wins over what is found. Helpers the handler calls from its own
 dialect's package are read too, one call deep.
@@ -33,12 +34,13 @@ QUERY_METHODS = {"whole", "text", "choice", "flag"}
 
 @dataclass
 class Found:
-    """A handler's request and response types (None: unknown) and the query names it reads."""
+    """A handler's request types (None: unknown), the types it may answer with (one of them)
+    and the query names it reads."""
 
     body: Any = None
     params: Any = None
     query: Any = None
-    response: Any = None
+    responses: list[Any] = field(default_factory=list)
     status: int = 200
     summary: str = ""
     query_names: list[str] = field(default_factory=list)
@@ -151,9 +153,11 @@ def _scan(fn: Callable[..., Any], found: Found, depth: int) -> None:
             found.body = _struct_or_none(_resolve(node.args[1], names))
         elif callee in PARAM_READERS and len(node.args) >= 2 and found.params is None:
             found.params = _struct_or_none(_resolve(node.args[1], names))
-        elif callee == "json_response" and node.args and found.response is None:
-            found.response = _answer(node.args[0], names)
-            found.status = _status(node) or found.status
+        elif callee == "json_response" and node.args:
+            answer = _answer(node.args[0], names)
+            if answer is not None and answer not in found.responses:
+                found.responses.append(answer)
+                found.status = _status(node) or found.status
         elif (name := _query_name(node)) is not None:
             _add_name(found, name)
         elif depth > 0:
@@ -192,7 +196,7 @@ def discover(handler: Callable[..., Any]) -> Found:
     if declared is not None:
         found.body = declared.body if declared.body is not None else found.body
         found.query = declared.query if declared.query is not None else found.query
-        found.response = declared.response if declared.response is not None else found.response
-        found.status = declared.status if declared.response is not None else found.status
+        if declared.response is not None:
+            found.responses, found.status = [declared.response], declared.status
         found.summary = declared.summary
     return found

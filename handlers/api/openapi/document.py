@@ -33,7 +33,7 @@ def operations_of(routes: list[ServedRoute]) -> list[tuple[str, str, ServedRoute
 
 
 def _types(found: Found) -> list[Any]:
-    return [t for t in (found.body, found.params, found.query, found.response) if t is not None]
+    return [t for t in (found.body, found.params, found.query, *found.responses) if t is not None]
 
 
 def _components(types: list[Any]) -> tuple[dict[int, Any], dict[str, Any]]:
@@ -121,7 +121,8 @@ def _responses(route: ServedRoute, found: Found, schemas: dict[int, Any]) -> dic
             "description": "A stream: Server-Sent Events, newline-delimited JSON or a websocket",
             "content": {"text/event-stream": {"schema": {"type": "string"}}}}
     else:
-        schema = schemas[id(found.response)] if found.response is not None else ANY_JSON
+        answers = [schemas[id(t)] for t in found.responses]
+        schema = answers[0] if len(answers) == 1 else {"anyOf": answers} if answers else ANY_JSON
         success = {"description": "Success", "content": {"application/json": {"schema": schema}}}
     return {str(found.status): success,
             "default": {"description": "An error, in this dialect's shape",

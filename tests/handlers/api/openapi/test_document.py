@@ -112,8 +112,9 @@ async def test_request_bodies_come_from_the_struct_the_dialect_decodes_into(serv
 async def test_responses_come_from_the_struct_the_dialect_answers_with(served):
     _, document = served
     responses = document["paths"]["/api/v1/player/current"]["get"]["responses"]
-    schemas = [r["content"]["application/json"]["schema"] for r in responses.values()]
-    assert msgspec_schema(NowPlaying) in [component_of(document, s) for s in schemas if "$ref" in s]
+    schema = responses["200"]["content"]["application/json"]["schema"]
+    answers = [component_of(document, s) for s in schema["anyOf"]]  # or NothingPlaying
+    assert msgspec_schema(NowPlaying) in answers
 
 
 async def test_query_parameters_read_by_name_are_listed(served):
@@ -165,3 +166,16 @@ def test_a_path_a_dialect_serves_is_left_to_it():
     assert [r.handler for r in docs] == [own_docs]
     assert any(r.resource and r.resource.canonical == "/api/openapi.json"
                for r in app.router.routes())
+
+
+async def test_a_route_answering_with_several_structs_lists_each(served):
+    _, document = served
+    schema = document["paths"]["/api/v1/auth/status"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    assert {ref["$ref"].rsplit("/", 1)[1] for ref in schema["anyOf"]} == {"SignedIn", "SignedOut"}
+
+
+async def test_a_query_struct_declared_with_describe_lists_its_fields(served):
+    _, document = served
+    parameters = document["paths"]["/api/v1/auth/callback"]["get"]["parameters"]
+    assert {p["name"] for p in parameters if p["in"] == "query"} == {"code", "state", "error"}
