@@ -3,6 +3,7 @@ believed, from whom, and that the access log, rate limits and cookies all use it
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -16,6 +17,7 @@ from hub.middleware.forwarded import (
     resolve_client,
 )
 from tests.conftest import STRONG_PASSWORD
+from tests.waiting import TIMEOUT
 
 PROXIES = parse_networks(["10.0.0.0/8", "127.0.0.1", "fd00::/8"])
 
@@ -113,3 +115,15 @@ async def test_a_forged_proto_from_an_untrusted_peer_changes_no_cookie(make_clie
     assert resp.status == 200
     assert not resp.cookies["chorus_session"]["secure"]
     assert "Strict-Transport-Security" not in resp.headers
+
+
+async def test_websockets_and_bodies_pass_through_the_proxy_resolution(make_client):
+    client = await make_client(trusted_proxies=("127.0.0.1",))
+    forwarded = {"X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https"}
+    resp = await _spoton_login(client, forwarded)  # a JSON body read after the clone
+    assert resp.status == 200
+    ws = await client.ws_connect("/connection/websocket", headers=forwarded)
+    await ws.send_str(json.dumps({"id": 1, "connect": {}}))
+    reply = json.loads((await ws.receive(timeout=TIMEOUT)).data)
+    assert reply["id"] == 1 and "connect" in reply, reply
+    await ws.close()
