@@ -25,12 +25,14 @@ from handlers.api.openwhyd.common import (
     read_request,
     user_counts,
 )
+from handlers.api.openwhyd.render import playlist_entry
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound, Unauthorized
 from handlers.identity import accounts, sso
 from handlers.identity.auth import Principal
 from handlers.identity.passwords import check_password_policy
 from handlers.media.images import is_owned_media
+from handlers.social import collections
 from handlers.social.feeds import last_artists
 from handlers.social.follows import is_following
 from store.records import User
@@ -85,7 +87,8 @@ class SetUserParams(msgspec.Struct):
 
 async def render_user(ctx: Context, user: User, viewer: Principal | None) -> dict[str, Any]:
     """The user as Openwhyd's `/api/user` shows it; private fields only to the user."""
-    data: dict[str, Any] = {"_id": str(user.id), "name": user.name or user.username or ""}
+    data: dict[str, Any] = {"_id": str(user.id), "id": str(user.id),
+                            "name": user.name or user.username or ""}
     if user.username:
         data["handle"] = user.username
     own = viewer is not None and viewer.user.id == user.id
@@ -93,7 +96,8 @@ async def render_user(ctx: Context, user: User, viewer: Principal | None) -> dic
         data["email"] = user.email
     data.update(bio=user.bio, loc=user.location, img=user.avatar_url, cvrImg=user.cover_url,
                 lnk=dict(user.links),
-                pl=[])  # playlists arrive with the playlist issue
+                pl=[playlist_entry(v) for v in
+                    await collections.user_collections(ctx, viewer, user.id)])
     if own and viewer is not None:
         for link in await sso.linked_accounts(ctx, viewer):
             if link.provider == "facebook":
@@ -116,7 +120,9 @@ async def find_user(ctx: Context, uid_or_handle: str) -> User:
 
 
 async def get_user(request: web.Request) -> web.Response:
+    """`GET /api/user[?id=]` and `GET /api/user/<id or handle>`: the user, or the caller."""
     params = await read_request(request, GetUserParams)
+    params.id = request.match_info.get("id") or params.id
     ctx = context(request)
     principal = await get_principal(request)
     if params.id:
@@ -234,4 +240,5 @@ async def set_user(request: web.Request) -> web.Response:
 
 def setup_routes(app: web.Application) -> None:
     openwhyd.add(app.router, "GET", "/api/user", get_user)
+    openwhyd.add(app.router, "GET", "/api/user/{id}", get_user)
     openwhyd.add(app.router, "POST", "/api/user", set_user)

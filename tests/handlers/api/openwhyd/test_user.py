@@ -42,7 +42,7 @@ async def me(client):
 async def test_get_user_shows_the_email_to_the_user_only(client):
     ada, grace = await two_users(client)
     own = await me(client)
-    assert own == {"_id": ada, "name": "Ada Lovelace", "handle": "ada",
+    assert own == {"_id": ada, "id": ada, "name": "Ada Lovelace", "handle": "ada",
                    "email": "ada@example.com", "bio": "", "loc": "", "img": "", "cvrImg": "",
                    "lnk": {}, "pl": []}
     assert (await (await client.get("/api/user", params={"id": ada})).json())["email"]
@@ -50,6 +50,44 @@ async def test_get_user_shows_the_email_to_the_user_only(client):
     assert other["_id"] == grace and other["name"] == "Grace Hopper" and "email" not in other
     by_handle = await (await client.get("/api/user", params={"id": "grace"})).json()
     assert by_handle == other
+
+
+async def test_get_user_by_path_as_the_api_tests_call_it(client):
+    ada, grace = await two_users(client)
+    by_query = await (await client.get("/api/user", params={"id": grace})).json()
+    for ref in (grace, "grace"):
+        resp = await client.get(f"/api/user/{ref}", params={"format": "json"})
+        assert resp.status == 200
+        body = await resp.json()
+        assert body == by_query and body["name"] == "Grace Hopper" and "email" not in body
+    own = await (await client.get(f"/api/user/{ada}")).json()
+    assert own["email"] == "ada@example.com"
+    resp = await client.get("/api/user/nobody")
+    assert resp.status == 404 and await resp.json() == {"error": "user not found"}
+
+
+async def test_get_user_lists_the_users_playlists_the_viewer_may_see(client):
+    ada, grace = await two_users(client)  # signed in as Ada
+    for name in ("first", "second"):
+        resp = await client.post("/api/playlist", data={"action": "create", "name": name})
+        assert (await resp.json())["name"] == name
+    store = ctx_of(client).store
+    second = await store.collections.by_number(int(ada), 1)
+    await store.collections.update(second.id, is_public=False)
+    post = await store.posts.create(user_id=int(ada), link="https://youtu.be/abc", eid="/yt/abc",
+                                    name="t", collection_id=(
+                                        await store.collections.by_number(int(ada), 0)).id)
+    assert post.id
+    own = await me(client)
+    assert own["pl"] == [
+        {"id": 0, "name": "first", "url": f"/u/{ada}/playlist/0", "nbTracks": 1,
+         "img": f"/img/playlist/{ada}_0"},
+        {"id": 1, "name": "second", "url": f"/u/{ada}/playlist/1", "nbTracks": 0,
+         "img": f"/img/playlist/{ada}_1"}]
+    client.session.cookie_jar.clear()
+    seen = await (await client.get(f"/api/user/{ada}")).json()
+    assert [p["name"] for p in seen["pl"]] == ["first"]
+    assert (await (await client.get(f"/api/user/{grace}")).json())["pl"] == []
 
 
 async def test_get_user_extra_fields_on_request(client):
