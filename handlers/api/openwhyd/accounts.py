@@ -226,7 +226,7 @@ async def _register(request: web.Request, p: RegisterParams) -> tuple[User, str]
         context(request), password=p.password or None,
         password_md5=None if p.password else (p.md5 or "").strip().lower(),
         username=check_handle(handle) if handle else None, email=email, name=name,
-        extra=invite)
+        extra=invite, password_rules="openwhyd")
     return user, redirect
 
 

@@ -30,7 +30,6 @@ from handlers.context import Context
 from handlers.errors import Invalid, NotFound, Unauthorized
 from handlers.identity import accounts, sso
 from handlers.identity.auth import Principal
-from handlers.identity.passwords import check_password_policy
 from handlers.media.images import is_owned_media
 from handlers.social import collections
 from handlers.social.feeds import last_artists
@@ -177,7 +176,7 @@ def _check_image(ctx: Context, user: User, field: str, value: str, current: str)
 def _plan(ctx: Context, user: User, p: SetUserParams) -> accounts.AccountChanges:
     """Check every field, in Openwhyd's order and words, before anything changes."""
     changes: dict[str, Any] = {}
-    plan = accounts.AccountChanges()
+    plan = accounts.AccountChanges(password_rules="openwhyd")
     if p.name is not None:
         if not p.name.strip():
             raise Invalid("Please enter your name", code="name_missing")
@@ -189,7 +188,6 @@ def _plan(ctx: Context, user: User, p: SetUserParams) -> accounts.AccountChanges
     if p.pwd is not None:
         if not p.oldPwd:
             raise Invalid("Your current password is incorrect", code="current_password_missing")
-        check_password_policy(p.pwd, field="pwd")
         plan.new_password, plan.current_password = p.pwd, p.oldPwd
     if p.handle is not None:
         changes["username"] = check_handle(p.handle)
