@@ -97,14 +97,19 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-async def fetch_list(request: web.Request) -> web.Response:
-    """`GET /api/follow/fetchFollowers/<id>` and `/api/follow/fetchFollowing/<id>`."""
-    return await _list(request, request.match_info["action"], request.match_info["id"],
-                       request.query)
+async def fetch_followers(request: web.Request) -> web.Response:
+    """`GET /api/follow/fetchFollowers/<id>`."""
+    return await _list(request, "fetchFollowers", request.match_info["id"], request.query)
+
+
+async def fetch_following(request: web.Request) -> web.Response:
+    """`GET /api/follow/fetchFollowing/<id>`."""
+    return await _list(request, "fetchFollowing", request.match_info["id"], request.query)
 
 
 def setup_routes(app: web.Application) -> None:
     r = app.router
     for method in ("GET", "POST"):
         openwhyd.add(r, method, "/api/follow", follow_api)
-    openwhyd.add(r, "GET", "/api/follow/{action:fetchFollowers|fetchFollowing}/{id}", fetch_list)
+    openwhyd.add(r, "GET", "/api/follow/fetchFollowers/{id}", fetch_followers)
+    openwhyd.add(r, "GET", "/api/follow/fetchFollowing/{id}", fetch_following)
