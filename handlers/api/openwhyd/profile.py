@@ -1,6 +1,8 @@
 """`GET /api/user` and `POST /api/user`: reading and updating Openwhyd user data.
 
-Private fields (email, provider ids and tokens, apTok) are shown to the user alone. Updates are
+Private fields (email, provider ids and tokens, apTok) are shown to the user alone, and only
+without `id`: a user asked for by `id` (`?id=`, `/api/user/<id or handle>`) gets the public
+profile, as in Openwhyd, whoever asks (private playlists left out too). Updates are
 POST only: Openwhyd also applied them on GET, which a cross-site link could trigger.
 """
 
@@ -19,6 +21,7 @@ from handlers.api.keys import context
 from handlers.api.openwhyd.common import (
     AJAX_ERRORS,
     LOGIN_FIRST,
+    MAX_ID,
     ajax_error,
     flag,
     openwhyd,
@@ -41,7 +44,6 @@ __all__ = ["check_handle", "find_user", "render_user", "setup_routes"]
 LINK_FIELDS = ("home", "fb", "tw", "sc", "yt", "igrm")
 LINK_MAX = 500
 AP_TOKEN_RE = re.compile(r"[0-9a-fA-F]{64}")
-MAX_ID_DIGITS = 18  # larger numbers cannot be SQLite integers
 # Openwhyd's wording for errors of a field update (over the dialect's defaults)
 UPDATE_MESSAGES = {
     "wrong_password": "Your current password is incorrect",
@@ -84,19 +86,21 @@ class SetUserParams(msgspec.Struct):
     lnk_igrm: str | None = None
 
 
-async def render_user(ctx: Context, user: User, viewer: Principal | None) -> dict[str, Any]:
-    """The user as Openwhyd's `/api/user` shows it; private fields only to the user."""
+async def render_user(ctx: Context, user: User, viewer: Principal | None, *,
+                      public: bool = False) -> dict[str, Any]:
+    """The user as Openwhyd's `/api/user` shows it; private fields only to the user, and not
+    even to them when `public` (a user asked for by `id`: Openwhyd's public profile)."""
     data: dict[str, Any] = {"_id": str(user.id), "id": str(user.id),
                             "name": user.name or user.username or ""}
     if user.username:
         data["handle"] = user.username
-    own = viewer is not None and viewer.user.id == user.id
+    own = viewer is not None and viewer.user.id == user.id and not public
     if own and user.email:
         data["email"] = user.email
     data.update(bio=user.bio, loc=user.location, img=user.avatar_url, cvrImg=user.cover_url,
                 lnk=dict(user.links),
-                pl=[playlist_entry(v) for v in
-                    await collections.user_collections(ctx, viewer, user.id)])
+                pl=[playlist_entry(v) for v in await collections.user_collections(
+                    ctx, None if public else viewer, user.id)])
     if own and viewer is not None:
         for link in await sso.linked_accounts(ctx, viewer):
             if link.provider == "facebook":
@@ -112,7 +116,7 @@ async def find_user(ctx: Context, uid_or_handle: str) -> User:
     """Openwhyd's `id`: a user id, or a handle."""
     value = uid_or_handle.strip()
     if value.isdigit():
-        if len(value) > MAX_ID_DIGITS:
+        if int(value) > MAX_ID:
             raise NotFound("User not found", code="user_not_found")
         return await accounts.get_user(ctx, int(value))
     return await accounts.get_user_by_handle(ctx, value)
@@ -130,7 +134,7 @@ async def get_user(request: web.Request) -> web.Response:
         user = principal.user
     else:
         raise Unauthorized(LOGIN_FIRST, code="not_authenticated")
-    data = await render_user(ctx, user, principal)
+    data = await render_user(ctx, user, principal, public=bool(params.id))
     counts = await user_counts(ctx, user)
     if flag(params.isSubscr) and principal is not None:
         data["isSubscribing"] = await is_following(ctx, principal.user.id, user.id)

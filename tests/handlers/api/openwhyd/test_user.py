@@ -45,7 +45,9 @@ async def test_get_user_shows_the_email_to_the_user_only(client):
     assert own == {"_id": ada, "id": ada, "name": "Ada Lovelace", "handle": "ada",
                    "email": "ada@example.com", "bio": "", "loc": "", "img": "", "cvrImg": "",
                    "lnk": {}, "pl": []}
-    assert (await (await client.get("/api/user", params={"id": ada})).json())["email"]
+    # asked for by id, even oneself is shown the public profile, as in Openwhyd
+    public = await (await client.get("/api/user", params={"id": ada})).json()
+    assert public["_id"] == ada and "email" not in public
     other = await (await client.get("/api/user", params={"id": grace})).json()
     assert other["_id"] == grace and other["name"] == "Grace Hopper" and "email" not in other
     by_handle = await (await client.get("/api/user", params={"id": "grace"})).json()
@@ -61,9 +63,14 @@ async def test_get_user_by_path_as_the_api_tests_call_it(client):
         body = await resp.json()
         assert body == by_query and body["name"] == "Grace Hopper" and "email" not in body
     own = await (await client.get(f"/api/user/{ada}")).json()
-    assert own["email"] == "ada@example.com"
+    assert own["name"] == "Ada Lovelace" and "email" not in own
     resp = await client.get("/api/user/nobody")
     assert resp.status == 404 and await resp.json() == {"error": "user not found"}
+    # an id is a number: Openwhyd's test fixtures write user 2 as 000000000000000000000002
+    padded = await (await client.get(f"/api/user/{int(grace):024d}")).json()
+    assert padded == by_query
+    resp = await client.get("/api/user/" + "9" * 30)
+    assert resp.status == 404
 
 
 async def test_get_user_lists_the_users_playlists_the_viewer_may_see(client):
@@ -84,8 +91,7 @@ async def test_get_user_lists_the_users_playlists_the_viewer_may_see(client):
          "img": f"/img/playlist/{ada}_0"},
         {"id": 1, "name": "second", "url": f"/u/{ada}/playlist/1", "nbTracks": 0,
          "img": f"/img/playlist/{ada}_1"}]
-    client.session.cookie_jar.clear()
-    seen = await (await client.get(f"/api/user/{ada}")).json()
+    seen = await (await client.get(f"/api/user/{ada}")).json()  # the public profile
     assert [p["name"] for p in seen["pl"]] == ["first"]
     assert (await (await client.get(f"/api/user/{grace}")).json())["pl"] == []
 
