@@ -53,6 +53,7 @@ RESERVED_HANDLES = frozenset({
     "playlists", "user", "users", "feed", "discover", "invite", "mobile", "consent", "favicon.ico",
     "robots.txt", "www", "chorus", "openwhyd", "whyd", "root", "system", "null", "undefined",
     "web", "app", "assets", "auth", "oauth", "sso", "callback", "bookmarklet", "contact",
+    "uAvatarImg", "uCoverImg", "uPlaylistImg",  # Openwhyd's image paths
     "1",  # ListenBrainz's API (/1/...)
 })
 
