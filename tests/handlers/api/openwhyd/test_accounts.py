@@ -265,3 +265,12 @@ async def test_spot_on_signup_logs_in_on_openwhyd_with_md5(client):
     for login_name in ("grace@example.com", "grace"):
         resp, body = await login(client, email=login_name, md5=MD5)
         assert body == {"redirect": "/"} and "chorus_session" in resp.cookies
+
+
+async def test_a_non_ajax_register_answers_the_redirect_page_with_both_cookies(client):
+    resp = await client.post("/register", data={
+        "name": "Ada", "email": "ada@example.com", "password": STRONG_PASSWORD,
+        "redirect": "/hot"}, allow_redirects=False)
+    assert resp.status == 200 and resp.content_type == "text/html"
+    assert f"window.location.href = '{client.make_url('/hot')}';" in await resp.text()
+    assert resp.cookies["whydSid"].value == resp.cookies["chorus_session"].value
