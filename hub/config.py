@@ -29,6 +29,8 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     admin_email: str = ""
     dev: bool = False
     legacy_account_errors: bool = False
+    # each dialect's own documented password rule instead of the one policy
+    legacy_password_rules: bool = False
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
     # per window: anonymous requests per client address, signed-in requests per user (a UI that
@@ -128,6 +130,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dev", "CHORUS_DEV", "1 enables EchoStats' dev-login"),
     Setting("legacy_account_errors", "CHORUS_LEGACY_ACCOUNT_ERRORS",
             "1 restores Spot On/Openwhyd 'account not found' messages (enumerable)"),
+    Setting("legacy_password_rules", "CHORUS_LEGACY_PASSWORD_RULES",
+            "1 applies each dialect's documented password rule instead of the policy"),
     Setting("cors_origins", "CHORUS_CORS_ORIGINS", "comma-separated origins allowed by CORS"),
     Setting("log_level", "CHORUS_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR"),
     Setting("rate_limit", "CHORUS_RATE_LIMIT",
