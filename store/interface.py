@@ -17,6 +17,7 @@ from store.records import (
     Candidate,
     CatalogItem,
     Collection,
+    CollectionCollaborator,
     Comment,
     Consent,
     DownloadStats,
@@ -177,8 +178,25 @@ class CollectionRepo(Protocol):
     async def update(self, collection_id: int, **fields: Any) -> Collection | None: ...
     async def delete(self, collection_id: int) -> bool:
         """Its posts stay, back on the owner's profile, in the same transaction."""
-    async def set_order(self, collection_id: int, post_ids: list[int]) -> int: ...
+    async def set_order(self, collection_id: int, post_ids: list[int]) -> int:
+        """Number the listed posts 1..n; the collection's other posts lose their order."""
     async def track_counts(self, collection_ids: list[int]) -> dict[int, int]: ...
+    async def page(self, *, owner_id: int | None = None, kind: str | None = None,
+                   public_only: bool = False, viewer_id: int | None = None, offset: int = 0,
+                   limit: int = 100) -> tuple[list[Collection], int]:
+        """Newest first, with the total: `owner_id`'s collections (all of them), or else the
+        public ones of visible owners plus, unless `public_only`, those `viewer_id` owns or
+        collaborates on."""
+    async def collaborators(self, collection_ids: list[int]
+                            ) -> dict[int, list[CollectionCollaborator]]: ...
+    async def collaborator(self, collection_id: int, user_id: int
+                           ) -> CollectionCollaborator | None: ...
+    async def add_collaborator(self, collection_id: int, user_id: int, permission: str,
+                               added_by_id: int) -> CollectionCollaborator | None:
+        """None when `user_id` already collaborates on it."""
+    async def set_collaborator(self, collection_id: int, user_id: int, permission: str
+                               ) -> CollectionCollaborator | None: ...
+    async def remove_collaborator(self, collection_id: int, user_id: int) -> bool: ...
 
 
 class CatalogRepo(Protocol):

@@ -108,7 +108,7 @@ async def playlist(request: web.Request) -> web.Response:
     """One playlist's tracks in their set order."""
     fmt, ctx, page, user = await _open_user_list(request)
     number = _number(request.match_info["number"], "playlist")
-    views = await feeds.playlist_posts(ctx, user.id, number, page)
+    views = await feeds.playlist_posts(ctx, await viewer(request, fmt), user.id, number, page)
     return _answer(fmt, views, _title(user, f"playlist {number}"))
 
 

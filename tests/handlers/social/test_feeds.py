@@ -91,13 +91,28 @@ async def test_a_playlist_keeps_its_set_order_and_pages_within_it(ctx):
     ids = [(await post(ctx, ann, f"p{i}", collection_id=playlist.id)).id for i in range(3)]
     await post(ctx, ann, "loose")  # on the profile, not in the playlist
     await ctx.store.collections.set_order(playlist.id, [ids[1], ids[2], ids[0]])
-    views = await feeds.playlist_posts(ctx, ann.user.id, playlist.number, paging.cursor())
+    views = await feeds.playlist_posts(ctx, None, ann.user.id, playlist.number, paging.cursor())
     assert [v.post.id for v in views] == [ids[1], ids[2], ids[0]]
-    after = await feeds.playlist_posts(ctx, ann.user.id, playlist.number,
+    after = await feeds.playlist_posts(ctx, None, ann.user.id, playlist.number,
                                        paging.cursor(after=ids[1], limit=1))
     assert [v.post.id for v in after] == [ids[2]]
     with pytest.raises(NotFound):
-        await feeds.playlist_posts(ctx, ann.user.id, 7, paging.cursor())
+        await feeds.playlist_posts(ctx, None, ann.user.id, 7, paging.cursor())
+
+
+async def test_a_private_playlist_lists_for_its_owner_and_collaborators_only(ctx):
+    ann, bob, cy = await person(ctx, "ann"), await person(ctx, "bob"), await person(ctx, "cy")
+    playlist = await ctx.store.collections.create(ann.user.id, "secret", is_public=False)
+    await post(ctx, ann, "hidden", collection_id=playlist.id)
+    await ctx.store.collections.add_collaborator(playlist.id, bob.user.id, "view", ann.user.id)
+    for viewer in (ann, bob):
+        views = await feeds.playlist_posts(ctx, viewer, ann.user.id, playlist.number,
+                                           paging.cursor())
+        assert [v.post.name for v in views] == ["track hidden"]
+    for stranger in (cy, None):
+        with pytest.raises(NotFound):
+            await feeds.playlist_posts(ctx, stranger, ann.user.id, playlist.number,
+                                       paging.cursor())
 
 
 async def test_lists_of_unknown_users_are_not_found(ctx):
