@@ -28,15 +28,21 @@ async def stream(ctx: Context, principal: Principal, page: Cursor) -> list[PostV
     """Posts of the people the caller follows and the caller's own, newest first."""
     user_ids = [*await ctx.store.follows.followee_ids(principal.user.id), principal.user.id]
     posts = await ctx.store.posts.page(user_ids=user_ids, after=page.after, before=page.before,
-                                       limit=page.limit)
+                                       limit=page.limit, viewer_id=principal.user.id)
     return await post_views(ctx, posts)
 
 
-async def user_posts(ctx: Context, user_id: int, page: Cursor) -> list[PostView]:
-    """Everything `user_id` posted (playlists included), newest first, one cursor page at a time."""
+def _viewer_id(viewer: Principal | None) -> int | None:
+    return viewer.user.id if viewer is not None else None
+
+
+async def user_posts(ctx: Context, viewer: Principal | None, user_id: int, page: Cursor
+                     ) -> list[PostView]:
+    """Everything `user_id` posted (playlists included, private ones only for those who may see
+    them), newest first, one cursor page at a time."""
     await get_user(ctx, user_id)
     posts = await ctx.store.posts.page(user_ids=[user_id], after=page.after, before=page.before,
-                                       limit=page.limit)
+                                       limit=page.limit, viewer_id=_viewer_id(viewer))
     return await post_views(ctx, posts)
 
 
@@ -60,11 +66,12 @@ async def playlist_posts(ctx: Context, viewer: Principal | None, user_id: int, n
     return await post_views(ctx, _slice(posts, page))
 
 
-async def user_likes(ctx: Context, user_id: int, page: Cursor) -> list[PostView]:
-    """Posts `user_id` likes, newest post first."""
+async def user_likes(ctx: Context, viewer: Principal | None, user_id: int, page: Cursor
+                     ) -> list[PostView]:
+    """Posts `user_id` likes that the viewer may see, newest post first."""
     await get_user(ctx, user_id)
     posts = await ctx.store.posts.liked_by(user_id, after=page.after, before=page.before,
-                                           limit=page.limit)
+                                           limit=page.limit, viewer_id=_viewer_id(viewer))
     return await post_views(ctx, posts)
 
 

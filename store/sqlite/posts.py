@@ -44,6 +44,19 @@ ORDER BY 3 DESC, 2 LIMIT ?5 OFFSET ?6
 """
 
 
+def _seen_by(viewer_id: Any, where: list[str], params: list[Any], column: str = "collection_id"
+             ) -> None:
+    """Unless `viewer_id` is unset, keep only posts the viewer (an id, or None for nobody) may
+    see: in no collection, in a public one, or in one they own or collaborate on."""
+    if viewer_id is _UNSET:
+        return
+    where.append(f"({column} IS NULL OR {column} IN (SELECT id FROM collections WHERE "
+                 "is_public = 1 OR owner_id = ? OR id IN (SELECT collection_id FROM "
+                 "collection_collaborators WHERE user_id = ?)))")
+    viewer = -1 if viewer_id is None else viewer_id
+    params.extend([viewer, viewer])
+
+
 def _posts(rows: Iterable[aiosqlite.Row]) -> list[Post]:
     return [p for p in (to_record(Post, r) for r in rows) if p is not None]
 
@@ -148,11 +161,15 @@ class SqlitePosts:
         return found
 
     async def page(self, *, user_ids: list[int] | None = None, collection_id: Any = _UNSET,
-                   after: int | None = None, before: int | None = None, limit: int = 20
-                   ) -> list[Post]:
+                   after: int | None = None, before: int | None = None, limit: int = 20,
+                   viewer_id: Any = _UNSET) -> list[Post]:
         """Newest first. `after`: older than that post id; `before`: newer than it.
-        `user_ids` None means everyone; `collection_id` None means "in no collection"."""
-        where, params = ["1"], []
+        `user_ids` None means everyone; `collection_id` None means "in no collection";
+        `viewer_id` (None: nobody signed in) leaves out posts filed in private collections
+        the viewer neither owns nor collaborates on."""
+        where: list[str] = ["1"]
+        params: list[Any] = []
+        _seen_by(viewer_id, where, params)
         if user_ids is not None:
             if not user_ids:
                 return []
@@ -304,9 +321,13 @@ class SqlitePosts:
         return found
 
     async def liked_by(self, user_id: int, *, after: int | None = None,
-                       before: int | None = None, limit: int = 20) -> list[Post]:
-        """Posts the user likes, newest post first, paged by post id like `page`."""
-        where, params = ["r.user_id = ?", "r.kind = 'like'"], [user_id]
+                       before: int | None = None, limit: int = 20, viewer_id: Any = _UNSET
+                       ) -> list[Post]:
+        """Posts the user likes, newest post first, paged by post id like `page` (and, with
+        `viewer_id`, without those private to others as there)."""
+        where: list[str] = ["r.user_id = ?", "r.kind = 'like'"]
+        params: list[Any] = [user_id]
+        _seen_by(viewer_id, where, params, "p.collection_id")
         if after is not None:
             where.append("p.id < ?")
             params.append(after)

@@ -115,10 +115,37 @@ async def test_a_private_playlist_lists_for_its_owner_and_collaborators_only(ctx
                                        paging.cursor())
 
 
+async def test_posts_in_a_private_collection_show_only_to_its_owner_and_collaborators(ctx):
+    ann, bob, cy = await person(ctx, "ann"), await person(ctx, "bob"), await person(ctx, "cy")
+    secret = await ctx.store.collections.create(ann.user.id, "secret", is_public=False)
+    hidden = await post(ctx, ann, "hidden", collection_id=secret.id)
+    shown = await post(ctx, ann, "shown")
+    await ctx.store.collections.add_collaborator(secret.id, bob.user.id, "view", ann.user.id)
+    for who in (ann, bob, cy):
+        await ctx.store.posts.react(hidden.id, who.user.id, "like")
+        await ctx.store.posts.react(shown.id, who.user.id, "like")
+        await ctx.store.follows.follow(who.user.id, ann.user.id)
+
+    async def seen(who):
+        stream = [v.post.id for v in await feeds.stream(ctx, who, paging.cursor())]
+        profile = [v.post.id for v in await feeds.user_posts(ctx, who, ann.user.id,
+                                                             paging.cursor())]
+        likes = [v.post.id for v in await feeds.user_likes(ctx, who, who.user.id,
+                                                           paging.cursor())]
+        return stream, profile, likes
+
+    everything = [hidden.id, shown.id][::-1]
+    assert await seen(ann) == (everything, everything, everything)
+    assert await seen(bob) == (everything, everything, everything)
+    assert await seen(cy) == ([shown.id], [shown.id], [shown.id])
+    anonymous = await feeds.user_posts(ctx, None, ann.user.id, paging.cursor())
+    assert [v.post.id for v in anonymous] == [shown.id]
+
+
 async def test_lists_of_unknown_users_are_not_found(ctx):
     for call in (feeds.user_posts, feeds.user_likes):
         with pytest.raises(NotFound):
-            await call(ctx, 999, paging.cursor())
+            await call(ctx, None, 999, paging.cursor())
 
 
 @pytest.mark.parametrize("raw", [
