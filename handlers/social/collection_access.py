@@ -18,10 +18,10 @@ from handlers.context import Context
 from handlers.errors import Forbidden, NotFound
 from handlers.identity.auth import Principal
 from handlers.social.collections import HIDDEN_STATES
-from store.records import Collection, User
+from store.records import Collection, CollectionCollaborator, User
 
-__all__ = ["Role", "Access", "role_of", "visible_collection", "editable_collection",
-           "owned_collection", "collection_not_found"]
+__all__ = ["Role", "Access", "role_of", "role_among", "visible_collection", "editable_collection",
+           "owned_collection", "collection_not_found", "EDITORS"]
 
 EDIT_REFUSED = "You don't have permission to edit this collection"
 
@@ -34,6 +34,9 @@ class Role(enum.StrEnum):
     VIEW = "view"
 
 
+EDITORS = frozenset({Role.OWNER, Role.EDIT})  # the roles that may change a collection's tracks
+
+
 class Access(msgspec.Struct, kw_only=True):
     """A collection, its owner, and the asker's role (None: a visitor of a public one)."""
 
@@ -43,25 +46,35 @@ class Access(msgspec.Struct, kw_only=True):
 
     @property
     def can_edit(self) -> bool:
-        return self.role in (Role.OWNER, Role.EDIT)
+        return self.role in EDITORS
 
 
 def collection_not_found() -> NotFound:
     return NotFound("Collection not found", code="collection_not_found")
 
 
-async def role_of(ctx: Context, viewer: Principal | None, collection: Collection) -> Role | None:
-    """The viewer's role on `collection`; None for strangers and the signed-out."""
+def role_among(viewer: Principal | None, collection: Collection,
+               members: list[CollectionCollaborator]) -> Role | None:
+    """The viewer's role on `collection`, given its collaborators; None for strangers and the
+    signed-out."""
     if viewer is None:
         return None
     if viewer.user.id == collection.owner_id or viewer.user.is_admin:
         return Role.OWNER
-    member = await ctx.store.collections.collaborator(collection.id, viewer.user.id)
+    member = next((m for m in members if m.user_id == viewer.user.id), None)
     if member is None:
         return None
     if member.permission == Role.EDIT and collection.is_collaborative:
         return Role.EDIT
     return Role.VIEW
+
+
+async def role_of(ctx: Context, viewer: Principal | None, collection: Collection) -> Role | None:
+    """The viewer's role on `collection`, read from the store."""
+    if viewer is None:
+        return None
+    member = await ctx.store.collections.collaborator(collection.id, viewer.user.id)
+    return role_among(viewer, collection, [member] if member is not None else [])
 
 
 async def visible_collection(ctx: Context, viewer: Principal | None, collection_id: int

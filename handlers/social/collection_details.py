@@ -9,7 +9,7 @@ import msgspec
 from handlers.context import Context
 from handlers.identity.auth import Principal
 from handlers.paging import Window
-from handlers.social.collection_access import Access, role_of, visible_collection
+from handlers.social.collection_access import EDITORS, role_among, visible_collection
 from store.records import CatalogItem, Collection, CollectionCollaborator, Post, User
 
 __all__ = ["TrackEntry", "CollaboratorEntry", "CollectionDetail", "CollectionPage",
@@ -47,54 +47,65 @@ class CollectionPage(msgspec.Struct, kw_only=True):
     has_more: bool
 
 
-async def track_entries(ctx: Context, posts: list[Post], first: int = 1) -> list[TrackEntry]:
-    """Entries of `posts` (a collection's, in order), numbered from `first`."""
-    items = await ctx.store.catalog.many([p.catalog_id for p in posts if p.catalog_id])
-    users = await ctx.store.users.many(sorted({p.user_id for p in posts}))
+def _entries(posts: list[Post], first: int, items: dict[int, CatalogItem],
+             users: dict[int, User]) -> list[TrackEntry]:
     return [TrackEntry(post=p, position=first + i,
                        item=items.get(p.catalog_id) if p.catalog_id else None,
                        added_by=users.get(p.user_id)) for i, p in enumerate(posts)]
 
 
-async def collaborator_entries(ctx: Context, members: list[CollectionCollaborator]
-                               ) -> list[CollaboratorEntry]:
-    ids = {m.user_id for m in members} | {m.added_by_id for m in members if m.added_by_id}
-    users = await ctx.store.users.many(sorted(ids))
+def _members(members: list[CollectionCollaborator], users: dict[int, User]
+             ) -> list[CollaboratorEntry]:
     return [CollaboratorEntry(collaborator=m, user=users.get(m.user_id),
                               added_by=users.get(m.added_by_id) if m.added_by_id else None)
             for m in members]
 
 
-async def _detail(ctx: Context, access: Access,
-                  members: list[CollectionCollaborator]) -> CollectionDetail:
-    posts = await ctx.store.posts.in_collection(access.collection.id)
-    return CollectionDetail(collection=access.collection, owner=access.owner,
-                            tracks=await track_entries(ctx, posts),
-                            collaborators=await collaborator_entries(ctx, members),
-                            can_edit=access.can_edit)
+def _people(posts: list[Post], members: list[CollectionCollaborator]) -> list[int]:
+    """Everyone an entry names: who added each track, each collaborator and who added them."""
+    ids = {p.user_id for p in posts} | {m.user_id for m in members}
+    return sorted(ids | {m.added_by_id for m in members if m.added_by_id})
+
+
+async def track_entries(ctx: Context, posts: list[Post], first: int = 1) -> list[TrackEntry]:
+    """Entries of `posts` (a collection's, in order), numbered from `first`."""
+    items = await ctx.store.catalog.many([p.catalog_id for p in posts if p.catalog_id])
+    return _entries(posts, first, items, await ctx.store.users.many(_people(posts, [])))
+
+
+async def collaborator_entries(ctx: Context, members: list[CollectionCollaborator]
+                               ) -> list[CollaboratorEntry]:
+    return _members(members, await ctx.store.users.many(_people([], members)))
+
+
+async def collection_details(ctx: Context, viewer: Principal | None,
+                             collections: list[Collection]) -> list[CollectionDetail]:
+    """Details of collections already known to be visible (those of vanished owners left out),
+    read in a handful of queries whatever their number."""
+    ids = [c.id for c in collections]
+    members = await ctx.store.collections.collaborators(ids)
+    posts = await ctx.store.posts.in_collections(ids)
+    every_post = [p for ps in posts.values() for p in ps]
+    every_member = [m for ms in members.values() for m in ms]
+    items = await ctx.store.catalog.many([p.catalog_id for p in every_post if p.catalog_id])
+    users = await ctx.store.users.many(sorted(
+        {*_people(every_post, every_member), *(c.owner_id for c in collections)}))
+    details = []
+    for c in collections:
+        owner = users.get(c.owner_id)
+        if owner is not None:
+            details.append(CollectionDetail(
+                collection=c, owner=owner, tracks=_entries(posts[c.id], 1, items, users),
+                collaborators=_members(members[c.id], users),
+                can_edit=role_among(viewer, c, members[c.id]) in EDITORS))
+    return details
 
 
 async def collection_detail(ctx: Context, viewer: Principal | None, collection_id: int
                             ) -> CollectionDetail:
     """One collection the viewer may see, in full; NotFound otherwise."""
     access = await visible_collection(ctx, viewer, collection_id)
-    members = await ctx.store.collections.collaborators([collection_id])
-    return await _detail(ctx, access, members[collection_id])
-
-
-async def collection_details(ctx: Context, viewer: Principal | None,
-                             collections: list[Collection]) -> list[CollectionDetail]:
-    """Details of collections already known to be visible (those of vanished owners left out)."""
-    owners = await ctx.store.users.many(sorted({c.owner_id for c in collections}))
-    members = await ctx.store.collections.collaborators([c.id for c in collections])
-    details = []
-    for collection in collections:
-        owner = owners.get(collection.owner_id)
-        if owner is not None:
-            access = Access(collection=collection, owner=owner,
-                            role=await role_of(ctx, viewer, collection))
-            details.append(await _detail(ctx, access, members[collection.id]))
-    return details
+    return (await collection_details(ctx, viewer, [access.collection]))[0]
 
 
 async def _page(ctx: Context, viewer: Principal | None, found: list[Collection], total: int,

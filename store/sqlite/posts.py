@@ -199,6 +199,18 @@ class SqlitePosts:
             "ORDER BY track_order IS NULL, track_order, id DESC", (collection_id,))
         return _posts(rows)
 
+    async def in_collections(self, collection_ids: list[int]) -> dict[int, list[Post]]:
+        """The posts of each collection, each list in its set order (as `in_collection`)."""
+        found: dict[int, list[Post]] = {cid: [] for cid in collection_ids}
+        if collection_ids:
+            marks = ",".join("?" for _ in collection_ids)
+            rows = await self.db.fetch_all(
+                f"SELECT * FROM posts WHERE collection_id IN ({marks}) "
+                "ORDER BY track_order IS NULL, track_order, id DESC", tuple(collection_ids))
+            for post in _posts(rows):
+                found[post.collection_id or 0].append(post)
+        return found
+
     async def by_link(self, link: str, limit: int = 100) -> list[Post]:
         rows = await self.db.fetch_all(
             "SELECT * FROM posts WHERE link = ? ORDER BY id DESC LIMIT ?", (link, limit))

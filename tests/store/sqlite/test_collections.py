@@ -53,6 +53,9 @@ async def test_two_posts_of_a_collection_never_share_an_order(store):
     await store.collections.set_order(mix.id, [a.id])  # b loses its order, and follows
     assert [(p.id, p.track_order) for p in await store.posts.in_collection(mix.id)] == [
         (a.id, 1), (b.id, None)]
+    empty = await store.collections.create(ann.id, "empty")
+    both = await store.posts.in_collections([mix.id, empty.id])
+    assert {k: [p.id for p in v] for k, v in both.items()} == {mix.id: [a.id, b.id], empty.id: []}
 
 
 async def test_page_shows_public_collections_and_the_viewers_own_and_shared(store):
