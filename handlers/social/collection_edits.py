@@ -3,8 +3,8 @@ privacy and collaborative switch; change those; set its cover art; delete it. Th
 collection is also the owner's next Openwhyd playlist (numbered after their last one).
 
 Only the owner (or an admin) changes or deletes a collection. Deleting it deletes the tracks
-that were added to it as collection entries (ENTRY_CTX); posts made elsewhere and filed in it
-go back to their author's profile, as when an Openwhyd playlist is deleted.
+that were added to it as collection entries; posts made elsewhere and filed in it go back to
+their author's profile (collections.discard_collection, which Openwhyd's delete uses too).
 """
 
 from __future__ import annotations
@@ -19,14 +19,18 @@ from handlers.identity.auth import Principal
 from handlers.media.images import delete_media, save_image
 from handlers.social.collection_access import owned_collection
 from handlers.social.collection_details import CollectionDetail, collection_detail
-from handlers.social.collections import announce_change, announce_collection, collection_views
+from handlers.social.collections import (
+    announce_change,
+    announce_collection,
+    collection_views,
+    discard_collection,
+)
 from store.records import Collection
 
 __all__ = ["NewCollection", "CollectionChanges", "create_collection_as", "update_collection",
-           "delete_collection_by_id", "set_cover_art", "ENTRY_CTX", "COVER_FOLDER",
+           "delete_collection_by_id", "set_cover_art", "COVER_FOLDER",
            "MAX_TITLE", "MAX_TEXT", "MAX_ARTIST", "KINDS"]
 
-ENTRY_CTX = "collection"  # the `ctx` of a post made by adding a track to a collection
 COVER_FOLDER = "covers"
 MAX_TITLE = 100
 MAX_TEXT = 1000
@@ -110,18 +114,10 @@ async def update_collection(ctx: Context, principal: Principal, collection_id: i
 async def delete_collection_by_id(ctx: Context, principal: Principal, collection_id: int
                                   ) -> Collection:
     """Delete one's collection, its entries and its cover art; other posts stay on profiles."""
-    async with ctx.store.transaction():
-        access = await owned_collection(ctx, principal, collection_id, DELETE_REFUSED)
-        collection = access.collection
-        views = await collection_views(ctx, [collection])
-        for post in await ctx.store.posts.in_collection(collection.id):
-            if post.ctx == ENTRY_CTX:
-                await ctx.store.posts.delete(post.id)
-        await ctx.store.collections.delete(collection.id)
-    await _drop_cover(ctx, collection.image)
-    if views:
-        await announce_collection(ctx, "deleted", views[0])
-    return collection
+    access = await owned_collection(ctx, principal, collection_id, DELETE_REFUSED)
+    await discard_collection(ctx, access.collection)
+    await _drop_cover(ctx, access.collection.image)
+    return access.collection
 
 
 async def _drop_cover(ctx: Context, image: str) -> None:

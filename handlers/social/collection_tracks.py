@@ -15,8 +15,7 @@ from handlers.errors import Invalid, NotFound
 from handlers.identity.auth import Principal
 from handlers.social.collection_access import editable_collection
 from handlers.social.collection_details import TrackEntry, track_entries
-from handlers.social.collection_edits import ENTRY_CTX
-from handlers.social.collections import announce_change
+from handlers.social.collections import ENTRY_CTX, announce_change
 from store.records import CatalogItem, Collection, Post
 
 __all__ = ["add_track", "add_tracks", "remove_track", "move_track", "PLAYABLE_KINDS",

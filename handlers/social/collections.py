@@ -29,10 +29,11 @@ from store.records import Collection, User
 __all__ = ["CollectionRef", "CollectionView", "collection_payload", "collection_views",
            "get_collection", "get_collections", "create_collection", "rename_collection",
            "delete_collection", "set_collection_order", "set_collection_image",
-           "share_collection", "announce_collection", "announce_change", "HIDDEN_STATES", "MAX_TITLE",
-           "MAX_REFS"]
+           "share_collection", "discard_collection", "announce_collection", "announce_change",
+           "ENTRY_CTX", "HIDDEN_STATES", "MAX_TITLE", "MAX_REFS"]
 
 MAX_TITLE = 500
+ENTRY_CTX = "collection"  # the `ctx` of a post made by adding a track to a collection by id
 MAX_REFS = 100
 MAX_ORDER = 10_000
 HIDDEN_STATES = frozenset({"deleted", "disabled"})
@@ -180,13 +181,23 @@ async def rename_collection(ctx: Context, principal: Principal, number: int, tit
                           await ctx.store.collections.update(collection.id, title=title))
 
 
-async def delete_collection(ctx: Context, principal: Principal, number: int) -> Collection:
-    """Delete one's playlist; its posts stay, back on the profile, in the same transaction."""
-    collection = await _own(ctx, principal, number)
-    view = await _view(ctx, collection)
-    if not await ctx.store.collections.delete(collection.id):
-        raise _not_found()
+async def discard_collection(ctx: Context, collection: Collection) -> None:
+    """Delete `collection` and the tracks added to it as entries (ENTRY_CTX); posts made
+    elsewhere stay, back on their author's profile. One transaction; announced after it."""
+    async with ctx.store.transaction():
+        view = await _view(ctx, collection)
+        for post in await ctx.store.posts.in_collection(collection.id):
+            if post.ctx == ENTRY_CTX:
+                await ctx.store.posts.delete(post.id)
+        if not await ctx.store.collections.delete(collection.id):
+            raise _not_found()
     await announce_collection(ctx, "deleted", view)
+
+
+async def delete_collection(ctx: Context, principal: Principal, number: int) -> Collection:
+    """Delete one's playlist (see discard_collection)."""
+    collection = await _own(ctx, principal, number)
+    await discard_collection(ctx, collection)
     return collection
 
 

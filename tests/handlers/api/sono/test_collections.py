@@ -239,3 +239,18 @@ async def test_cover_art_refuses_what_is_not_an_image_and_changes_nothing(client
     assert (await get_collection(client, ann, made["id"]))[1]["cover_art_url"] is None
     covers = media_root(ctx_of(client)) / "covers"
     assert not covers.exists() or list(covers.iterdir()) == []
+
+
+async def test_deleting_through_openwhyd_also_removes_the_entries_added_through_sono(client):
+    ann = await insert_member(client, "ann")
+    made = await new_collection(client, ann)
+    song = await track_item(client, "Song")
+    added = await client.post(f"{COLLECTIONS}/{made['id']}/tracks",
+                              json={"audio_file_id": song.id}, headers=ann.auth)
+    entry = (await added.json())["id"]
+    number = (await ctx_of(client).store.collections.get(made["id"])).number
+    resp = await client.post("/api/playlist", data={"action": "delete", "id": str(number)},
+                             headers=ann.auth)
+    assert resp.status == 200 and await resp.json() == number
+    assert await ctx_of(client).store.posts.get(entry) is None
+    assert (await get_collection(client, ann, made["id"]))[0] == 404
