@@ -78,13 +78,11 @@ class SqliteCollections:
         async with self.db.write() as conn:
             await conn.execute("UPDATE posts SET track_order = NULL WHERE collection_id = ?",
                                (collection_id,))
-            changed = 0
-            for position, post_id in enumerate(post_ids, start=1):
-                cur = await conn.execute(
-                    "UPDATE posts SET track_order = ? WHERE id = ? AND collection_id = ?",
-                    (position, post_id, collection_id))
-                changed += cur.rowcount
-            return changed
+            cur = await conn.executemany(
+                "UPDATE posts SET track_order = ? WHERE id = ? AND collection_id = ?",
+                [(position, post_id, collection_id)
+                 for position, post_id in enumerate(post_ids, start=1)])
+            return max(cur.rowcount, 0)
 
     async def track_counts(self, collection_ids: list[int]) -> dict[int, int]:
         if not collection_ids:
