@@ -15,6 +15,7 @@ import aiosqlite
 
 from store.records import Comment, HotScore, Post
 from store.sqlite._fts import fts_query
+from store.sqlite._private import seen_by
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
@@ -46,15 +47,11 @@ ORDER BY 3 DESC, 2 LIMIT ?5 OFFSET ?6
 
 def _seen_by(viewer_id: Any, where: list[str], params: list[Any], column: str = "collection_id"
              ) -> None:
-    """Unless `viewer_id` is unset, keep only posts the viewer (an id, or None for nobody) may
-    see: in no collection, in a public one, or in one they own or collaborate on."""
-    if viewer_id is _UNSET:
-        return
-    where.append(f"({column} IS NULL OR {column} IN (SELECT id FROM collections WHERE "
-                 "is_public = 1 OR owner_id = ? OR id IN (SELECT collection_id FROM "
-                 "collection_collaborators WHERE user_id = ?)))")
-    viewer = -1 if viewer_id is None else viewer_id
-    params.extend([viewer, viewer])
+    """Unless `viewer_id` is unset, keep only the posts the viewer may see (_private.seen_by)."""
+    if viewer_id is not _UNSET:
+        term, term_params = seen_by(column, viewer_id)
+        where.append(term)
+        params.extend(term_params)
 
 
 def _posts(rows: Iterable[aiosqlite.Row]) -> list[Post]:
