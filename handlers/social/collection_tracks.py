@@ -63,7 +63,7 @@ async def _finish(ctx: Context, collection_id: int, order: list[int], changed: l
 
 
 async def _order(ctx: Context, collection_id: int) -> list[int]:
-    return [p.id for p in await ctx.store.posts.in_collection(collection_id)]
+    return await ctx.store.collections.track_ids(collection_id)
 
 
 async def _announce(ctx: Context, collection_id: int) -> None:

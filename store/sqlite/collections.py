@@ -72,17 +72,29 @@ class SqliteCollections:
             cur = await conn.execute("DELETE FROM collections WHERE id = ?", (collection_id,))
             return cur.rowcount == 1
 
+    async def track_ids(self, collection_id: int) -> list[int]:
+        """The ids of the collection's posts in the order they show (as posts.in_collection)."""
+        rows = await self.db.fetch_all(
+            "SELECT id FROM posts WHERE collection_id = ? "
+            "ORDER BY track_order IS NULL, track_order, id DESC", (collection_id,))
+        return [int(r[0]) for r in rows]
+
     async def set_order(self, collection_id: int, post_ids: list[int]) -> int:
         """Number the listed posts 1..n in the given order (the others lose their order, so
-        that no two share one); returns how many matched."""
+        that no two share one); returns how many matched. Only the posts whose order changes
+        are written: appending one track writes one row."""
+        wanted = {post_id: position for position, post_id in enumerate(post_ids, start=1)}
         async with self.db.write() as conn:
-            await conn.execute("UPDATE posts SET track_order = NULL WHERE collection_id = ?",
-                               (collection_id,))
-            cur = await conn.executemany(
-                "UPDATE posts SET track_order = ? WHERE id = ? AND collection_id = ?",
-                [(position, post_id, collection_id)
-                 for position, post_id in enumerate(post_ids, start=1)])
-            return max(cur.rowcount, 0)
+            async with conn.execute("SELECT id, track_order FROM posts WHERE collection_id = ?",
+                                    (collection_id,)) as cur:
+                current = {int(r[0]): r[1] for r in await cur.fetchall()}
+            changed = [pid for pid, order in current.items() if wanted.get(pid) != order]
+            # cleared first, so that no two rows hold one order at any moment (unique index)
+            await conn.executemany("UPDATE posts SET track_order = NULL WHERE id = ?",
+                                   [(pid,) for pid in changed])
+            await conn.executemany("UPDATE posts SET track_order = ? WHERE id = ?",
+                                   [(wanted[pid], pid) for pid in changed if pid in wanted])
+            return sum(1 for pid in post_ids if pid in current)
 
     async def track_counts(self, collection_ids: list[int]) -> dict[int, int]:
         if not collection_ids:
