@@ -20,6 +20,7 @@ __all__ = [
     "NowPlaying",
     "CatalogItem",
     "Post",
+    "CollectionCollaborator",
     "Comment",
     "Collection",
     "Follow",
@@ -265,6 +266,18 @@ class Collection(msgspec.Struct, kw_only=True):
     image: str = ""
     is_public: bool = True
     is_collaborative: bool = False
+
+
+class CollectionCollaborator(msgspec.Struct, kw_only=True):
+    """Someone other than the owner who may see (`view`) or also change the tracks of (`edit`)
+    a collection."""
+
+    id: int
+    collection_id: int
+    user_id: int
+    permission: str
+    created_at: float
+    added_by_id: int | None = None
 
 
 class Follow(msgspec.Struct, kw_only=True):

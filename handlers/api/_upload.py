@@ -14,7 +14,7 @@ from aiohttp import BodyPartReader, web
 from handlers.api._input import invalid_field
 from handlers.errors import TooLarge
 
-__all__ = ["file_part", "save_file_field", "CHUNK"]
+__all__ = ["file_part", "read_file_field", "save_file_field", "CHUNK"]
 
 CHUNK = 256 * 1024
 
@@ -64,3 +64,20 @@ async def save_file_field(request: web.Request, field: str, dest: Path, limit: i
         if not saved:
             with contextlib.suppress(FileNotFoundError):
                 dest.unlink()
+
+
+async def read_file_field(request: web.Request, field: str, limit: int, too_large: str) -> bytes:
+    """The bytes of multipart field `field`; past `limit` the rest is drained, then TooLarge
+    (413, message `too_large`) raised.
+
+    Read in chunks from the streaming reader, the upload is bounded by `limit`, not by the
+    app's body limit (CHORUS_MAX_BODY_BYTES), which `read()` and `post()` obey."""
+    async with file_part(request, field) as part:
+        data, size = bytearray(), 0
+        while chunk := await part.read_chunk(CHUNK):
+            size += len(chunk)
+            if size <= limit:
+                data += chunk
+        if size > limit:
+            raise TooLarge(too_large, code="file_too_large")
+        return bytes(data)

@@ -1,10 +1,12 @@
-"""Collections of tracks: Openwhyd's playlists now; Sono's playlists, albums and compilations
-reuse the same tables later.
+"""Collections of tracks as Openwhyd names them: a user's playlists by number. Sono's playlists,
+albums and compilations are the same rows, addressed by id (collection_access and its
+neighbours).
 
 A collection is addressed by its owner and its `number` (Openwhyd's playlist id, from 0); its
 tracks are posts filed in it. Only the owner creates, renames, reorders, re-images or deletes
 one (deleting it puts its posts back on the owner's profile). Anyone may read and share a public
-collection; a private one is the owner's alone, and other people are told it does not exist.
+collection; a private one is the owner's and its collaborators' alone, and other people are told
+it does not exist.
 A cover image must be a file the owner uploaded to /media/ (the URL /upload or an avatar upload
 answered), or "" (Openwhyd's `blank` placeholders too) to remove it: an outside URL would make
 every visitor's browser fetch from a host the owner picked, so it is refused. Changes go live on
@@ -27,9 +29,11 @@ from store.records import Collection, User
 __all__ = ["CollectionRef", "CollectionView", "collection_payload", "collection_views",
            "get_collection", "get_collections", "user_collections", "create_collection", "rename_collection",
            "delete_collection", "set_collection_order", "set_collection_image",
-           "share_collection", "MAX_TITLE", "MAX_REFS"]
+           "share_collection", "discard_collection", "announce_collection", "announce_change",
+           "ENTRY_CTX", "HIDDEN_STATES", "MAX_TITLE", "MAX_REFS"]
 
 MAX_TITLE = 500
+ENTRY_CTX = "collection"  # the `ctx` of a post made by adding a track to a collection by id
 MAX_REFS = 100
 MAX_ORDER = 10_000
 HIDDEN_STATES = frozenset({"deleted", "disabled"})
@@ -98,13 +102,20 @@ async def _view(ctx: Context, collection: Collection) -> CollectionView:
     return views[0]
 
 
+async def _member(ctx: Context, viewer: Principal | None, collection: Collection) -> bool:
+    """True for its owner and its collaborators (who see it even when it is private)."""
+    if viewer is None:
+        return False
+    return viewer.user.id == collection.owner_id or \
+        await ctx.store.collections.collaborator(collection.id, viewer.user.id) is not None
+
+
 async def _visible(ctx: Context, viewer: Principal | None, ref: CollectionRef
                    ) -> Collection | None:
     collection = await ctx.store.collections.by_number(ref.owner_id, ref.number)
     if collection is None:
         return None
-    mine = viewer is not None and viewer.user.id == collection.owner_id
-    if not (collection.is_public or mine):
+    if not (collection.is_public or await _member(ctx, viewer, collection)):
         return None
     owner = await ctx.store.users.get(collection.owner_id)
     return collection if owner is not None and owner.state not in HIDDEN_STATES else None
@@ -150,7 +161,7 @@ async def _own(ctx: Context, principal: Principal, number: int) -> Collection:
     return collection
 
 
-async def _announce(ctx: Context, kind: str, view: CollectionView) -> None:
+async def announce_collection(ctx: Context, kind: str, view: CollectionView) -> None:
     await ctx.publisher.publish(f"posts:{view.collection.owner_id}",
                                 {"type": f"playlist.{kind}", "playlist": collection_payload(view)})
 
@@ -159,15 +170,17 @@ async def create_collection(ctx: Context, principal: Principal, title: str) -> C
     """A new playlist of the principal's, numbered after their last one (the first is 0)."""
     collection = await ctx.store.collections.create(principal.user.id, _title(title))
     view = await _view(ctx, collection)
-    await _announce(ctx, "created", view)
+    await announce_collection(ctx, "created", view)
     return view
 
 
-async def _changed(ctx: Context, kind: str, collection: Collection | None) -> CollectionView:
+async def announce_change(ctx: Context, kind: str, collection: Collection | None
+                          ) -> CollectionView:
+    """Push `playlist.<kind>` about the collection on its owner's channel; its view."""
     if collection is None:
         raise _not_found()
     view = await _view(ctx, collection)
-    await _announce(ctx, kind, view)
+    await announce_collection(ctx, kind, view)
     return view
 
 
@@ -176,17 +189,27 @@ async def rename_collection(ctx: Context, principal: Principal, number: int, tit
     """Rename one's playlist; its posts show the new name (they refer to the collection)."""
     title = _title(title)
     collection = await _own(ctx, principal, number)
-    return await _changed(ctx, "renamed",
+    return await announce_change(ctx, "renamed",
                           await ctx.store.collections.update(collection.id, title=title))
 
 
+async def discard_collection(ctx: Context, collection: Collection) -> None:
+    """Delete `collection` and the tracks added to it as entries (ENTRY_CTX); posts made
+    elsewhere stay, back on their author's profile. One transaction; announced after it."""
+    async with ctx.store.transaction():
+        view = await _view(ctx, collection)
+        for post in await ctx.store.posts.in_collection(collection.id):
+            if post.ctx == ENTRY_CTX:
+                await ctx.store.posts.delete(post.id)
+        if not await ctx.store.collections.delete(collection.id):
+            raise _not_found()
+    await announce_collection(ctx, "deleted", view)
+
+
 async def delete_collection(ctx: Context, principal: Principal, number: int) -> Collection:
-    """Delete one's playlist; its posts stay, back on the profile, in the same transaction."""
+    """Delete one's playlist (see discard_collection)."""
     collection = await _own(ctx, principal, number)
-    view = await _view(ctx, collection)
-    if not await ctx.store.collections.delete(collection.id):
-        raise _not_found()
-    await _announce(ctx, "deleted", view)
+    await discard_collection(ctx, collection)
     return collection
 
 
@@ -213,7 +236,7 @@ async def set_collection_order(ctx: Context, principal: Principal, number: int,
     collection = await _own(ctx, principal, number)
     current = [p.id for p in await ctx.store.posts.in_collection(collection.id)]
     await ctx.store.collections.set_order(collection.id, _checked_order(post_ids, current))
-    return await _changed(ctx, "ordered", await ctx.store.collections.get(collection.id))
+    return await announce_change(ctx, "ordered", await ctx.store.collections.get(collection.id))
 
 
 def _image(ctx: Context, principal: Principal, image: str, current: str) -> str:
@@ -230,7 +253,7 @@ async def set_collection_image(ctx: Context, principal: Principal, number: int, 
     """Set (or with "" remove) one's playlist's cover: an image the principal uploaded."""
     collection = await _own(ctx, principal, number)
     image = _image(ctx, principal, image, collection.image)
-    return await _changed(ctx, "updated",
+    return await announce_change(ctx, "updated",
                           await ctx.store.collections.update(collection.id, image=image))
 
 

@@ -3,7 +3,8 @@ of their playlists, their likes, and a single post with its comments.
 
 Lists are newest first and paged by post id (handlers.paging.Cursor: `after` = older than that
 post, `before` = newer), as Openwhyd pages them; a playlist keeps its set order instead.
-Posts are public, so only the stream needs a signed-in user.
+Posts are public, so only the stream needs a signed-in user, and a private playlist's
+owner or collaborators to list it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import msgspec
 
 from handlers.context import Context
-from handlers.errors import NotFound
 from handlers.identity.accounts import get_user
 from handlers.identity.auth import Principal
 from handlers.paging import Cursor
+from handlers.social.collections import CollectionRef, get_collection
 from handlers.social.posts import get_post
 from handlers.social.posts_view import PostView, post_view, post_views
 from store.records import Post, User
@@ -27,15 +28,21 @@ async def stream(ctx: Context, principal: Principal, page: Cursor) -> list[PostV
     """Posts of the people the caller follows and the caller's own, newest first."""
     user_ids = [*await ctx.store.follows.followee_ids(principal.user.id), principal.user.id]
     posts = await ctx.store.posts.page(user_ids=user_ids, after=page.after, before=page.before,
-                                       limit=page.limit)
+                                       limit=page.limit, viewer_id=principal.user.id)
     return await post_views(ctx, posts)
 
 
-async def user_posts(ctx: Context, user_id: int, page: Cursor) -> list[PostView]:
-    """Everything `user_id` posted (playlists included), newest first, one cursor page at a time."""
+def _viewer_id(viewer: Principal | None) -> int | None:
+    return viewer.user.id if viewer is not None else None
+
+
+async def user_posts(ctx: Context, viewer: Principal | None, user_id: int, page: Cursor
+                     ) -> list[PostView]:
+    """Everything `user_id` posted (playlists included, private ones only for those who may see
+    them), newest first, one cursor page at a time."""
     await get_user(ctx, user_id)
     posts = await ctx.store.posts.page(user_ids=[user_id], after=page.after, before=page.before,
-                                       limit=page.limit)
+                                       limit=page.limit, viewer_id=_viewer_id(viewer))
     return await post_views(ctx, posts)
 
 
@@ -49,22 +56,22 @@ def _slice(posts: list[Post], page: Cursor) -> list[Post]:
     return posts[:page.limit]
 
 
-async def playlist_posts(ctx: Context, user_id: int, number: int, page: Cursor
-                         ) -> list[PostView]:
-    """The tracks of `user_id`'s playlist `number`, in the order its owner set."""
+async def playlist_posts(ctx: Context, viewer: Principal | None, user_id: int, number: int,
+                         page: Cursor) -> list[PostView]:
+    """The tracks of `user_id`'s playlist `number`, in the order set; a private playlist is its
+    owner's and collaborators' only (NotFound for anyone else)."""
     await get_user(ctx, user_id)
-    collection = await ctx.store.collections.by_number(user_id, number)
-    if collection is None:
-        raise NotFound("playlist not found", code="playlist_not_found")
-    posts = await ctx.store.posts.in_collection(collection.id)
+    view = await get_collection(ctx, viewer, CollectionRef(user_id, number))
+    posts = await ctx.store.posts.in_collection(view.collection.id)
     return await post_views(ctx, _slice(posts, page))
 
 
-async def user_likes(ctx: Context, user_id: int, page: Cursor) -> list[PostView]:
-    """Posts `user_id` likes, newest post first."""
+async def user_likes(ctx: Context, viewer: Principal | None, user_id: int, page: Cursor
+                     ) -> list[PostView]:
+    """Posts `user_id` likes that the viewer may see, newest post first."""
     await get_user(ctx, user_id)
     posts = await ctx.store.posts.liked_by(user_id, after=page.after, before=page.before,
-                                           limit=page.limit)
+                                           limit=page.limit, viewer_id=_viewer_id(viewer))
     return await post_views(ctx, posts)
 
 

@@ -1,7 +1,8 @@
 """Finding things: full-text search (SQLite FTS5, every word a prefix, best match first) over
 the catalog, people, posts and playlists, and the links shared most around a place.
 
-Nobody whose account is deleted or disabled is found, nor their posts and playlists; private
+Nobody whose account is deleted or disabled is found, nor their posts and playlists; posts filed
+in a private collection are found only by its owner and collaborators; private
 playlists are found by their owner only. Where a viewer is known, their own posts come first,
 then those of the people they follow, then everyone else's.
 """
@@ -142,7 +143,7 @@ async def quick_search(ctx: Context, principal: Principal, text: str,
                        limit: int = ADD_TRACK_RESULTS) -> QuickResults:
     """The principal's own matching tracks, and other people's (one post per track each)."""
     mine, _ = await ctx.store.search.posts(text, user_id=principal.user.id, distinct_eid=True,
-                                           limit=limit)
+                                           viewer_id=principal.user.id, limit=limit)
     return QuickResults(mine=await _track_hits(ctx, principal, mine),
                         theirs=await tracks_to_add(ctx, principal, text, limit))
 
@@ -152,7 +153,8 @@ async def _user_hits(ctx: Context, viewer: Principal | None, users: list[User]
     followed = await _followed(ctx, viewer, [u.id for u in users])
     hits = []
     for user in users:
-        last = await ctx.store.posts.page(user_ids=[user.id], limit=1)
+        last = await ctx.store.posts.page(user_ids=[user.id], limit=1,
+                                          viewer_id=viewer.user.id if viewer else None)
         views = await post_views(ctx, last) if last else []
         hits.append(UserHit(user=user, followed=user.id in followed,
                             last_post=views[0] if views else None))

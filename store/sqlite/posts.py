@@ -15,6 +15,7 @@ import aiosqlite
 
 from store.records import Comment, HotScore, Post
 from store.sqlite._fts import fts_query
+from store.sqlite._private import seen_by
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
@@ -42,6 +43,15 @@ SELECT eid, min(post_id), sum((posts + reposts + likes) * exp((at - ?4) * ?3)), 
 FROM events WHERE eid NOT IN ('', '/sc/undefined') GROUP BY eid
 ORDER BY 3 DESC, 2 LIMIT ?5 OFFSET ?6
 """
+
+
+def _seen_by(viewer_id: Any, where: list[str], params: list[Any], column: str = "collection_id"
+             ) -> None:
+    """Unless `viewer_id` is unset, keep only the posts the viewer may see (_private.seen_by)."""
+    if viewer_id is not _UNSET:
+        term, term_params = seen_by(column, viewer_id)
+        where.append(term)
+        params.extend(term_params)
 
 
 def _posts(rows: Iterable[aiosqlite.Row]) -> list[Post]:
@@ -148,11 +158,15 @@ class SqlitePosts:
         return found
 
     async def page(self, *, user_ids: list[int] | None = None, collection_id: Any = _UNSET,
-                   after: int | None = None, before: int | None = None, limit: int = 20
-                   ) -> list[Post]:
+                   after: int | None = None, before: int | None = None, limit: int = 20,
+                   viewer_id: Any = _UNSET) -> list[Post]:
         """Newest first. `after`: older than that post id; `before`: newer than it.
-        `user_ids` None means everyone; `collection_id` None means "in no collection"."""
-        where, params = ["1"], []
+        `user_ids` None means everyone; `collection_id` None means "in no collection";
+        `viewer_id` (None: nobody signed in) leaves out posts filed in private collections
+        the viewer neither owns nor collaborates on."""
+        where: list[str] = ["1"]
+        params: list[Any] = []
+        _seen_by(viewer_id, where, params)
         if user_ids is not None:
             if not user_ids:
                 return []
@@ -181,6 +195,18 @@ class SqlitePosts:
             "SELECT * FROM posts WHERE collection_id = ? "
             "ORDER BY track_order IS NULL, track_order, id DESC", (collection_id,))
         return _posts(rows)
+
+    async def in_collections(self, collection_ids: list[int]) -> dict[int, list[Post]]:
+        """The posts of each collection, each list in its set order (as `in_collection`)."""
+        found: dict[int, list[Post]] = {cid: [] for cid in collection_ids}
+        if collection_ids:
+            marks = ",".join("?" for _ in collection_ids)
+            rows = await self.db.fetch_all(
+                f"SELECT * FROM posts WHERE collection_id IN ({marks}) "
+                "ORDER BY track_order IS NULL, track_order, id DESC", tuple(collection_ids))
+            for post in _posts(rows):
+                found[post.collection_id or 0].append(post)
+        return found
 
     async def by_link(self, link: str, limit: int = 100) -> list[Post]:
         rows = await self.db.fetch_all(
@@ -304,9 +330,13 @@ class SqlitePosts:
         return found
 
     async def liked_by(self, user_id: int, *, after: int | None = None,
-                       before: int | None = None, limit: int = 20) -> list[Post]:
-        """Posts the user likes, newest post first, paged by post id like `page`."""
-        where, params = ["r.user_id = ?", "r.kind = 'like'"], [user_id]
+                       before: int | None = None, limit: int = 20, viewer_id: Any = _UNSET
+                       ) -> list[Post]:
+        """Posts the user likes, newest post first, paged by post id like `page` (and, with
+        `viewer_id`, without those private to others as there)."""
+        where: list[str] = ["r.user_id = ?", "r.kind = 'like'"]
+        params: list[Any] = [user_id]
+        _seen_by(viewer_id, where, params, "p.collection_id")
         if after is not None:
             where.append("p.id < ?")
             params.append(after)

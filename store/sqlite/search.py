@@ -15,6 +15,7 @@ import msgspec
 
 from store.records import CatalogItem, Collection, Post, User
 from store.sqlite._fts import fts_query
+from store.sqlite._private import seen_by
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
@@ -74,11 +75,13 @@ class SqliteSearch:
                     user_id: int | None = None, exclude_user_id: int | None = None,
                     distinct_eid: bool = False, offset: int = 0, limit: int = 20
                     ) -> tuple[list[Post], int]:
-        """Posts whose name or text match; `distinct_eid` keeps the best post of each track."""
+        """Posts whose name or text match (none filed in a collection private to others);
+        `distinct_eid` keeps the best post of each track."""
         query = fts_query(text)
         if not query:
             return [], 0
-        where, params = [VISIBLE_USER], []
+        private, params = seen_by("t.collection_id", viewer_id)
+        where = [VISIBLE_USER, private]
         if user_id is not None:
             where.append("t.user_id = ?")
             params.append(user_id)

@@ -37,14 +37,15 @@ from handlers.api.openwhyd.render import comment_json, post_json
 from handlers.context import Context
 from handlers.errors import NotFound, Unauthorized
 from handlers.identity import accounts
+from handlers.identity.auth import Principal
 from handlers.social import feeds, hot
 from handlers.social.posts_view import PostView
 from store.records import User
 
 __all__ = ["setup_routes", "setup_late_routes", "owner_of"]
 
-# feeds.user_posts or feeds.user_likes: (ctx, user id, cursor) -> a page of posts
-UserFeed = Callable[[Context, int, paging.Cursor], Awaitable[list[PostView]]]
+# feeds.user_posts or feeds.user_likes: (ctx, viewer, user id, cursor) -> a page of posts
+UserFeed = Callable[[Context, Principal | None, int, paging.Cursor], Awaitable[list[PostView]]]
 
 WELCOME = """<h1>Openwhyd on Chorus</h1>
 <p><a href="/login">Sign in</a> to see the tracks of the people you follow, or browse the
@@ -103,7 +104,8 @@ def _user_feed(name: str, feed: UserFeed, what: str) -> Handler:
 
     async def user_feed(request: web.Request) -> web.Response:
         fmt, ctx, page, user = await _open_user_list(request)
-        return _answer(fmt, await feed(ctx, user.id, page), _title(user, what))
+        posts = await feed(ctx, await viewer(request, fmt), user.id, page)
+        return _answer(fmt, posts, _title(user, what))
 
     user_feed.__name__ = name
     return html_errors(user_feed)
@@ -118,7 +120,7 @@ async def playlist(request: web.Request) -> web.Response:
     """One playlist's tracks in their set order."""
     fmt, ctx, page, user = await _open_user_list(request)
     number = _number(request.match_info["number"], "playlist")
-    views = await feeds.playlist_posts(ctx, user.id, number, page)
+    views = await feeds.playlist_posts(ctx, await viewer(request, fmt), user.id, number, page)
     return _answer(fmt, views, _title(user, f"playlist {number}"))
 
 

@@ -10,11 +10,11 @@ from aiohttp import web
 
 from handlers.api._auth import client_address, require_principal
 from handlers.api._input import invalid_field, read_json, read_post, read_struct
-from handlers.api._upload import file_part
+from handlers.api._upload import read_file_field
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.sono._dialect import iso, password_from_request, sono
-from handlers.errors import FieldError, Invalid, TooLarge, Unauthorized
+from handlers.errors import FieldError, Invalid, Unauthorized
 from handlers.identity import accounts, auth, privacy, reset
 from handlers.media.images import IMAGE_MAX_BYTES
 from store.records import Consent, User
@@ -23,7 +23,6 @@ __all__ = ["setup_routes", "UserOut", "user_out"]
 
 PREFIX = "/api/v1/users"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-CHUNK = 64 * 1024
 
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Bio = Annotated[str, msgspec.Meta(max_length=500)]
@@ -256,26 +255,11 @@ async def update_me(request: web.Request) -> web.Response:
     return json_response(user_out(request, user))
 
 
-async def _read_file_field(request: web.Request, field: str, limit: int) -> bytes:
-    """The bytes of multipart field `field`; past `limit` the rest is drained, then refused.
-
-    Read in chunks from the streaming reader, the upload is bounded by `limit`, not by the
-    app's body limit (CHORUS_MAX_BODY_BYTES), which `read()` and `post()` obey."""
-    async with file_part(request, field) as part:
-        data, size = bytearray(), 0
-        while chunk := await part.read_chunk(CHUNK):
-            size += len(chunk)
-            if size <= limit:
-                data += chunk
-        if size > limit:
-            raise TooLarge("File too large. Maximum size is 5 MB", code="file_too_large")
-        return bytes(data)
-
-
 @mark_slow
 async def upload_profile_picture(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    data = await _read_file_field(request, "file", IMAGE_MAX_BYTES)
+    data = await read_file_field(request, "file", IMAGE_MAX_BYTES,
+                                 "File too large. Maximum size is 5 MB")
     user = await accounts.set_avatar(context(request), principal, data)
     return json_response(user_out(request, user))
 

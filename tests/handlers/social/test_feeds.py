@@ -91,19 +91,61 @@ async def test_a_playlist_keeps_its_set_order_and_pages_within_it(ctx):
     ids = [(await post(ctx, ann, f"p{i}", collection_id=playlist.id)).id for i in range(3)]
     await post(ctx, ann, "loose")  # on the profile, not in the playlist
     await ctx.store.collections.set_order(playlist.id, [ids[1], ids[2], ids[0]])
-    views = await feeds.playlist_posts(ctx, ann.user.id, playlist.number, paging.cursor())
+    views = await feeds.playlist_posts(ctx, None, ann.user.id, playlist.number, paging.cursor())
     assert [v.post.id for v in views] == [ids[1], ids[2], ids[0]]
-    after = await feeds.playlist_posts(ctx, ann.user.id, playlist.number,
+    after = await feeds.playlist_posts(ctx, None, ann.user.id, playlist.number,
                                        paging.cursor(after=ids[1], limit=1))
     assert [v.post.id for v in after] == [ids[2]]
     with pytest.raises(NotFound):
-        await feeds.playlist_posts(ctx, ann.user.id, 7, paging.cursor())
+        await feeds.playlist_posts(ctx, None, ann.user.id, 7, paging.cursor())
+
+
+async def test_a_private_playlist_lists_for_its_owner_and_collaborators_only(ctx):
+    ann, bob, cy = await person(ctx, "ann"), await person(ctx, "bob"), await person(ctx, "cy")
+    playlist = await ctx.store.collections.create(ann.user.id, "secret", is_public=False)
+    await post(ctx, ann, "hidden", collection_id=playlist.id)
+    await ctx.store.collections.add_collaborator(playlist.id, bob.user.id, "view", ann.user.id)
+    for viewer in (ann, bob):
+        views = await feeds.playlist_posts(ctx, viewer, ann.user.id, playlist.number,
+                                           paging.cursor())
+        assert [v.post.name for v in views] == ["track hidden"]
+    for stranger in (cy, None):
+        with pytest.raises(NotFound):
+            await feeds.playlist_posts(ctx, stranger, ann.user.id, playlist.number,
+                                       paging.cursor())
+
+
+async def test_posts_in_a_private_collection_show_only_to_its_owner_and_collaborators(ctx):
+    ann, bob, cy = await person(ctx, "ann"), await person(ctx, "bob"), await person(ctx, "cy")
+    secret = await ctx.store.collections.create(ann.user.id, "secret", is_public=False)
+    hidden = await post(ctx, ann, "hidden", collection_id=secret.id)
+    shown = await post(ctx, ann, "shown")
+    await ctx.store.collections.add_collaborator(secret.id, bob.user.id, "view", ann.user.id)
+    for who in (ann, bob, cy):
+        await ctx.store.posts.react(hidden.id, who.user.id, "like")
+        await ctx.store.posts.react(shown.id, who.user.id, "like")
+        await ctx.store.follows.follow(who.user.id, ann.user.id)
+
+    async def seen(who):
+        stream = [v.post.id for v in await feeds.stream(ctx, who, paging.cursor())]
+        profile = [v.post.id for v in await feeds.user_posts(ctx, who, ann.user.id,
+                                                             paging.cursor())]
+        likes = [v.post.id for v in await feeds.user_likes(ctx, who, who.user.id,
+                                                           paging.cursor())]
+        return stream, profile, likes
+
+    everything = [hidden.id, shown.id][::-1]
+    assert await seen(ann) == (everything, everything, everything)
+    assert await seen(bob) == (everything, everything, everything)
+    assert await seen(cy) == ([shown.id], [shown.id], [shown.id])
+    anonymous = await feeds.user_posts(ctx, None, ann.user.id, paging.cursor())
+    assert [v.post.id for v in anonymous] == [shown.id]
 
 
 async def test_lists_of_unknown_users_are_not_found(ctx):
     for call in (feeds.user_posts, feeds.user_likes):
         with pytest.raises(NotFound):
-            await call(ctx, 999, paging.cursor())
+            await call(ctx, None, 999, paging.cursor())
 
 
 @pytest.mark.parametrize("raw", [

@@ -112,6 +112,17 @@ async def test_the_search_page_finds_people_and_filled_playlists(client):
     assert [p["name"] for p in own["results"]["playlists"]] == ["Coco secret"]
 
 
+async def test_tracks_in_a_private_collection_are_found_by_its_owner_only(client):
+    ada, bob, cy = await people(client)
+    secret = await ctx_of(client).store.collections.create(cy.id, "secret", is_public=False)
+    await post(client, cy, "Whisper", collection_id=secret.id)
+    for who in (ada, None):
+        _, body = await search(client, who, q="whisper", format="json")
+        assert body["results"]["tracks"] == [] and body["results"]["posts"] == []
+    _, own = await search(client, cy, q="whisper", format="json")
+    assert [p["name"] for p in own["results"]["posts"]] == ["Whisper"]
+
+
 async def test_no_query_gives_empty_results(client):
     assert await search(client, format="json") == (200, {"q": "", "results": {
         "tracks": [], "posts": [], "users": [], "playlists": []}})

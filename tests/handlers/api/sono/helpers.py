@@ -1,5 +1,5 @@
 """Shared by the Sono tests: accounts signed up and signed in over HTTP, passwords encrypted as
-Sono's web client does, and profile pictures uploaded."""
+Sono's web client does, profile pictures uploaded, catalog tracks and collections."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from PIL import Image
 
-from tests.conftest import STRONG_PASSWORD
+from tests.conftest import STRONG_PASSWORD, ctx_of
 
 __all__ = ["USERS", "PICTURE", "ENCRYPTED", "encrypt", "signup", "login", "bearer", "signed_in",
-           "png_bytes", "upload"]
+           "png_bytes", "upload", "COLLECTIONS", "track_item", "new_collection", "get_collection"]
 
 USERS = "/api/v1/users"
 PICTURE = f"{USERS}/me/upload-profile-picture"
@@ -64,3 +64,30 @@ async def upload(client, tokens, data: bytes, filename: str = "picture.png", fie
     form = aiohttp.FormData()
     form.add_field(field, io.BytesIO(data), filename=filename, content_type="image/png")
     return await client.post(PICTURE, data=form, headers=bearer(tokens))
+
+
+# ---- collections ------------------------------------------------------------------------
+
+COLLECTIONS = "/api/v1/collections"
+
+
+async def track_item(client, name: str, kind: str = "track"):
+    """A catalog item (a Spotify track unless `kind` says otherwise) written to the store."""
+    provider_id = name.replace(" ", "")
+    return await ctx_of(client).store.catalog.upsert(
+        "spotify", kind, provider_id, url=f"https://open.spotify.com/{kind}/{provider_id}",
+        eid=f"/sp/{provider_id}", name=name, artist_names=["Nina"])
+
+
+async def new_collection(client, who, **fields):
+    """A collection of `who` (a Member), made through Sono; public playlist unless told."""
+    body = {"title": "Mix", "collection_type": "playlist", "is_public": True, **fields}
+    resp = await client.post(f"{COLLECTIONS}/", json=body, headers=who.auth)
+    assert resp.status == 200, await resp.text()
+    return await resp.json()
+
+
+async def get_collection(client, who, collection_id: int):
+    """(status, body) of GET one collection as `who` (None: signed out)."""
+    resp = await client.get(f"{COLLECTIONS}/{collection_id}", headers=who.auth if who else {})
+    return resp.status, await resp.json()

@@ -1,0 +1,18 @@
+"""Which posts a viewer may see: none filed in a private collection unless the viewer owns it
+or collaborates on it (the rule of handlers.social.collection_access, in SQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["seen_by"]
+
+
+def seen_by(column: str, viewer_id: int | None) -> tuple[str, list[Any]]:
+    """A WHERE term on the collection id `column`, and its parameters, keeping the posts that
+    `viewer_id` (None: nobody signed in) may see: in no collection, in a public one, or in one
+    they own or collaborate on."""
+    viewer = -1 if viewer_id is None else viewer_id
+    return (f"({column} IS NULL OR {column} IN (SELECT id FROM collections WHERE "
+            "is_public = 1 OR owner_id = ? OR id IN (SELECT collection_id FROM "
+            "collection_collaborators WHERE user_id = ?)))", [viewer, viewer])
