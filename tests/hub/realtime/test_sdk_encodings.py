@@ -6,9 +6,12 @@ subscribers of both encodings."""
 from __future__ import annotations
 
 import json
+import time
+import warnings
 
 from cent import AsyncClient, Disconnect, DisconnectRequest, PublishRequest, SubscribeRequest
 from cent import UnsubscribeRequest as ApiUnsubscribe
+from jwt.warnings import InsecureKeyLengthWarning
 
 from hub.realtime import codes
 from hub.realtime.protocol import encode_json
@@ -17,6 +20,7 @@ from tests.hub.realtime.helpers import (
     SdkFactory,
     connect,
     connection_token,
+    mint,
     node_of,
     start,
     subscribe,
@@ -120,3 +124,15 @@ async def test_a_server_api_disconnect_reaches_the_sdk_with_its_code(make_client
             code=4501, reason="account closed")))
     disconnected = await alice.recorder.next("disconnected")
     assert (disconnected.code, disconnected.reason) == (4501, "account closed")
+
+
+async def test_an_sdk_connects_with_a_token_signed_by_the_sdks_own_test_key(make_client, sdk):
+    """The SDKs' test setups sign with `secret`: Chorus starts with it (warning) and accepts
+    their tokens, as Centrifugo does."""
+    client = await start(make_client, CENTRIFUGO_CLIENT_TOKEN_HMAC_SECRET_KEY="secret")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        token = mint({"sub": "alice", "exp": int(time.time()) + 60}, key="secret")
+    conn = sdk(client, token)
+    connected = await connect(conn)
+    assert node_of(client).clients[connected.client].user == "alice"
