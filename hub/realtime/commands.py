@@ -65,6 +65,18 @@ def _error(client: Client, command: Command, code: int, message: str | None = No
                                            Error(code, message or codes.ERROR_MESSAGES[code]))
 
 
+def _is_json(data: bytes) -> bool:
+    """Whether a payload is one JSON value: channels and RPC speak JSON, and a protobuf
+    client's raw bytes must hold JSON too (JSON subscribers share its channels)."""
+    if not data:
+        return False
+    try:
+        msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return False
+    return True
+
+
 class SubscribeRefused(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(codes.ERROR_MESSAGES[code])
@@ -426,8 +438,8 @@ async def publish(client: Client, command: Command) -> Reply:
     if not await client.node.rules.allowed(namespace.publish, client.user, req.channel,
                                            subscribed):
         return _error(client, command, codes.PERMISSION_DENIED)
-    if not bytes(req.data) or (namespace.data_format == "json_object"
-                               and not bytes(req.data).lstrip().startswith(b"{")):
+    if not _is_json(bytes(req.data)) or (namespace.data_format == "json_object"
+                                         and not bytes(req.data).lstrip().startswith(b"{")):
         return _error(client, command, codes.BAD_REQUEST_ERROR)
     await client.node.broker.publish(req.channel, bytes(req.data),
                                      info=_info_in(client, req.channel),
@@ -497,8 +509,11 @@ async def rpc(client: Client, command: Command) -> Reply:
     hook = client.node.on_rpc
     if hook is None or client.identity is None:
         return _error(client, command, codes.NOT_AVAILABLE)
+    params = bytes(req.data) or b"null"
+    if not _is_json(params):
+        return _error(client, command, codes.BAD_REQUEST_ERROR)
     try:
-        data = await hook(client.identity, req.method, bytes(req.data) or b"null")
+        data = await hook(client.identity, req.method, params)
     except KeyError:
         return _error(client, command, codes.METHOD_NOT_FOUND)
     except RPCError as exc:

@@ -11,6 +11,7 @@ from aiohttp import WSMsgType
 from centrifuge.codecs import _ProtobufCodec
 
 from hub.realtime import codes, protocol_pb, transport
+from hub.realtime.broker import HistoryFilter
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.hub.realtime.helpers import connection_token, node_of, start
 from tests.waiting import TIMEOUT, until
@@ -131,3 +132,25 @@ async def test_fan_out_encodes_a_publication_once_per_encoding_in_use(make_clien
         await ws.close()
     for raw in text:
         await raw.close()
+
+
+@pytest.mark.parametrize("command", [
+    {"id": 3, "publish": {"channel": "chat:x", "data": "AAEC"}},  # bytes 00 01 02
+    {"id": 3, "rpc": {"method": "test.echo", "data": "bm90IGpzb24="}},  # "not json"
+])
+async def test_payloads_that_are_not_json_are_refused_with_107_and_change_nothing(
+        make_client, command):
+    client = await start(make_client)
+    ws = await _protobuf_client(client, token=connection_token("alice"))
+    await ws.send_bytes(SDK.encode_commands([{"id": 2, "subscribe": {"channel": "chat:x"}}]))
+    await _receive(ws)
+    await ws.send_bytes(SDK.encode_commands([command]))
+    [reply] = await _receive(ws)
+    assert reply == {"id": 3, "error": {"code": codes.BAD_REQUEST_ERROR,
+                                        "message": "bad request"}}
+    node = node_of(client)
+    namespace = node.rules.namespace("chat:x")
+    assert namespace is not None
+    pubs, _top = await node.broker.history("chat:x", HistoryFilter(limit=10), namespace.history)
+    assert pubs == []
+    await ws.close()
