@@ -30,10 +30,11 @@ def _pb_reply(command_id: int, **result: object) -> bytes:
     return delimited(pb.Reply(id=command_id, **result).SerializeToString())  # type: ignore[arg-type]
 
 
-def bare_websocket_handler(sockets: set[web.WebSocketResponse],
-                           binary: set[web.WebSocketResponse]):  # type: ignore[no-untyped-def]
+def bare_websocket_handler(sockets: set[web.WebSocketResponse],  # type: ignore[no-untyped-def]
+                           binary: set[web.WebSocketResponse] | None = None):
     """Just enough of the Centrifuge protocol for the load generator: connect and subscribe
     are answered, subscribers are kept in `sockets` (JSON) or `binary` (protobuf)."""
+    binary = set() if binary is None else binary
 
     async def websocket(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(protocols=("centrifuge-json", "centrifuge-protobuf"),
