@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean proto
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: $(STAMP_TEST)
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The protobuf messages of the Centrifuge client protocol: client_pb2.py and its typed stub,
+# generated from hub/realtime/pb/client.proto by protoc (grpcio-tools) and committed.
+proto: | $(BIN)/python
+	$(BIN)/pip install --quiet grpcio-tools
+	$(BIN)/python -m grpc_tools.protoc -I . --python_out=. --pyi_out=. hub/realtime/pb/client.proto
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -1,14 +1,16 @@
 """The load generator: worker processes that each hold a share of the websocket clients.
 
 Each worker is an OS process pinned to the load generator's core, driven by the orchestrator
-(bench.fanout) through a pipe. Its clients speak the Centrifuge JSON protocol with the
-`websockets` library: connect with a token, subscribe to one channel, answer pings with `{}`,
-and timestamp every publication on arrival. A publication's data carries the phase name,
+(bench.fanout) through a pipe. Its clients speak the Centrifuge protocol with the
+`websockets` library, each in JSON or protobuf (the `centrifuge-protobuf` subprotocol): connect
+with a token, subscribe to one channel, answer pings (`{}`, or an empty Command), and
+timestamp every publication on arrival. A publication's data carries the phase name,
 a sequence number and the publisher's send time (`time.monotonic_ns()`, one clock for every
 process of the machine), so latency is arrival minus send.
 
 Commands (tuples over the pipe) and answers:
-- ("connect", url, tokens, channel, concurrency, timeout) -> ConnectReport
+- ("connect", url, tokens, protobuf, channel, concurrency, timeout) -> ConnectReport, where
+  `protobuf` holds one flag per token: that client speaks protobuf
 - ("expect", phase, count, timeout) -> PhaseReport once every client has received `count`
   publications of `phase` (or at the timeout)
 - ("close",) -> None, after closing every client (the worker then serves the next server)
@@ -29,6 +31,7 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench._sys import pin, raise_nofile
+from hub.realtime.pb import client_pb2 as pb
 
 __all__ = ["ConnectReport", "PhaseReport", "Worker", "start_workers"]
 
@@ -56,6 +59,39 @@ class _Frame(msgspec.Struct):
 
 
 _decode = msgspec.json.Decoder(_Frame).decode
+_decode_data = msgspec.json.Decoder(_Data).decode
+PB_PONG = b"\x00"  # an empty Command, length-delimited
+
+
+def _pb_replies(message: bytes) -> list[Any]:
+    """The length-delimited Replies of one binary frame."""
+    replies, position = [], 0
+    while position < len(message):
+        length = shift = 0
+        while True:
+            byte = message[position]
+            position += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        replies.append(pb.Reply.FromString(message[position:position + length]))
+        position += length
+    return replies
+
+
+def _pb_command(command_id: int, **request: Any) -> bytes:
+    data = pb.Command(id=command_id, **request).SerializeToString()
+    return _varint(len(data)) + data
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
 @dataclass
@@ -130,6 +166,49 @@ class _Clients:
             pass
         self.closed += 1
 
+    async def read_protobuf(self, ws: ClientConnection) -> None:
+        """The same for a protobuf client: binary frames of length-delimited Replies."""
+        try:
+            async for message in ws:
+                now = time.monotonic_ns()
+                assert isinstance(message, bytes)
+                for reply in _pb_replies(message):
+                    if reply.HasField("push"):
+                        if reply.push.HasField("pub"):
+                            self.arrived(_decode_data(reply.push.pub.data), now)
+                    elif reply.id == 0:
+                        await ws.send(PB_PONG)
+        except Exception:  # the server closed it: counted, the run reports it
+            pass
+        self.closed += 1
+
+
+async def _pb_reply(ws: ClientConnection, command_id: int) -> Any:
+    """Wait for the protobuf reply to `command_id`, answering pings meanwhile."""
+    while True:
+        message = await ws.recv()
+        assert isinstance(message, bytes), "a protobuf client got a text frame"
+        for reply in _pb_replies(message):
+            if reply.id == command_id:
+                return reply
+            if reply.id == 0 and not reply.HasField("push"):
+                await ws.send(PB_PONG)
+
+
+async def _open_protobuf(url: str, token: str, channel: str) -> ClientConnection:
+    ws = await connect(url, compression=None, ping_interval=None, close_timeout=1,
+                       open_timeout=60, max_queue=64, user_agent_header=None, proxy=None,
+                       subprotocols=["centrifuge-protobuf"])  # type: ignore[list-item]
+    await ws.send(_pb_command(1, connect=pb.ConnectRequest(token=token, name="bench")))
+    reply = await _pb_reply(ws, 1)
+    if reply.HasField("error"):
+        raise RuntimeError(f"connect refused: {reply.error}")
+    await ws.send(_pb_command(2, subscribe=pb.SubscribeRequest(channel=channel)))
+    reply = await _pb_reply(ws, 2)
+    if reply.HasField("error"):
+        raise RuntimeError(f"subscribe refused: {reply.error}")
+    return ws
+
 
 async def _reply(ws: ClientConnection, command_id: int) -> _Frame:
     """Wait for the reply to `command_id`, answering pings meanwhile."""
@@ -156,23 +235,25 @@ async def _open(url: str, token: str, channel: str) -> ClientConnection:
     return ws
 
 
-async def _connect_all(clients: _Clients, url: str, tokens: list[str], channel: str,
-                       concurrency: int, timeout: float) -> ConnectReport:
+async def _connect_all(clients: _Clients, url: str, tokens: list[str], protobuf: list[bool],
+                       channel: str, concurrency: int, timeout: float) -> ConnectReport:
     gate = asyncio.Semaphore(concurrency)
     errors: list[str] = []
 
-    async def one(token: str) -> None:
+    async def one(token: str, binary: bool) -> None:
         async with gate:
             try:
-                ws = await _open(url, token, channel)
+                ws = await (_open_protobuf if binary else _open)(url, token, channel)
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
                 return
         clients.sockets.append(ws)
-        clients.tasks.append(asyncio.create_task(clients.read(ws)))
+        reader = clients.read_protobuf if binary else clients.read
+        clients.tasks.append(asyncio.create_task(reader(ws)))
 
     started = time.monotonic_ns()
-    jobs = [asyncio.create_task(one(token)) for token in tokens]
+    jobs = [asyncio.create_task(one(token, binary))
+            for token, binary in zip(tokens, protobuf, strict=True)]
     _, pending = await asyncio.wait(jobs, timeout=timeout)
     for job in pending:
         job.cancel()

@@ -12,8 +12,9 @@ import time
 import uuid
 
 from hub.realtime import codes
+from hub.realtime.codecs import JSON, Codec
 from hub.realtime.node import Node
-from hub.realtime.protocol import PING_WS, ClientInfo
+from hub.realtime.protocol import ClientInfo
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import ChannelState, Disconnected, Identity
 
@@ -23,11 +24,12 @@ __all__ = ["Client"]
 class Client:
     __slots__ = ("id", "node", "transport", "identity", "info", "channels", "connected",
                  "closed", "unusable", "expires_at", "_ping_timer", "_pong_deadline",
-                 "_stale_timer", "_expire_timer", "_tokens", "_stamp", "cookie_identity")
+                 "_stale_timer", "_expire_timer", "_tokens", "_stamp", "cookie_identity", "codec")
 
     def __init__(self, node: Node, transport: Transport,
-                 cookie_identity: Identity | None = None) -> None:
+                 cookie_identity: Identity | None = None, codec: Codec = JSON) -> None:
         self.id = str(uuid.uuid4())
+        self.codec = codec  # how its commands and replies are encoded (one-way: JSON)
         self.node = node
         self.transport = transport
         self.identity: Identity | None = None
@@ -93,7 +95,7 @@ class Client:
     # ---- liveness ---------------------------------------------------------------------------
 
     def start_pings(self) -> None:
-        """Schedule the first app-level ping (`{}`), then one every interval."""
+        """Schedule the first app-level ping (`{}` in JSON), then one every interval."""
         if self._stale_timer is not None:
             self._stale_timer.cancel()
             self._stale_timer = None
@@ -105,7 +107,7 @@ class Client:
     def _ping(self) -> None:
         if self.closed:
             return
-        self.send(PING_WS)
+        self.send(self.codec.ping)
         loop = asyncio.get_running_loop()
         if self.transport.bidirectional and self._pong_deadline is None:
             self._pong_deadline = loop.call_later(

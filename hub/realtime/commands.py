@@ -38,9 +38,6 @@ from hub.realtime.protocol import (
     SubRefreshResult,
     SubscribeRequest,
     SubscribeResult,
-    encode_error_reply,
-    encode_push_body,
-    encode_reply,
 )
 from hub.realtime.transport import PushFrames
 from hub.realtime.types import (
@@ -63,8 +60,21 @@ log = logging.getLogger("chorus.realtime")
 FLAG_REJECT_UNRECOVERABLE = 2
 
 
-def _error(command: Command, code: int, message: str | None = None) -> bytes:
-    return encode_error_reply(command.id, Error(code, message or codes.ERROR_MESSAGES[code]))
+def _error(client: Client, command: Command, code: int, message: str | None = None) -> bytes:
+    return client.codec.encode_error_reply(command.id,
+                                           Error(code, message or codes.ERROR_MESSAGES[code]))
+
+
+def _is_json(data: bytes) -> bool:
+    """Whether a payload is one JSON value: channels and RPC speak JSON, and a protobuf
+    client's raw bytes must hold JSON too (JSON subscribers share its channels)."""
+    if not data:
+        return False
+    try:
+        msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return False
+    return True
 
 
 class SubscribeRefused(Exception):
@@ -244,8 +254,8 @@ async def connect(client: Client, command: Command) -> Reply:
         result, releases = await accept_connect(client, req)
     except ConnectRefused as exc:
         client.unusable = True
-        return _error(command, exc.code)
-    return encode_reply(command.id, "connect", result), releases
+        return _error(client, command, exc.code)
+    return client.codec.encode_reply(command.id, "connect", result), releases
 
 
 # connect errors as a one-way client learns them (shared/protocol/centrifuge.md §9)
@@ -276,7 +286,7 @@ async def connect_unidirectional(client: Client, req: ConnectRequest) -> None:
     if client.closed:
         return
     result.session = str(uuid.uuid4())
-    client.transport.write_push(PushFrames(encode_push_body(Push(connect=result))))
+    client.transport.write_push(PushFrames(Push(connect=result)))
     for state, after in releases:
         state.flush(client.transport, after)
     client.check_queue()
@@ -347,15 +357,15 @@ async def subscribe(client: Client, command: Command) -> Reply:
     if not req.channel:
         raise Disconnected(codes.BAD_REQUEST, "bad request")
     if req.type:
-        return _error(command, codes.NOT_AVAILABLE)
+        return _error(client, command, codes.NOT_AVAILABLE)
     try:
         grant = _subscription_grant(client, req)
         namespace = await check_subscribe(client, req.channel, granted=grant is not None)
         result, state, after = await subscribe_channel(client, req.channel, namespace, req,
                                                        grant=grant)
     except SubscribeRefused as exc:
-        return _error(command, exc.code)
-    return encode_reply(command.id, "subscribe", result), [(state, after)]
+        return _error(client, command, exc.code)
+    return client.codec.encode_reply(command.id, "subscribe", result), [(state, after)]
 
 
 async def subscribe_server_side(client: Client, channel: str, grant: SubOptions,
@@ -376,10 +386,9 @@ async def subscribe_server_side(client: Client, channel: str, grant: SubOptions,
     pushed = SubscribeResult(recoverable=result.recoverable, epoch=result.epoch,
                              offset=result.offset, positioned=result.positioned,
                              data=result.data)
-    client.transport.write_push(PushFrames(encode_push_body(Push(channel=channel,
-                                                                 subscribe=pushed))))
+    client.transport.write_push(PushFrames(Push(channel=channel, subscribe=pushed)))
     for pub in result.publications or ():
-        client.transport.write_push(PushFrames(encode_push_body(Push(channel=channel, pub=pub))))
+        client.transport.write_push(PushFrames(Push(channel=channel, pub=pub)))
     state.flush(client.transport, after)
     client.check_queue()
     return True
@@ -406,7 +415,7 @@ async def unsubscribe(client: Client, command: Command) -> Reply:
         raise Disconnected(codes.BAD_REQUEST, "bad request")
     if req.channel in client.channels:
         await client.node.remove_subscription(client, req.channel)
-    return encode_reply(command.id, "unsubscribe", EmptyResult())
+    return client.codec.encode_reply(command.id, "unsubscribe", EmptyResult())
 
 
 async def _namespace_for(client: Client, command: Command, channel: str
@@ -415,7 +424,7 @@ async def _namespace_for(client: Client, command: Command, channel: str
         raise Disconnected(codes.BAD_REQUEST, "bad request")
     namespace = client.node.rules.namespace(channel)
     if namespace is None:
-        return _error(command, codes.UNKNOWN_CHANNEL)
+        return _error(client, command, codes.UNKNOWN_CHANNEL)
     return namespace
 
 
@@ -428,14 +437,14 @@ async def publish(client: Client, command: Command) -> Reply:
     subscribed = req.channel in client.channels
     if not await client.node.rules.allowed(namespace.publish, client.user, req.channel,
                                            subscribed):
-        return _error(command, codes.PERMISSION_DENIED)
-    if not bytes(req.data) or (namespace.data_format == "json_object"
-                               and not bytes(req.data).lstrip().startswith(b"{")):
-        return _error(command, codes.BAD_REQUEST_ERROR)
+        return _error(client, command, codes.PERMISSION_DENIED)
+    if not _is_json(bytes(req.data)) or (namespace.data_format == "json_object"
+                                         and not bytes(req.data).lstrip().startswith(b"{")):
+        return _error(client, command, codes.BAD_REQUEST_ERROR)
     await client.node.broker.publish(req.channel, bytes(req.data),
                                      info=_info_in(client, req.channel),
                                      history=namespace.history)
-    return encode_reply(command.id, "publish", EmptyResult())
+    return client.codec.encode_reply(command.id, "publish", EmptyResult())
 
 
 async def _presence_check(client: Client, command: Command, channel: str) -> bytes | None:
@@ -443,10 +452,10 @@ async def _presence_check(client: Client, command: Command, channel: str) -> byt
     if isinstance(namespace, bytes):
         return namespace
     if not namespace.presence:
-        return _error(command, codes.NOT_AVAILABLE)
+        return _error(client, command, codes.NOT_AVAILABLE)
     if not await client.node.rules.allowed(namespace.presence_access, client.user, channel,
                                            channel in client.channels):
-        return _error(command, codes.PERMISSION_DENIED)
+        return _error(client, command, codes.PERMISSION_DENIED)
     return None
 
 
@@ -457,7 +466,7 @@ async def presence(client: Client, command: Command) -> Reply:
     if refused is not None:
         return refused
     members = await client.node.presence_store.presence(req.channel)
-    return encode_reply(command.id, "presence", PresenceResult(presence=members))
+    return client.codec.encode_reply(command.id, "presence", PresenceResult(presence=members))
 
 
 async def presence_stats(client: Client, command: Command) -> Reply:
@@ -467,7 +476,7 @@ async def presence_stats(client: Client, command: Command) -> Reply:
     if refused is not None:
         return refused
     num_clients, num_users = await client.node.presence_store.presence_stats(req.channel)
-    return encode_reply(command.id, "presence_stats",
+    return client.codec.encode_reply(command.id, "presence_stats",
                         PresenceStatsResult(num_clients=num_clients, num_users=num_users))
 
 
@@ -478,10 +487,10 @@ async def history(client: Client, command: Command) -> Reply:
     if isinstance(namespace, bytes):
         return namespace
     if not namespace.history.enabled:
-        return _error(command, codes.NOT_AVAILABLE)
+        return _error(client, command, codes.NOT_AVAILABLE)
     if not await client.node.rules.allowed(namespace.history_access, client.user, req.channel,
                                            req.channel in client.channels):
-        return _error(command, codes.PERMISSION_DENIED)
+        return _error(client, command, codes.PERMISSION_DENIED)
     cap = client.node.config.history_max_publications
     limit = cap if req.limit < 0 or req.limit > cap else req.limit
     try:
@@ -489,8 +498,8 @@ async def history(client: Client, command: Command) -> Reply:
             req.channel, HistoryFilter(limit=limit, since=req.since, reverse=req.reverse),
             namespace.history)
     except UnrecoverablePosition:
-        return _error(command, codes.UNRECOVERABLE_POSITION)
-    return encode_reply(command.id, "history",
+        return _error(client, command, codes.UNRECOVERABLE_POSITION)
+    return client.codec.encode_reply(command.id, "history",
                         HistoryResult(publications=pubs, epoch=top.epoch, offset=top.offset))
 
 
@@ -499,14 +508,17 @@ async def rpc(client: Client, command: Command) -> Reply:
     assert req is not None
     hook = client.node.on_rpc
     if hook is None or client.identity is None:
-        return _error(command, codes.NOT_AVAILABLE)
+        return _error(client, command, codes.NOT_AVAILABLE)
+    params = bytes(req.data) or b"null"
+    if not _is_json(params):
+        return _error(client, command, codes.BAD_REQUEST_ERROR)
     try:
-        data = await hook(client.identity, req.method, bytes(req.data) or b"null")
+        data = await hook(client.identity, req.method, params)
     except KeyError:
-        return _error(command, codes.METHOD_NOT_FOUND)
+        return _error(client, command, codes.METHOD_NOT_FOUND)
     except RPCError as exc:
-        return _error(command, exc.code, exc.message)
-    return encode_reply(command.id, "rpc", RPCResult(data=msgspec.Raw(data)))
+        return _error(client, command, exc.code, exc.message)
+    return client.codec.encode_reply(command.id, "rpc", RPCResult(data=msgspec.Raw(data)))
 
 
 async def send(client: Client, command: Command) -> Reply:
@@ -530,7 +542,7 @@ async def refresh(client: Client, command: Command) -> Reply:
     apply_identity(client, identity)
     client.set_expiry(identity.expires_at)
     expires, ttl = _remaining(identity.expires_at)
-    return encode_reply(command.id, "refresh", RefreshResult(
+    return client.codec.encode_reply(command.id, "refresh", RefreshResult(
         client=client.id, version=VERSION, expires=expires, ttl=ttl))
 
 
@@ -542,24 +554,25 @@ async def sub_refresh(client: Client, command: Command) -> Reply:
     if not req.channel:
         raise Disconnected(codes.BAD_REQUEST, "bad request")
     if req.channel not in client.channels:
-        return _error(command, codes.PERMISSION_DENIED)
+        return _error(client, command, codes.PERMISSION_DENIED)
     if not req.token:
-        return _error(command, codes.BAD_REQUEST_ERROR)
+        return _error(client, command, codes.BAD_REQUEST_ERROR)
     namespace = client.node.rules.namespace(req.channel)
     verify = client.node.on_subscription_token
     if verify is None or namespace is None or not namespace.configured:
-        return encode_reply(command.id, "sub_refresh", SubRefreshResult())
+        return client.codec.encode_reply(command.id, "sub_refresh", SubRefreshResult())
     try:
         grant = verify(req.token)
     except AuthError as exc:
         if exc.expired:  # the subscription lapses (2501) unless a valid token follows
-            return _error(command, codes.TOKEN_EXPIRED)
+            return _error(client, command, codes.TOKEN_EXPIRED)
         raise Disconnected(codes.INVALID_TOKEN, "invalid token") from exc
     check_grant(client.identity, client.id, req.channel, grant)
     await _refresh_channel_info(client, req.channel, namespace, grant)
     client.node.expire_subscription_at(client, req.channel, grant.expires_at)
     expires, ttl = _remaining(grant.expires_at)
-    return encode_reply(command.id, "sub_refresh", SubRefreshResult(expires=expires, ttl=ttl))
+    return client.codec.encode_reply(command.id, "sub_refresh",
+                                     SubRefreshResult(expires=expires, ttl=ttl))
 
 
 async def _refresh_channel_info(client: Client, channel: str, namespace: Namespace,

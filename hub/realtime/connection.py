@@ -1,5 +1,9 @@
 """The websocket endpoint: one read loop per connection; writes go straight to the socket's
-buffer (encoded and framed once per push, see transport.PushFrames)."""
+buffer (encoded and framed once per push and encoding, see transport.PushFrames).
+
+The encoding is negotiated as Centrifugo does: the `centrifuge-protobuf` subprotocol (which
+the SDKs offer) or `cf_protocol=protobuf` / `format=protobuf` in the query select protobuf
+binary frames; anything else speaks JSON text frames."""
 
 from __future__ import annotations
 
@@ -10,13 +14,16 @@ from aiohttp import WSMsgType, web
 
 from hub.realtime import codes
 from hub.realtime.client import Client
+from hub.realtime.codecs import JSON, PROTOBUF, Codec
 from hub.realtime.dispatch import handle_frame
 from hub.realtime.node import Node
 from hub.realtime.protocol import ws_text_frame
+from hub.realtime.protocol_pb import ws_binary_frame
 from hub.realtime.transport import PushFrames
 from hub.realtime.types import Identity
 
-__all__ = ["WebSocketTransport", "websocket_handler"]
+__all__ = ["WebSocketTransport", "ProtobufWebSocketTransport", "websocket_handler",
+           "negotiated_codec"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -59,33 +66,53 @@ class WebSocketTransport:
             self.tcp.abort()  # a client that does not read cannot take a close frame either
 
 
-async def websocket_handler(request: web.Request, node: Node,
-                            cookie_identity: Identity | None) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(protocols=("centrifuge-json",), autoping=True, heartbeat=None,
-                               max_msg_size=node.config.max_message_size, compress=False)
-    if "centrifuge-protobuf" in request.headers.get("Sec-WebSocket-Protocol", "") or \
+class ProtobufWebSocketTransport(WebSocketTransport):
+    """The same socket speaking protobuf: binary frames of length-delimited Replies."""
+
+    __slots__ = ()
+
+    def write_push(self, frames: PushFrames) -> None:
+        if not self.tcp.is_closing():
+            self.tcp.write(frames.ws_protobuf)
+
+    def write_reply(self, payload: bytes) -> None:
+        if not self.tcp.is_closing():
+            self.tcp.write(ws_binary_frame(payload))
+
+
+SUBPROTOCOLS = ("centrifuge-json", "centrifuge-protobuf")
+
+
+def negotiated_codec(ws: web.WebSocketResponse, request: web.Request) -> Codec:
+    """Protobuf when the handshake agreed on `centrifuge-protobuf` or the query asks for it."""
+    if ws.ws_protocol == "centrifuge-protobuf" or \
             request.query.get("format") == "protobuf" or \
             request.query.get("cf_protocol") == "protobuf":
-        # Accept the subprotocol it offered (a browser fails a handshake that answers none,
-        # and centrifuge-js then retries forever), then close with the terminal 3506.
-        ws = web.WebSocketResponse(protocols=("centrifuge-protobuf",), heartbeat=None)
-        await ws.prepare(request)
-        await ws.close(code=codes.INAPPROPRIATE_PROTOCOL,
-                       message=b"protobuf protocol is not supported, use JSON")
-        return ws
+        return PROTOBUF
+    return JSON
+
+
+async def websocket_handler(request: web.Request, node: Node,
+                            cookie_identity: Identity | None) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse(protocols=SUBPROTOCOLS, autoping=True, heartbeat=None,
+                               max_msg_size=node.config.max_message_size, compress=False)
     await ws.prepare(request)
     transport = request.transport
     assert transport is not None
-    ws_transport = WebSocketTransport(ws, transport)
-    client = Client(node, ws_transport, cookie_identity)
+    codec = negotiated_codec(ws, request)
+    ws_transport = (ProtobufWebSocketTransport(ws, transport) if codec is PROTOBUF
+                    else WebSocketTransport(ws, transport))
+    frame_type = WSMsgType.BINARY if codec is PROTOBUF else WSMsgType.TEXT
+    client = Client(node, ws_transport, cookie_identity, codec)
     if node.shutting_down:
         client.disconnect(codes.SHUTDOWN, "shutdown")
     try:
         async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
+            if msg.type == frame_type:
                 await handle_frame(client, msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                client.disconnect(codes.BAD_REQUEST, "binary frames are not JSON protocol")
+            elif msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                client.disconnect(codes.BAD_REQUEST, f"{codec.name} protocol expects "
+                                  f"{frame_type.name.lower()} frames")
             if client.closed:
                 break
     finally:

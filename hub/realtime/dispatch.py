@@ -8,7 +8,7 @@ import logging
 from hub.realtime import codes
 from hub.realtime.client import Client
 from hub.realtime.commands import HANDLERS
-from hub.realtime.protocol import Command, Error, ProtocolError, decode_commands, encode_error_reply
+from hub.realtime.protocol import Command, Error, ProtocolError
 from hub.realtime.types import Disconnected, Reply
 
 __all__ = ["handle_frame"]
@@ -19,7 +19,7 @@ log = logging.getLogger("chorus.realtime")
 async def handle_frame(client: Client, frame: str | bytes) -> None:
     """Decode a frame and run its commands in order; protocol errors close the client."""
     try:
-        for command in decode_commands(frame):
+        for command in client.codec.decode_commands(frame):
             if client.closed:
                 return
             await _handle(client, command)
@@ -39,7 +39,7 @@ async def _handle(client: Client, command: Command) -> None:
     if method == "ping":
         raise Disconnected(codes.BAD_REQUEST, "bad request")
     if not client.take_token():
-        client.send(encode_error_reply(command.id, Error(
+        client.send(client.codec.encode_error_reply(command.id, Error(
             codes.TOO_MANY_REQUESTS, "too many requests", temporary=True)))
         return
     reply: Reply
@@ -49,8 +49,8 @@ async def _handle(client: Client, command: Command) -> None:
         raise
     except Exception:
         log.exception("realtime command %s failed", method)
-        reply = encode_error_reply(command.id, Error(codes.INTERNAL, "internal server error",
-                                                     temporary=True))
+        reply = client.codec.encode_error_reply(command.id, Error(
+            codes.INTERNAL, "internal server error", temporary=True))
     if isinstance(reply, tuple):  # subscribe/connect: reply first, then held pushes
         payload, releases = reply
         client.send(payload)

@@ -31,7 +31,6 @@ from hub.realtime.protocol import (
     StreamPosition,
     Unsubscribe,
     encode_json,
-    encode_push_body,
 )
 from hub.realtime.sessions import Sessions
 from hub.realtime.transport import PushFrames, Transport
@@ -110,7 +109,7 @@ class Node:
         subscribers = self.channels.get(channel)
         if not subscribers:
             return
-        frames = PushFrames(encode_push_body(Push(channel=channel, pub=pub)))
+        frames = PushFrames(Push(channel=channel, pub=pub))
         offset = pub.offset
         for client in list(subscribers.values()):
             client.deliver(channel, offset, frames)
@@ -119,7 +118,7 @@ class Node:
         """Join/leave go only to subscribers that asked for them (or forced by namespace)."""
         subscribers = self.channels.get(channel)
         if subscribers:
-            frames = PushFrames(encode_push_body(push))
+            frames = PushFrames(push)
             for client in list(subscribers.values()):
                 state = client.channels.get(channel)
                 if state is not None and state.join_leave:
@@ -249,7 +248,7 @@ class Node:
                 await self.remove_subscription(client, channel)
                 push = Push(channel=channel, unsubscribe=Unsubscribe(
                     code=codes.UNSUBSCRIBE_SERVER, reason="server unsubscribe"))
-                client.transport.write_push(PushFrames(encode_push_body(push)))
+                client.transport.write_push(PushFrames(push))
 
     async def unsubscribe_client(self, client: Connection, channel: str, code: int,
                                  reason: str) -> None:
@@ -258,7 +257,7 @@ class Node:
             return
         await self.remove_subscription(client, channel)
         push = Push(channel=channel, unsubscribe=Unsubscribe(code=code, reason=reason))
-        client.transport.write_push(PushFrames(encode_push_body(push)))
+        client.transport.write_push(PushFrames(push))
         client.check_queue()
 
     def expire_subscription_at(self, client: Connection, channel: str,

@@ -23,7 +23,6 @@ from hub.realtime.protocol import (
     ProtocolError,
     Push,
     decode_connect_request,
-    encode_push_body,
 )
 from hub.realtime.transport import PushFrames
 from hub.realtime.types import Identity
@@ -80,7 +79,7 @@ class StreamTransport:
 
     def write_reply(self, payload: bytes) -> None:
         # one-way clients only ever get pings (`{}`) this way; they are framed as pushes
-        self._append(self.frame(PushFrames(payload)))
+        self._append(self.frame(PushFrames.of_body(payload)))
 
     def buffered(self) -> int:
         in_socket = self.tcp.get_write_buffer_size() if self.tcp is not None else 0
@@ -90,7 +89,7 @@ class StreamTransport:
         if self._closing:
             return
         push = Push(disconnect=Disconnect(code=code, reason=reason))
-        self._append(self.frame(PushFrames(encode_push_body(push))))
+        self._append(self.frame(PushFrames(push)))
         self._closing = True
         self._wake.set()
         self._abort_timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)

@@ -1,7 +1,12 @@
-"""Fixtures of the realtime tests: real centrifuge-python SDK clients, closed before the servers."""
+"""Fixtures of the realtime tests: real centrifuge-python SDK clients, closed before the servers.
+
+Every test that takes `sdk` runs twice, once per encoding of the protocol (JSON, protobuf):
+one test matrix, so both encodings answer the same commands with the same results and codes.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,18 +17,42 @@ from aiohttp.test_utils import TestClient
 from tests.hub.realtime.helpers import Recorder, SdkFactory, ws_url
 
 
+class JsonOverProtobuf(centrifuge.Client):
+    """The SDK speaking protobuf with an app's JSON at its edges, as an app on a protobuf SDK
+    does: payloads given as objects are sent as their JSON bytes, and bytes received are
+    read as JSON, so a test reads the same in both encodings (the wire stays protobuf)."""
+
+    def _encode_data(self, data: Any) -> Any:
+        if not isinstance(data, bytes):
+            data = json.dumps(data, separators=(",", ":")).encode()
+        return super()._encode_data(data)
+
+    def _decode_data(self, data: Any) -> Any:
+        raw = super()._decode_data(data)
+        return json.loads(raw) if isinstance(raw, bytes) else raw
+
+
+@pytest.fixture(params=["json", "protobuf"])
+def encoding(request: pytest.FixtureRequest) -> str:
+    """The protocol encoding the SDK clients of a test speak."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def sdk(make_client: Any) -> AsyncIterator[SdkFactory]:
-    """Build SDK clients (events recorded on `.recorder`); all disconnected at teardown,
-    before the servers stop."""
+async def sdk(make_client: Any, encoding: str) -> AsyncIterator[SdkFactory]:
+    """Build SDK clients in the test's encoding (events recorded on `.recorder`); all
+    disconnected at teardown, before the servers stop. `raw_bytes=True` gives a protobuf
+    client that hands payloads over as the bytes on the wire."""
     made: list[Any] = []
 
-    def build(server: TestClient, token: str = "", **options: Any) -> Any:
+    def build(server: TestClient, token: str = "", raw_bytes: bool = False,
+              **options: Any) -> Any:
         recorder = Recorder()
         options.setdefault("min_reconnect_delay", 0.05)
         options.setdefault("max_reconnect_delay", 0.2)
-        sdk_client = centrifuge.Client(ws_url(server), events=recorder, token=token,
-                                       proxy=None, **options)
+        protobuf = options.setdefault("use_protobuf", encoding == "protobuf")
+        kind = JsonOverProtobuf if protobuf and not raw_bytes else centrifuge.Client
+        sdk_client = kind(ws_url(server), events=recorder, token=token, proxy=None, **options)
         sdk_client.recorder = recorder
         made.append(sdk_client)
         return sdk_client

@@ -12,7 +12,6 @@ import json
 import time
 
 import pytest
-from aiohttp import WSMsgType
 
 from hub.realtime import codes
 from tests.fakes.centrifuge_client import RawCentrifuge
@@ -27,7 +26,7 @@ from tests.hub.realtime.helpers import (
     start,
     subscription_token,
 )
-from tests.waiting import TIMEOUT, until
+from tests.waiting import until
 
 # ---- connection tokens ------------------------------------------------------------------------
 
@@ -361,17 +360,7 @@ async def test_a_fossil_delta_request_is_answered_without_delta(make_client):
     await raw.close()
 
 
-# ---- protobuf ---------------------------------------------------------------------------------
-
-
-async def test_a_protobuf_client_gets_its_subprotocol_then_the_terminal_3506(client):
-    ws = await client.ws_connect("/connection/websocket", protocols=("centrifuge-protobuf",))
-    assert ws.protocol == "centrifuge-protobuf"  # a browser would fail a handshake without it
-    msg = await asyncio.wait_for(ws.receive(), TIMEOUT)
-    assert msg.type == WSMsgType.CLOSE
-    assert (msg.data, msg.extra) == (codes.INAPPROPRIATE_PROTOCOL,
-                                     "protobuf protocol is not supported, use JSON")
-    await ws.close()
+# ---- subprotocols -----------------------------------------------------------------------------
 
 
 async def test_a_json_client_still_gets_no_subprotocol(client):

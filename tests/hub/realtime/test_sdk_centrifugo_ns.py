@@ -187,15 +187,6 @@ async def test_an_expired_app_token_is_error_109_and_the_sdk_gets_a_new_one(make
     assert node_of(client).clients[connected.client].user == "alice"
 
 
-async def test_a_protobuf_sdk_client_stops_at_3506(make_client, sdk):
-    client = await start(make_client)
-    conn = sdk(client, connection_token("alice"), use_protobuf=True)
-    await conn.connect()
-    disconnected = await conn.recorder.next("disconnected")
-    assert disconnected.code == codes.INAPPROPRIATE_PROTOCOL
-    assert conn.state == centrifuge.ClientState.DISCONNECTED
-
-
 async def test_cent_publishes_through_the_server_api_to_a_subscribed_sdk_client(
         make_client, sdk):
     client = await start(make_client)
