@@ -1,7 +1,8 @@
 """Sono's API (shared/seeds/003): errors are FastAPI's `{"detail": ...}`; passwords may come
 RSA-encrypted; bearer access tokens with rotating refresh tokens.
 
-Submodules: `users` (accounts, tokens, password reset, profile, GDPR) and `maintenance`.
+Submodules: `users` (accounts, tokens, password reset, profile, GDPR), `maintenance`,
+`audio` (uploads and streams).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.api.keys import fallback_dialects_key
-from handlers.api.sono import maintenance, users
+from handlers.api.sono import audio, maintenance, users
 from handlers.api.sono._dialect import SonoDialect, sono
 
 __all__ = ["SonoDialect", "sono", "setup_routes", "PREFIXES"]
@@ -23,4 +24,5 @@ PREFIXES = ("/api/v1/users", "/api/v1/admin", "/api/v1/audio", "/api/v1/collecti
 def setup_routes(app: web.Application) -> None:
     users.setup_routes(app)
     maintenance.setup_routes(app)
+    audio.setup_routes(app)
     app[fallback_dialects_key].extend((prefix, sono) for prefix in PREFIXES)
