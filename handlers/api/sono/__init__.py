@@ -2,7 +2,8 @@
 RSA-encrypted; bearer access tokens with rotating refresh tokens.
 
 Submodules: `users` (accounts, tokens, password reset, profile, GDPR), `maintenance`,
-`audio` (uploads and streams).
+`audio` (uploads and streams), `announcements`, `admin` (users and audio) and
+`admin_collections` (counts over collections).
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.api.keys import fallback_dialects_key
-from handlers.api.sono import audio, maintenance, users
+from handlers.api.sono import (
+    admin,
+    admin_collections,
+    announcements,
+    audio,
+    maintenance,
+    users,
+)
 from handlers.api.sono._dialect import SonoDialect, sono
 
 __all__ = ["SonoDialect", "sono", "setup_routes", "PREFIXES"]
@@ -25,4 +33,7 @@ def setup_routes(app: web.Application) -> None:
     users.setup_routes(app)
     maintenance.setup_routes(app)
     audio.setup_routes(app)
+    announcements.setup_routes(app)
+    admin.setup_routes(app)
+    admin_collections.setup_routes(app)
     app[fallback_dialects_key].extend((prefix, sono) for prefix in PREFIXES)
