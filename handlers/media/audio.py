@@ -17,12 +17,12 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 from handlers.context import Context
 from handlers.errors import Forbidden, Invalid, NotFound, Unsupported
 from handlers.identity.auth import Principal
 from handlers.media.audio_types import AUDIO_FORMATS, INVALID_TYPE, probe_audio, read_kind
+from handlers.media.names import FILENAME_MAX, display_name
 from handlers.media.quotas import max_uploads
 from store.records import AudioFile
 
@@ -34,7 +34,6 @@ log = logging.getLogger("chorus.media")
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
-FILENAME_MAX = 255
 LIMIT_REACHED = "Upload limit reached: you may keep at most {n} audio files"
 
 
@@ -45,14 +44,6 @@ def audio_root(ctx: Context) -> Path:
 def stream_path(file_id: int) -> str:
     """The file's stream URL path (Range honoured)."""
     return f"/api/v1/audio/{file_id}/stream"
-
-
-def display_name(name: str | None) -> str:
-    """The client's file name as display text only: its last path segment, no control
-    characters, at most FILENAME_MAX characters. It never names anything on disk."""
-    text = unquote(name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(c for c in text if c.isprintable()).strip()
-    return text[:FILENAME_MAX]
 
 
 @dataclass

@@ -6,14 +6,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.api.keys import fallback_dialects_key
-from handlers.api.openwhyd import accounts, lists, playlists, posts, profile, search
+from handlers.api.openwhyd import accounts, lists, playlists, posts, profile, search, uploads
 from handlers.api.openwhyd.common import openwhyd
 
 __all__ = ["openwhyd", "setup_routes", "setup_late_routes"]
 
 
 def setup_routes(app: web.Application) -> None:
-    for area in (accounts, profile, posts, playlists, lists, search):
+    for area in (accounts, profile, posts, playlists, lists, search, uploads):
         area.setup_routes(app)
     for prefix in ("/login", "/register", "/facebookLogin", "/api/user"):
         app[fallback_dialects_key].append((prefix, openwhyd))
