@@ -3,7 +3,7 @@ RSA-encrypted; bearer access tokens with rotating refresh tokens.
 
 Submodules: `users` (accounts, tokens, password reset, profile, GDPR), `maintenance`,
 `audio` (uploads and streams), `announcements`, `admin` (users and audio) and
-`admin_collections` (counts over collections).
+`admin_collections` (counts over collections) and `kworb` (charts).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from handlers.api.sono import (
     admin_collections,
     announcements,
     audio,
+    kworb,
     maintenance,
     users,
 )
@@ -36,4 +37,5 @@ def setup_routes(app: web.Application) -> None:
     announcements.setup_routes(app)
     admin.setup_routes(app)
     admin_collections.setup_routes(app)
+    kworb.setup_routes(app)
     app[fallback_dialects_key].extend((prefix, sono) for prefix in PREFIXES)
