@@ -1,9 +1,10 @@
 """`chorus bench media`: Sono audio uploads and Range streams through Chorus against a plain
 aiohttp handler doing the same I/O, in the same run.
 
-Two servers in their own processes (bench.media_roles), one after the other, alone on the
-last core when there are two or more (this client on the first); files in /dev/shm when
-there is one. For each repeat:
+Two servers in their own processes (bench.media_roles), both up at once on the last core when
+there are two or more (this client on the first), taken in turn request by request (uploads)
+and 50-request batch by batch (ranges), the order swapped each turn, so the machine's other
+load falls on both alike; files in /dev/shm when there is one. For each repeat:
 - *upload*: `--uploads` times, one WAV of `--size-mb` MB posted as multipart, one at a time:
   Chorus's `POST /api/v1/audio/upload` (slot, streamed write, type by bytes, mutagen, rename,
   row and catalog item) against the plain handler streaming the part to a file. Throughput
@@ -39,6 +40,7 @@ from bench.fanout import ServerProcess
 __all__ = ["add_parser", "run", "Result"]
 
 MB = 1_000_000
+BATCH = 50  # Range requests per turn of a side
 PASSWORD = "Bench-passw0rd!"
 
 
@@ -117,57 +119,81 @@ async def _ranges(session: aiohttp.ClientSession, url: str, headers: dict[str, s
             ranged = {**headers, "Range": f"bytes={start}-{start + span - 1}"}
             async with session.get(url, headers=ranged) as resp:
                 assert resp.status == 206, resp.status
-                received += len(await resp.read())
+                body = await resp.read()
+            received += len(body)  # after the await: `x += await ...` would lose updates
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(opts.concurrency)))
     return time.perf_counter() - started, received
 
 
-async def _measure(base: str, chorus: bool, wav: Path, opts: argparse.Namespace
-                   ) -> tuple[list[float], float, int]:
-    """(upload seconds each, range seconds, range bytes) against one server."""
+class _Side:
+    """One server as the client sees it: where to upload, the file to read back, its headers."""
+
+    def __init__(self, base: str, chorus: bool) -> None:
+        self.base, self.chorus = base, chorus
+        self.upload_url = f"{base}/api/v1/audio/upload" if chorus else f"{base}/upload"
+        self.headers: dict[str, str] = {}
+        self.file_url = ""
+        self.upload_s: list[float] = []
+        self.range_s = 0.0
+        self.range_bytes = 0
+
+    async def upload(self, session: aiohttp.ClientSession, wav: Path) -> None:
+        elapsed, body = await _post_file(session, self.upload_url, wav, self.headers)
+        self.upload_s.append(elapsed)
+        self.file_url = (f"{self.base}{body['file_url']}" if self.chorus
+                         else f"{self.base}/file/{body['name']}")
+
+    async def ranges(self, session: aiohttp.ClientSession, size: int,
+                     opts: argparse.Namespace) -> None:
+        elapsed, received = await _ranges(session, self.file_url, self.headers, size, opts)
+        self.range_s += elapsed
+        self.range_bytes += received
+
+
+async def _measure(plain: _Side, chorus: _Side, wav: Path, opts: argparse.Namespace) -> None:
+    """Both servers in turn, request by request (uploads) and batch by batch (ranges), so
+    that the machine's other load falls on both alike."""
     timeout = aiohttp.ClientTimeout(total=600)
+    size = wav.stat().st_size
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        headers = await _sign_in(session, base) if chorus else {}
-        upload_url = f"{base}/api/v1/audio/upload" if chorus else f"{base}/upload"
-        times, body = [], {}
-        for _ in range(opts.uploads):
-            elapsed, body = await _post_file(session, upload_url, wav, headers)
-            times.append(elapsed)
-        file_url = f"{base}{body['file_url']}" if chorus else f"{base}/file/{body['name']}"
-        await _ranges(session, file_url, headers, wav.stat().st_size,
-                      argparse.Namespace(**{**vars(opts), "requests": 20}))  # warm-up
-        range_s, received = await _ranges(session, file_url, headers, wav.stat().st_size, opts)
-    return times, range_s, received
-
-
-def _side(role: str, work: Path, wav: Path, opts: argparse.Namespace, server_core: int | None
-          ) -> tuple[list[float], float, int]:
-    folder = work / role
-    server = Role(role, folder, server_core)
-    try:
-        return asyncio.run(_measure(server.url, role == "chorus", wav, opts))
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        chorus.headers = await _sign_in(session, chorus.base)
+        for n in range(opts.uploads):
+            for side in ((plain, chorus) if n % 2 == 0 else (chorus, plain)):
+                await side.upload(session, wav)
+        warm = argparse.Namespace(**{**vars(opts), "requests": 20})
+        batch = argparse.Namespace(**{**vars(opts), "requests": BATCH})
+        for side in (plain, chorus):
+            await _ranges(session, side.file_url, side.headers, size, warm)
+        for n in range(max(opts.requests // BATCH, 1)):
+            for side in ((plain, chorus) if n % 2 == 0 else (chorus, plain)):
+                await side.ranges(session, size, batch)
 
 
 def measure(run_no: int, opts: argparse.Namespace, work: Path, wav: Path,
             server_core: int | None) -> Result:
     size = wav.stat().st_size
-    result = Result(run=run_no, size_bytes=size, uploads=opts.uploads,
-                    range_requests=opts.requests)
-    plain_up, plain_range, plain_bytes = _side("plain", work, wav, opts, server_core)
-    chorus_up, chorus_range, chorus_bytes = _side("chorus", work, wav, opts, server_core)
-    result.plain_upload_mb_s = size / statistics.median(plain_up) / MB
-    result.chorus_upload_mb_s = size / statistics.median(chorus_up) / MB
+    servers = [Role("plain", work / "plain", server_core),
+               Role("chorus", work / "chorus", server_core)]
+    try:
+        plain, chorus = _Side(servers[0].url, False), _Side(servers[1].url, True)
+        asyncio.run(_measure(plain, chorus, wav, opts))
+    finally:
+        for server in servers:
+            server.stop()
+        for folder in ("plain", "chorus"):
+            shutil.rmtree(work / folder, ignore_errors=True)
+    requests = max(opts.requests // BATCH, 1) * BATCH
+    result = Result(run=run_no, size_bytes=size, uploads=opts.uploads, range_requests=requests,
+                    range_bytes=chorus.range_bytes)
+    result.plain_upload_mb_s = size / statistics.median(plain.upload_s) / MB
+    result.chorus_upload_mb_s = size / statistics.median(chorus.upload_s) / MB
     result.upload_ratio = result.chorus_upload_mb_s / result.plain_upload_mb_s
-    result.range_bytes = chorus_bytes
-    result.plain_range_mb_s = plain_bytes / plain_range / MB
-    result.chorus_range_mb_s = chorus_bytes / chorus_range / MB
-    result.plain_range_req_s = opts.requests / plain_range
-    result.chorus_range_req_s = opts.requests / chorus_range
+    result.plain_range_mb_s = plain.range_bytes / plain.range_s / MB
+    result.chorus_range_mb_s = chorus.range_bytes / chorus.range_s / MB
+    result.plain_range_req_s = requests / plain.range_s
+    result.chorus_range_req_s = requests / chorus.range_s
     result.range_ratio = result.chorus_range_mb_s / result.plain_range_mb_s
     return result
 
