@@ -21,6 +21,8 @@ from pathlib import Path
 from handlers.context import Context
 from handlers.errors import Forbidden, Invalid, NotFound, Unsupported
 from handlers.identity.auth import Principal
+from handlers.listening.listens import record_plays
+from handlers.listening.plays import PlayIn, TrackRef
 from handlers.media.audio_types import AUDIO_FORMATS, INVALID_TYPE, probe_audio, read_kind
 from handlers.media.names import FILENAME_MAX, display_name
 from handlers.media.quotas import max_uploads
@@ -149,14 +151,25 @@ async def get_audio(ctx: Context, principal: Principal | None, file_id: int) -> 
 
 async def stream_target(ctx: Context, principal: Principal | None, file_id: int, *,
                         from_start: bool) -> tuple[AudioFile, Path]:
-    """The file to serve and its path; a play is counted when reading starts at byte 0."""
+    """The file to serve and its path. Reading from byte 0 is a play: counted on the file and,
+    for a signed-in listener, recorded as their listen."""
     audio = await get_audio(ctx, principal, file_id)
     path = audio_root(ctx) / audio.stored_name
     if not await asyncio.to_thread(path.is_file):
         raise NotFound("Audio file not found", code="audio_not_found")
     if from_start:
         await ctx.store.audio.count_play(audio.id)
+        if principal is not None and audio.catalog_id is not None:
+            await _listen(ctx, principal.user.id, audio)
     return audio, path
+
+
+async def _listen(ctx: Context, user_id: int, audio: AudioFile) -> None:
+    """A play from the start is a listen of the listener (a file under 30 s is not a play)."""
+    play = PlayIn(played_at=ctx.clock(), ms_played=int((audio.duration or 0) * 1000),
+                  track=TrackRef(catalog_id=audio.catalog_id, name=audio.title),
+                  source="upload")
+    await record_plays(ctx, user_id, [play])
 
 
 @dataclass

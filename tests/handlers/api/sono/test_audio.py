@@ -208,3 +208,21 @@ async def test_uploads_racing_for_the_last_slot_cannot_pass_the_limit(make_clien
     assert len(files) == 2 and not any(f.startswith("incoming/") for f in files)
     mine = await (await client.get(f"{AUDIO}/my-files", headers=bearer(tokens))).json()
     assert mine["total"] == 2
+
+
+async def test_a_play_from_the_start_is_a_listen_of_the_listener(client):
+    _, ada = await signed_in(client, "ada")
+    bob_user, bob = await signed_in(client, "bob")
+    body = await (await upload_audio(client, ada, wav_bytes(31.0), title="Long One",
+                                     is_public="true")).json()
+    short = await (await upload_audio(client, ada, wav_bytes(2.0), is_public="true")).json()
+    assert (await client.get(body["file_url"], headers=bearer(bob))).status == 200
+    assert (await client.get(body["file_url"], headers={**bearer(bob),
+                                                       "Range": "bytes=100-"})).status == 206
+    assert (await client.get(short["file_url"], headers=bearer(bob))).status == 200
+    await client.get(body["file_url"])  # signed out: counted on the file, no one's listen
+    listens = await ctx_of(client).store.listens.between(bob_user["id"], limit=10)
+    assert [(x.track_id, x.source, x.ms_played) for x in listens] == [
+        (body["catalog_id"], "upload", 31000)]
+    got = await (await client.get(f"{AUDIO}/{body['id']}")).json()
+    assert got["play_count"] == 2
