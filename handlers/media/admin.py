@@ -119,9 +119,4 @@ async def delete_user_audio(ctx: Context, principal: Principal, user_id: int) ->
     """Every audio file of the user: rows and slots in one unit of work, then the bytes."""
     require_admin(principal)
     user = await _target(ctx, user_id)
-    async with ctx.store.transaction():
-        deleted = await ctx.store.audio.delete_of_owner(user.id)
-        if deleted:
-            await ctx.store.quotas.release(user.id, len(deleted))
-    await audio.remove_audio_files(ctx, deleted)
-    return len(deleted)
+    return await audio.delete_owned_audio(ctx, user.id)

@@ -30,7 +30,7 @@ from store.records import AudioFile
 
 __all__ = ["PendingUpload", "AudioChanges", "audio_root", "start_upload", "get_audio",
            "stream_target", "update_audio", "delete_audio", "list_audio", "stream_path",
-           "remove_audio_files", "TITLE_MAX", "DESCRIPTION_MAX", "FILENAME_MAX"]
+           "remove_audio_files", "delete_owned_audio", "TITLE_MAX", "DESCRIPTION_MAX", "FILENAME_MAX"]
 
 log = logging.getLogger("chorus.media")
 
@@ -215,6 +215,17 @@ async def delete_audio(ctx: Context, principal: Principal, file_id: int) -> None
         await ctx.store.audio.delete(audio.id)
         await ctx.store.quotas.release(audio.owner_id)
     await remove_audio_files(ctx, [audio])
+
+
+async def delete_owned_audio(ctx: Context, owner_id: int) -> int:
+    """Every audio file of the owner: rows and slots in one unit of work, then the bytes
+    (an admin's clean-up, an account's erasure)."""
+    async with ctx.store.transaction():
+        deleted = await ctx.store.audio.delete_of_owner(owner_id)
+        if deleted:
+            await ctx.store.quotas.release(owner_id, len(deleted))
+    await remove_audio_files(ctx, deleted)
+    return len(deleted)
 
 
 async def remove_audio_files(ctx: Context, files: list[AudioFile]) -> None:

@@ -226,3 +226,17 @@ async def test_a_play_from_the_start_is_a_listen_of_the_listener(client):
         (body["catalog_id"], "upload", 31000)]
     got = await (await client.get(f"{AUDIO}/{body['id']}")).json()
     assert got["play_count"] == 2
+
+
+async def test_erasing_an_account_removes_its_audio(client):
+    _, ada = await signed_in(client, "ada")
+    _, bob = await signed_in(client, "bob")
+    await upload_audio(client, ada, wav_bytes(), is_public="true")
+    kept = await (await upload_audio(client, bob, wav_bytes())).json()
+    resp = await client.delete("/api/v1/users/me?password=Sup3r-secret!&deletion_type=hard",
+                               headers=bearer(ada))
+    assert resp.status == 200, await resp.text()
+    files = audio_dir_files(data_dir(client))
+    assert len(files) == 1 and files[0].startswith(f"{kept['owner_id']}_")
+    public = await (await client.get(f"{AUDIO}/public")).json()
+    assert public["total"] == 0
