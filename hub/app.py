@@ -40,6 +40,7 @@ from handlers.listening.sync import (
     make_spotify_sync_handler,
     queue_spotify_syncs,
 )
+from handlers.media.audio import clear_incoming
 from handlers.media.maintenance import load_maintenance
 from handlers.social.channels import channel_hooks
 from hub.config import Config
@@ -109,6 +110,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
+    await clear_incoming(ctx)  # audio uploads a stop cut short
     kworb = await open_kworb(config.kworb_database_url)  # a scraper's charts, read-only
     ctx.kworb = kworb
     await apply_api_config(ctx)  # a Spotify app saved by an admin serves the catalog

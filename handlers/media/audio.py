@@ -30,7 +30,8 @@ from store.records import AudioFile
 
 __all__ = ["PendingUpload", "AudioChanges", "audio_root", "start_upload", "get_audio",
            "stream_target", "update_audio", "delete_audio", "list_audio", "stream_path",
-           "remove_audio_files", "delete_owned_audio", "TITLE_MAX", "DESCRIPTION_MAX", "FILENAME_MAX"]
+           "remove_audio_files", "delete_owned_audio", "clear_incoming",
+           "TITLE_MAX", "DESCRIPTION_MAX", "FILENAME_MAX"]
 
 log = logging.getLogger("chorus.media")
 
@@ -107,6 +108,20 @@ async def _record(ctx: Context, owner_id: int, **fields: object) -> AudioFile:
                                                catalog_id=await _catalogue(ctx, record))
     assert updated is not None
     return updated
+
+
+async def clear_incoming(ctx: Context) -> int:
+    """Remove what uploads cut short by a stop left in the incoming folder (at start, when no
+    upload is running); how many files."""
+    folder = audio_root(ctx) / "incoming"
+    if not await asyncio.to_thread(folder.is_dir):
+        return 0
+    stale = await asyncio.to_thread(lambda: [p for p in folder.iterdir() if p.suffix == ".part"])
+    for path in stale:
+        await asyncio.to_thread(_unlink, path)
+    if stale:
+        log.warning("removed %d unfinished audio uploads", len(stale))
+    return len(stale)
 
 
 def _unlink(path: Path) -> None:

@@ -240,3 +240,11 @@ async def test_erasing_an_account_removes_its_audio(client):
     assert len(files) == 1 and files[0].startswith(f"{kept['owner_id']}_")
     public = await (await client.get(f"{AUDIO}/public")).json()
     assert public["total"] == 0
+
+
+async def test_uploads_cut_short_by_a_stop_are_removed_at_start(make_client, tmp_path):
+    incoming = tmp_path / "kept" / "audio" / "incoming"
+    incoming.mkdir(parents=True)
+    (incoming / "0123.part").write_bytes(b"half an upload")
+    client = await make_client(data_dir=tmp_path / "kept")
+    assert audio_dir_files(data_dir(client)) == []
