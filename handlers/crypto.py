@@ -186,21 +186,25 @@ def decrypt_rsa_password(keys: Keys, ciphertext_b64: str) -> str | None:
         return None
 
 
+UNSAFE_IN_REDIRECT = frozenset("<>\"'`\\")
+
+
 def safe_redirect(target: str, allowed_origins: Iterable[str]) -> str | None:
-    """`target` if a browser would stay on one of `allowed_origins` ("scheme://host[:port]")
-    when sent there, else None: refuses other hosts, scheme-relative `//host`, `javascript:`,
-    backslash and control-character tricks."""
-    if not target or target != target.strip() or "\\" in target:
-        return None
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+    """`target` if it is a path on this site (`/stream`) or an http(s) URL on one of
+    `allowed_origins` ("scheme://host[:port]"), else None. Refused besides: other hosts,
+    scheme-relative `//host`, `javascript:`, relative paths without their leading slash, and
+    any quote, angle bracket, backslash, space or control character (a target is written
+    into a Location header and into a page's script)."""
+    if not target or any(c in UNSAFE_IN_REDIRECT or ord(c) < 0x21 or ord(c) == 0x7F
+                          for c in target):
         return None
     if target.startswith("//"):
         return None
     parts = urlsplit(target)
     if not parts.scheme and not parts.netloc:
-        return target  # a path on this site
+        return target if target.startswith("/") else None
     origin = f"{parts.scheme}://{parts.netloc}".lower()
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
         return None
     return target if origin in {o.rstrip("/").lower() for o in allowed_origins} else None
 

@@ -14,8 +14,8 @@ import msgspec
 
 from handlers.errors import FieldError, Invalid
 
-__all__ = ["Cursor", "Window", "cursor", "window", "whole_number", "parse_whole_number", "MAX_LIMIT",
-           "MAX_ID"]
+__all__ = ["Cursor", "Window", "cursor", "window", "lenient_window", "whole_number",
+           "parse_whole_number", "MAX_LIMIT", "MAX_ID"]
 
 MAX_LIMIT = 200
 MAX_ID = 2**63 - 1  # larger numbers cannot be SQLite integers
@@ -93,3 +93,13 @@ def window(skip: Any = None, limit: Any = None, *, default_limit: int = 50) -> W
     skip_value = whole_number(skip, "skip", default=0)
     assert skip_value is not None
     return Window(skip=skip_value, limit=_limit(limit, default_limit))
+
+
+def lenient_window(skip: Any = None, limit: Any = None, *, default_limit: int = 50) -> Window:
+    """A Window where a bad value falls back instead of being refused: a skip that is not a
+    whole number of at least 0 is 0, a limit that is not one of at least 1 is `default_limit`
+    (Openwhyd's subscription lists answer so, and their clients send `NaN` and `-1`)."""
+    skip_value = parse_whole_number(skip, low=0)
+    limit_value = parse_whole_number(limit, low=1, high=None)
+    return Window(skip=skip_value or 0,
+                  limit=min(limit_value or default_limit, MAX_LIMIT))

@@ -16,6 +16,7 @@ from handlers.api import echostats, listenbrainz, openwhyd, sono, spotizerr, spo
 from handlers.api.common import setup_common_routes
 from handlers.api.keys import ctx_key, fallback_dialects_key
 from handlers.api.media import setup_media_routes
+from handlers.api.openapi import setup_openapi_routes
 from handlers.api.realtime import identify_token, setup_realtime_routes
 from handlers.api.rpc import make_rpc_hook
 from handlers.context import Context
@@ -47,10 +48,11 @@ from hub.config import Config
 from hub.keys import centrifugo_key, config_key, limiter_key, metrics_key, node_key
 from hub.metrics import Metrics
 from hub.middleware.errors import error_middleware
+from hub.middleware.forwarded import forwarded_middleware, parse_networks
 from hub.middleware.headers import cors_preflight_middleware, gzip_middleware, on_response_prepare
 from hub.middleware.maintenance import maintenance_middleware
 from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
-from hub.middleware.request_log import request_log_middleware
+from hub.middleware.request_log import remember_status, request_log_middleware
 from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
 from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
 from hub.realtime.centrifugo_token import TokenVerifier
@@ -188,6 +190,8 @@ async def _shutdown_node(app: web.Application) -> None:
 async def create_app(config: Config) -> web.Application:
     app = web.Application(
         middlewares=[
+            # first: everything after it sees the client's address and scheme
+            forwarded_middleware(parse_networks(config.trusted_proxies)),
             request_log_middleware,
             cors_preflight_middleware,
             error_middleware,
@@ -210,6 +214,7 @@ async def create_app(config: Config) -> web.Application:
                          node_config(config))
     app.on_shutdown.append(_shutdown_node)
     app.on_response_prepare.append(on_response_prepare)
+    app.on_response_prepare.append(remember_status)
     app.cleanup_ctx.append(_context)
     setup_common_routes(app)
     setup_media_routes(app)
@@ -217,6 +222,7 @@ async def create_app(config: Config) -> web.Application:
     setup_realtime_routes(app, app[node_key], ServerAPI(app[node_key], api_key))
     for dialect in DIALECTS:
         dialect.setup_routes(app)
+    setup_openapi_routes(app)  # after the dialects: FastAPI's /docs only where none serves it
     spotizerr.setup_late_routes(app)  # FastAPI's trailing-slash redirects
     openwhyd.setup_late_routes(app)  # `/<handle>` must not shadow any other route
     return app

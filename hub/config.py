@@ -29,10 +29,17 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     admin_email: str = ""
     dev: bool = False
     legacy_account_errors: bool = False
+    # each dialect's own documented password rule instead of the one policy
+    legacy_password_rules: bool = False
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
-    rate_limit: int = 100
+    # per window: anonymous requests per client address, signed-in requests per user (a UI that
+    # polls every few seconds in several tabs stays far below both; README "Rate limits")
+    rate_limit: int = 300
+    rate_limit_user: int = 600
     rate_limit_window: float = 60.0
+    # reverse proxies whose Forwarded / X-Forwarded-* headers are believed (hub/middleware/forwarded.py)
+    trusted_proxies: tuple[str, ...] = ()
     endpoint_rate_limits: bool = True
     request_timeout: float = 30.0
     max_body_bytes: int = 1024 * 1024
@@ -128,9 +135,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dev", "CHORUS_DEV", "1 enables EchoStats' dev-login"),
     Setting("legacy_account_errors", "CHORUS_LEGACY_ACCOUNT_ERRORS",
             "1 restores Spot On/Openwhyd 'account not found' messages (enumerable)"),
+    Setting("legacy_password_rules", "CHORUS_LEGACY_PASSWORD_RULES",
+            "1 applies each dialect's documented password rule instead of the policy"),
     Setting("cors_origins", "CHORUS_CORS_ORIGINS", "comma-separated origins allowed by CORS"),
     Setting("log_level", "CHORUS_LOG_LEVEL", "DEBUG, INFO, WARNING, ERROR"),
-    Setting("rate_limit", "CHORUS_RATE_LIMIT", "requests per window per client; 0 disables"),
+    Setting("rate_limit", "CHORUS_RATE_LIMIT",
+            "anonymous requests per window per client address; 0 disables every overall budget"),
+    Setting("rate_limit_user", "CHORUS_RATE_LIMIT_USER",
+            "signed-in requests per window per user (instead of the address budget)"),
+    Setting("trusted_proxies", "CHORUS_TRUSTED_PROXIES",
+            "comma-separated addresses/CIDRs of reverse proxies whose Forwarded / "
+            "X-Forwarded-For / X-Forwarded-Proto are believed; empty: none"),
     Setting("rate_limit_window", "CHORUS_RATE_LIMIT_WINDOW", "rate-limit window in seconds"),
     Setting("endpoint_rate_limits", "CHORUS_ENDPOINT_RATE_LIMITS", "1 applies Sono's per-endpoint limits"),
     Setting("request_timeout", "CHORUS_REQUEST_TIMEOUT", "seconds before a request answers 504"),

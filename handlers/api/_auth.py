@@ -10,13 +10,18 @@ from handlers.errors import DomainError, Unauthorized
 from handlers.identity.auth import Principal, principal_from_access_token, principal_from_cookie
 from hub.ratelimiter import client_key
 
-__all__ = ["SESSION_COOKIE", "SIGNED_OUT_CODES", "bearer_token", "client_address", "get_principal",
+__all__ = ["SESSION_COOKIE", "SESSION_COOKIE_ALIASES", "SIGNED_OUT_CODES", "bearer_token",
+           "client_address", "get_principal",
            "optional_principal", "require_principal", "require_stream_principal",
            "signed_out_messages",
-           "set_session_cookie", "clear_session_cookie",
+           "set_session_cookie", "clear_session_cookie", "secure_cookies",
            "OAUTH_STATE_COOKIE", "set_oauth_state_cookie", "oauth_state_cookie"]
 
 SESSION_COOKIE = "chorus_session"
+# Other names of the same session cookie: Openwhyd's clients keep theirs as `whydSid`. The
+# values are the same session token, so either name opens the one session (chorus_session
+# is read first) and signing out clears both.
+SESSION_COOKIE_ALIASES = ("whydSid",)
 OAUTH_STATE_COOKIE = "chorus_oauth_state"
 # Every way of not being signed in: no credential, or one that is bad, expired or revoked
 SIGNED_OUT_CODES = ("not_authenticated", "token_invalid", "token_expired", "session_revoked",
@@ -67,15 +72,17 @@ async def _principal_of_credential(request: web.Request) -> Principal | None:
     token = bearer_token(request)
     if token is not None:
         return await principal_from_access_token(ctx, token)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    try:
-        principal = await principal_from_cookie(ctx, cookie)
-    except DomainError:
-        return None  # a stale cookie is the same as none
-    request[cookie_principal_key] = True
-    return principal
+    for name in (SESSION_COOKIE, *SESSION_COOKIE_ALIASES):
+        cookie = request.cookies.get(name)
+        if not cookie:
+            continue
+        try:
+            principal = await principal_from_cookie(ctx, cookie)
+        except DomainError:
+            continue  # a stale cookie is the same as none
+        request[cookie_principal_key] = True
+        return principal
+    return None
 
 
 async def optional_principal(request: web.Request) -> Principal | None:
@@ -107,20 +114,31 @@ async def require_stream_principal(request: web.Request) -> Principal:
     return await require_principal(request)
 
 
-def set_session_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
+def secure_cookies(request: web.Request) -> bool:
+    """Cookies are marked Secure when the operator says so or the client came over https (as
+    the trusted proxies tell it: `request.scheme` is the client's, hub/middleware/forwarded)."""
+    return context(request).config.secure_cookies or request.secure
+
+
+def set_session_cookie(request: web.Request, response: web.StreamResponse, value: str, *,
+                       also: tuple[str, ...] = ()) -> None:
+    """Set the session cookie, and under the alias names in `also` (same value, same flags)."""
     config = context(request).config
-    response.set_cookie(SESSION_COOKIE, value, max_age=config.session_ttl, httponly=True,
-                        samesite="Lax", secure=config.secure_cookies, path="/")
+    secure = secure_cookies(request)
+    for name in (SESSION_COOKIE, *also):
+        response.set_cookie(name, value, max_age=config.session_ttl, httponly=True,
+                            samesite="Lax", secure=secure, path="/")
 
 
 def clear_session_cookie(response: web.StreamResponse) -> None:
-    response.del_cookie(SESSION_COOKIE, path="/")
+    for name in (SESSION_COOKIE, *SESSION_COOKIE_ALIASES):
+        response.del_cookie(name, path="/")
 
 
 def set_oauth_state_cookie(request: web.Request, response: web.StreamResponse, state: str) -> None:
     """Bind an OAuth flow to the browser that started it (checked by the callback)."""
     response.set_cookie(OAUTH_STATE_COOKIE, state, max_age=600, httponly=True, samesite="Lax",
-                        secure=context(request).config.secure_cookies, path="/")
+                        secure=secure_cookies(request), path="/")
 
 
 def oauth_state_cookie(request: web.Request) -> str | None:

@@ -7,20 +7,23 @@ maintenance, timeouts) answers in the shape that route's clients understand.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from handlers.errors import DomainError
 
 __all__ = ["Dialect", "FastAPIDialect", "Handler", "dialect_of", "json_response",
-           "mark_streaming", "mark_slow"]
+           "mark_streaming", "mark_slow", "Described", "describe", "described"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 DIALECT_ATTR = "__chorus_dialect__"
 STREAMING_ATTR = "__chorus_streaming__"
 SLOW_ATTR = "__chorus_slow__"
+DESCRIBED_ATTR = "__chorus_described__"
+H = TypeVar("H")
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
@@ -92,3 +95,31 @@ def mark_slow(handler: Handler) -> Handler:
     """The slow-request timeout (uploads, imports) instead of the default one."""
     setattr(handler, SLOW_ATTR, True)
     return handler
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a route reads and answers, for the OpenAPI description (handlers.api.openapi):
+    msgspec Structs (or any type msgspec describes). None: found in the handler's code."""
+
+    body: Any = None
+    query: Any = None
+    response: Any = None
+    status: int = 200
+    summary: str = ""
+
+
+def describe(*, body: Any = None, query: Any = None, response: Any = None, status: int = 200,
+             summary: str = "") -> Callable[[H], H]:
+    """Declare a handler's request and response types where its code does not show them (a
+    body decoded in a helper, an answer built as a dict)."""
+
+    def mark(handler: H) -> H:
+        setattr(handler, DESCRIBED_ATTR, Described(body, query, response, status, summary))
+        return handler
+
+    return mark
+
+
+def described(handler: Any) -> Described | None:
+    return getattr(handler, DESCRIBED_ATTR, None)

@@ -11,7 +11,7 @@ from handlers.context import Context
 from handlers.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from handlers.identity import sso
 from handlers.identity.auth import Principal, end_all_sessions, store_password, verify_password
-from handlers.identity.passwords import check_password_policy
+from handlers.identity.passwords import check_password
 from handlers.media.audio import delete_owned_audio
 from handlers.media.images import delete_media, is_owned_media, save_image
 from store.errors import Duplicate
@@ -54,7 +54,9 @@ RESERVED_HANDLES = frozenset({
     "playlists", "user", "users", "feed", "discover", "invite", "mobile", "consent", "favicon.ico",
     "robots.txt", "www", "chorus", "openwhyd", "whyd", "root", "system", "null", "undefined",
     "web", "app", "assets", "auth", "oauth", "sso", "callback", "bookmarklet", "contact",
+    "uAvatarImg", "uCoverImg", "uPlaylistImg",  # Openwhyd's image paths
     "1",  # ListenBrainz's API (/1/...)
+    "docs", "openapi.json",  # the OpenAPI description and its page (handlers/api/openapi)
 })
 
 
@@ -90,6 +92,7 @@ class AccountChanges(msgspec.Struct, kw_only=True):
     current_password: str | None = None  # required with new_password
     facebook: ClientTokens | None = None  # the token is checked with Facebook first
     twitter: ClientTokens | None = None  # OAuth 1.0a tokens: stored as given
+    password_rules: str | None = None  # the dialect whose legacy password rule may apply
 
 
 def validate_username(username: str, *, field: str = "username") -> str:
@@ -126,10 +129,13 @@ async def register(
     username: str | None = None,
     email: str | None = None,
     role: str = "user",
+    password_rules: str | None = None,
     **profile: Any,
 ) -> User:
     """Create an account. A password or its MD5 (Openwhyd) is required; the policy applies to
-    plain passwords. Raises Conflict username_taken / email_taken, Invalid on bad fields."""
+    plain passwords (`password_rules`: the dialect whose documented rule applies instead when
+    CHORUS_LEGACY_PASSWORD_RULES=1). Raises Conflict username_taken / email_taken, Invalid on
+    bad fields."""
     if not username and not email:
         raise Invalid("Username or email is required", code="login_missing")
     username = validate_username(username) if username else None
@@ -139,7 +145,7 @@ async def register(
             raise Invalid("Invalid password hash", code="invalid_md5")
         password_hash = await ctx.passwords.hash_md5(password_md5)
     else:
-        check_password_policy(password)
+        check_password(ctx, password, dialect=password_rules)
         assert password is not None
         password_hash = await ctx.passwords.hash_password(password)
     try:
@@ -244,7 +250,8 @@ async def update_account(ctx: Context, principal: Principal, changes: AccountCha
     patch = _profile_patch(user, changes.profile)
     password_hash = None
     if changes.new_password is not None:
-        check_password_policy(changes.new_password, field="new_password")
+        check_password(ctx, changes.new_password, field="new_password",
+                       dialect=changes.password_rules)
         await verify_password(ctx, user, changes.current_password)
         password_hash = await ctx.passwords.hash_password(changes.new_password)
     facebook, identity = changes.facebook, None
@@ -297,12 +304,14 @@ def require_admin(principal: Principal) -> None:
 
 
 async def admin_create_user(ctx: Context, principal: Principal, *, username: str | None,
-                            email: str | None, password: str, role: str = "user") -> User:
+                            email: str | None, password: str, role: str = "user",
+                            password_rules: str | None = None) -> User:
     """An admin creates an account with the given role (same checks as `register`)."""
     _require_admin(principal)
     if role not in ("user", "admin"):
         raise Invalid("Role must be 'user' or 'admin'", code="invalid_role")
-    return await register(ctx, username=username, email=email, password=password, role=role)
+    return await register(ctx, username=username, email=email, password=password, role=role,
+                          password_rules=password_rules)
 
 
 async def list_users(ctx: Context, principal: Principal, *, offset: int = 0,
@@ -323,9 +332,9 @@ async def set_role(ctx: Context, principal: Principal, target: User, role: str) 
 
 
 async def admin_set_password(ctx: Context, principal: Principal, target: User,
-                             new_password: str) -> User:
+                             new_password: str, *, password_rules: str | None = None) -> User:
     _require_admin(principal)
-    check_password_policy(new_password, field="new_password")
+    check_password(ctx, new_password, field="new_password", dialect=password_rules)
     return await store_password(ctx, target.id, await ctx.passwords.hash_password(new_password),
                                 "password reset by admin")
 

@@ -20,7 +20,7 @@ from handlers.crypto import (
 )
 from handlers.errors import Forbidden, Invalid, Unauthorized
 from handlers.identity.backoff import account_key, check_sign_in_wait, record_failure, record_success
-from handlers.identity.passwords import check_password_policy
+from handlers.identity.passwords import check_password
 from store.records import RefreshToken, Session, User, UserPatch
 
 __all__ = [
@@ -242,10 +242,11 @@ async def verify_password(ctx: Context, user: User, password: str | None, *,
 
 async def change_password(ctx: Context, principal: Principal, current: str | None,
                           new_password: str, *, current_is_md5: bool = False,
-                          field: str = "new_password") -> User:
+                          field: str = "new_password", password_rules: str | None = None
+                          ) -> User:
     """Change one's own password (current one checked); other sessions end."""
     await verify_password(ctx, principal.user, current, is_md5=current_is_md5)
-    check_password_policy(new_password, field=field)
+    check_password(ctx, new_password, field=field, dialect=password_rules)
     return await store_password(ctx, principal.user.id,
                                 await ctx.passwords.hash_password(new_password),
                                 "password changed", except_session=principal.session_id)

@@ -17,7 +17,7 @@ from handlers.context import Context
 from handlers.crypto import hash_token, new_token
 from handlers.errors import Invalid, NotFound, Unavailable
 from handlers.identity.auth import store_password
-from handlers.identity.passwords import check_password_policy
+from handlers.identity.passwords import check_password
 from store.records import Job, ResetToken, User
 from workers.jobs import CancelSignal, JobHandler, ProgressReporter
 from workers.payloads import payload_of
@@ -124,11 +124,12 @@ async def check_reset_token(ctx: Context, token: str) -> ResetToken:
 
 
 async def reset_password(ctx: Context, token: str, new_password: str, *,
-                         field: str = "new_password") -> User:
+                         field: str = "new_password", password_rules: str | None = None
+                         ) -> User:
     """Set a new password from a reset token: the token is used, and, in the same transaction,
     every session and every other outstanding reset token of the user ends."""
     stored = await check_reset_token(ctx, token)
-    check_password_policy(new_password, field=field)
+    check_password(ctx, new_password, field=field, dialect=password_rules)
     password_hash = await ctx.passwords.hash_password(new_password)
     async with ctx.store.transaction():
         if not await ctx.store.tokens.take_reset(stored.token_hash):

@@ -25,7 +25,7 @@ from handlers.social.recipients import check_recipients
 from store.records import Collection, User
 
 __all__ = ["CollectionRef", "CollectionView", "collection_payload", "collection_views",
-           "get_collection", "get_collections", "create_collection", "rename_collection",
+           "get_collection", "get_collections", "user_collections", "create_collection", "rename_collection",
            "delete_collection", "set_collection_order", "set_collection_image",
            "share_collection", "MAX_TITLE", "MAX_REFS"]
 
@@ -127,6 +127,18 @@ async def get_collections(ctx: Context, viewer: Principal | None, refs: list[Col
     if len(refs) > MAX_REFS:
         raise Invalid(f"at most {MAX_REFS} playlists at once", code="too_many_playlists")
     found = [c for c in [await _visible(ctx, viewer, ref) for ref in refs] if c is not None]
+    return await collection_views(ctx, found)
+
+
+async def user_collections(ctx: Context, viewer: Principal | None, owner_id: int
+                           ) -> list[CollectionView]:
+    """The collections of `owner_id` the viewer may see (a private one only by its owner), by
+    number, the first made first; NotFound for an unknown or hidden owner."""
+    owner = await ctx.store.users.get(owner_id)
+    if owner is None or owner.state in HIDDEN_STATES:
+        raise NotFound("user not found", code="user_not_found")
+    mine = viewer is not None and viewer.user.id == owner_id
+    found = [c for c in await ctx.store.collections.of_owner(owner_id) if c.is_public or mine]
     return await collection_views(ctx, found)
 
 

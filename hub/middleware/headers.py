@@ -6,6 +6,7 @@ from aiohttp import web
 
 from handlers.api.dialect import STREAMING_ATTR
 from hub.keys import config_key
+from hub.middleware.forwarded import client_origin
 
 __all__ = ["cors_preflight_middleware", "on_response_prepare", "gzip_middleware"]
 
@@ -62,7 +63,7 @@ async def on_response_prepare(request: web.Request, response: web.StreamResponse
         response.headers.setdefault(name, value)
     if response.content_type == "text/html":
         response.headers.setdefault("Content-Security-Policy", CSP)
-    if request.app[config_key].secure_cookies:
+    if request.app[config_key].secure_cookies or client_origin(request).scheme == "https":
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     origin = _allowed_origin(request)
     if origin is not None:

@@ -1,7 +1,11 @@
-"""Request id (X-Request-ID in and out) and one JSON access-log line per request."""
+"""Request id (X-Request-ID in and out) and one JSON access-log line per request.
+
+A stream (SSE, websocket) whose client goes away is cancelled by aiohttp (or ends on its own):
+that is a normal end, logged with the status it was answered with, not as a failure."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -12,10 +16,17 @@ from aiohttp import web
 from hub.keys import metrics_key, request_id_key
 from hub.logs import request_id_var
 
-__all__ = ["request_log_middleware"]
+__all__ = ["request_log_middleware", "remember_status", "CLIENT_CLOSED"]
 
 access_log = logging.getLogger("chorus.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+CLIENT_CLOSED = 499  # nginx's "client closed request": cancelled before any answer was sent
+_sent_status_key = web.RequestKey("sent_status_key", int)
+
+
+async def remember_status(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: the status a request was answered with, once its headers go out."""
+    request[_sent_status_key] = response.status
 
 
 @web.middleware
@@ -34,6 +45,9 @@ async def request_log_middleware(request: web.Request, handler):  # type: ignore
     except web.HTTPException as exc:
         status = exc.status
         exc.headers["X-Request-ID"] = request_id
+        raise
+    except asyncio.CancelledError:
+        status = request.get(_sent_status_key, CLIENT_CLOSED)
         raise
     finally:
         elapsed = time.perf_counter() - started

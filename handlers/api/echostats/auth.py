@@ -22,7 +22,7 @@ from handlers.api._auth import (
     set_oauth_state_cookie,
     set_session_cookie,
 )
-from handlers.api.dialect import json_response
+from handlers.api.dialect import describe, json_response
 from handlers.api.echostats._dialect import echostats, iso
 from handlers.api.keys import context
 from handlers.errors import DomainError, FieldError, Invalid, NotFound
@@ -124,6 +124,7 @@ def _read_callback(request: web.Request) -> CallbackQuery:
     return query
 
 
+@describe(query=CallbackQuery)  # read in _read_callback
 async def callback(request: web.Request) -> web.Response:
     """Spotify sends the browser back here: sign in, then off to the frontend with a cookie."""
     query = _read_callback(request)

@@ -6,14 +6,26 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.api.keys import fallback_dialects_key
-from handlers.api.openwhyd import accounts, lists, playlists, posts, profile, search, uploads
+from handlers.api.openwhyd import (
+    accounts,
+    consent,
+    images,
+    lists,
+    playlists,
+    posts,
+    profile,
+    search,
+    tabs,
+    uploads,
+)
 from handlers.api.openwhyd.common import openwhyd
 
 __all__ = ["openwhyd", "setup_routes", "setup_late_routes"]
 
 
 def setup_routes(app: web.Application) -> None:
-    for area in (accounts, profile, posts, playlists, lists, search, uploads):
+    for area in (accounts, profile, posts, playlists, lists, tabs, consent, images, search,
+                 uploads):
         area.setup_routes(app)
     for prefix in ("/login", "/register", "/facebookLogin", "/api/user"):
         app[fallback_dialects_key].append((prefix, openwhyd))
@@ -21,4 +33,5 @@ def setup_routes(app: web.Application) -> None:
 
 def setup_late_routes(app: web.Application) -> None:
     """After every dialect: Openwhyd's `/<handle>` profile pages (DESIGN §9)."""
+    tabs.setup_late_routes(app)
     lists.setup_late_routes(app)

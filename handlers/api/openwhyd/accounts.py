@@ -1,7 +1,11 @@
 """Openwhyd's sign-in routes: `/login` (login, logout, forgot), `/register`, `/facebookLogin`.
 
 Ajax calls (`ajax=true`) get JSON, and every outcome, failures included, is HTTP 200 as in
-Openwhyd; other calls get a small HTML page, or a 302 to `redirect` on success.
+Openwhyd; other calls get a small HTML page: the form again with its error, or on success a
+200 page that sends the browser to `redirect` (`window.location.href = '<url>'`, the absolute
+URL on this site), as Openwhyd's clients read it. `redirect` must stay on this site
+(common.redirect_target). A sign-in sets the session cookie under both its names,
+`chorus_session` and Openwhyd's `whydSid` (one session: the same token).
 """
 
 from __future__ import annotations
@@ -12,11 +16,18 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from handlers.api._auth import clear_session_cookie, client_address, get_principal, set_session_cookie
+from handlers.api._auth import (
+    SESSION_COOKIE_ALIASES,
+    clear_session_cookie,
+    client_address,
+    get_principal,
+    set_session_cookie,
+)
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.openwhyd.common import (
     AJAX_ERRORS,
+    absolute_url,
     ajax_error,
     flag,
     openwhyd,
@@ -24,7 +35,7 @@ from handlers.api.openwhyd.common import (
     redirect_target,
     user_counts,
 )
-from handlers.api.openwhyd.pages import login_page, redirect_response, register_page
+from handlers.api.openwhyd.pages import login_page, redirect_page, register_page
 from handlers.api.openwhyd.profile import check_handle, render_user
 from handlers.errors import DomainError, Invalid
 from handlers.identity import accounts, auth, reset, sso
@@ -95,8 +106,8 @@ async def _signed_in(request: web.Request, user: User, body: dict[str, Any], *,
     if include_user:
         body["user"] = {**await render_user(ctx, principal.user, principal),
                         **await user_counts(ctx, principal.user)}
-    response = json_response(body) if ajax else redirect_response(redirect)
-    set_session_cookie(request, response, cookie)
+    response = json_response(body) if ajax else redirect_page(absolute_url(request, redirect))
+    set_session_cookie(request, response, cookie, also=SESSION_COOKIE_ALIASES)
     return response
 
 
@@ -215,7 +226,7 @@ async def _register(request: web.Request, p: RegisterParams) -> tuple[User, str]
         context(request), password=p.password or None,
         password_md5=None if p.password else (p.md5 or "").strip().lower(),
         username=check_handle(handle) if handle else None, email=email, name=name,
-        extra=invite)
+        extra=invite, password_rules="openwhyd")
     return user, redirect
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_ID",
     "OpenwhydDialect",
     "openwhyd",
+    "absolute_url",
     "ajax_error",
     "flag",
     "nested",
@@ -155,7 +156,8 @@ def flag(value: str | None) -> bool:
 
 
 def redirect_target(request: web.Request, raw: str | None, default: str = "/") -> str:
-    """The `redirect` parameter if it stays on this site, else Invalid "Unsafe redirect target"."""
+    """The `redirect` parameter if it stays on this site (a `/path`, or an http(s) URL on the
+    public URL, the frontend URL or the origin asked), else Invalid "Unsafe redirect target"."""
     if not raw:
         return default
     config = context(request).config
@@ -173,3 +175,13 @@ async def user_counts(ctx: Context, user: User) -> dict[str, int]:
     found = await counts.user_counts(ctx, user.id)
     return {"nbLikes": found.likes, "nbPosts": found.posts, "nbSubscribers": found.followers,
             "nbSubscriptions": found.following}
+
+
+def absolute_url(request: web.Request, target: str) -> str:
+    """A checked redirect target as an absolute URL: a path is put on the public URL (or, when
+    none is configured, on the origin the request came to)."""
+    if not target.startswith("/"):
+        return target
+    config = context(request).config
+    base = config.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
+    return base + target

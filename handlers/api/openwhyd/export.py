@@ -31,11 +31,16 @@ from handlers.identity.auth import Principal
 from handlers.social.posts_view import PostView
 from store.records import Post
 
-__all__ = ["Format", "read_format", "viewer", "export_url", "render_data", "render_links",
+__all__ = ["Format", "read_format", "single_values", "viewer", "export_url", "render_data", "render_links",
            "render_html", "post_items", "html_list_page", "html_errors"]
 
 CALLBACK_RE = re.compile(r"[A-Za-z_$][\w$]{0,63}(?:\.[A-Za-z_$][\w$]{0,63}){0,4}")
 FORMATS = ("json", "links", "html")
+# the parameters Openwhyd's list controller refuses to see twice
+SINGLE_PARAMS = ("after", "before", "limit", "playlistId", "embedW", "format", "pageUrl",
+                 "wholePage", "callback")
+NOINDEX = '<meta name="robots" content="noindex">'
+
 
 
 class Format(msgspec.Struct, frozen=True):
@@ -45,9 +50,19 @@ class Format(msgspec.Struct, frozen=True):
     callback: str | None = None
 
 
+def single_values(request: web.Request) -> None:
+    """Openwhyd's list pages take each of their parameters once: a repeated one (`after=1&
+    after=2`) is 400 `invalid parameter value: <name>`, as its own controller answers."""
+    for name in SINGLE_PARAMS:
+        if len(request.query.getall(name, ())) > 1:
+            raise Invalid(f"invalid parameter value: {name}", code="invalid_parameter")
+
+
 def read_format(request: web.Request) -> Format:
     """`format` (unknown values mean html, as in Openwhyd) and a checked `callback`; a
-    callback alone asks for JSONP."""
+    callback alone asks for JSONP. Every list handler reads it first, so it also refuses
+    repeated parameters (single_values)."""
+    single_values(request)
     kind = request.query.get("format", "").strip().lower()
     callback = request.query.get("callback")
     if callback is not None:
@@ -93,8 +108,12 @@ def render_links(posts: Iterable[Post]) -> web.Response:
                         charset="utf-8")
 
 
-def render_html(title: str, body: str, status: int = 200) -> web.Response:
-    html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+def render_html(title: str, body: str, status: int = 200, *, noindex: bool = False
+                ) -> web.Response:
+    """A page; `noindex` asks search engines to leave it out (profiles and track pages, as
+    Openwhyd does: they show what people posted, not what the site is)."""
+    head = NOINDEX if noindex else ""
+    html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{head}'
             f"<title>{escape(title)} - Openwhyd</title></head>\n<body>\n{body}\n</body></html>\n")
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
@@ -113,8 +132,10 @@ def post_items(views: Iterable[PostView]) -> str:
     return "<ol>\n" + "\n".join(items) + "\n</ol>" if items else "<p>No tracks yet.</p>"
 
 
-def html_list_page(title: str, views: list[PostView], more: str = "") -> web.Response:
-    return render_html(title, f"<h1>{escape(title)}</h1>\n{post_items(views)}\n{more}")
+def html_list_page(title: str, views: list[PostView], more: str = "", *,
+                   noindex: bool = False) -> web.Response:
+    return render_html(title, f"<h1>{escape(title)}</h1>\n{post_items(views)}\n{more}",
+                       noindex=noindex)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

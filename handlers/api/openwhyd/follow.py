@@ -1,6 +1,9 @@
 """Openwhyd subscriptions: `/api/follow?action=insert|delete|get&tId=` (signed in; always the
-caller's own follows, whatever else is sent) and the public `/api/follow/fetchFollowers/<id>`
-and `/api/follow/fetchFollowing/<id>` (skip, limit default 50, isSubscr).
+caller's own follows, whatever else is sent) and the public lists, by path
+(`/api/follow/fetchFollowers/<id>`, `/api/follow/fetchFollowing/<id>`) or by query
+(`/api/follow?action=fetchFollowers|fetchFollowing&id=`): skip, limit (default 50), isSubscr.
+As in Openwhyd, a skip or limit that is not a usable number falls back to its default (0, 50)
+rather than failing: its clients send `NaN`, `-1` and `Infinity`.
 
 `insert` answers the stored subscription `{_id, uId, uNm, tId, tNm}`; `get` answers it, or `{}`
 when there is none; `delete` answers `{}` (there is none any more). `_id` is
@@ -9,6 +12,7 @@ when there is none; `delete` answers `{}` (there is none any more). `_id` is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -45,9 +49,12 @@ def _target_id(value: Any) -> int:
 
 
 async def follow_api(request: web.Request) -> web.Response:
-    """`GET|POST /api/follow`: action insert (subscribe), delete (unsubscribe) or get."""
+    """`GET|POST /api/follow`: action insert (subscribe), delete (unsubscribe) or get; the
+    public fetchFollowers and fetchFollowing need no sign-in."""
     params = await read_params(request)
     action = str(params.get("action") or "").strip()
+    if action in PUBLIC_ACTIONS:
+        return await _list(request, action, str(params.get("id") or ""), params)
     principal = await require_principal(request, LOGIN_FIRST, changes_state=action != "get")
     if action not in ("insert", "delete", "get"):
         raise Invalid("invalid parameter: action", code="invalid_parameter")
@@ -69,26 +76,40 @@ def _entry(entry: follows.FollowEntry, id_key: str, name_key: str) -> dict[str, 
     return data
 
 
-def _lister(direction: str):  # type: ignore[no-untyped-def]
-    """fetchFollowers (`uId`, `uNm`) or fetchFollowing (`tId`, `tNm`)."""
-    list_of = follows.followers_of if direction == "followers" else follows.following_of
-    id_key, name_key = ("uId", "uNm") if direction == "followers" else ("tId", "tNm")
+PUBLIC_ACTIONS = ("fetchFollowers", "fetchFollowing")
 
-    async def fetch(request: web.Request) -> web.Response:
-        ctx, query = context(request), request.query
-        page = paging.window(query.get("skip"), query.get("limit"), default_limit=50)
-        user = await find_user(ctx, request.match_info["id"])
-        entries = await list_of(ctx, user.id, page, viewer=await get_principal(request),
-                                flags=flag(query.get("isSubscr")))
-        return json_response([_entry(e, id_key, name_key) for e in entries])
 
-    fetch.__name__ = f"fetch_{direction}"
-    return fetch
+async def _list(request: web.Request, action: str, user_ref: str,
+                params: Mapping[str, Any]) -> web.Response:
+    """fetchFollowers (`uId`, `uNm`) or fetchFollowing (`tId`, `tNm`) of `user_ref`."""
+    followers = action == "fetchFollowers"
+    list_of = follows.followers_of if followers else follows.following_of
+    id_key, name_key = ("uId", "uNm") if followers else ("tId", "tNm")
+    ctx = context(request)
+    page = paging.lenient_window(params.get("skip"), params.get("limit"), default_limit=50)
+    user = await find_user(ctx, user_ref)
+    entries = await list_of(ctx, user.id, page, viewer=await get_principal(request),
+                            flags=flag(_text(params.get("isSubscr"))))
+    return json_response([_entry(e, id_key, name_key) for e in entries])
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+async def fetch_followers(request: web.Request) -> web.Response:
+    """`GET /api/follow/fetchFollowers/<id>`."""
+    return await _list(request, "fetchFollowers", request.match_info["id"], request.query)
+
+
+async def fetch_following(request: web.Request) -> web.Response:
+    """`GET /api/follow/fetchFollowing/<id>`."""
+    return await _list(request, "fetchFollowing", request.match_info["id"], request.query)
 
 
 def setup_routes(app: web.Application) -> None:
     r = app.router
     for method in ("GET", "POST"):
         openwhyd.add(r, method, "/api/follow", follow_api)
-    openwhyd.add(r, "GET", "/api/follow/fetchFollowers/{id}", _lister("followers"))
-    openwhyd.add(r, "GET", "/api/follow/fetchFollowing/{id}", _lister("following"))
+    openwhyd.add(r, "GET", "/api/follow/fetchFollowers/{id}", fetch_followers)
+    openwhyd.add(r, "GET", "/api/follow/fetchFollowing/{id}", fetch_following)

@@ -41,7 +41,7 @@ from handlers.social import feeds, hot
 from handlers.social.posts_view import PostView
 from store.records import User
 
-__all__ = ["setup_routes", "setup_late_routes"]
+__all__ = ["setup_routes", "setup_late_routes", "owner_of"]
 
 # feeds.user_posts or feeds.user_likes: (ctx, user id, cursor) -> a page of posts
 UserFeed = Callable[[Context, int, paging.Cursor], Awaitable[list[PostView]]]
@@ -57,11 +57,20 @@ def _number(value: str, what: str) -> int:
                      high=MAX_ID)
 
 
-async def _owner(ctx: Context, request: web.Request) -> User:
+async def owner_of(ctx: Context, request: web.Request) -> User:
+    """The user a list page is about: `/u/<uid>/...` names an id; `/<handle>/...` names a
+    handle, or, when no user has that handle and it is all digits, an id (`/5/likes` is the
+    likes of the user with handle "5" if there is one, else of user 5)."""
     info = request.match_info
     if "uid" in info:
         return await accounts.get_user(ctx, _number(info["uid"], "user"))
-    return await accounts.get_user_by_handle(ctx, info["handle"])
+    handle = info["handle"]
+    try:
+        return await accounts.get_user_by_handle(ctx, handle)
+    except NotFound:
+        if not handle.isdigit():
+            raise
+    return await accounts.get_user(ctx, _number(handle, "user"))
 
 
 def _cursor(request: web.Request) -> paging.Cursor:
@@ -69,12 +78,13 @@ def _cursor(request: web.Request) -> paging.Cursor:
     return paging.cursor(query.get("limit"), query.get("after"), query.get("before"))
 
 
-def _answer(fmt: Format, views: list[PostView], title: str) -> web.Response:
+def _answer(fmt: Format, views: list[PostView], title: str, *, noindex: bool = True
+            ) -> web.Response:
     if fmt.kind == "links":
         return render_links(v.post for v in views)
     if fmt.kind == "json":
         return render_data([post_json(v) for v in views], fmt)
-    return html_list_page(title, views)
+    return html_list_page(title, views, noindex=noindex)
 
 
 def _title(user: User, what: str) -> str:
@@ -85,7 +95,7 @@ async def _open_user_list(request: web.Request) -> tuple[Format, Context, paging
     """What a user's list reads first, in this order: format, paging, then the owner."""
     fmt, ctx = read_format(request), context(request)
     page = _cursor(request)
-    return fmt, ctx, page, await _owner(ctx, request)
+    return fmt, ctx, page, await owner_of(ctx, request)
 
 
 def _user_feed(name: str, feed: UserFeed, what: str) -> Handler:
@@ -122,7 +132,7 @@ async def stream(request: web.Request) -> web.Response:
         if fmt.kind == "html":
             return render_html("Welcome", WELCOME)
         raise Unauthorized(LOGIN_FIRST, code="not_authenticated")
-    return _answer(fmt, await feeds.stream(ctx, principal, page), "Your stream")
+    return _answer(fmt, await feeds.stream(ctx, principal, page), "Your stream", noindex=False)
 
 
 def _hot_json(track: hot.HotTrack, viewer: int | None) -> dict[str, Any]:
@@ -173,7 +183,7 @@ async def post_page(request: web.Request) -> web.Response:
     if fmt.kind == "json":
         return render_data({"data": data}, fmt)
     return html_list_page(view.post.name or "Track", [view],
-                          _comments_html(data.get("comments", [])))
+                          _comments_html(data.get("comments", [])), noindex=True)
 
 
 def _comments_html(comments: list[dict[str, Any]]) -> str:

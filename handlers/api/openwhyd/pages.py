@@ -1,16 +1,20 @@
-"""The small HTML pages Openwhyd's non-ajax login and sign-up forms answer with (all escaped)."""
+"""The small HTML pages Openwhyd's non-ajax login and sign-up forms answer with (all escaped),
+and the page a non-ajax success answers: 200, sending the browser on with
+`window.location.href = '<url>'`, as Openwhyd's own clients read it."""
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from aiohttp import web
 
-__all__ = ["login_page", "register_page", "redirect_response"]
+__all__ = ["login_page", "register_page", "redirect_page"]
 
 
 def _page(title: str, body: str) -> web.Response:
     html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="robots" content="noindex">'
             f"<title>{escape(title)} - Openwhyd</title></head>\n<body>\n{body}\n</body></html>\n")
     return web.Response(text=html, content_type="text/html", charset="utf-8")
 
@@ -61,6 +65,19 @@ def register_page(*, error: str | None = None, name: str = "", email: str = "",
 <p><a href="/login">Sign in</a></p>""")
 
 
-def redirect_response(target: str) -> web.Response:
-    """A non-ajax success: 302 to an already checked, on-site target."""
-    return web.Response(status=302, headers={"Location": target})
+def _js_string(value: str) -> str:
+    """`value` as a single-quoted JavaScript string that is also safe inside a <script>."""
+    inner = json.dumps(value)[1:-1].replace("'", "\\u0027")
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        inner = inner.replace(char, code)
+    return f"'{inner}'"
+
+
+def redirect_page(url: str) -> web.Response:
+    """A non-ajax success: 200 with a page that sends the browser to `url` (an already
+    checked absolute URL on this site), with a link for browsers without script."""
+    return _page("Redirecting", f"""<p>You are being redirected to:
+<a href="{escape(url)}">{escape(url)}</a>...</p>
+<script>
+window.location.href = {_js_string(url)};
+</script>""")

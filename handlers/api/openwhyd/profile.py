@@ -1,6 +1,8 @@
 """`GET /api/user` and `POST /api/user`: reading and updating Openwhyd user data.
 
-Private fields (email, provider ids and tokens, apTok) are shown to the user alone. Updates are
+Private fields (email, provider ids and tokens, apTok) are shown to the user alone, and only
+without `id`: a user asked for by `id` (`?id=`, `/api/user/<id or handle>`) gets the public
+profile, as in Openwhyd, whoever asks (private playlists left out too). Updates are
 POST only: Openwhyd also applied them on GET, which a cross-site link could trigger.
 """
 
@@ -19,18 +21,20 @@ from handlers.api.keys import context
 from handlers.api.openwhyd.common import (
     AJAX_ERRORS,
     LOGIN_FIRST,
+    MAX_ID,
     ajax_error,
     flag,
     openwhyd,
     read_request,
     user_counts,
 )
+from handlers.api.openwhyd.render import playlist_entry
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound, Unauthorized
 from handlers.identity import accounts, sso
 from handlers.identity.auth import Principal
-from handlers.identity.passwords import check_password_policy
 from handlers.media.images import is_owned_media
+from handlers.social import collections
 from handlers.social.feeds import last_artists
 from handlers.social.follows import is_following
 from store.records import User
@@ -40,7 +44,6 @@ __all__ = ["check_handle", "find_user", "render_user", "setup_routes"]
 LINK_FIELDS = ("home", "fb", "tw", "sc", "yt", "igrm")
 LINK_MAX = 500
 AP_TOKEN_RE = re.compile(r"[0-9a-fA-F]{64}")
-MAX_ID_DIGITS = 18  # larger numbers cannot be SQLite integers
 # Openwhyd's wording for errors of a field update (over the dialect's defaults)
 UPDATE_MESSAGES = {
     "wrong_password": "Your current password is incorrect",
@@ -83,17 +86,21 @@ class SetUserParams(msgspec.Struct):
     lnk_igrm: str | None = None
 
 
-async def render_user(ctx: Context, user: User, viewer: Principal | None) -> dict[str, Any]:
-    """The user as Openwhyd's `/api/user` shows it; private fields only to the user."""
-    data: dict[str, Any] = {"_id": str(user.id), "name": user.name or user.username or ""}
+async def render_user(ctx: Context, user: User, viewer: Principal | None, *,
+                      public: bool = False) -> dict[str, Any]:
+    """The user as Openwhyd's `/api/user` shows it; private fields only to the user, and not
+    even to them when `public` (a user asked for by `id`: Openwhyd's public profile)."""
+    data: dict[str, Any] = {"_id": str(user.id), "id": str(user.id),
+                            "name": user.name or user.username or ""}
     if user.username:
         data["handle"] = user.username
-    own = viewer is not None and viewer.user.id == user.id
+    own = viewer is not None and viewer.user.id == user.id and not public
     if own and user.email:
         data["email"] = user.email
     data.update(bio=user.bio, loc=user.location, img=user.avatar_url, cvrImg=user.cover_url,
                 lnk=dict(user.links),
-                pl=[])  # playlists arrive with the playlist issue
+                pl=[playlist_entry(v) for v in await collections.user_collections(
+                    ctx, None if public else viewer, user.id)])
     if own and viewer is not None:
         for link in await sso.linked_accounts(ctx, viewer):
             if link.provider == "facebook":
@@ -109,14 +116,16 @@ async def find_user(ctx: Context, uid_or_handle: str) -> User:
     """Openwhyd's `id`: a user id, or a handle."""
     value = uid_or_handle.strip()
     if value.isdigit():
-        if len(value) > MAX_ID_DIGITS:
+        if int(value) > MAX_ID:
             raise NotFound("User not found", code="user_not_found")
         return await accounts.get_user(ctx, int(value))
     return await accounts.get_user_by_handle(ctx, value)
 
 
 async def get_user(request: web.Request) -> web.Response:
+    """`GET /api/user[?id=]` and `GET /api/user/<id or handle>`: the user, or the caller."""
     params = await read_request(request, GetUserParams)
+    params.id = request.match_info.get("id") or params.id
     ctx = context(request)
     principal = await get_principal(request)
     if params.id:
@@ -125,7 +134,7 @@ async def get_user(request: web.Request) -> web.Response:
         user = principal.user
     else:
         raise Unauthorized(LOGIN_FIRST, code="not_authenticated")
-    data = await render_user(ctx, user, principal)
+    data = await render_user(ctx, user, principal, public=bool(params.id))
     counts = await user_counts(ctx, user)
     if flag(params.isSubscr) and principal is not None:
         data["isSubscribing"] = await is_following(ctx, principal.user.id, user.id)
@@ -171,7 +180,7 @@ def _check_image(ctx: Context, user: User, field: str, value: str, current: str)
 def _plan(ctx: Context, user: User, p: SetUserParams) -> accounts.AccountChanges:
     """Check every field, in Openwhyd's order and words, before anything changes."""
     changes: dict[str, Any] = {}
-    plan = accounts.AccountChanges()
+    plan = accounts.AccountChanges(password_rules="openwhyd")
     if p.name is not None:
         if not p.name.strip():
             raise Invalid("Please enter your name", code="name_missing")
@@ -183,7 +192,6 @@ def _plan(ctx: Context, user: User, p: SetUserParams) -> accounts.AccountChanges
     if p.pwd is not None:
         if not p.oldPwd:
             raise Invalid("Your current password is incorrect", code="current_password_missing")
-        check_password_policy(p.pwd, field="pwd")
         plan.new_password, plan.current_password = p.pwd, p.oldPwd
     if p.handle is not None:
         changes["username"] = check_handle(p.handle)
@@ -234,4 +242,5 @@ async def set_user(request: web.Request) -> web.Response:
 
 def setup_routes(app: web.Application) -> None:
     openwhyd.add(app.router, "GET", "/api/user", get_user)
+    openwhyd.add(app.router, "GET", "/api/user/{id}", get_user)
     openwhyd.add(app.router, "POST", "/api/user", set_user)

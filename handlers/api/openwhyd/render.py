@@ -1,13 +1,22 @@
-"""Openwhyd's post object: string ids, uId/uNm, eId, nbP/nbR, lov, pl, src, repost."""
+"""Openwhyd's post object (string ids, uId/uNm, eId, nbP/nbR, lov, pl, src, repost) and a
+user's playlist as `/api/user` and `/u/<id>/playlists` list it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from handlers.social.collections import CollectionView
 from handlers.social.posts_view import PostView
 from store.records import Comment, User
 
-__all__ = ["post_json", "comment_json"]
+__all__ = ["post_json", "comment_json", "playlist_entry"]
+
+
+def playlist_entry(view: CollectionView) -> dict[str, Any]:
+    """`{id, name, url, nbTracks, img}`: id is the playlist's number for its owner."""
+    c = view.collection
+    return {"id": c.number, "name": c.title, "url": f"/u/{c.owner_id}/playlist/{c.number}",
+            "nbTracks": view.track_count, "img": c.image or f"/img/playlist/{c.owner_id}_{c.number}"}
 
 
 def comment_json(comment: Comment, users: dict[int, User] | None = None) -> dict[str, Any]:

@@ -157,7 +157,8 @@ async def login(request: web.Request) -> web.Response:
 async def register(request: web.Request) -> web.Response:
     body = await read_struct(request, RegisterBody)
     await accounts.register(_ctx(request), username=_require_username(body.username),
-                            email=body.email or None, password=body.password)
+                            email=body.email or None, password=body.password,
+                            password_rules="spotizerr")
     return message("User created successfully")
 
 
@@ -181,7 +182,7 @@ async def change_password(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     body = await read_struct(request, PasswordChangeBody)
     await auth.change_password(_ctx(request), principal, body.current_password,
-                               body.new_password)
+                               body.new_password, password_rules="spotizerr")
     return message("Password changed successfully")
 
 
@@ -206,7 +207,8 @@ async def create_user(request: web.Request) -> web.Response:
     body = await read_struct(request, CreateUserBody)
     await accounts.admin_create_user(
         _ctx(request), principal, username=_require_username(body.username),
-        email=body.email or None, password=body.password, role=body.role)
+        email=body.email or None, password=body.password, role=body.role,
+        password_rules="spotizerr")
     return message("User created successfully")
 
 
@@ -228,7 +230,7 @@ async def reset_user_password(request: web.Request) -> web.Response:
     principal = await _admin(request)
     body = await read_struct(request, AdminPasswordBody)
     await accounts.admin_set_password(_ctx(request), principal, await _target_user(request),
-                                      body.new_password)
+                                      body.new_password, password_rules="spotizerr")
     return message("Password reset successfully")
 
 

@@ -69,7 +69,7 @@ async def register(request: web.Request) -> web.Response:
     labels = ",".join(body.labels) if isinstance(body.labels, list) else body.labels
     user = await accounts.register(
         context(request), username=body.username, email=body.email, password=body.password,
-        name=body.name, surname=body.surname, labels=labels)
+        name=body.name, surname=body.surname, labels=labels, password_rules="spoton")
     return json_response({"message": "Registration successful", **user_fields(user)}, status=201)
 
 
@@ -83,7 +83,8 @@ async def reset_password(request: web.Request) -> web.Response:
     body = await read_struct(request, ResetBody)
     if body.new_password != body.confirm_password:
         raise Invalid("Passwords do not match", code="password_mismatch")
-    await reset.reset_password(context(request), body.token, body.new_password)
+    await reset.reset_password(context(request), body.token, body.new_password,
+                               password_rules="spoton")
     return json_response({"success": "Password updated"})
 
 

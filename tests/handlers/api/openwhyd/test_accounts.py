@@ -107,7 +107,7 @@ async def test_unsafe_redirects_are_refused_before_signing_in(client):
     assert body == {"redirect": str(client.make_url("/stream"))}
 
 
-async def test_html_login_shows_an_escaped_form_and_redirects_with_302(client):
+async def test_html_login_shows_an_escaped_form_and_a_redirect_page(client):
     await signup(client)
     resp = await client.get("/login")
     assert resp.status == 200 and resp.content_type == "text/html"
@@ -120,8 +120,59 @@ async def test_html_login_shows_an_escaped_form_and_redirects_with_302(client):
     resp = await client.post("/login", data={"action": "login", "email": "ada",
                                              "password": STRONG_PASSWORD, "redirect": "/hot"},
                              allow_redirects=False)
-    assert resp.status == 302 and resp.headers["Location"] == "/hot"
-    assert "chorus_session" in resp.cookies
+    assert resp.status == 200 and resp.content_type == "text/html"
+    page = await resp.text()
+    assert f"window.location.href = '{client.make_url('/hot')}';" in page
+    assert "chorus_session" in resp.cookies and "whydSid" in resp.cookies
+
+
+async def test_a_non_ajax_login_page_uses_the_public_url(make_client):
+    client = await make_client(public_url="https://music.example.org")
+    await signup(client)
+    resp = await client.post("/login", data={"action": "login", "email": "ada", "md5": MD5,
+                                             "redirect": "/stream"})
+    assert resp.status == 200
+    assert "window.location.href = 'https://music.example.org/stream';" in await resp.text()
+    resp = await client.post("/login", data={"action": "login", "email": "ada", "md5": MD5})
+    assert "window.location.href = 'https://music.example.org/';" in await resp.text()
+
+
+SCRIPT = "<script>alert(document.cookie)</script>"
+
+
+async def test_script_and_foreign_redirects_never_reach_a_location_or_the_page(client):
+    await signup(client)
+    client.session.cookie_jar.clear()
+    for target in (SCRIPT, "javascript:alert()", "https://google.com", "stream",
+                   "/%22%3E%3C/script%3E", "/a b", "/x'y", "http://127.0.0.1@evil.example/"):
+        resp = await client.post("/login", data={"action": "login", "email": "ada",
+                                                 "md5": MD5, "redirect": target},
+                                 allow_redirects=False)
+        page = await resp.text()
+        assert resp.status == 200 and "Location" not in resp.headers, target
+        if target.startswith("/%22"):  # percent-encoded: a harmless path on this site
+            assert "window.location.href" in page and "<script>alert" not in page
+            continue
+        assert "window.location.href" not in page and "Unsafe redirect target" in page, target
+        assert SCRIPT not in page and "chorus_session" not in resp.cookies, target
+
+
+async def test_the_whydsid_cookie_opens_the_same_session(client):
+    _, body = await signup(client)
+    uid = body["uId"]
+    jar = client.session.cookie_jar.filter_cookies(client.make_url("/"))
+    assert jar["whydSid"].value == jar["chorus_session"].value
+    token = jar["whydSid"].value
+    client.session.cookie_jar.clear()
+    resp = await client.get("/api/user", headers={"Cookie": f"whydSid={token}"})
+    assert (await resp.json())["_id"] == uid
+    resp = await client.get("/api/user", headers={"Cookie": f"chorus_session={token}"})
+    assert (await resp.json())["_id"] == uid
+    resp = await client.get("/login", params={"action": "logout", "ajax": "true"},
+                            headers={"Cookie": f"whydSid={token}"})
+    assert resp.cookies["whydSid"].value == "" and resp.cookies["chorus_session"].value == ""
+    resp = await client.get("/api/user", headers={"Cookie": f"chorus_session={token}"})
+    assert resp.status == 401  # logging out under one name ended the one session
 
 
 async def test_logout_revokes_the_session_even_for_a_kept_cookie(client):
@@ -214,3 +265,12 @@ async def test_spot_on_signup_logs_in_on_openwhyd_with_md5(client):
     for login_name in ("grace@example.com", "grace"):
         resp, body = await login(client, email=login_name, md5=MD5)
         assert body == {"redirect": "/"} and "chorus_session" in resp.cookies
+
+
+async def test_a_non_ajax_register_answers_the_redirect_page_with_both_cookies(client):
+    resp = await client.post("/register", data={
+        "name": "Ada", "email": "ada@example.com", "password": STRONG_PASSWORD,
+        "redirect": "/hot"}, allow_redirects=False)
+    assert resp.status == 200 and resp.content_type == "text/html"
+    assert f"window.location.href = '{client.make_url('/hot')}';" in await resp.text()
+    assert resp.cookies["whydSid"].value == resp.cookies["chorus_session"].value

@@ -147,14 +147,37 @@ async def test_fetch_followers_pages_with_skip_and_limit(client):
 
 
 @pytest.mark.parametrize("params", [
-    {"skip": "-1"}, {"skip": "abc"}, {"limit": "0"}, {"limit": "-5"}, {"limit": "lots"},
-    {"skip": "1e3"},
+    {"skip": "-1"}, {"skip": "abc"}, {"skip": "NaN"}, {"skip": "Infinity"}, {"skip": "1e3"},
+    {"skip": "-9223372036854775808"}, {"limit": "0"}, {"limit": "-5"}, {"limit": "NaN"},
+    {"limit": "Infinity"}, {"limit": "lots"},
 ])
-async def test_invalid_skip_or_limit_is_a_clear_error_not_a_crash(client, params):
+async def test_bad_skip_or_limit_falls_back_to_the_defaults_as_in_openwhyd(client, params):
     ann = await register_member(client, "ann")
+    fans = [await register_member(client, f"fan{i}") for i in range(3)]
+    for fan in fans:
+        await ctx_of(client).store.follows.follow(fan.id, ann.id)
+        await ctx_of(client).store.follows.follow(ann.id, fan.id)
     for kind in ("fetchFollowers", "fetchFollowing"):
-        body = await get_json(client, f"/api/follow/{kind}/{ann.id}", 400, params=params)
-        assert body["error"].startswith("invalid parameter: ")
+        body = await get_json(client, f"/api/follow/{kind}/{ann.id}", params=params)
+        assert len(body) == 3, (kind, params)  # skip 0, limit 50
+
+
+async def test_the_query_form_of_the_public_lists_as_openwhyds_tests_call_it(client):
+    ann, bob = await register_member(client, "ann"), await register_member(client, "bob")
+    await ctx_of(client).store.follows.follow(bob.id, ann.id)
+    followers = await get_json(client, "/api/follow", params={
+        "action": "fetchFollowers", "id": str(ann.id), "skip": "NaN", "limit": "10"})
+    assert followers == [{"uId": str(bob.id), "uNm": "Bob"}]
+    following = await get_json(client, "/api/follow", params={
+        "action": "fetchFollowing", "id": str(bob.id), "skip": "0", "limit": "-1"},
+        headers=ann.auth)
+    assert following == [{"tId": str(ann.id), "tNm": "Ann"}]
+    flagged = await get_json(client, "/api/follow", params={
+        "action": "fetchFollowers", "id": "ann", "isSubscr": "true"}, headers=ann.auth)
+    assert flagged == [{"uId": str(bob.id), "uNm": "Bob", "isSubscribing": False}]
+    body = await get_json(client, "/api/follow", 404, params={"action": "fetchFollowers",
+                                                               "id": "nobody"})
+    assert body == {"error": "user not found"}
 
 
 async def test_fetching_followers_of_an_unknown_user_is_not_found(client):

@@ -42,14 +42,58 @@ async def me(client):
 async def test_get_user_shows_the_email_to_the_user_only(client):
     ada, grace = await two_users(client)
     own = await me(client)
-    assert own == {"_id": ada, "name": "Ada Lovelace", "handle": "ada",
+    assert own == {"_id": ada, "id": ada, "name": "Ada Lovelace", "handle": "ada",
                    "email": "ada@example.com", "bio": "", "loc": "", "img": "", "cvrImg": "",
                    "lnk": {}, "pl": []}
-    assert (await (await client.get("/api/user", params={"id": ada})).json())["email"]
+    # asked for by id, even oneself is shown the public profile, as in Openwhyd
+    public = await (await client.get("/api/user", params={"id": ada})).json()
+    assert public["_id"] == ada and "email" not in public
     other = await (await client.get("/api/user", params={"id": grace})).json()
     assert other["_id"] == grace and other["name"] == "Grace Hopper" and "email" not in other
     by_handle = await (await client.get("/api/user", params={"id": "grace"})).json()
     assert by_handle == other
+
+
+async def test_get_user_by_path_as_the_api_tests_call_it(client):
+    ada, grace = await two_users(client)
+    by_query = await (await client.get("/api/user", params={"id": grace})).json()
+    for ref in (grace, "grace"):
+        resp = await client.get(f"/api/user/{ref}", params={"format": "json"})
+        assert resp.status == 200
+        body = await resp.json()
+        assert body == by_query and body["name"] == "Grace Hopper" and "email" not in body
+    own = await (await client.get(f"/api/user/{ada}")).json()
+    assert own["name"] == "Ada Lovelace" and "email" not in own
+    resp = await client.get("/api/user/nobody")
+    assert resp.status == 404 and await resp.json() == {"error": "user not found"}
+    # an id is a number: Openwhyd's test fixtures write user 2 as 000000000000000000000002
+    padded = await (await client.get(f"/api/user/{int(grace):024d}")).json()
+    assert padded == by_query
+    resp = await client.get("/api/user/" + "9" * 30)
+    assert resp.status == 404
+
+
+async def test_get_user_lists_the_users_playlists_the_viewer_may_see(client):
+    ada, grace = await two_users(client)  # signed in as Ada
+    for name in ("first", "second"):
+        resp = await client.post("/api/playlist", data={"action": "create", "name": name})
+        assert (await resp.json())["name"] == name
+    store = ctx_of(client).store
+    second = await store.collections.by_number(int(ada), 1)
+    await store.collections.update(second.id, is_public=False)
+    post = await store.posts.create(user_id=int(ada), link="https://youtu.be/abc", eid="/yt/abc",
+                                    name="t", collection_id=(
+                                        await store.collections.by_number(int(ada), 0)).id)
+    assert post.id
+    own = await me(client)
+    assert own["pl"] == [
+        {"id": 0, "name": "first", "url": f"/u/{ada}/playlist/0", "nbTracks": 1,
+         "img": f"/img/playlist/{ada}_0"},
+        {"id": 1, "name": "second", "url": f"/u/{ada}/playlist/1", "nbTracks": 0,
+         "img": f"/img/playlist/{ada}_1"}]
+    seen = await (await client.get(f"/api/user/{ada}")).json()  # the public profile
+    assert [p["name"] for p in seen["pl"]] == ["first"]
+    assert (await (await client.get(f"/api/user/{grace}")).json())["pl"] == []
 
 
 async def test_get_user_extra_fields_on_request(client):

@@ -1,0 +1,44 @@
+"""The routes an application serves, as its router has them: one walk for the README's endpoint
+table (hub.routes_doc) and the OpenAPI description."""
+
+from __future__ import annotations
+
+import msgspec
+from aiohttp import web
+
+from handlers.api.dialect import Handler, dialect_of
+from handlers.api.spotizerr import SLASH_REDIRECT
+
+__all__ = ["ServedRoute", "served_routes", "DIALECT_NAMES", "ANY_METHOD"]
+
+DIALECT_NAMES = {"spoton": "Spot On", "spotizerr": "Spotizerr", "echostats": "EchoStats",
+                 "sono": "Sono", "openwhyd": "Openwhyd", "health": "all (health)",
+                 "chorus": "Chorus", "listenbrainz": "ListenBrainz"}
+REALTIME = "Chorus (realtime)"  # the websocket, SSE and server API routes carry no dialect
+ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")  # what a `*` route answers
+
+
+class ServedRoute(msgspec.Struct, frozen=True):
+    """One route: who speaks it, its method and path template, and its handler."""
+
+    dialect: str
+    method: str
+    path: str
+    handler: Handler
+    redirect: bool = False  # FastAPI's trailing-slash redirect to the documented path
+
+
+def served_routes(router: web.UrlDispatcher) -> list[ServedRoute]:
+    """Every route in registration order; the HEAD twins aiohttp adds to GET routes left out."""
+    routes = [r for r in router.routes() if r.method != "HEAD" and r.resource is not None]
+    speakers = {(r.method, r.resource.canonical): dialect_of(r.handler)
+                for r in routes if r.resource is not None}
+    rows = []
+    for route in routes:
+        path = route.resource.canonical if route.resource is not None else ""
+        redirect = getattr(route.handler, SLASH_REDIRECT, False)
+        # a redirect speaks for the route it leads to
+        dialect = speakers.get((route.method, path + "/")) if redirect else dialect_of(route.handler)
+        name = DIALECT_NAMES.get(dialect.name, dialect.name) if dialect else REALTIME
+        rows.append(ServedRoute(name, route.method, path, route.handler, redirect=redirect))
+    return rows
