@@ -20,7 +20,7 @@ from handlers.state import (
 )
 from hub.config import Config
 from hub.realtime.publisher import Publisher
-from store.interface import Store
+from store.interface import ChartRepo, Store
 from workers.jobs import JobSubmitter
 
 __all__ = ["Context"]
@@ -38,6 +38,7 @@ class Context:
     wake_mailer: Callable[[], None] = lambda: None
     jobs: JobSubmitter | None = None  # the job runner (workers.jobs), set by hub.app
     clock: Callable[[], float] = time.time
+    kworb: ChartRepo | None = None  # a Kworb scraper's database (KWORB_DATABASE_URL), set by hub.app
     # what the areas keep in memory between requests (handlers.state)
     catalog_state: CatalogState = field(default_factory=CatalogState)
     download_state: DownloadState = field(default_factory=DownloadState)

@@ -41,6 +41,7 @@ from handlers.listening.sync import (
     make_spotify_sync_handler,
     queue_spotify_syncs,
 )
+from handlers.media.audio import clear_incoming
 from handlers.media.maintenance import load_maintenance
 from handlers.social.channels import channel_hooks
 from hub.config import Config
@@ -60,7 +61,7 @@ from hub.realtime.publisher import Publisher
 from hub.realtime.server_api import ServerAPI
 from providers.mail import make_mailer
 from providers.sources import audio_session
-from store import open_store
+from store import open_kworb, open_store
 from store.interface import Store
 from workers.actor import Supervisor
 from workers.download_parent import make_parent_handler
@@ -111,6 +112,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
+    await clear_incoming(ctx)  # audio uploads a stop cut short
+    kworb = await open_kworb(config.kworb_database_url)  # a scraper's charts, read-only
+    ctx.kworb = kworb
     await apply_api_config(ctx)  # a Spotify app saved by an admin serves the catalog
     check_download_sources(ctx)  # a bad CHORUS_DOWNLOAD_SOURCES stops the start
     audio_http = audio_session()  # download streams (providers.sources)
@@ -148,6 +152,8 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     finally:
         await supervisor.close()
         await close_context(ctx)
+        if kworb is not None:
+            await kworb.close()
         await audio_http.close()
         await store.close()
 

@@ -1,4 +1,4 @@
-"""`chorus serve | migrate | config | import | bench`: the command line."""
+"""`chorus serve | migrate | config | import | charts | bench`: the command line."""
 
 from __future__ import annotations
 
@@ -43,6 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--user", required=True, metavar="NAME", help="the user's username")
     load.add_argument("files", nargs="+", type=Path, metavar="FILE", help="export files")
     _add_setting_flags(load)
+    charts = sub.add_parser("charts", help="Kworb charts for /api/v1/kworb")
+    charts_sub = charts.add_subparsers(dest="charts_command", required=True)
+    load_charts = charts_sub.add_parser(
+        "import", help="load Kworb charts from CSV files or kworb.net pages saved as HTML "
+                       "(each file replaces its chart)")
+    load_charts.add_argument("files", nargs="+", type=Path, metavar="FILE", help="chart files")
+    load_charts.add_argument("--chart", choices=("top_streamed_artists", "monthly_listeners",
+                                                 "top_songs"), default=None,
+                             help="which chart (default: guessed from the header)")
+    load_charts.add_argument("--scraped-at", default=None, metavar="ISO",
+                             help="when the page was scraped (default: the file's time)")
+    _add_setting_flags(load_charts)
     bench = sub.add_parser("bench", help="run a benchmark from a source checkout (bench/README.md)",
                            add_help=False)
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
@@ -103,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hub.import_cli import run_import
 
         return asyncio.run(run_import(config, args.user, args.files))
+    elif args.command == "charts":
+        from hub.charts_cli import run_charts_import
+
+        return asyncio.run(run_charts_import(config, args.files, args.chart, args.scraped_at))
     elif args.command == "config":
         for setting in SETTINGS:
             value = getattr(config, setting.field)

@@ -88,6 +88,11 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     import_max_bytes: int = 600 * 1024 * 1024
     # seconds between the Spotify syncs of every linked account (recently-played); 0: off
     spotify_sync_interval: float = 1800.0
+    # Sono's audio uploads: largest file, and upload slots per user unless an admin sets others
+    audio_max_bytes: int = 50 * 1024 * 1024
+    audio_max_uploads: int = 25
+    # a Kworb scraper's SQLite database (sqlite:///path) read instead of the store's charts
+    kworb_database_url: str = ""
 
     @property
     def data_path(self) -> Path:
@@ -197,6 +202,13 @@ SETTINGS: tuple[Setting, ...] = (
             "largest listening-history upload (Spotify export JSON or zip), bytes; 413 past it"),
     Setting("spotify_sync_interval", "CHORUS_SPOTIFY_SYNC_INTERVAL",
             "seconds between syncs of linked Spotify accounts' recently-played; 0 turns them off"),
+    Setting("audio_max_bytes", "CHORUS_AUDIO_MAX_BYTES",
+            "largest audio upload (POST /api/v1/audio/upload), bytes; 413 past it"),
+    Setting("audio_max_uploads", "CHORUS_AUDIO_MAX_UPLOADS",
+            "audio files a user may hold unless an admin sets another limit"),
+    Setting("kworb_database_url", "KWORB_DATABASE_URL",
+            "sqlite:///path of a Kworb scraper database read for /api/v1/kworb; empty: the "
+            "store's charts (chorus charts import)"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from store.errors import Duplicate
-from store.interface import Store
+from typing import Protocol
 
-__all__ = ["Store", "Duplicate", "open_store"]
+from store.errors import Duplicate
+from store.interface import ChartRepo, Store
+
+__all__ = ["Store", "Duplicate", "open_store", "open_kworb"]
 
 
 def open_store(url: str) -> Store:
@@ -17,3 +19,22 @@ def open_store(url: str) -> Store:
     if url.startswith(("postgresql://", "postgres://")):
         raise ValueError("the PostgreSQL backend is not built yet; use sqlite:///path")
     raise ValueError(f"unsupported store URL: {url!r}")
+
+
+class ClosableCharts(ChartRepo, Protocol):
+    """Charts read from a database of their own, closed with the app."""
+
+    async def close(self) -> None: ...
+
+
+async def open_kworb(url: str) -> ClosableCharts | None:
+    """A Kworb scraper's database (sqlite:///path), opened read-only; None when `url` is empty."""
+    if not url:
+        return None
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"KWORB_DATABASE_URL must be sqlite:///path, not {url!r}")
+    from store.sqlite.charts import ExternalCharts
+
+    charts = ExternalCharts(url.removeprefix("sqlite:///"))
+    await charts.open()
+    return charts

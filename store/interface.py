@@ -12,12 +12,17 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from store.records import (
+    Announcement,
     ApiCall,
     ApiCallStats,
+    AudioFile,
+    AudioTotals,
     Candidate,
     CatalogItem,
+    ChartRow,
     Collection,
     CollectionCollaborator,
+    CollectionTotals,
     Comment,
     Consent,
     DownloadStats,
@@ -43,7 +48,9 @@ from store.records import (
     RollupWeekdayHour,
     Session,
     Submitted,
+    UploadQuota,
     User,
+    UserCounts,
     UserPatch,
     Watch,
     WatchItem,
@@ -70,6 +77,8 @@ class UserRepo(Protocol):
     async def delete(self, user_id: int) -> bool: ...
     async def list(self, *, offset: int = 0, limit: int = 100) -> list[User]: ...
     async def count(self) -> int: ...
+    async def counts(self) -> UserCounts:
+        """Accounts (erased ones left out) by state, and how many are admins."""
     async def due_for_erasure(self, before: float) -> builtins.list[User]: ...
     async def erase(self, user_id: int, placeholder: dict[str, Any]) -> None:
         """Overwrite personal fields with `placeholder` and drop every linked row, atomically."""
@@ -407,6 +416,11 @@ class Store(Protocol):
     recommendations: RecommendationRepo
     watch: WatchRepo
     downloads: DownloadRepo
+    audio: AudioRepo
+    quotas: QuotaRepo
+    announcements: AnnouncementRepo
+    charts: ChartRepo
+    collection_stats: CollectionStatsRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""
@@ -564,3 +578,73 @@ class DownloadRepo(Protocol):
     async def cleanup(self, owner_id: int, *, kinds: Sequence[str], before: float) -> int:
         """Delete the owner's top-level jobs finished before `before` (and their children;
         none with an active child); how many top-level jobs."""
+
+
+__all__ += ["AudioRepo", "QuotaRepo", "AnnouncementRepo", "ChartRepo", "CollectionStatsRepo"]
+
+
+class AudioRepo(Protocol):
+    """Uploaded audio files (the bytes live in the media store, named by `stored_name`)."""
+
+    async def create(self, *, owner_id: int, title: str, stored_name: str, format: str,
+                     content_type: str, file_size: int, tags: dict[str, str],
+                     **fields: Any) -> AudioFile: ...
+    async def get(self, file_id: int) -> AudioFile | None: ...
+    async def update(self, file_id: int, **fields: Any) -> AudioFile | None:
+        """Change title, description, is_public or catalog_id."""
+    async def delete(self, file_id: int) -> bool: ...
+    async def delete_of_owner(self, owner_id: int) -> builtins.list[AudioFile]:
+        """Delete every file of the owner; the rows deleted (to remove their bytes)."""
+    async def list(self, *, owner_id: int | None = None, public_only: bool = False,
+                   offset: int = 0, limit: int = 100) -> tuple[builtins.list[AudioFile], int]:
+        """A page, newest first, and the total that match."""
+    async def totals(self, owner_id: int | None = None) -> AudioTotals: ...
+    async def count_play(self, file_id: int) -> None: ...
+
+
+class QuotaRepo(Protocol):
+    """Per-user upload slots; `reserve` is atomic, so concurrent uploads cannot pass the limit."""
+
+    async def get(self, user_id: int) -> UploadQuota: ...
+    async def reserve(self, user_id: int, default_max: int) -> bool:
+        """Take a slot when `used` is below the user's maximum (`default_max` when unset)."""
+    async def release(self, user_id: int, count: int = 1) -> None: ...
+    async def set_max(self, user_id: int, max_uploads: int | None) -> UploadQuota: ...
+    async def reset(self, user_id: int) -> UploadQuota:
+        """Set `used` back to 0."""
+
+
+class AnnouncementRepo(Protocol):
+    async def create(self, *, title: str, content: str, is_published: bool,
+                     author_id: int | None) -> Announcement: ...
+    async def get(self, announcement_id: int) -> Announcement | None: ...
+    async def list(self, *, published_only: bool, offset: int = 0, limit: int = 100
+                   ) -> builtins.list[Announcement]:
+        """Newest first (by publication, else creation)."""
+    async def count(self, *, published_only: bool = False) -> int: ...
+    async def update(self, announcement_id: int, **fields: Any) -> Announcement | None: ...
+    async def delete(self, announcement_id: int) -> bool: ...
+
+
+class ChartRepo(Protocol):
+    """Kworb charts: `top_streamed_artists`, `monthly_listeners`, `top_songs`."""
+
+    async def page(self, chart: str, *, offset: int, limit: int) -> builtins.list[ChartRow]:
+        """By rank."""
+    async def search(self, chart: str, artist: str, *, limit: int) -> builtins.list[ChartRow]:
+        """Rows whose artist contains `artist`, case-insensitively, by rank."""
+    async def replace(self, chart: str, rows: Sequence[ChartRow]) -> int:
+        """The chart becomes `rows`, atomically; how many."""
+
+
+class CollectionStatsRepo(Protocol):
+    """Counts over collections for the admin pages (tracks are the posts they hold)."""
+
+    async def totals(self, owner_id: int | None = None) -> CollectionTotals: ...
+    async def created_since(self, since: float) -> int: ...
+    async def recent(self, limit: int) -> builtins.list[Collection]:
+        """Newest first."""
+    async def top_owners(self, limit: int) -> builtins.list[tuple[int, int]]:
+        """(owner id, collections), most collections first."""
+    async def delete_of_owner(self, owner_id: int) -> int:
+        """Delete every collection of the owner (their posts stay); how many."""

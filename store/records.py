@@ -533,3 +533,99 @@ class RollupStatus(msgspec.Struct, kw_only=True, frozen=True):
     total_days: int
     rolled_plays: int
     listens: int
+
+
+__all__ += ["AudioFile", "AudioTotals", "UploadQuota", "Announcement", "ChartRow"]
+
+
+class AudioFile(msgspec.Struct, kw_only=True):
+    """An uploaded audio file: `stored_name` is the file under the media store's audio folder
+    (chosen by Chorus), `original_filename` only the name the client gave, for display."""
+
+    id: int
+    owner_id: int
+    title: str
+    stored_name: str
+    format: str
+    content_type: str
+    file_size: int
+    created_at: float
+    updated_at: float
+    catalog_id: int | None = None
+    description: str = ""
+    original_filename: str = ""
+    duration: float | None = None
+    bitrate: int | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    tags: dict[str, str] = {}
+    is_public: bool = False
+    play_count: int = 0
+
+
+class AudioTotals(msgspec.Struct, kw_only=True):
+    """Counts and sums over a set of audio files."""
+
+    files: int = 0
+    public_files: int = 0
+    total_size: int = 0
+    total_duration: float = 0.0
+    plays: int = 0
+
+
+class UploadQuota(msgspec.Struct, kw_only=True):
+    """A user's upload slots: `used` of `max_uploads` (None: the configured default)."""
+
+    user_id: int
+    used: int = 0
+    max_uploads: int | None = None
+
+
+class Announcement(msgspec.Struct, kw_only=True):
+    id: int
+    title: str
+    content: str
+    created_at: float
+    updated_at: float
+    author_id: int | None = None
+    is_published: bool = False
+    published_at: float | None = None
+
+
+class ChartRow(msgspec.Struct, kw_only=True):
+    """One row of a Kworb chart; which fields are set depends on the chart."""
+
+    rank: int
+    artist: str
+    scraped_at: str
+    title: str | None = None
+    streams: int | None = None
+    daily: int | None = None
+    as_lead: int | None = None
+    solo: int | None = None
+    as_feature: int | None = None
+    listeners: int | None = None
+    peak: int | None = None
+    peak_date: str | None = None
+
+
+__all__ += ["CollectionTotals", "UserCounts"]
+
+
+class CollectionTotals(msgspec.Struct, kw_only=True):
+    """Counts over a set of collections (all, or one owner's) and the tracks in them."""
+
+    collections: int = 0
+    public: int = 0
+    collaborative: int = 0
+    tracks: int = 0
+    owners: int = 0
+    by_kind: dict[str, int] = {}
+
+
+class UserCounts(msgspec.Struct, kw_only=True):
+    """Accounts by state, and how many are admins."""
+
+    total: int = 0
+    admins: int = 0
+    by_state: dict[str, int] = {}

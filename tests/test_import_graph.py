@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hub", "handlers", "workers", "store", "providers")
 # hub.routes_doc prints the route table of the app hub.app builds: a tool on the roof;
 # hub.import_cli is the command line's `chorus import` (a Context on the store, as hub.app builds it)
-COMPOSITION_ROOT = {"hub.app", "hub.cli", "hub.import_cli", "hub.routes_doc"}
+COMPOSITION_ROOT = {"hub.app", "hub.cli", "hub.import_cli", "hub.charts_cli", "hub.routes_doc"}
 
 
 def _module_name(path: Path) -> str:

@@ -6,17 +6,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from handlers.api._input import invalid_field
 from handlers.errors import TooLarge
 
-__all__ = ["file_part", "read_file_field", "save_file_field", "CHUNK"]
+__all__ = ["file_part", "read_file_field", "save_file_field", "save_form", "UploadForm", "CHUNK",
+           "TEXT_FIELD_MAX"]
 
 CHUNK = 256 * 1024
+TEXT_FIELD_MAX = 64 * 1024  # a text field of a multipart upload form
 
 
 async def _copy(part: BodyPartReader, out: BinaryIO, limit: int) -> bool:
@@ -42,7 +46,8 @@ async def file_part(request: web.Request, field: str) -> AsyncIterator[BodyPartR
             if isinstance(part, BodyPartReader) and part.name == field:
                 yield part
                 return
-    except ValueError as exc:  # no boundary, or the body ends inside a part
+    # no boundary, the body ends inside a part, or a part's headers are unreadable (a NUL)
+    except (ValueError, HttpProcessingError) as exc:
         raise invalid_field(("body",), "Malformed multipart body", "form_invalid") from exc
     raise invalid_field(("body", field), "Field required", "missing")
 
@@ -81,3 +86,50 @@ async def read_file_field(request: web.Request, field: str, limit: int, too_larg
         if size > limit:
             raise TooLarge(too_large, code="file_too_large")
         return bytes(data)
+@dataclass
+class UploadForm:
+    """A multipart form whose one file field went to disk: the name the client gave it
+    (display text only) and the text fields, whatever their order around the file."""
+
+    filename: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    saved: bool = False
+
+
+async def _text(part: BodyPartReader, name: str) -> str:
+    data = bytearray()
+    while chunk := await part.read_chunk(CHUNK):
+        data += chunk
+        if len(data) > TEXT_FIELD_MAX:
+            raise invalid_field(("body", name), "Value is too long", "string_too_long")
+    return data.decode(part.get_charset("utf-8"), errors="replace")
+
+
+async def save_form(request: web.Request, file_field: str, dest: Path, limit: int,
+                    too_large: str) -> UploadForm:
+    """Stream `file_field` to `dest` (TooLarge past `limit` bytes, without reading the rest)
+    and read the form's other fields as text; 422 when the file field is missing, twice, or
+    the body is malformed. The caller removes `dest` when this raises."""
+    if not request.content_type.startswith("multipart/"):
+        raise invalid_field(("body", file_field), "Field required", "missing")
+    form = UploadForm()
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or not part.name:
+                continue
+            if part.name != file_field:
+                form.fields[part.name] = await _text(part, part.name)
+                continue
+            if form.saved:
+                raise invalid_field(("body", file_field), "Only one file may be sent")
+            with dest.open("wb") as out:
+                if not await _copy(part, out, limit):
+                    raise TooLarge(too_large, code="file_too_large")
+            form.filename, form.saved = part.filename, True
+    # no boundary, the body ends inside a part, or a part's headers are unreadable (a NUL)
+    except (ValueError, HttpProcessingError) as exc:
+        raise invalid_field(("body",), "Malformed multipart body", "form_invalid") from exc
+    if not form.saved:
+        raise invalid_field(("body", file_field), "Field required", "missing")
+    return form

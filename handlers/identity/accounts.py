@@ -12,6 +12,7 @@ from handlers.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from handlers.identity import sso
 from handlers.identity.auth import Principal, end_all_sessions, store_password, verify_password
 from handlers.identity.passwords import check_password
+from handlers.media.audio import delete_owned_audio
 from handlers.media.images import delete_media, is_owned_media, save_image
 from store.errors import Duplicate
 from store.records import User, UserPatch
@@ -343,6 +344,7 @@ async def delete_user(ctx: Context, principal: Principal, target: User) -> None:
     _require_admin(principal)
     if target.id == principal.user.id:
         raise Invalid("You cannot delete your own account", code="self_delete")
+    await delete_owned_audio(ctx, target.id)  # the rows would go with the user, not the bytes
     async with ctx.store.transaction():
         await end_all_sessions(ctx, target.id, "account deleted")
         await ctx.store.users.delete(target.id)

@@ -10,6 +10,7 @@ from handlers.context import Context
 from handlers.crypto import md5_hex
 from handlers.errors import Invalid, Unauthorized
 from handlers.identity.auth import Principal, end_all_sessions
+from handlers.media.audio import delete_owned_audio
 from handlers.media.images import delete_media
 from store.records import Consent, User, UserPatch
 
@@ -76,6 +77,7 @@ async def erase_user(ctx: Context, user: User) -> None:
     for url in (user.avatar_url, user.cover_url):
         if url:
             await delete_media(ctx, url)
+    await delete_owned_audio(ctx, user.id)  # uploads are the user's data too
     await ctx.store.users.erase(user.id, ERASED)
 
 

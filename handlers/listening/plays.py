@@ -8,7 +8,7 @@ import msgspec
 
 __all__ = ["SOURCES", "MIN_PLAY_MS", "TrackRef", "PlayIn", "RecordResult"]
 
-SOURCES = ("import", "spotify_sync", "listenbrainz", "nowplaying", "manual")
+SOURCES = ("import", "spotify_sync", "listenbrainz", "nowplaying", "manual", "upload")
 MIN_PLAY_MS = 30_000  # a play under 30 s is not a play
 
 
@@ -17,6 +17,7 @@ class TrackRef(msgspec.Struct, frozen=True, kw_only=True):
     else its names (resolved through the catalog by artist and title)."""
 
     spotify_uri: str = ""  # spotify:track:<id>
+    catalog_id: int | None = None  # an item the caller already knows (an uploaded file)
     name: str = ""
     artist: str = ""
     album: str = ""

@@ -40,6 +40,8 @@ def _spotify_id(ref: TrackRef) -> str | None:
 
 
 def _key(ref: TrackRef) -> str | None:
+    if ref.catalog_id:
+        return f"id:{ref.catalog_id}"
     spotify_id = _spotify_id(ref)
     if spotify_id:
         return f"sp:{spotify_id}"
@@ -107,6 +109,7 @@ async def resolve_tracks(ctx: Context, refs: Sequence[TrackRef]) -> list[int | N
     if wanted:
         found = await _spotify_tracks(ctx, {k: r for k, r in wanted.items() if k[:3] == "sp:"})
         found.update(await _named_tracks(ctx, {k: r for k, r in wanted.items() if k[:3] == "nm:"}))
+        found.update({k: r.catalog_id for k, r in wanted.items() if k[:3] == "id:" and r.catalog_id})
         resolved.update(found)
         cache.update(found)
         while len(cache) > CACHE_SIZE:

@@ -13,11 +13,14 @@ from PIL import Image, UnidentifiedImageError
 from handlers.context import Context
 from handlers.errors import Invalid, TooLarge, Unsupported
 
-__all__ = ["IMAGE_MAX_BYTES", "sniff_image", "save_image", "media_root", "delete_media",
+__all__ = ["IMAGE_MAX_BYTES", "MAX_PIXELS", "sniff_image", "check_image", "encode_image",
+           "store_media", "save_image", "media_root", "media_file", "delete_media",
            "is_owned_media"]
 
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_SIDE = 1024
+# decoded size allowed: a 50,000 x 50,000 PNG of a few KB is refused by its header
+MAX_PIXELS = 40_000_000
 # magic bytes -> format; only what Sono accepts for pictures
 _IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -39,14 +42,19 @@ def media_root(ctx: Context) -> Path:
     return ctx.config.data_path / "media"
 
 
-def _reencode(data: bytes, kind: str) -> tuple[bytes, str]:
+def _reencode(data: bytes, kind: str, box: tuple[int, int] = (IMAGE_MAX_SIDE, IMAGE_MAX_SIDE)
+              ) -> tuple[bytes, str]:
+    """Decode and encode again, fitted in `box` (EXIF, comments and anything after the image
+    data are dropped); a header announcing more than MAX_PIXELS is refused before decoding."""
     try:
         with Image.open(io.BytesIO(data)) as img:
             if (img.format or "").upper() != kind:
                 raise Unsupported("File content does not match an image type",
                                   code="bad_image")
+            if img.width * img.height > MAX_PIXELS:
+                raise Unsupported("The image is too large (pixels)", code="image_too_many_pixels")
             img.load()
-            img.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+            img.thumbnail(box)
             has_alpha = img.mode in ("RGBA", "LA", "P")
             out = io.BytesIO()
             if has_alpha:
@@ -58,8 +66,8 @@ def _reencode(data: bytes, kind: str) -> tuple[bytes, str]:
         raise Unsupported("The file is not a readable image", code="bad_image") from exc
 
 
-async def save_image(ctx: Context, data: bytes, folder: str, owner_id: int) -> str:
-    """Check, re-encode and store an image; returns its URL path under /media/."""
+def check_image(data: bytes) -> str:
+    """The image's kind by its bytes; Invalid, TooLarge or Unsupported when it cannot be one."""
     if not data:
         raise Invalid("Empty file", code="empty_file")
     if len(data) > IMAGE_MAX_BYTES:
@@ -67,11 +75,36 @@ async def save_image(ctx: Context, data: bytes, folder: str, owner_id: int) -> s
     kind = sniff_image(data)
     if kind is None:
         raise Unsupported("Invalid file type. Allowed: PNG, JPG, WebP", code="bad_image_type")
-    encoded, ext = await asyncio.to_thread(_reencode, data, kind)
-    name = f"{owner_id}_{secrets.token_hex(8)}.{ext}"
-    target = media_root(ctx) / folder / name
-    await asyncio.to_thread(_write_atomic, target, encoded)
+    return kind
+
+
+async def encode_image(data: bytes, kind: str, box: tuple[int, int]) -> tuple[bytes, str]:
+    """Re-encoded bytes fitted in `box`, and their extension (off the event loop)."""
+    return await asyncio.to_thread(_reencode, data, kind, box)
+
+
+async def store_media(ctx: Context, folder: str, name: str, data: bytes) -> str:
+    """Write `data` to /media/<folder>/<name> (atomically); its URL path."""
+    await asyncio.to_thread(_write_atomic, media_root(ctx) / folder / name, data)
     return f"/media/{folder}/{name}"
+
+
+async def save_image(ctx: Context, data: bytes, folder: str, owner_id: int) -> str:
+    """Check, re-encode and store an image; returns its URL path under /media/."""
+    kind = check_image(data)
+    encoded, ext = await encode_image(data, kind, (IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    return await store_media(ctx, folder, f"{owner_id}_{secrets.token_hex(8)}.{ext}", encoded)
+
+
+def media_file(ctx: Context, url_path: str) -> Path | None:
+    """The stored file of a /media/ URL path, or None (outside the store, unfinished, absent)."""
+    if not url_path.startswith("/media/") or "\x00" in url_path:
+        return None
+    root = media_root(ctx).resolve()
+    target = (root / url_path.removeprefix("/media/")).resolve()
+    if root not in target.parents or target.suffix == ".part" or not target.is_file():
+        return None
+    return target
 
 
 def _write_atomic(target: Path, data: bytes) -> None:

@@ -11,7 +11,7 @@ __all__ = ["to_record", "JSON_COLUMNS"]
 
 T = TypeVar("T", bound=msgspec.Struct)
 
-JSON_COLUMNS = frozenset({"links", "extra", "profile", "artist_names", "genres"})
+JSON_COLUMNS = frozenset({"links", "extra", "profile", "artist_names", "genres", "tags"})
 
 
 def to_record(cls: type[T], row: aiosqlite.Row | None) -> T | None:

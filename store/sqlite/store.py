@@ -6,11 +6,15 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from store.interface import (
+    AnnouncementRepo,
     ApiCallRepo,
+    AudioRepo,
     CatalogBatchRepo,
     CatalogRepo,
     CatalogSearchRepo,
+    ChartRepo,
     CollectionRepo,
+    CollectionStatsRepo,
     ConsentRepo,
     DownloadRepo,
     FollowRepo,
@@ -21,6 +25,7 @@ from store.interface import (
     OAuthRepo,
     OutboxRepo,
     PostRepo,
+    QuotaRepo,
     RecommendationRepo,
     SearchRepo,
     SettingsRepo,
@@ -28,10 +33,14 @@ from store.interface import (
     UserRepo,
     WatchRepo,
 )
+from store.sqlite.announcements import SqliteAnnouncements
 from store.sqlite.api_calls import SqliteApiCalls
+from store.sqlite.audio import SqliteAudio, SqliteQuotas
 from store.sqlite.catalog import SqliteCatalog
 from store.sqlite.catalog_batch import SqliteCatalogBatch
 from store.sqlite.catalog_search import SqliteCatalogSearch
+from store.sqlite.charts import SqliteCharts
+from store.sqlite.collection_stats import SqliteCollectionStats
 from store.sqlite.collections import SqliteCollections
 from store.sqlite.db import AfterCommit, Database
 from store.sqlite.downloads import SqliteDownloads
@@ -76,6 +85,11 @@ class SqliteStore:
         self.recommendations: RecommendationRepo = SqliteRecommendations(self.db)
         self.watch: WatchRepo = SqliteWatches(self.db)
         self.downloads: DownloadRepo = SqliteDownloads(self.db)
+        self.audio: AudioRepo = SqliteAudio(self.db)
+        self.quotas: QuotaRepo = SqliteQuotas(self.db)
+        self.announcements: AnnouncementRepo = SqliteAnnouncements(self.db)
+        self.charts: ChartRepo = SqliteCharts(self.db)
+        self.collection_stats: CollectionStatsRepo = SqliteCollectionStats(self.db)
 
     async def open(self) -> None:
         await self.db.open()

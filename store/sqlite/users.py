@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 
 from store.errors import Duplicate
-from store.records import User, UserPatch
+from store.records import User, UserCounts, UserPatch
 from store.sqlite._rows import encode_value, to_record
 from store.sqlite.db import Database
 from store.sqlite.listen_rollups import LISTEN_TABLES
@@ -113,6 +113,14 @@ class SqliteUsers:
     async def count(self) -> int:
         row = await self.db.fetch_one("SELECT count(*) FROM users WHERE state != 'deleted'")
         return int(row[0]) if row else 0
+
+    async def counts(self) -> UserCounts:
+        rows = await self.db.fetch_all(
+            "SELECT state, count(*), coalesce(sum(role = 'admin'), 0) FROM users "
+            "WHERE state != 'deleted' GROUP BY state")
+        return UserCounts(total=sum(int(r[1]) for r in rows),
+                          admins=sum(int(r[2]) for r in rows),
+                          by_state={str(r[0]): int(r[1]) for r in rows})
 
     async def due_for_erasure(self, before: float) -> builtins.list[User]:
         rows = await self.db.fetch_all(

@@ -16,6 +16,7 @@ from handlers.api.openwhyd import (
     profile,
     search,
     tabs,
+    uploads,
 )
 from handlers.api.openwhyd.common import openwhyd
 
@@ -23,7 +24,8 @@ __all__ = ["openwhyd", "setup_routes", "setup_late_routes"]
 
 
 def setup_routes(app: web.Application) -> None:
-    for area in (accounts, profile, posts, playlists, lists, tabs, consent, images, search):
+    for area in (accounts, profile, posts, playlists, lists, tabs, consent, images, search,
+                 uploads):
         area.setup_routes(app)
     for prefix in ("/login", "/register", "/facebookLogin", "/api/user"):
         app[fallback_dialects_key].append((prefix, openwhyd))

@@ -1,8 +1,10 @@
 """Sono's API (shared/seeds/003): errors are FastAPI's `{"detail": ...}`; passwords may come
 RSA-encrypted; bearer access tokens with rotating refresh tokens.
 
-Submodules: `users` (accounts, tokens, password reset, profile, GDPR), `collections`
-(albums, playlists, compilations, their tracks and collaborators) and `maintenance`.
+Submodules: `users` (accounts, tokens, password reset, profile, GDPR), `maintenance`,
+`collections` (albums, playlists, compilations, their tracks and collaborators), `audio`
+(uploads and streams), `announcements`, `admin` (users and audio), `admin_collections`
+(counts over collections) and `kworb` (charts).
 """
 
 from __future__ import annotations
@@ -10,7 +12,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.api.keys import fallback_dialects_key
-from handlers.api.sono import collections, maintenance, users
+from handlers.api.sono import (
+    admin,
+    admin_collections,
+    announcements,
+    audio,
+    collections,
+    kworb,
+    maintenance,
+    users,
+)
 from handlers.api.sono._dialect import SonoDialect, sono
 
 __all__ = ["SonoDialect", "sono", "setup_routes", "PREFIXES"]
@@ -25,4 +36,9 @@ def setup_routes(app: web.Application) -> None:
     users.setup_routes(app)
     maintenance.setup_routes(app)
     collections.setup_routes(app)
+    audio.setup_routes(app)
+    announcements.setup_routes(app)
+    admin.setup_routes(app)
+    admin_collections.setup_routes(app)
+    kworb.setup_routes(app)
     app[fallback_dialects_key].extend((prefix, sono) for prefix in PREFIXES)
