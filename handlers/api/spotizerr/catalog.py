@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from handlers.api._auth import require_principal
+from handlers.api.by_parameter import share
 from handlers.api.dialect import Handler, json_response
 from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
@@ -176,3 +177,5 @@ ROUTES: tuple[tuple[str, Handler], ...] = (
 def setup_catalog_routes(app: web.Application) -> None:
     for path, handler in ROUTES:
         spotizerr.add(app.router, "GET", path, handler)
+    # the web UI calls `/api/search?q=...` without the slash: Spot On's path, told apart by `q`
+    share(app, "GET", "/api/search", spotizerr, search, ("q",))

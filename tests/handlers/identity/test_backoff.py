@@ -106,7 +106,7 @@ async def _check_dialect(make_client, sign_in: Poster) -> None:
     retry_after, body = await _refused(sign_in, client)
     assert retry_after == "1"
     if SHAPES[sign_in] is None:
-        assert set(body) == {"error", "details"} and body["error"] == BACKOFF_MESSAGE
+        assert set(body) == {"error", "details", "detail"} and body["error"] == BACKOFF_MESSAGE
     else:
         assert body == SHAPES[sign_in]
     async with from_address(client, "127.0.0.2") as elsewhere:  # the owner is not locked out

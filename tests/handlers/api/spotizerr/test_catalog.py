@@ -33,7 +33,7 @@ async def spotify_client(aiohttp_server, make_client):
 async def test_metadata_needs_a_token(client):
     resp = await client.get("/api/track/info", params={"id": ONE_MORE_TIME})
     assert resp.status == 401
-    assert set(await resp.json()) == {"error", "details"}
+    assert set(await resp.json()) == {"error", "details", "detail"}
 
 
 async def test_track_info_has_the_documented_fields(spotify_client):
@@ -110,7 +110,7 @@ async def test_search_refusals(spotify_client):
     client, auth = spotify_client
     for params in ({"q": ""}, {"q": "x", "type": "podcast"}, {"q": "x", "limit": "500"}):
         resp = await client.get("/api/search/", params=params, headers=auth)
-        assert resp.status == 400 and set(await resp.json()) == {"error", "details"}
+        assert resp.status == 400 and set(await resp.json()) == {"error", "details", "detail"}
 
 
 async def test_spotizerr_and_spot_on_search_are_two_routes(spotify_client):
@@ -119,6 +119,24 @@ async def test_spotizerr_and_spot_on_search_are_two_routes(spotify_client):
     spoton = await client.get("/api/search", params={"search": "daft"})
     assert "items" in await spotizerr.json()
     assert "contents" in await spoton.json()
+
+
+async def test_search_without_the_slash_is_told_apart_by_its_parameters(spotify_client):
+    """The web UI calls `/api/search?q=`: `q` is Spotizerr's, `search` Spot On's."""
+    client, auth = spotify_client
+    resp = await client.get("/api/search", params={"q": "daft", "search_type": "artist",
+                                                   "limit": "5"}, headers=auth)
+    assert resp.status == 200
+    assert [i["id"] for i in (await resp.json())["items"]] == [DAFT_PUNK]
+    spoton = await client.get("/api/search", params={"search": "daft", "q": "x"})
+    assert spoton.status == 200 and "contents" in await spoton.json()
+    # a Spotizerr refusal is in Spotizerr's shape, a Spot On one in Spot On's
+    bad = await client.get("/api/search", params={"q": "x", "type": "podcast"}, headers=auth)
+    assert bad.status == 400 and set(await bad.json()) == {"error", "details", "detail"}
+    unsigned = await client.get("/api/search", params={"q": "daft"})
+    assert unsigned.status == 401 and "detail" in await unsigned.json()
+    spoton_bad = await client.get("/api/search", params={"search": "daft", "page": "x"})
+    assert spoton_bad.status == 400 and "detail" not in await spoton_bad.json()
 
 
 async def test_without_spotify_the_local_catalog_answers(make_client):

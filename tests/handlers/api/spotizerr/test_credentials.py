@@ -51,7 +51,7 @@ async def test_refusals(make_client):
     client, admin, user = await setup(make_client)
     resp = await client.post("/api/credentials/spotify/main", headers=user,
                              json={"client_id": "x", "client_secret": "y"})
-    assert resp.status == 403 and set(await resp.json()) == {"error", "details"}
+    assert resp.status == 403 and set(await resp.json()) == {"error", "details", "detail"}
     assert (await client.get("/api/credentials/spotify/main", headers=user)).status == 403
     assert (await client.get("/api/credentials/spotify")).status == 401
     resp = await client.get("/api/credentials/myspace", headers=user)

@@ -113,7 +113,7 @@ async def test_unknown_items_404_and_everything_needs_a_token(setup):
                  "/api/playlist/download/nope", "/api/artist/download/nope"):
         resp = await client.get(path, headers=auth)
         assert resp.status == 404, path
-        assert set(await resp.json()) == {"error", "details"}
+        assert set(await resp.json()) == {"error", "details", "detail"}
         assert (await client.get(path)).status == 401
     resp = await client.get("/api/track/download/cancel", headers=auth)
     assert resp.status == 400  # no task_id (and `cancel` is not a track id)

@@ -71,7 +71,7 @@ async def test_the_history_lists_top_level_tasks_with_filters(history):
     assert capped["pagination"]["limit"] == 500
     for bad in ({"download_type": "podcast"}, {"status": "done"}, {"limit": "x"}):
         resp = await client.get("/api/history/", params=bad, headers=ada)
-        assert resp.status == 400 and set(await resp.json()) == {"error", "details"}
+        assert resp.status == 400 and set(await resp.json()) == {"error", "details", "detail"}
 
 
 async def test_an_entry_and_the_children_of_an_album(history):

@@ -164,7 +164,7 @@ async def test_updates_since_a_time_and_the_snapshot_without_one(setup):
     assert [t["task_id"] for t in snapshot["tasks"]] == [task_id]
     assert snapshot["pagination"]["page"] == 1
     bad = await client.get("/api/prgs/updates", params={"since": "yesterday"}, headers=ada)
-    assert bad.status == 400 and set(await bad.json()) == {"error", "details"}
+    assert bad.status == 400 and set(await bad.json()) == {"error", "details", "detail"}
 
 
 async def test_cancel_one_cancel_all_and_delete(setup):
@@ -230,7 +230,7 @@ async def test_someone_elses_task_is_not_found_anywhere(setup):
                          ("GET", f"/api/track/download/cancel?task_id={task_id}")):
         resp = await client.request(method, path, headers=bob)
         assert resp.status == 404, path
-        assert set(await resp.json()) == {"error", "details"}
+        assert set(await resp.json()) == {"error", "details", "detail"}
         assert (await client.request(method, path)).status == 401, path
     assert (await (await client.get("/api/prgs/list", headers=bob)).json())["tasks"] == []
     assert (await (await client.get("/api/history/", headers=bob)).json())["downloads"] == []
@@ -255,7 +255,7 @@ async def test_an_event_source_may_sign_in_with_a_token_in_the_query(setup):
         assert first["change_type"] == "update" and first["initial"] is True
         sse.response.close()
     resp = await client.get("/api/prgs/stream", params={"token": token + "x"})
-    assert resp.status == 401 and set(await resp.json()) == {"error", "details"}
+    assert resp.status == 401 and set(await resp.json()) == {"error", "details", "detail"}
     # only the stream takes it: other routes still want the header
     assert (await client.get("/api/prgs/list", params={"token": token})).status == 401
 
