@@ -5,10 +5,13 @@ ids are the provider ids stored there (a Spotify id, a YouTube video id...), and
 include videos and audio files; an album's tracks are the items naming that album; an
 artist's albums are the albums naming that artist (all of type "album": the local catalog
 does not tell singles or compilations apart); a playlist's tracks are not known (empty).
+Release dates are not known either: an album's `release_date` is the year Chorus first saw it
+(a year, never empty, so that clients reading it as a date get one).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,8 +46,14 @@ def _artists(item: CatalogItem) -> list[ArtistRef]:
     return [ArtistRef(id="", name=name) for name in item.artist_names]
 
 
+def first_seen_year(item: CatalogItem) -> str:
+    """The year the item entered the catalog (the stand-in for a release date it lacks)."""
+    return time.strftime("%Y", time.gmtime(item.created_at))
+
+
 def track_of(item: CatalogItem) -> Track:
-    album = AlbumRef(id="", name=item.album_name) if item.album_name else None
+    album = AlbumRef(id="", name=item.album_name, images=_images(item),
+                     release_date=first_seen_year(item)) if item.album_name else None
     return Track(id=item.provider_id, name=item.name, artists=_artists(item), album=album,
                  duration_ms=item.duration_ms, external_url=item.url, images=_images(item),
                  provider=item.provider)
@@ -53,6 +62,7 @@ def track_of(item: CatalogItem) -> Track:
 def album_of(item: CatalogItem, tracks: Page[Track] | None = None) -> Album:
     return Album(id=item.provider_id, name=item.album_name or item.name,
                  artists=_artists(item), total_tracks=tracks.total if tracks else 0,
+                 release_date=first_seen_year(item),
                  images=_images(item), external_url=item.url, genres=item.genres,
                  tracks=tracks, provider=item.provider)
 
@@ -107,7 +117,8 @@ class LocalCatalog:
                                                  provider=item.provider, offset=offset,
                                                  limit=limit)
         ref = AlbumRef(id=item.provider_id, name=item.album_name or item.name,
-                       images=_images(item), external_url=item.url)
+                       images=_images(item), external_url=item.url,
+                       release_date=first_seen_year(item))
         tracks = []
         for track_item in found:
             track = track_of(track_item)

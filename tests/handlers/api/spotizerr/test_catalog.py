@@ -152,3 +152,65 @@ async def test_without_spotify_the_local_catalog_answers(make_client):
     assert [i["name"] for i in items] == ["Never Gonna Give You Up"]
     resp = await client.get("/api/track/info", params={"id": "dQw4w9WgXcQ"}, headers=auth)
     assert (await resp.json())["artists"][0]["name"] == "Rick Astley"
+
+
+def _assert_spotify_track(track):
+    """The fields of a Spotify track object with values of their types (the UI reads them)."""
+    assert isinstance(track["album"], dict) and isinstance(track["album"]["images"], list)
+    assert isinstance(track["album"]["release_date"], str)
+    assert isinstance(track["album"]["name"], str) and isinstance(track["album"]["id"], str)
+    for key, kind in (("duration_ms", int), ("popularity", int), ("explicit", bool),
+                      ("track_number", int), ("disc_number", int), ("external_urls", dict),
+                      ("external_ids", dict), ("artists", list), ("uri", str), ("href", str)):
+        assert isinstance(track[key], kind), key
+    assert isinstance(track["external_urls"]["spotify"], str)
+
+
+async def test_local_catalog_objects_carry_spotify_s_full_shape(make_client):
+    """A posted video has no album, a SoundCloud playlist no followers, a local album no
+    release date: the UI's track page read `album.images`, its playlist page
+    `followers.total` and its album page `new Date(release_date)` (NaN from "")."""
+    client = await make_client()
+    auth = await signed_in(client)
+    from tests.conftest import ctx_of
+
+    catalog = ctx_of(client).store.catalog
+    await catalog.upsert("youtube", "video", "dQw4w9WgXcQ",
+                         url="https://www.youtube.com/watch?v=dQw4w9WgXcQ", eid="/yt/dQw4w9WgXcQ",
+                         name="Never Gonna Give You Up", artist_names=["Rick Astley"],
+                         image="https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg")
+    await catalog.upsert("deezer", "album", "302127", url="https://www.deezer.com/album/302127",
+                         eid="/dz/album/302127", name="Discovery", album_name="Discovery",
+                         artist_names=["Daft Punk"])
+    await catalog.upsert("soundcloud", "playlist", "chill-set", url="https://soundcloud.com/a/sets/chill-set",
+                         eid="/sc/a/sets/chill-set", name="Chill", playlist_name="Chill")
+    track = await (await client.get("/api/track/info", params={"id": "dQw4w9WgXcQ"},
+                                    headers=auth)).json()
+    _assert_spotify_track(track)
+    assert track["album"]["images"][0]["url"].endswith("/hqdefault.jpg")
+    assert track["external_urls"]["youtube"] == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    album = await (await client.get("/api/album/info", params={"id": "302127"},
+                                    headers=auth)).json()
+    assert album["release_date"].isdigit() and len(album["release_date"]) == 4
+    assert album["release_date_precision"] == "year"
+    assert album["copyrights"] == [] and album["tracks"]["items"] == []
+    for path in ("/api/playlist/info", "/api/playlist/metadata"):
+        playlist = await (await client.get(path, params={"id": "chill-set"}, headers=auth)).json()
+        assert playlist["followers"] == {"href": None, "total": 0}, path
+        assert playlist["owner"]["display_name"] == "" and playlist["public"] is False
+    search = await (await client.get("/api/search", params={"q": "never", "search_type": "track"},
+                                     headers=auth)).json()
+    _assert_spotify_track(search["items"][0])
+
+
+async def test_spotify_objects_keep_their_shape(spotify_client):
+    client, auth = spotify_client
+    track = await (await client.get("/api/track/info", params={"id": ONE_MORE_TIME},
+                                    headers=auth)).json()
+    _assert_spotify_track(track)
+    assert track["uri"] == f"spotify:track:{ONE_MORE_TIME}"
+    artist = await (await client.get("/api/artist/info", params={"id": DAFT_PUNK},
+                                     headers=auth)).json()
+    assert isinstance(artist["followers"]["total"], int)
+    assert all(isinstance(a["release_date"], str) and a["release_date_precision"]
+               for a in artist["albums"]["items"])
