@@ -48,9 +48,14 @@ async def history_children(request: web.Request) -> web.Response:
     job, children = await tasks.task_children(context(request), principal,
                                                        request.match_info["task_id"])
     entry = history_json(job)
+    tracks = []
+    for position, child in enumerate(children, 1):
+        track = history_json(child)
+        track["position"] = position
+        tracks.append(track)
     return json_response({"task_id": job.id, "download_type": entry["download_type"],
-                          "title": entry["name"], "tracks": [history_json(c) for c in children],
-                          "track_count": len(children)})
+                          "title": entry["name"], "children_table": entry["children_table"],
+                          "tracks": tracks, "track_count": len(children)})
 
 
 async def history_stats(request: web.Request) -> web.Response:
