@@ -147,6 +147,29 @@ async def test_a_quiet_stream_sends_heartbeats_and_replays_active_tasks(
         assert beat["task_counts"]["queued"] == 1 and beat["total_tasks"] == 0
 
 
+async def test_the_stream_s_first_frame_lists_active_tasks_only(make_client, aiohttp_server):
+    """A finished task in the first frame showed as "Downloading..." after every page load."""
+    client = await make_client(allow_private_urls=True, prgs_poll_interval=0.02)
+    ada = await token_of(client, "ada")
+    media = await aiohttp_server(make_media_app())
+    url = str(media.make_url("/song.wav"))
+    for track_id in ("done1", "waits"):
+        await ctx_of(client).store.catalog.upsert("file", "audio", track_id, url=url,
+                                                  eid=f"/fi/{url}#{track_id}", name=track_id)
+    done = (await (await client.get("/api/track/download/done1", headers=ada)).json())[
+        "task_id"]
+    await wait_status(client, ada, done, "complete")
+    ctx_of(client).jobs.set_concurrency(DOWNLOAD_KIND_TRACK, 0)
+    waiting = (await (await client.get("/api/track/download/waits", headers=ada)).json())[
+        "task_id"]
+    async with aiohttp.ClientSession() as session:
+        sse = await open_stream(client, ada, session)
+        first = await sse.next()
+        assert first["initial"] is True and first["updated_count"] == 0
+        assert [t["task_id"] for t in first["tasks"]] == [waiting]
+        assert first["task_counts"]["completed"] == 1  # the counts still count it
+
+
 async def test_updates_since_a_time_and_the_snapshot_without_one(setup):
     client, _, ada, _ = setup
     before = time.time() - 1
