@@ -20,7 +20,7 @@ from providers.net import FetchError
 from providers.oembed import Description, describe
 from store.records import CatalogItem
 
-__all__ = ["catalog_item_for", "catalog_item_for_eid", "fallback_description",
+__all__ = ["catalog_item_for", "catalog_item_for_eid", "fallback_description", "split_artist_title",
            "DOWN_SECONDS"]
 
 log = logging.getLogger("chorus.catalog")
@@ -64,6 +64,21 @@ def _fallback_image(parsed: ParsedLink) -> str:
     return ""
 
 
+# providers whose titles are the uploader's: "Artist - Title" there names the artist, unless
+# the title already names the author (then the author is the artist)
+_UPLOADED = frozenset({"youtube", "soundcloud", "vimeo", "dailymotion", "bandcamp", "file"})
+_SEPARATORS = (" - ", " – ", " — ")
+
+
+def split_artist_title(name: str) -> tuple[str, str]:
+    """("Artist", "Title") from "Artist - Title" (Openwhyd's naming of posts), else ("", name)."""
+    for separator in _SEPARATORS:
+        artist, found, title = name.partition(separator)
+        if found and artist.strip() and title.strip():
+            return artist.strip()[:MAX_NAME], title.strip()
+    return "", name
+
+
 def _described(item: CatalogItem, parsed: ParsedLink) -> bool:
     return item.description != fallback_description(parsed)
 
@@ -71,10 +86,15 @@ def _described(item: CatalogItem, parsed: ParsedLink) -> bool:
 def _fields(parsed: ParsedLink, found: Description | None, hint: str) -> dict[str, Any]:
     """Catalog columns from a provider's description, or from the link alone."""
     if found is None:
-        return {"name": _fallback_name(parsed, hint), "description": fallback_description(parsed),
-                "image": _fallback_image(parsed)}
+        artist, name = split_artist_title(_fallback_name(parsed, hint))
+        return {"name": name, "artist_names": [artist] if artist else [],
+                "description": fallback_description(parsed), "image": _fallback_image(parsed)}
     title = found.title[:MAX_NAME] or _fallback_name(parsed, hint)
     artists = [found.author_name[:MAX_NAME]] if found.author_name else []
+    author_named = found.author_name and found.author_name.lower() in title.lower()
+    if parsed.provider in _UPLOADED and parsed.kind != "artist" and not author_named:
+        artist, title = split_artist_title(title)
+        artists = [artist] if artist else artists
     if parsed.kind == "artist" and title:
         artists = [title]
     summary = f"{title} by {', '.join(artists)}" if title and artists and parsed.kind != "artist" \

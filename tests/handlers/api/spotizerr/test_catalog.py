@@ -214,3 +214,20 @@ async def test_spotify_objects_keep_their_shape(spotify_client):
     assert isinstance(artist["followers"]["total"], int)
     assert all(isinstance(a["release_date"], str) and a["release_date_precision"]
                for a in artist["albums"]["items"])
+
+
+async def test_an_openwhyd_post_named_artist_dash_title_shows_its_artist(make_client):
+    """Openwhyd names posts "Artist - Title"; Spotizerr's track page showed no artist."""
+    from tests.handlers.social.helpers import register_member
+
+    client = await make_client(oembed_url="http://127.0.0.1:9/oembed", allow_private_urls=True)
+    bob = await register_member(client, "bob")
+    resp = await client.post("/api/post", headers=bob.auth, data={
+        "action": "insert", "eId": "/dz/3135556", "name": "Daft Punk - Harder Better Faster"})
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["name"] == "Daft Punk - Harder Better Faster"  # the post's own
+    auth = await signed_in(client)
+    track = await (await client.get("/api/track/info", params={"id": "3135556"},
+                                    headers=auth)).json()
+    assert track["name"] == "Harder Better Faster"
+    assert [a["name"] for a in track["artists"]] == ["Daft Punk"]
