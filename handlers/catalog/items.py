@@ -2,7 +2,9 @@
 episode, video or audio file), described once by its provider and found later by every dialect.
 
 A link is parsed (handlers.catalog.links), described through providers.oembed and upserted by
-(provider, kind, id), so a link posted twice, or as a URL and then as an eId, is one item. When
+(provider, kind, id), so a link posted twice, or as a URL and then as an eId, is one item. The
+id is path-safe (store.catalog_ids): an audio file's URL or a SoundCloud `artist/slug` becomes
+a stable token, the link staying in `url`. When
 the provider cannot be reached the item takes what the link itself says ("Spotify track <id>")
 and is described again by the next post of it; a provider whose endpoint is unreachable is left
 alone for DOWN_SECONDS so that posting never waits on it twice in a row.
@@ -18,6 +20,7 @@ from handlers.catalog.links import ParsedLink, parse_link
 from handlers.context import Context
 from providers.net import FetchError
 from providers.oembed import Description, describe
+from store.catalog_ids import path_safe_id
 from store.records import CatalogItem
 
 __all__ = ["catalog_item_for", "catalog_item_for_eid", "fallback_description", "split_artist_title",
@@ -125,19 +128,20 @@ async def _describe(ctx: Context, parsed: ParsedLink) -> Description | None:
 
 
 async def _catalogue(ctx: Context, parsed: ParsedLink, hint: str) -> CatalogItem:
-    existing = await ctx.store.catalog.find(parsed.provider, parsed.kind, parsed.id)
+    item_id = path_safe_id(parsed.provider, parsed.id)
+    existing = await ctx.store.catalog.find(parsed.provider, parsed.kind, item_id)
     # an eId with a stream URL is worth more than one without: keep the stream once known
     eid = parsed.eid if existing is None or parsed.stream_url else existing.eid
     if existing is not None and _described(existing, parsed):
         if eid == existing.eid:
             return existing
-        return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, parsed.id,
+        return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, item_id,
                                               url=parsed.url, eid=eid)
     found = await _describe(ctx, parsed)
     fields = _fields(parsed, found, hint)
     if found is None and existing is not None and existing.name:
         fields["name"] = ""  # the first name stays until the provider describes the item
-    return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, parsed.id,
+    return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, item_id,
                                           url=parsed.url, eid=eid, **fields)
 
 

@@ -27,11 +27,13 @@ from handlers.catalog.interface import (
     SearchResult,
     Track,
 )
-from handlers.errors import NotFound
+from handlers.catalog.links import parse_link
+from handlers.errors import Invalid, NotFound
+from store.catalog_ids import is_path_safe, path_safe_id
 from store.interface import CatalogSearchRepo
 from store.records import CatalogItem
 
-__all__ = ["LocalCatalog", "TRACK_KINDS"]
+__all__ = ["LocalCatalog", "TRACK_KINDS", "catalog_id"]
 
 TRACK_KINDS = ("track", "video", "audio")
 KINDS = {"track": TRACK_KINDS, "album": ("album",), "artist": ("artist",),
@@ -79,6 +81,18 @@ def playlist_of(item: CatalogItem, include_tracks: bool = False) -> PlaylistInfo
                         provider=item.provider)
 
 
+def catalog_id(item_id: str) -> str:
+    """The catalog id asked for: a path-safe id as it is; a link (an audio file's URL, as
+    clients used before ids were path-safe) as the id its item has."""
+    if is_path_safe(item_id):
+        return item_id
+    try:
+        parsed = parse_link(item_id)
+    except Invalid:
+        return item_id
+    return path_safe_id(parsed.provider, parsed.id)
+
+
 CONVERT: dict[str, Callable[[CatalogItem], Any]] = {
     "track": track_of, "album": album_of, "artist": artist_of, "playlist": playlist_of}
 
@@ -92,7 +106,7 @@ class LocalCatalog:
         self.store = search
 
     async def _one(self, kind: str, item_id: str) -> CatalogItem:
-        item = await self.store.by_provider_id(KINDS[kind], item_id)
+        item = await self.store.by_provider_id(KINDS[kind], catalog_id(item_id))
         if item is None:
             raise NotFound(f"{kind.capitalize()} {item_id} not found", code="not_found")
         return item

@@ -20,7 +20,7 @@ import msgspec
 
 from handlers.catalog.factory import catalog_for
 from handlers.catalog.interface import ALBUM_TYPES, DEFAULT_ALBUM_TYPES, Album, Track
-from handlers.catalog.local import TRACK_KINDS, track_of
+from handlers.catalog.local import TRACK_KINDS, catalog_id, track_of
 from handlers.context import Context
 from handlers.downloads.settings import DOWNLOAD_KIND_TRACK, download_settings
 from handlers.downloads.tracks import source_url, track_payload
@@ -78,7 +78,7 @@ def dedupe_key(owner_id: int, download_type: str, item_id: str) -> str:
 async def _resolve_track(ctx: Context, track_id: str) -> tuple[Track, CatalogItem | None]:
     """The track and its local catalog entry: a local item with a source of its own wins
     (the Spotify catalog does not know a posted file); else the catalog's answer."""
-    local = await ctx.store.catalog_search.by_provider_id(TRACK_KINDS, track_id)
+    local = await ctx.store.catalog_search.by_provider_id(TRACK_KINDS, catalog_id(track_id))
     if local is not None and source_url(local):
         return track_of(local), local
     try:
@@ -95,7 +95,7 @@ async def _start_track(ctx: Context, user: User, track_id: str) -> tuple[Job, bo
     settings = await download_settings(ctx)
     payload = await track_payload(ctx, settings, track, item=item)
     submitted = await job_submitter(ctx).submit(DOWNLOAD_KIND_TRACK, payload, owner_id=user.id,
-                                        dedupe_key=dedupe_key(user.id, "track", track_id),
+                                        dedupe_key=dedupe_key(user.id, "track", track.id),
                                         max_attempts=settings.maxRetries + 1)
     return submitted.job, submitted.duplicate
 

@@ -99,7 +99,8 @@ def task_json(job: Job, base_url: str = "") -> dict[str, Any]:
         last_line["total_tracks"] = job.progress.get("total_tracks")
     if job.parent_id:
         last_line["parent"] = {"task_id": job.parent_id}
-    item_id = quote(str(job.payload.get("item_id", "")), safe="")  # a file's id is its URL
+    # catalog ids are path-safe; a job queued before migration 0050 may still name a URL
+    item_id = quote(str(job.payload.get("item_id", "")), safe="")
     task = {"task_id": job.id, "original_url": f"{base_url}/api/{kind}/download/{item_id}",
             "last_line": last_line, "timestamp": job.updated_at, "status_count": job.attempts,
             "created_at": job.created_at, "name": job.payload.get("name", ""),
