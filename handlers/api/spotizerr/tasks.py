@@ -14,7 +14,8 @@ from handlers.api.spotizerr.base import iso
 from handlers.downloads.tasks import TaskCounts
 from store.records import Job, JobStatus
 
-__all__ = ["task_status", "task_json", "history_json", "history_status", "counts_json",
+__all__ = ["task_status", "task_json", "history_json", "history_status", "child_json",
+           "counts_json",
            "HISTORY_STATUS"]
 
 # job status -> Spotizerr's history status
@@ -129,7 +130,8 @@ def _artist_names(job: Job) -> list[str]:
 def history_json(job: Job) -> dict[str, Any]:
     """A history entry (/api/history) in both shapes clients read: the document's (`name`,
     `artist`, `created_at` as naive UTC ISO-8601) and the real backend's rows (`title`,
-    `artists[]`, `timestamp` in Unix seconds, `service`, `children_table`...)."""
+    `artists[]`, `timestamp` in Unix seconds, `service`, `children_table`...). The web UI
+    takes an entry with `album_title` for a child row: only `child_json` carries one."""
     summary = _result(job).get("summary") or {}
     kind, payload, path = _type(job), job.payload, _file_path(job)
     service = str(payload.get("provider") or "")
@@ -148,8 +150,7 @@ def history_json(job: Job) -> dict[str, Any]:
         "quality_bitrate": "", "external_ids": {service: item_id} if service and item_id else {},
         "metadata": {}, "release_date": {}, "genres": [], "images": [], "explicit": False,
         "album_type": kind if kind == "album" else "", "duration_total_ms": 0,
-        "children_table": None, "album_title": payload.get("album") or "",
-        "position": None}
+        "children_table": None}
     if kind == "playlist":
         entry["owner"] = {"display_name": payload.get("artist", "")}
     if kind != "track":
@@ -160,6 +161,12 @@ def history_json(job: Job) -> dict[str, Any]:
                      skipped_tracks=summary.get("total_skipped", 0),
                      children_table=f"{kind}_{job.id}")
     return entry
+
+
+def child_json(job: Job, position: int) -> dict[str, Any]:
+    """A track of a collection in /api/history/<id>/children: its place and album title too."""
+    return {**history_json(job), "position": position,
+            "album_title": str(job.payload.get("album") or "")}
 
 
 def counts_json(counts: TaskCounts) -> dict[str, Any]:

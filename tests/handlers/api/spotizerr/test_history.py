@@ -145,6 +145,8 @@ async def test_entries_carry_the_real_backend_s_row_fields(history):
     assert solo["service"] == "file" and solo["children_table"] is None
     assert solo["external_ids"] == {"file": "solo"} and solo["quality_format"] == "WAV"
     assert album["service"] == "file" and album["children_table"]
+    # the UI takes an entry with `album_title` for a child row: top-level ones have none
+    assert not any("album_title" in e for e in every.values())
     one = await (await client.get(f"/api/history/{ids['album']}", headers=ada)).json()
     assert one["title"] == "Demo" and one["artists"] == ["Ada"]
     children = await (await client.get(f"/api/history/{ids['album']}/children",
