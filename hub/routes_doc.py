@@ -9,6 +9,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from handlers.api.by_parameter import shared_path_of
 from handlers.api.dialect import dialect_of
 from handlers.api.spotizerr import SLASH_REDIRECT
 from hub.app import create_app
@@ -22,16 +23,21 @@ NAMES = {"spoton": "Spot On", "spotizerr": "Spotizerr", "echostats": "EchoStats"
 
 
 async def served_routes() -> list[tuple[str, str, str]]:
-    """(dialect, method, path) of every route, in registration order, HEAD left out."""
+    """(dialect, method, path) of every route, in registration order, HEAD left out; a path
+    two dialects share (handlers.api.by_parameter) once for each."""
     with tempfile.TemporaryDirectory() as tmp:
         app = await create_app(load_config(env={}, data_dir=str(Path(tmp))))
         rows = []
         for route in app.router.routes():
             if route.method == "HEAD" or getattr(route.handler, SLASH_REDIRECT, False):
                 continue
-            dialect = dialect_of(route.handler)
-            name = NAMES.get(dialect.name, dialect.name) if dialect else "Chorus (realtime)"
-            rows.append((name, route.method, route.resource.canonical if route.resource else ""))
+            path = route.resource.canonical if route.resource else ""
+            shared = shared_path_of(route.handler)
+            dialects = [d for _, d, _ in shared.branches] if shared else [
+                dialect_of(route.handler)]
+            for dialect in dialects:
+                name = NAMES.get(dialect.name, dialect.name) if dialect else "Chorus (realtime)"
+                rows.append((name, route.method, path))
         return rows
 
 

@@ -13,7 +13,9 @@ from aiohttp import web
 
 from handlers.api.dialect import CHOOSER_ATTR, DIALECT_ATTR, Dialect, Handler
 
-__all__ = ["SharedPath", "share", "shared_paths_key"]
+__all__ = ["SharedPath", "share", "shared_paths_key", "shared_path_of", "SHARED_ATTR"]
+
+SHARED_ATTR = "__chorus_shared_path__"
 
 
 class SharedPath:
@@ -27,6 +29,7 @@ class SharedPath:
             return await self.choose(request)[1](request)
 
         setattr(dispatch, CHOOSER_ATTR, self.dialect)
+        setattr(dispatch, SHARED_ATTR, self)
         self.route_handler: Handler = dispatch  # the one handler the router knows
 
     def choose(self, request: web.Request) -> tuple[Dialect, Handler]:
@@ -57,3 +60,10 @@ def share(app: web.Application, method: str, path: str, dialect: Dialect, handle
     if default:
         shared.default = (dialect, handler)
         setattr(shared.route_handler, DIALECT_ATTR, dialect)  # the route table names it
+
+
+def shared_path_of(handler: object) -> SharedPath | None:
+    """The SharedPath a route handler dispatches for, if it is one (the route table lists
+    each of its branches)."""
+    shared = getattr(handler, SHARED_ATTR, None)
+    return shared if isinstance(shared, SharedPath) else None
