@@ -93,7 +93,7 @@ async def _signs_in(sign_in: Poster, http: Any) -> bool:
 
 SHAPES = {
     spoton: {"error": BACKOFF_MESSAGE},
-    spotizerr: None,  # {"error", "details"}: checked by keys
+    spotizerr: None,  # {"error", "details", "detail"}: checked by keys
     sono: {"detail": BACKOFF_MESSAGE},
     openwhyd: {"error": BACKOFF_MESSAGE},
 }
