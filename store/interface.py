@@ -565,11 +565,12 @@ class DownloadRepo(Protocol):
 
     async def list(self, owner_id: int, *, kinds: Sequence[str],
                    download_types: Sequence[str] = (), statuses: Sequence[str] = (),
-                   retrying: bool | None = None, query: str = "",
-                   parent_id: str | None = None, roots_only: bool = True,
+                   retrying: bool | None = None, partial: bool | None = None,
+                   query: str = "", parent_id: str | None = None, roots_only: bool = True,
                    since: float | None = None, offset: int = 0, limit: int = 50) -> JobPage:
         """Jobs matching every given filter, newest first, and their total: `retrying` (queued
-        again after a failed attempt), `query` (words in name, artist or album), `since`
+        again after a failed attempt), `partial` (completed with failed items in the result's
+        `summary.total_failed`), `query` (words in name, artist or album), `since`
         (updated after), `roots_only` (no parent) unless `parent_id` is given."""
     async def counts(self, owner_id: int, *, kinds: Sequence[str], roots_only: bool = True
                      ) -> dict[str, int]:

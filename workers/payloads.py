@@ -28,6 +28,7 @@ class DownloadItem(msgspec.Struct, kw_only=True, frozen=True):
 
     download_type: str = ""  # track, album, playlist, artist
     item_id: str = ""
+    provider: str = ""  # whose id item_id is (spotify, youtube, file...); "" in older rows
     name: str = ""
     artist: str = ""
     child_key: str | None = None  # the job's name among its parent's children, set by the parent
@@ -37,7 +38,6 @@ class TrackDownload(DownloadItem, kw_only=True, frozen=True):
     """A "download.track" job: where the bytes are, the final path, and the tags to write."""
 
     download_type: str = "track"
-    provider: str = ""
     album: str = ""
     item_url: str = ""
     target: str

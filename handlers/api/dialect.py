@@ -15,7 +15,8 @@ from aiohttp import web
 from handlers.errors import DomainError
 
 __all__ = ["Dialect", "FastAPIDialect", "Handler", "dialect_of", "json_response",
-           "mark_streaming", "mark_slow", "Described", "describe", "described"]
+           "mark_streaming", "mark_slow", "Described", "describe", "described",
+           "dialect_for", "CHOOSER_ATTR"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -24,6 +25,8 @@ STREAMING_ATTR = "__chorus_streaming__"
 SLOW_ATTR = "__chorus_slow__"
 DESCRIBED_ATTR = "__chorus_described__"
 H = TypeVar("H")
+# a handler that serves several dialects names the one of each request (handlers.api.by_parameter)
+CHOOSER_ATTR = "__chorus_dialect_chooser__"
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
@@ -83,6 +86,12 @@ class FastAPIDialect(Dialect):
 
 def dialect_of(handler: Any) -> Dialect | None:
     return getattr(handler, DIALECT_ATTR, None)
+
+
+def dialect_for(handler: Any, request: web.Request) -> Dialect | None:
+    """The dialect `handler` speaks to this request (a shared path's branch, else its own)."""
+    chooser = getattr(handler, CHOOSER_ATTR, None)
+    return chooser(request) if chooser is not None else dialect_of(handler)
 
 
 def mark_streaming(handler: Handler) -> Handler:

@@ -2,7 +2,9 @@
 episode, video or audio file), described once by its provider and found later by every dialect.
 
 A link is parsed (handlers.catalog.links), described through providers.oembed and upserted by
-(provider, kind, id), so a link posted twice, or as a URL and then as an eId, is one item. When
+(provider, kind, id), so a link posted twice, or as a URL and then as an eId, is one item. The
+id is path-safe (store.catalog_ids): an audio file's URL or a SoundCloud `artist/slug` becomes
+a stable token, the link staying in `url`. When
 the provider cannot be reached the item takes what the link itself says ("Spotify track <id>")
 and is described again by the next post of it; a provider whose endpoint is unreachable is left
 alone for DOWN_SECONDS so that posting never waits on it twice in a row.
@@ -18,9 +20,10 @@ from handlers.catalog.links import ParsedLink, parse_link
 from handlers.context import Context
 from providers.net import FetchError
 from providers.oembed import Description, describe
+from store.catalog_ids import path_safe_id
 from store.records import CatalogItem
 
-__all__ = ["catalog_item_for", "catalog_item_for_eid", "fallback_description",
+__all__ = ["catalog_item_for", "catalog_item_for_eid", "fallback_description", "split_artist_title",
            "DOWN_SECONDS"]
 
 log = logging.getLogger("chorus.catalog")
@@ -64,6 +67,21 @@ def _fallback_image(parsed: ParsedLink) -> str:
     return ""
 
 
+# providers whose titles are the uploader's: "Artist - Title" there names the artist, unless
+# the title already names the author (then the author is the artist)
+_UPLOADED = frozenset({"youtube", "soundcloud", "vimeo", "dailymotion", "bandcamp", "file"})
+_SEPARATORS = (" - ", " – ", " — ")
+
+
+def split_artist_title(name: str) -> tuple[str, str]:
+    """("Artist", "Title") from "Artist - Title" (Openwhyd's naming of posts), else ("", name)."""
+    for separator in _SEPARATORS:
+        artist, found, title = name.partition(separator)
+        if found and artist.strip() and title.strip():
+            return artist.strip()[:MAX_NAME], title.strip()
+    return "", name
+
+
 def _described(item: CatalogItem, parsed: ParsedLink) -> bool:
     return item.description != fallback_description(parsed)
 
@@ -71,10 +89,15 @@ def _described(item: CatalogItem, parsed: ParsedLink) -> bool:
 def _fields(parsed: ParsedLink, found: Description | None, hint: str) -> dict[str, Any]:
     """Catalog columns from a provider's description, or from the link alone."""
     if found is None:
-        return {"name": _fallback_name(parsed, hint), "description": fallback_description(parsed),
-                "image": _fallback_image(parsed)}
+        artist, name = split_artist_title(_fallback_name(parsed, hint))
+        return {"name": name, "artist_names": [artist] if artist else [],
+                "description": fallback_description(parsed), "image": _fallback_image(parsed)}
     title = found.title[:MAX_NAME] or _fallback_name(parsed, hint)
     artists = [found.author_name[:MAX_NAME]] if found.author_name else []
+    author_named = found.author_name and found.author_name.lower() in title.lower()
+    if parsed.provider in _UPLOADED and parsed.kind != "artist" and not author_named:
+        artist, title = split_artist_title(title)
+        artists = [artist] if artist else artists
     if parsed.kind == "artist" and title:
         artists = [title]
     summary = f"{title} by {', '.join(artists)}" if title and artists and parsed.kind != "artist" \
@@ -105,19 +128,20 @@ async def _describe(ctx: Context, parsed: ParsedLink) -> Description | None:
 
 
 async def _catalogue(ctx: Context, parsed: ParsedLink, hint: str) -> CatalogItem:
-    existing = await ctx.store.catalog.find(parsed.provider, parsed.kind, parsed.id)
+    item_id = path_safe_id(parsed.provider, parsed.id)
+    existing = await ctx.store.catalog.find(parsed.provider, parsed.kind, item_id)
     # an eId with a stream URL is worth more than one without: keep the stream once known
     eid = parsed.eid if existing is None or parsed.stream_url else existing.eid
     if existing is not None and _described(existing, parsed):
         if eid == existing.eid:
             return existing
-        return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, parsed.id,
+        return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, item_id,
                                               url=parsed.url, eid=eid)
     found = await _describe(ctx, parsed)
     fields = _fields(parsed, found, hint)
     if found is None and existing is not None and existing.name:
         fields["name"] = ""  # the first name stays until the provider describes the item
-    return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, parsed.id,
+    return await ctx.store.catalog.upsert(parsed.provider, parsed.kind, item_id,
                                           url=parsed.url, eid=eid, **fields)
 
 

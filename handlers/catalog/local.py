@@ -5,10 +5,13 @@ ids are the provider ids stored there (a Spotify id, a YouTube video id...), and
 include videos and audio files; an album's tracks are the items naming that album; an
 artist's albums are the albums naming that artist (all of type "album": the local catalog
 does not tell singles or compilations apart); a playlist's tracks are not known (empty).
+Release dates are not known either: an album's `release_date` is the year Chorus first saw it
+(a year, never empty, so that clients reading it as a date get one).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,11 +27,13 @@ from handlers.catalog.interface import (
     SearchResult,
     Track,
 )
-from handlers.errors import NotFound
+from handlers.catalog.links import parse_link
+from handlers.errors import Invalid, NotFound
+from store.catalog_ids import is_path_safe, path_safe_id
 from store.interface import CatalogSearchRepo
 from store.records import CatalogItem
 
-__all__ = ["LocalCatalog", "TRACK_KINDS"]
+__all__ = ["LocalCatalog", "TRACK_KINDS", "catalog_id"]
 
 TRACK_KINDS = ("track", "video", "audio")
 KINDS = {"track": TRACK_KINDS, "album": ("album",), "artist": ("artist",),
@@ -43,8 +48,14 @@ def _artists(item: CatalogItem) -> list[ArtistRef]:
     return [ArtistRef(id="", name=name) for name in item.artist_names]
 
 
+def first_seen_year(item: CatalogItem) -> str:
+    """The year the item entered the catalog (the stand-in for a release date it lacks)."""
+    return time.strftime("%Y", time.gmtime(item.created_at))
+
+
 def track_of(item: CatalogItem) -> Track:
-    album = AlbumRef(id="", name=item.album_name) if item.album_name else None
+    album = AlbumRef(id="", name=item.album_name, images=_images(item),
+                     release_date=first_seen_year(item)) if item.album_name else None
     return Track(id=item.provider_id, name=item.name, artists=_artists(item), album=album,
                  duration_ms=item.duration_ms, external_url=item.url, images=_images(item),
                  provider=item.provider)
@@ -53,6 +64,7 @@ def track_of(item: CatalogItem) -> Track:
 def album_of(item: CatalogItem, tracks: Page[Track] | None = None) -> Album:
     return Album(id=item.provider_id, name=item.album_name or item.name,
                  artists=_artists(item), total_tracks=tracks.total if tracks else 0,
+                 release_date=first_seen_year(item),
                  images=_images(item), external_url=item.url, genres=item.genres,
                  tracks=tracks, provider=item.provider)
 
@@ -69,6 +81,18 @@ def playlist_of(item: CatalogItem, include_tracks: bool = False) -> PlaylistInfo
                         provider=item.provider)
 
 
+def catalog_id(item_id: str) -> str:
+    """The catalog id asked for: a path-safe id as it is; a link (an audio file's URL, as
+    clients used before ids were path-safe) as the id its item has."""
+    if is_path_safe(item_id):
+        return item_id
+    try:
+        parsed = parse_link(item_id)
+    except Invalid:
+        return item_id
+    return path_safe_id(parsed.provider, parsed.id)
+
+
 CONVERT: dict[str, Callable[[CatalogItem], Any]] = {
     "track": track_of, "album": album_of, "artist": artist_of, "playlist": playlist_of}
 
@@ -82,7 +106,7 @@ class LocalCatalog:
         self.store = search
 
     async def _one(self, kind: str, item_id: str) -> CatalogItem:
-        item = await self.store.by_provider_id(KINDS[kind], item_id)
+        item = await self.store.by_provider_id(KINDS[kind], catalog_id(item_id))
         if item is None:
             raise NotFound(f"{kind.capitalize()} {item_id} not found", code="not_found")
         return item
@@ -107,7 +131,8 @@ class LocalCatalog:
                                                  provider=item.provider, offset=offset,
                                                  limit=limit)
         ref = AlbumRef(id=item.provider_id, name=item.album_name or item.name,
-                       images=_images(item), external_url=item.url)
+                       images=_images(item), external_url=item.url,
+                       release_date=first_seen_year(item))
         tracks = []
         for track_item in found:
             track = track_of(track_item)

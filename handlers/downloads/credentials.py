@@ -62,6 +62,10 @@ async def all_credentials(ctx: Context, principal: Principal, service: str
 
 
 def _check_fields(fields: Any) -> dict[str, str]:
+    """The fields to store: strings, at least one; an empty one (the web UI sends
+    `region: ""` when none is typed) is left out, as not given."""
+    if isinstance(fields, dict):
+        fields = {k: v for k, v in fields.items() if v != ""}
     if (not isinstance(fields, dict) or not fields or len(fields) > MAX_FIELDS
             or not all(isinstance(k, str) and isinstance(v, str) and v and len(v) <= MAX_VALUE
                        for k, v in fields.items())):

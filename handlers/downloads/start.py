@@ -20,7 +20,7 @@ import msgspec
 
 from handlers.catalog.factory import catalog_for
 from handlers.catalog.interface import ALBUM_TYPES, DEFAULT_ALBUM_TYPES, Album, Track
-from handlers.catalog.local import TRACK_KINDS, track_of
+from handlers.catalog.local import TRACK_KINDS, catalog_id, track_of
 from handlers.context import Context
 from handlers.downloads.settings import DOWNLOAD_KIND_TRACK, download_settings
 from handlers.downloads.tracks import source_url, track_payload
@@ -78,7 +78,7 @@ def dedupe_key(owner_id: int, download_type: str, item_id: str) -> str:
 async def _resolve_track(ctx: Context, track_id: str) -> tuple[Track, CatalogItem | None]:
     """The track and its local catalog entry: a local item with a source of its own wins
     (the Spotify catalog does not know a posted file); else the catalog's answer."""
-    local = await ctx.store.catalog_search.by_provider_id(TRACK_KINDS, track_id)
+    local = await ctx.store.catalog_search.by_provider_id(TRACK_KINDS, catalog_id(track_id))
     if local is not None and source_url(local):
         return track_of(local), local
     try:
@@ -95,7 +95,7 @@ async def _start_track(ctx: Context, user: User, track_id: str) -> tuple[Job, bo
     settings = await download_settings(ctx)
     payload = await track_payload(ctx, settings, track, item=item)
     submitted = await job_submitter(ctx).submit(DOWNLOAD_KIND_TRACK, payload, owner_id=user.id,
-                                        dedupe_key=dedupe_key(user.id, "track", track_id),
+                                        dedupe_key=dedupe_key(user.id, "track", track.id),
                                         max_attempts=settings.maxRetries + 1)
     return submitted.job, submitted.duplicate
 
@@ -105,10 +105,10 @@ def _artists(names: list[str]) -> str:
 
 
 async def _submit_collection(ctx: Context, user: User, download_type: str, item_id: str,
-                             name: str, artist: str, total: int, parent_id: str | None = None
-                             ) -> tuple[Job, bool]:
+                             name: str, artist: str, total: int, parent_id: str | None = None,
+                             provider: str = "") -> tuple[Job, bool]:
     payload = CollectionDownload(download_type=download_type, item_id=item_id, name=name,
-                                 artist=artist, total_tracks=total)
+                                 artist=artist, total_tracks=total, provider=provider)
     submitted = await job_submitter(ctx).submit(DOWNLOAD_KIND_COLLECTION, payload, owner_id=user.id,
                                         parent_id=parent_id,
                                         dedupe_key=dedupe_key(user.id, download_type, item_id))
@@ -123,10 +123,11 @@ async def _start_collection(ctx: Context, user: User, download_type: str, item_i
         album = await catalog.album(item_id, limit=1)
         return await _submit_collection(ctx, user, "album", item_id, album.name,
                                         _artists([a.name for a in album.artists]),
-                                        album.total_tracks)
+                                        album.total_tracks, provider=album.provider)
     playlist = await catalog.playlist(item_id)
     return await _submit_collection(ctx, user, "playlist", item_id, playlist.name,
-                                    playlist.owner, playlist.total_tracks)
+                                    playlist.owner, playlist.total_tracks,
+                                    provider=playlist.provider)
 
 
 def _album_types(album_types: list[str] | None) -> list[str]:
@@ -166,7 +167,7 @@ async def start_artist_download(ctx: Context, owner: Owner, artist_id: str,
                for a in albums]
     payload = CollectionDownload(download_type="artist", item_id=artist_id, name=artist.name,
                                  artist=artist.name, album_types=types, total_tracks=len(albums),
-                                 albums=entries)
+                                 albums=entries, provider=artist.provider)
     submitted = await job_submitter(ctx).submit(
         DOWNLOAD_KIND_COLLECTION, payload, owner_id=user.id,
         dedupe_key=dedupe_key(user.id, "artist", f"{artist_id}:{','.join(sorted(types))}"))
@@ -174,7 +175,7 @@ async def start_artist_download(ctx: Context, owner: Owner, artist_id: str,
     for album in entries:
         job, duplicate = await _submit_collection(
             ctx, user, "album", album.id, album.name, album.artist, album.total_tracks,
-            parent_id=submitted.job.id)
+            parent_id=submitted.job.id, provider=artist.provider)
         # the artist job may have queued this album itself a moment ago: still ours
         ours = job.parent_id == submitted.job.id and not submitted.duplicate
         (queued.queued if ours or not duplicate else queued.duplicates).append(job.id)

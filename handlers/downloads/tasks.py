@@ -22,8 +22,10 @@ __all__ = ["TaskCounts", "TaskUpdates", "HISTORY_STATUSES", "get_task", "list_ta
 
 ACTIVE = ("queued", "running")
 ENDED = ("completed", "failed", "cancelled", "skipped")
-# Spotizerr's history statuses -> job statuses
-HISTORY_STATUSES = {"completed": ("completed",), "failed": ("failed",), "skipped": ("skipped",),
+# Spotizerr's history statuses -> job statuses; "partial" is a completed collection some of
+# whose tracks failed, "completed" one with none failed
+HISTORY_STATUSES = {"completed": ("completed",), "partial": ("completed",),
+                    "failed": ("failed",), "skipped": ("skipped",),
                     "cancelled": ("cancelled",), "in_progress": ACTIVE}
 DAY = 86400.0
 
@@ -144,10 +146,12 @@ async def list_history(ctx: Context, principal: Principal, *, download_type: str
     """Top-level tasks, newest first, filtered by type and Spotizerr's history status."""
     _check_choice("download_type", download_type, DOWNLOAD_TYPES)
     _check_choice("status", status, tuple(HISTORY_STATUSES))
+    partial = {"partial": True, "completed": False}.get(status or "")
     return await ctx.store.downloads.list(
         principal.user.id, kinds=DOWNLOAD_KINDS,
         download_types=(download_type,) if download_type else (),
-        statuses=HISTORY_STATUSES[status] if status else (), offset=offset, limit=limit)
+        statuses=HISTORY_STATUSES[status] if status else (), partial=partial,
+        offset=offset, limit=limit)
 
 
 async def search_history(ctx: Context, principal: Principal, query: str, limit: int = 50

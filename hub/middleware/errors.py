@@ -8,7 +8,7 @@ import logging
 
 from aiohttp import web
 
-from handlers.api.dialect import SLOW_ATTR, STREAMING_ATTR, Dialect, dialect_of
+from handlers.api.dialect import SLOW_ATTR, STREAMING_ATTR, Dialect, dialect_for
 from handlers.api.keys import fallback_dialects_key
 from handlers.errors import DomainError, NotFound, Timeout, TooLarge
 from hub.keys import config_key
@@ -21,7 +21,7 @@ DEFAULT_DIALECT = Dialect()
 
 def request_dialect(request: web.Request) -> Dialect:
     """The dialect of the matched route, else the one whose path prefix fits best."""
-    dialect = dialect_of(request.match_info.handler)
+    dialect = dialect_for(request.match_info.handler, request)
     if dialect is not None:
         return dialect
     best: tuple[int, Dialect] = (-1, DEFAULT_DIALECT)

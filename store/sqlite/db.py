@@ -15,6 +15,8 @@ from typing import Any
 
 import aiosqlite
 
+from store.catalog_ids import SQL_FUNCTION, path_safe_id
+
 __all__ = ["AfterCommit", "Database", "migrations"]
 
 log = logging.getLogger("chorus.store")
@@ -71,6 +73,8 @@ class Database:
         conn.row_factory = aiosqlite.Row
         for pragma in PRAGMAS:
             await conn.execute(pragma)
+        # migrations (0050) compute catalog ids as the catalog does
+        await conn.create_function(SQL_FUNCTION, 2, path_safe_id, deterministic=True)
         return conn
 
     async def open(self) -> None:

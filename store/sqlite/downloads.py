@@ -15,6 +15,9 @@ __all__ = ["SqliteDownloads"]
 TYPE = "json_extract(payload, '$.download_type')"
 # queued again after a failed attempt (a retry keeps the error; a restart keeps none)
 RETRYING = "(status = 'queued' AND attempts > 0 AND error IS NOT NULL)"
+# completed with some items failed (a collection's summary counts them)
+PARTIAL = ("(status = 'completed' AND "
+           "coalesce(json_extract(result, '$.summary.total_failed'), 0) > 0)")
 _SEARCHED = ("json_extract(payload, '$.name')", "json_extract(payload, '$.artist')",
              "json_extract(payload, '$.album')")
 
@@ -45,8 +48,8 @@ class SqliteDownloads:
 
     async def list(self, owner_id: int, *, kinds: Sequence[str],
                    download_types: Sequence[str] = (), statuses: Sequence[str] = (),
-                   retrying: bool | None = None, query: str = "",
-                   parent_id: str | None = None, roots_only: bool = True,
+                   retrying: bool | None = None, partial: bool | None = None,
+                   query: str = "", parent_id: str | None = None, roots_only: bool = True,
                    since: float | None = None, offset: int = 0, limit: int = 50) -> JobPage:
         where = _Where(owner_id, kinds)
         if parent_id is not None:
@@ -59,6 +62,8 @@ class SqliteDownloads:
             where.add(f"status IN ({_marks(statuses)})", *(str(s) for s in statuses))
         if retrying is not None:
             where.add(RETRYING if retrying else f"NOT {RETRYING}")
+        if partial is not None:
+            where.add(PARTIAL if partial else f"NOT {PARTIAL}")
         for word in query.split():
             where.add("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")",
                       *[_like(word)] * len(_SEARCHED))

@@ -26,7 +26,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 async def test_a_2_mib_login_body_is_refused_in_each_dialects_shape(client):
     for path, expected in (
             ("/api/login", {"error": TOO_LARGE}),  # Spot On
-            ("/api/auth/login", {"error": TOO_LARGE, "details": TOO_LARGE}),  # Spotizerr
+            ("/api/auth/login", {"error": TOO_LARGE, "details": TOO_LARGE,
+                                "detail": TOO_LARGE}),  # Spotizerr
             ("/api/v1/users/", {"detail": TOO_LARGE})):  # Sono (sign-up)
         resp = await client.post(path, data=padded_login(username="ada", password="whatever"),
                                  headers={"Content-Type": "application/json"})

@@ -148,6 +148,8 @@ def build_document(routes: list[ServedRoute], *, title: str, version: str) -> di
     paths: dict[str, dict[str, Any]] = {}
     seen: Counter[str] = Counter()
     for method, path, route in operations_of(routes):
+        if method.lower() in paths.get(path, {}):
+            continue  # a path two dialects share is described by its default branch
         shape = found[id(route.handler)]
         operation: dict[str, Any] = {
             "operationId": _operation_id(method, path, seen),

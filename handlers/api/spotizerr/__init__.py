@@ -23,9 +23,13 @@ from handlers.api.spotizerr.progress import setup_progress_routes
 from handlers.api.spotizerr.settings import setup_settings_routes
 from handlers.api.spotizerr.watch import setup_watch_routes
 
-__all__ = ["spotizerr", "setup_routes", "setup_late_routes", "PREFIXES", "SLASH_REDIRECT"]
+__all__ = ["spotizerr", "setup_routes", "setup_late_routes", "PREFIXES", "SLASH_REDIRECT",
+           "BOTH_FORMS"]
 
 SLASH_REDIRECT = "chorus_slash_redirect"  # marks the redirect handlers (not documented routes)
+# Paths the real backend declares with and without the slash (`@router.get("/")` and
+# `@router.get("")`): both answer 200, as the web UI calls `/api/config` and `/api/history`.
+BOTH_FORMS = ("/api/config/", "/api/history/")
 
 # Path prefixes that only Spotizerr serves: unknown paths under them answer in its shape.
 PREFIXES = ("/api/auth/", "/api/config/", "/api/credentials/", "/api/prgs/", "/api/history/")
@@ -54,13 +58,15 @@ def _redirect_to(path: str) -> Handler:
 
 
 def setup_late_routes(app: web.Application) -> None:
-    """Spotizerr is a FastAPI app: `/api/config` answers 307 to `/api/config/`. Added once
-    every dialect's routes are in, so that a path another dialect serves is left to it."""
+    """Spotizerr is a FastAPI app: a slashless path answers 307 to the slashed one, except the
+    BOTH_FORMS paths, served under both. Added once every dialect's routes are in, so that a
+    path another dialect serves is left to it."""
     taken = {(r.method, r.resource.canonical) for r in app.router.routes() if r.resource}
     for route in list(app.router.routes()):
         path = route.resource.canonical if route.resource else ""
         if dialect_of(route.handler) is not spotizerr or not path.endswith("/") or \
                 route.method == "HEAD" or (route.method, path.rstrip("/")) in taken:
             continue
-        app.router.add_route(route.method, path.rstrip("/"), _redirect_to(path))
+        handler = route.handler if path in BOTH_FORMS else _redirect_to(path)
+        app.router.add_route(route.method, path.rstrip("/"), handler)
         taken.add((route.method, path.rstrip("/")))

@@ -24,7 +24,9 @@ BAD_REQUEST = "Invalid request body"
 
 
 class SpotizerrDialect(Dialect):
-    """`{"error": message, "details": more}`; `details` names the failing fields, if any."""
+    """`{"error": message, "details": more, "detail": text}`; `details` names the failing
+    fields, if any. `detail` is what the web UI shows (it reads FastAPI's `detail` string):
+    the failing fields' messages, else the error."""
 
     name = "spotizerr"
     messages = {
@@ -41,7 +43,14 @@ class SpotizerrDialect(Dialect):
     statuses = {"sso_not_configured": 400}
 
     def error_body(self, err: DomainError) -> Any:
-        return {"error": self.message(err), "details": self.details(err)}
+        return {"error": self.message(err), "details": self.details(err),
+                "detail": self.detail(err)}
+
+    def detail(self, err: DomainError) -> str:
+        if not err.fields:
+            return self.message(err)
+        return "; ".join(dict.fromkeys(f.msg if f.msg[:1].isupper() else
+                                       f"{_field_name(f.loc)}: {f.msg}" for f in err.fields))
 
     def details(self, err: DomainError) -> str:
         if not err.fields:

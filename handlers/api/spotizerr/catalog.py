@@ -9,81 +9,26 @@ from typing import Any
 from aiohttp import web
 
 from handlers.api._auth import require_principal
+from handlers.api.by_parameter import share
 from handlers.api.dialect import Handler, json_response
 from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
+from handlers.api.spotizerr.objects import (
+    album_json,
+    artist_json,
+    playlist_item,
+    playlist_json,
+    track_json,
+)
 from handlers.api.spotizerr.params import query_flag, query_int
 from handlers.catalog.browse import search_catalog
 from handlers.catalog.factory import catalog_for
-from handlers.catalog.interface import Album, AlbumRef, Artist, ArtistRef, Image, PlaylistInfo, Track
 from handlers.errors import FieldError, Invalid
 
-__all__ = ["setup_catalog_routes", "track_json", "album_json", "artist_json", "playlist_json"]
+__all__ = ["setup_catalog_routes"]
 
 MAX_LIMIT = 50
 MAX_OFFSET = 10_000
-
-
-def _images(images: list[Image]) -> list[dict[str, Any]]:
-    return [{"url": i.url, "height": i.height, "width": i.width} for i in images]
-
-
-def _urls(url: str) -> dict[str, str]:
-    return {"spotify": url} if url else {}
-
-
-def _artist_ref(artist: ArtistRef) -> dict[str, Any]:
-    return {"id": artist.id, "name": artist.name, "type": "artist",
-            "external_urls": _urls(artist.external_url)}
-
-
-def _album_ref(album: AlbumRef) -> dict[str, Any]:
-    return {"id": album.id, "name": album.name, "type": "album", "album_type": album.album_type,
-            "release_date": album.release_date, "images": _images(album.images),
-            "external_urls": _urls(album.external_url)}
-
-
-def track_json(track: Track) -> dict[str, Any]:
-    return {"id": track.id, "name": track.name, "type": "track",
-            "artists": [_artist_ref(a) for a in track.artists],
-            "album": _album_ref(track.album) if track.album else None,
-            "duration_ms": track.duration_ms, "explicit": track.explicit,
-            "track_number": track.track_number, "disc_number": track.disc_number,
-            "preview_url": track.preview_url, "popularity": track.popularity,
-            "external_ids": {"isrc": track.isrc} if track.isrc else {},
-            "external_urls": _urls(track.external_url)}
-
-
-def album_json(album: Album) -> dict[str, Any]:
-    data = {"id": album.id, "name": album.name, "type": "album", "album_type": album.album_type,
-            "artists": [_artist_ref(a) for a in album.artists],
-            "release_date": album.release_date, "total_tracks": album.total_tracks,
-            "images": _images(album.images), "genres": album.genres, "label": album.label,
-            "popularity": album.popularity, "external_urls": _urls(album.external_url)}
-    if album.tracks is not None:
-        data["tracks"] = {"items": [track_json(t) for t in album.tracks.items],
-                          "total": album.tracks.total, "limit": album.tracks.limit,
-                          "offset": album.tracks.offset}
-    return data
-
-
-def artist_json(artist: Artist) -> dict[str, Any]:
-    return {"id": artist.id, "name": artist.name, "type": "artist", "genres": artist.genres,
-            "images": _images(artist.images), "popularity": artist.popularity,
-            "followers": {"total": artist.followers},
-            "external_urls": _urls(artist.external_url)}
-
-
-def playlist_json(playlist: PlaylistInfo) -> dict[str, Any]:
-    tracks: dict[str, Any] = {"total": playlist.total_tracks}
-    if playlist.tracks is not None:
-        tracks["items"] = [{"track": track_json(t)} for t in playlist.tracks]
-    return {"id": playlist.id, "name": playlist.name, "type": "playlist",
-            "description": playlist.description,
-            "owner": {"id": playlist.owner_id, "display_name": playlist.owner},
-            "images": _images(playlist.images), "public": playlist.public,
-            "collaborative": playlist.collaborative, "snapshot_id": playlist.snapshot_id,
-            "external_urls": _urls(playlist.external_url), "tracks": tracks}
 
 
 def _required_id(request: web.Request) -> str:
@@ -131,8 +76,8 @@ async def playlist_metadata(request: web.Request) -> web.Response:
 async def playlist_tracks(request: web.Request) -> web.Response:
     await require_principal(request)
     tracks = await catalog_for(context(request)).playlist_tracks(_required_id(request))
-    return json_response({"items": [{"track": track_json(t)} for t in tracks],
-                          "total": len(tracks)})
+    return json_response({"items": [playlist_item(t) for t in tracks],
+                          "total": len(tracks), "limit": len(tracks), "offset": 0})
 
 
 async def artist_info(request: web.Request) -> web.Response:
@@ -176,3 +121,5 @@ ROUTES: tuple[tuple[str, Handler], ...] = (
 def setup_catalog_routes(app: web.Application) -> None:
     for path, handler in ROUTES:
         spotizerr.add(app.router, "GET", path, handler)
+    # the web UI calls `/api/search?q=...` without the slash: Spot On's path, told apart by `q`
+    share(app, "GET", "/api/search", spotizerr, search, ("q",))

@@ -12,7 +12,7 @@ from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.spotizerr.base import iso, spotizerr
 from handlers.api.spotizerr.params import query_int
-from handlers.api.spotizerr.tasks import HISTORY_STATUS, history_json
+from handlers.api.spotizerr.tasks import HISTORY_STATUS, child_json, history_json
 from handlers.downloads import tasks
 
 __all__ = ["setup_history_routes"]
@@ -48,9 +48,10 @@ async def history_children(request: web.Request) -> web.Response:
     job, children = await tasks.task_children(context(request), principal,
                                                        request.match_info["task_id"])
     entry = history_json(job)
+    tracks = [child_json(child, position) for position, child in enumerate(children, 1)]
     return json_response({"task_id": job.id, "download_type": entry["download_type"],
-                          "title": entry["name"], "tracks": [history_json(c) for c in children],
-                          "track_count": len(children)})
+                          "title": entry["name"], "children_table": entry["children_table"],
+                          "tracks": tracks, "track_count": len(children)})
 
 
 async def history_stats(request: web.Request) -> web.Response:

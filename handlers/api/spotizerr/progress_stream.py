@@ -1,12 +1,13 @@
 """`GET /api/prgs/stream`: Spotizerr's Server-Sent Events, plain `data: <json>` frames.
 
-On connect: a snapshot (`change_type` "update", `initial: true`: the active tasks and the most
-recent others), then a replay of each active task's last callback (`change_type` "callback",
-`replay: true`). Afterwards, every CHORUS_PRGS_POLL_INTERVAL seconds, the user's top-level
-tasks updated since are sent as one "update"; when nothing changed for CHORUS_PRGS_HEARTBEAT
-seconds, a "heartbeat" with the counts. A failure to read is told as an "error" event and the
-stream goes on. The stream reads the job rows (the same rows whose every progress write is
-pushed on the owner's `user:#<id>` channel), so it works with any number of processes.
+On connect: a snapshot (`change_type` "update", `initial: true`) of the active tasks only, as
+the real backend sends (its web UI shows every task of it as running), then a replay of each
+active task's last callback (`change_type` "callback", `replay: true`). Afterwards, every
+CHORUS_PRGS_POLL_INTERVAL seconds, the user's top-level tasks updated since are sent as one
+"update"; when nothing changed for CHORUS_PRGS_HEARTBEAT seconds, a "heartbeat" with the
+counts. A failure to read is told as an "error" event and the stream goes on. The stream reads
+the job rows (the same rows whose every progress write is pushed on the owner's `user:#<id>`
+channel), so it works with any number of processes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from aiohttp import web
 
 from handlers.api._auth import require_stream_principal
 from handlers.api.keys import context
-from handlers.api.spotizerr.params import base_url, query_flag
+from handlers.api.spotizerr.params import base_url
 from handlers.api.spotizerr.tasks import counts_json, task_json
 from handlers.context import Context
 from handlers.downloads import tasks
@@ -29,11 +30,10 @@ from handlers.identity.auth import Principal
 from hub.keys import node_key
 from store.records import Job
 
-__all__ = ["stream_progress", "SNAPSHOT_RECENT", "LAG"]
+__all__ = ["stream_progress", "LAG"]
 
 log = logging.getLogger("chorus.downloads")
 
-SNAPSHOT_RECENT = 20  # ended tasks in the first event, besides every active one
 LAG = 2.0  # seconds of updates read again, for writes that commit out of time order
 HEADERS = {"Content-Type": "text/event-stream; charset=utf-8", "X-Accel-Buffering": "no",
            "Cache-Control": "private, no-cache, no-store, must-revalidate, max-age=0"}
@@ -64,16 +64,15 @@ class _Changes:
     async def counts(self) -> dict[str, Any]:
         return counts_json(await tasks.task_counts(self.ctx, self.principal))
 
-    async def snapshot(self, active_only: bool) -> tuple[dict[str, Any], list[Job]]:
+    async def snapshot(self) -> tuple[dict[str, Any], list[Job]]:
+        """The first event: every active task (ended ones are the list routes' business)."""
         now = time.time()
         self.cursor = now
-        found = await tasks.task_updates(self.ctx, self.principal, None, active_only=active_only,
-                                         limit=SNAPSHOT_RECENT)
-        shown = [*found.active, *found.updated]
-        self._mark(shown)  # the cursor stays at least `now`
+        found = await tasks.task_updates(self.ctx, self.principal, None, active_only=True)
+        self._mark(found.active)  # the cursor stays at least `now`
         return {"change_type": "update", "initial": True, "current_timestamp": now,
-                "since_timestamp": now, "updated_count": len(found.updated),
-                "tasks": [task_json(j, self.url) for j in shown],
+                "since_timestamp": now, "updated_count": 0,
+                "tasks": [task_json(j, self.url) for j in found.active],
                 **await self.counts()}, found.active
 
     async def update(self) -> dict[str, Any] | None:
@@ -126,7 +125,7 @@ async def stream_progress(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     loop = asyncio.get_running_loop()
     try:
-        first, active = await changes.snapshot(query_flag(request, "active_only"))
+        first, active = await changes.snapshot()
         await response.write(frame(first))
         for job in active:
             await response.write(frame(_replay(job, changes.url)))

@@ -17,11 +17,12 @@ from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
 from handlers.downloads.settings import (
     check_download_settings,
+    download_config,
     download_root,
     download_settings,
     save_download_settings,
     save_watch_settings,
-    watch_settings,
+    watch_config,
 )
 from handlers.errors import DomainError
 from handlers.identity.accounts import require_admin
@@ -87,12 +88,12 @@ async def check_config(request: web.Request) -> web.Response:
 
 
 ROUTES: tuple[tuple[str, str, Handler], ...] = (
-    ("GET", "/api/config/", _reader(download_settings)),
+    ("GET", "/api/config/", _reader(download_config)),
     ("POST", "/api/config/", _writer(save_download_settings)),
     ("PUT", "/api/config/", _writer(save_download_settings)),
     ("GET", "/api/config/check", check_config),
     ("POST", "/api/config/validate", _validator(save_download_settings)),
-    ("GET", "/api/config/watch", _reader(watch_settings)),
+    ("GET", "/api/config/watch", _reader(watch_config)),
     ("POST", "/api/config/watch", _writer(save_watch_settings)),
     ("PUT", "/api/config/watch", _writer(save_watch_settings)),
     ("POST", "/api/config/watch/validate", _validator(save_watch_settings)),

@@ -14,7 +14,9 @@ from handlers.api.spotizerr.base import iso
 from handlers.downloads.tasks import TaskCounts
 from store.records import Job, JobStatus
 
-__all__ = ["task_status", "task_json", "history_json", "counts_json", "HISTORY_STATUS"]
+__all__ = ["task_status", "task_json", "history_json", "history_status", "child_json",
+           "counts_json",
+           "HISTORY_STATUS"]
 
 # job status -> Spotizerr's history status
 HISTORY_STATUS = {"queued": "in_progress", "running": "in_progress", "completed": "completed",
@@ -98,7 +100,8 @@ def task_json(job: Job, base_url: str = "") -> dict[str, Any]:
         last_line["total_tracks"] = job.progress.get("total_tracks")
     if job.parent_id:
         last_line["parent"] = {"task_id": job.parent_id}
-    item_id = quote(str(job.payload.get("item_id", "")), safe="")  # a file's id is its URL
+    # catalog ids are path-safe; a job queued before migration 0050 may still name a URL
+    item_id = quote(str(job.payload.get("item_id", "")), safe="")
     task = {"task_id": job.id, "original_url": f"{base_url}/api/{kind}/download/{item_id}",
             "last_line": last_line, "timestamp": job.updated_at, "status_count": job.attempts,
             "created_at": job.created_at, "name": job.payload.get("name", ""),
@@ -112,23 +115,58 @@ def task_json(job: Job, base_url: str = "") -> dict[str, Any]:
     return task
 
 
+def history_status(job: Job) -> str:
+    """Spotizerr's history status: "partial" for a completed collection with failed tracks."""
+    if job.status == JobStatus.COMPLETED and (_result(job).get("summary") or {}).get(
+            "total_failed"):
+        return "partial"
+    return HISTORY_STATUS[str(job.status)]
+
+
+def _artist_names(job: Job) -> list[str]:
+    return [n.strip() for n in str(job.payload.get("artist") or "").split(",") if n.strip()]
+
+
 def history_json(job: Job) -> dict[str, Any]:
-    """A history entry (/api/history): dates as naive UTC ISO-8601."""
+    """A history entry (/api/history) in both shapes clients read: the document's (`name`,
+    `artist`, `created_at` as naive UTC ISO-8601) and the real backend's rows (`title`,
+    `artists[]`, `timestamp` in Unix seconds, `service`, `children_table`...). The web UI
+    takes an entry with `album_title` for a child row: only `child_json` carries one."""
     summary = _result(job).get("summary") or {}
-    entry = {"task_id": job.id, "download_type": _type(job),
-             "url": job.payload.get("item_url") or "", "item_id": job.payload.get("item_id"),
-             "name": job.payload.get("name", ""), "artist": job.payload.get("artist", ""),
-             "album": job.payload.get("album"), "status": HISTORY_STATUS[str(job.status)],
-             "created_at": iso(job.created_at), "completed_at": iso(job.finished_at),
-             "file_path": _file_path(job), "error": job.error,
-             "parent_task_id": job.parent_id}
-    if _type(job) != "track":
+    kind, payload, path = _type(job), job.payload, _file_path(job)
+    service = str(payload.get("provider") or "")
+    item_id = payload.get("item_id")
+    entry: dict[str, Any] = {
+        "task_id": job.id, "id": job.id, "download_type": kind,
+        "url": payload.get("item_url") or "", "item_id": item_id,
+        "name": payload.get("name", ""), "artist": payload.get("artist", ""),
+        "album": payload.get("album"), "status": history_status(job),
+        "created_at": iso(job.created_at), "completed_at": iso(job.finished_at),
+        "file_path": path, "error": job.error, "parent_task_id": job.parent_id,
+        # the real backend's row
+        "title": payload.get("name", ""), "artists": _artist_names(job),
+        "timestamp": job.finished_at or job.created_at, "service": service,
+        "quality_format": path.rsplit(".", 1)[-1].upper() if path and "." in path else "",
+        "quality_bitrate": "", "external_ids": {service: item_id} if service and item_id else {},
+        "metadata": {}, "release_date": {}, "genres": [], "images": [], "explicit": False,
+        "album_type": kind if kind == "album" else "", "duration_total_ms": 0,
+        "children_table": None}
+    if kind == "playlist":
+        entry["owner"] = {"display_name": payload.get("artist", "")}
+    if kind != "track":
         entry.update(total_tracks=job.progress.get("total_tracks",
-                                                   job.payload.get("total_tracks")),
+                                                   payload.get("total_tracks")),
                      successful_tracks=summary.get("total_successful", 0),
                      failed_tracks=summary.get("total_failed", 0),
-                     skipped_tracks=summary.get("total_skipped", 0))
+                     skipped_tracks=summary.get("total_skipped", 0),
+                     children_table=f"{kind}_{job.id}")
     return entry
+
+
+def child_json(job: Job, position: int) -> dict[str, Any]:
+    """A track of a collection in /api/history/<id>/children: its place and album title too."""
+    return {**history_json(job), "position": position,
+            "album_title": str(job.payload.get("album") or "")}
 
 
 def counts_json(counts: TaskCounts) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from handlers.api._auth import require_principal
 from handlers.api._input import int_param
+from handlers.api.by_parameter import share
 from handlers.api.dialect import json_response
 from handlers.api.keys import context
 from handlers.api.spoton.base import spoton
@@ -91,5 +92,6 @@ async def most_shared_nearby_things(request: web.Request) -> web.Response:
 
 
 def setup_routes(app: web.Application) -> None:
-    spoton.add(app.router, "GET", "/api/search", search_posts)
+    # shared with Spotizerr's `/api/search?q=` (handlers.api.by_parameter): `search` is ours
+    share(app, "GET", "/api/search", spoton, search_posts, ("search",), default=True)
     spoton.add(app.router, "GET", "/api/most-shared-nearby-things", most_shared_nearby_things)

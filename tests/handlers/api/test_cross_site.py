@@ -156,6 +156,6 @@ async def test_a_cross_site_spotizerr_download_with_the_cookie_queues_nothing(ma
     await client.post("/api/login", json={"username": "ada", "password": STRONG_PASSWORD})
     resp = await client.get("/api/track/download/song1", headers=CROSS_SITE)
     assert (resp.status, await resp.json()) == (403, {"error": REFUSED,
-                                                      "details": REFUSED})
+                                                      "details": REFUSED, "detail": REFUSED})
     listing = await (await client.get("/api/prgs/list")).json()
     assert listing["tasks"] == []

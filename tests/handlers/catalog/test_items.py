@@ -110,10 +110,25 @@ async def test_an_openwhyd_name_names_an_item_nobody_could_describe(make_client,
     ctx = ctx_of(await make_client(oembed_url=str(fake.make_url("/oembed")),
                                    allow_private_urls=True))
     item = await catalog_item_for_eid(ctx, "/dz/3135556", name="Daft Punk - HBFS")
-    assert item.provider == "deezer" and item.name == "Daft Punk - HBFS"
+    # Openwhyd names posts "Artist - Title": the catalog (and Spotizerr) gets both
+    assert item.provider == "deezer" and item.name == "HBFS"
+    assert item.artist_names == ["Daft Punk"]
     assert item.description == "Deezer track 3135556"
     again = await catalog_item_for_eid(ctx, "/dz/3135556", name="another name")
-    assert again.name == "Daft Punk - HBFS"
+    assert again.name == "HBFS" and again.artist_names == ["Daft Punk"]
+    plain = await catalog_item_for_eid(ctx, "/dz/3135557", name="Untitled - ")
+    assert plain.name == "Untitled -" and plain.artist_names == []
+
+
+async def test_an_uploaded_video_titled_artist_dash_title_names_the_artist(ctx, fake) -> None:
+    """A YouTube channel is the uploader, not the artist, when the title names one."""
+    link = "https://www.youtube.com/watch?v=Zh0aTQbZ4dQ"
+    state_of(fake.app).items[link] = OEmbedItem(title="Odesza – Say My Name",
+                                                author_name="Majestic Casual")
+    item = await catalog_item_for(ctx, link)
+    assert item.name == "Say My Name" and item.artist_names == ["Odesza"]
+    described = await catalog_item_for(ctx, f"https://youtu.be/{YT_ID}")
+    assert described.artist_names == ["Rick Astley"]
 
 
 async def test_an_item_left_undescribed_is_described_by_a_later_post(ctx, fake) -> None:

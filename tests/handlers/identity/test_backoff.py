@@ -93,7 +93,7 @@ async def _signs_in(sign_in: Poster, http: Any) -> bool:
 
 SHAPES = {
     spoton: {"error": BACKOFF_MESSAGE},
-    spotizerr: None,  # {"error", "details"}: checked by keys
+    spotizerr: None,  # {"error", "details", "detail"}: checked by keys
     sono: {"detail": BACKOFF_MESSAGE},
     openwhyd: {"error": BACKOFF_MESSAGE},
 }
@@ -106,7 +106,7 @@ async def _check_dialect(make_client, sign_in: Poster) -> None:
     retry_after, body = await _refused(sign_in, client)
     assert retry_after == "1"
     if SHAPES[sign_in] is None:
-        assert set(body) == {"error", "details"} and body["error"] == BACKOFF_MESSAGE
+        assert set(body) == {"error", "details", "detail"} and body["error"] == BACKOFF_MESSAGE
     else:
         assert body == SHAPES[sign_in]
     async with from_address(client, "127.0.0.2") as elsewhere:  # the owner is not locked out

@@ -137,7 +137,7 @@ async def test_errors_are_described_in_each_dialects_shape(served):
         return default["content"]["application/json"]["schema"]["required"]
 
     assert error_keys("/api/v1/users/me", "get") == ["detail"]  # Sono
-    assert error_keys("/api/auth/login", "post") == ["details", "error"]  # Spotizerr
+    assert error_keys("/api/auth/login", "post") == ["detail", "details", "error"]  # Spotizerr
     assert error_keys("/api/login", "post") == ["error"]  # Spot On
 
 

@@ -297,7 +297,7 @@ async def test_spotizerr_playlist_paths_are_not_taken_by_openwhyd(client):
     for path in ("/api/playlist/info", "/api/playlist/metadata", "/api/playlist/tracks"):
         resp = await client.get(path)  # Spotizerr's routes: they want its bearer token
         assert resp.status == 401, path
-        assert set(await resp.json()) == {"error", "details"}, path
+        assert set(await resp.json()) == {"error", "details", "detail"}, path
     for path in ("/api/playlist/123", "/api/playlist/1_2_3", "/api/playlist/a_1"):
         resp = await client.get(path)
         assert resp.status == 404, path

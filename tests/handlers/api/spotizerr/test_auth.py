@@ -47,7 +47,7 @@ async def admin_client(make_client):
 
 
 def assert_error(body, error=None):
-    assert set(body) == {"error", "details"}
+    assert set(body) == {"error", "details", "detail"}
     assert isinstance(body["error"], str) and isinstance(body["details"], str)
     if error is not None:
         assert body["error"] == error
@@ -110,6 +110,10 @@ async def test_register_refuses_a_weak_password_and_creates_nothing(client):
     assert_error(body)
     assert body["error"].startswith("Password must")
     assert "password: Password must contain at least one uppercase letter" in body["details"]
+    # the web UI shows FastAPI's `detail`: it names every rule the password broke
+    assert body["detail"] == ("Password must contain at least one uppercase letter; "
+                              "Password must contain at least one number; "
+                              "Password must contain at least one special character")
     assert await ctx_of(client).store.users.by_username("ada") is None
 
 
@@ -182,7 +186,8 @@ async def test_profile_needs_a_token(client):
     resp = await client.get("/api/auth/profile")
     assert resp.status == 401
     assert await resp.json() == {"error": "Authentication required",
-                                 "details": "Not authenticated"}
+                                 "details": "Not authenticated",
+                                 "detail": "Authentication required"}
 
 
 async def test_profile_shows_the_signed_in_user(client):

@@ -51,7 +51,7 @@ async def test_refusals(make_client):
     client, admin, user = await setup(make_client)
     resp = await client.post("/api/credentials/spotify/main", headers=user,
                              json={"client_id": "x", "client_secret": "y"})
-    assert resp.status == 403 and set(await resp.json()) == {"error", "details"}
+    assert resp.status == 403 and set(await resp.json()) == {"error", "details", "detail"}
     assert (await client.get("/api/credentials/spotify/main", headers=user)).status == 403
     assert (await client.get("/api/credentials/spotify")).status == 401
     resp = await client.get("/api/credentials/myspace", headers=user)
@@ -67,6 +67,20 @@ async def test_refusals(make_client):
     resp = await client.post("/api/credentials/spotify/other", headers=admin,
                              json={"client_id": 5})
     assert resp.status == 400
+    resp = await client.post("/api/credentials/spotify/empty", headers=admin,
+                             json={"region": ""})
+    assert resp.status == 400
+
+
+async def test_the_web_ui_s_account_form_with_no_region_is_kept(make_client):
+    """Spotizerr's Accounts tab posts `region: ""` when none is typed: it is not given."""
+    client, admin, _ = await setup(make_client)
+    resp = await client.post("/api/credentials/spotify/main", headers=admin,
+                             json={"blob_content": '{"username": "u"}', "region": ""})
+    assert resp.status in (200, 201), await resp.text()
+    assert "main" in await (await client.get("/api/credentials/spotify", headers=admin)).json()
+    one = await (await client.get("/api/credentials/spotify/main", headers=admin)).json()
+    assert "blob_content" in one and "region" not in one
 
 
 async def test_spotify_api_config_and_markets(make_client):

@@ -5,8 +5,8 @@ cancel, and no DRM circumvention."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
-from urllib.parse import quote
 
 import mutagen
 import pytest
@@ -64,8 +64,9 @@ async def test_a_track_download_is_accepted_and_completes(setup):
     assert listing["task_counts"]["completed"] == 1
 
 
-async def test_a_posted_file_is_downloaded_by_its_url_encoded_id(make_client, aiohttp_server):
-    # an Openwhyd /fi/ post: the local catalog's id of the track is its URL
+async def test_a_posted_file_is_downloaded_by_its_path_safe_id(make_client, aiohttp_server):
+    """An Openwhyd /fi/ post: its catalog id is a token clients put in a path as it is (it was
+    the file's URL, which broke every id-in-path route and leaked the source)."""
     media = await aiohttp_server(make_media_app())
     client = await make_client(allow_private_urls=True)
     auth = await token_of(client, "ada")
@@ -79,12 +80,24 @@ async def test_a_posted_file_is_downloaded_by_its_url_encoded_id(make_client, ai
     assert resp.status == 200, await resp.text()
     found = await (await client.get("/api/search/", params={"q": "posted", "search_type":
                                                             "track"}, headers=auth)).json()
-    assert [i["id"] for i in found["items"]] == [url]
-    resp = await client.get(f"/api/track/download/{quote(url, safe='')}", headers=auth)
+    [track] = found["items"]
+    track_id = track["id"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", track_id) and "127.0.0.1" not in track_id
+    assert track["external_urls"]["file"] == url  # the source URL stays, as a field
+    # the same item posted again keeps its id
+    await client.post("/api/post", data={"action": "insert", "eId": f"/fi/{url}", "name": "x"})
+    again = await (await client.get("/api/search/", params={"q": "posted"}, headers=auth)).json()
+    assert [i["id"] for i in again["items"]] == [track_id]
+    info = await client.get(f"/api/track/info?id={track_id}", headers=auth)
+    assert info.status == 200 and (await info.json())["name"] == "Posted Song"
+    resp = await client.get(f"/api/track/download/{track_id}", headers=auth)
     assert resp.status == 202, await resp.text()
     task = await wait_status(client, auth, (await resp.json())["task_id"], "complete", "error")
     assert task["status"] == "complete" and Path(task["file_path"]).name == "Posted Song.wav"
-    assert task["original_url"].endswith(f"/api/track/download/{quote(url, safe='')}")
+    assert task["original_url"].endswith(f"/api/track/download/{track_id}")
+    # a client still naming the URL (percent-encoded) finds the same item
+    old = await client.get("/api/track/info", params={"id": url}, headers=auth)
+    assert old.status == 200 and (await old.json())["id"] == track_id
 
 
 async def test_a_second_request_while_queued_or_running_is_a_409(setup):
@@ -113,7 +126,7 @@ async def test_unknown_items_404_and_everything_needs_a_token(setup):
                  "/api/playlist/download/nope", "/api/artist/download/nope"):
         resp = await client.get(path, headers=auth)
         assert resp.status == 404, path
-        assert set(await resp.json()) == {"error", "details"}
+        assert set(await resp.json()) == {"error", "details", "detail"}
         assert (await client.get(path)).status == 401
     resp = await client.get("/api/track/download/cancel", headers=auth)
     assert resp.status == 400  # no task_id (and `cancel` is not a track id)

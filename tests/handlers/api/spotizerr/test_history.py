@@ -71,7 +71,7 @@ async def test_the_history_lists_top_level_tasks_with_filters(history):
     assert capped["pagination"]["limit"] == 500
     for bad in ({"download_type": "podcast"}, {"status": "done"}, {"limit": "x"}):
         resp = await client.get("/api/history/", params=bad, headers=ada)
-        assert resp.status == 400 and set(await resp.json()) == {"error", "details"}
+        assert resp.status == 400 and set(await resp.json()) == {"error", "details", "detail"}
 
 
 async def test_an_entry_and_the_children_of_an_album(history):
@@ -131,3 +131,56 @@ async def test_cleanup_forgets_old_tasks_of_the_caller_only(history):
     for bad in ({"days_old": 0}, {"days_old": "30"}, {"days_old": True}):
         resp = await client.post("/api/history/cleanup", json=bad, headers=ada)
         assert resp.status == 400, bad
+
+
+async def test_entries_carry_the_real_backend_s_row_fields(history):
+    """The web UI reads `title`, `artists[]`, `timestamp` (Unix seconds), `service` and
+    `children_table`; the document's `name`, `artist` and `created_at` stay beside them."""
+    client, ada, _, ids = history
+    every = {e["task_id"]: e for e in await entries(client, ada)}
+    solo, album = every[ids["solo"]], every[ids["album"]]
+    assert solo["title"] == solo["name"] == "Song solo"
+    assert solo["artists"] == ["Ada"] and solo["artist"] == "Ada"
+    assert isinstance(solo["timestamp"], float) and solo["timestamp"] > 1.6e9
+    assert solo["service"] == "file" and solo["children_table"] is None
+    assert solo["external_ids"] == {"file": "solo"} and solo["quality_format"] == "WAV"
+    assert album["service"] == "file" and album["children_table"]
+    # the UI takes an entry with `album_title` for a child row: top-level ones have none
+    assert not any("album_title" in e for e in every.values())
+    one = await (await client.get(f"/api/history/{ids['album']}", headers=ada)).json()
+    assert one["title"] == "Demo" and one["artists"] == ["Ada"]
+    children = await (await client.get(f"/api/history/{ids['album']}/children",
+                                       headers=ada)).json()
+    assert children["children_table"] == album["children_table"]
+    assert [(t["title"], t["artists"], t["position"], t["album_title"])
+            for t in children["tracks"]] == [("Song side-a", ["Ada"], 1, "Demo"),
+                                             ("Song side-b", ["Ada"], 2, "Demo")]
+
+
+async def test_the_partial_filter_finds_albums_with_failed_tracks(make_client, aiohttp_server):
+    media = await aiohttp_server(make_media_app())
+    client = await make_client(allow_private_urls=True)
+    ctx = ctx_of(client)
+    fast_parents(ctx)
+    good, gone = str(media.make_url("/song.wav")), str(media.make_url("/gone.wav"))
+    for track_id, album, url in (("m-1", "Mixed", good), ("m-2", "Mixed", gone),
+                                 ("w-1", "Whole", good)):
+        await ctx.store.catalog.upsert("file", "audio", track_id, url=url, eid=f"/fi/{url}",
+                                       name=f"Song {track_id}", artist_names=["Ada"],
+                                       album_name=album)
+    for album_id in ("Mixed", "Whole"):
+        await ctx.store.catalog.upsert("file", "album", album_id.lower(), url=good,
+                                       eid=f"/fi/{album_id}", name=album_id,
+                                       album_name=album_id, artist_names=["Ada"])
+    ada = await token_of(client, "ada")
+    ids = {}
+    for name in ("mixed", "whole"):
+        ids[name] = (await (await client.get(f"/api/album/download/{name}",
+                                             headers=ada)).json())["task_id"]
+        await wait_status(client, ada, ids[name], "complete", "error")
+    partial = await entries(client, ada, status="partial")
+    assert [e["task_id"] for e in partial] == [ids["mixed"]]
+    assert partial[0]["status"] == "partial" and partial[0]["failed_tracks"] == 1
+    assert [e["task_id"] for e in await entries(client, ada, status="completed")] == [
+        ids["whole"]]
+    assert (await entries(client, ada, status="partial", download_type="track")) == []

@@ -147,6 +147,29 @@ async def test_a_quiet_stream_sends_heartbeats_and_replays_active_tasks(
         assert beat["task_counts"]["queued"] == 1 and beat["total_tasks"] == 0
 
 
+async def test_the_stream_s_first_frame_lists_active_tasks_only(make_client, aiohttp_server):
+    """A finished task in the first frame showed as "Downloading..." after every page load."""
+    client = await make_client(allow_private_urls=True, prgs_poll_interval=0.02)
+    ada = await token_of(client, "ada")
+    media = await aiohttp_server(make_media_app())
+    url = str(media.make_url("/song.wav"))
+    for track_id in ("done1", "waits"):
+        await ctx_of(client).store.catalog.upsert("file", "audio", track_id, url=url,
+                                                  eid=f"/fi/{url}#{track_id}", name=track_id)
+    done = (await (await client.get("/api/track/download/done1", headers=ada)).json())[
+        "task_id"]
+    await wait_status(client, ada, done, "complete")
+    ctx_of(client).jobs.set_concurrency(DOWNLOAD_KIND_TRACK, 0)
+    waiting = (await (await client.get("/api/track/download/waits", headers=ada)).json())[
+        "task_id"]
+    async with aiohttp.ClientSession() as session:
+        sse = await open_stream(client, ada, session)
+        first = await sse.next()
+        assert first["initial"] is True and first["updated_count"] == 0
+        assert [t["task_id"] for t in first["tasks"]] == [waiting]
+        assert first["task_counts"]["completed"] == 1  # the counts still count it
+
+
 async def test_updates_since_a_time_and_the_snapshot_without_one(setup):
     client, _, ada, _ = setup
     before = time.time() - 1
@@ -164,7 +187,7 @@ async def test_updates_since_a_time_and_the_snapshot_without_one(setup):
     assert [t["task_id"] for t in snapshot["tasks"]] == [task_id]
     assert snapshot["pagination"]["page"] == 1
     bad = await client.get("/api/prgs/updates", params={"since": "yesterday"}, headers=ada)
-    assert bad.status == 400 and set(await bad.json()) == {"error", "details"}
+    assert bad.status == 400 and set(await bad.json()) == {"error", "details", "detail"}
 
 
 async def test_cancel_one_cancel_all_and_delete(setup):
@@ -230,7 +253,7 @@ async def test_someone_elses_task_is_not_found_anywhere(setup):
                          ("GET", f"/api/track/download/cancel?task_id={task_id}")):
         resp = await client.request(method, path, headers=bob)
         assert resp.status == 404, path
-        assert set(await resp.json()) == {"error", "details"}
+        assert set(await resp.json()) == {"error", "details", "detail"}
         assert (await client.request(method, path)).status == 401, path
     assert (await (await client.get("/api/prgs/list", headers=bob)).json())["tasks"] == []
     assert (await (await client.get("/api/history/", headers=bob)).json())["downloads"] == []
@@ -255,7 +278,7 @@ async def test_an_event_source_may_sign_in_with_a_token_in_the_query(setup):
         assert first["change_type"] == "update" and first["initial"] is True
         sse.response.close()
     resp = await client.get("/api/prgs/stream", params={"token": token + "x"})
-    assert resp.status == 401 and set(await resp.json()) == {"error", "details"}
+    assert resp.status == 401 and set(await resp.json()) == {"error", "details", "detail"}
     # only the stream takes it: other routes still want the header
     assert (await client.get("/api/prgs/list", params={"token": token})).status == 401
 

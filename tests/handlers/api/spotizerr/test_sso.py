@@ -93,7 +93,8 @@ async def test_sso_without_providers(client):
     resp = await client.get("/api/auth/sso/login/google", allow_redirects=False)
     assert resp.status == 400
     assert await resp.json() == {"error": "SSO provider 'google' is not configured",
-                                 "details": "SSO provider 'google' is not configured"}
+                                 "details": "SSO provider 'google' is not configured",
+                                 "detail": "SSO provider 'google' is not configured"}
 
 
 async def test_login_redirects_to_the_providers_authorize_url(sso_client):
@@ -147,7 +148,8 @@ async def test_a_bogus_state_is_refused(sso_client):
     resp = await client.get(callback.update_query(state="forged"), allow_redirects=False)
     assert resp.status == 400
     assert await resp.json() == {"error": "SSO authentication failed",
-                                 "details": "Invalid or expired OAuth state"}
+                                 "details": "Invalid or expired OAuth state",
+                                 "detail": "SSO authentication failed"}
     assert await ctx_of(client).store.users.count() == 0
 
 
@@ -193,7 +195,7 @@ async def test_unknown_providers_are_not_routes(sso_client):
     client, _ = await sso_client()
     resp = await client.get("/api/auth/sso/login/facebook", allow_redirects=False)
     assert resp.status == 404
-    assert set(await resp.json()) == {"error", "details"}
+    assert set(await resp.json()) == {"error", "details", "detail"}
 
 
 async def test_unlink(sso_client):

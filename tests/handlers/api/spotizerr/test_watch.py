@@ -69,7 +69,7 @@ async def test_watching_needs_a_token_and_watching_enabled(world):
     assert (await client.get("/api/playlist/watch/list")).status == 401
     resp = await client.put(f"/api/playlist/watch/{PICKS}", json={}, headers=world.ada)
     body = await resp.json()
-    assert resp.status == 403 and set(body) == {"error", "details"}
+    assert resp.status == 403 and set(body) == {"error", "details", "detail"}
     assert "disabled" in body["error"]
     resp = await client.post("/api/artist/watch/trigger_check", headers=world.ada)
     assert resp.status == 403
@@ -149,7 +149,7 @@ async def test_marked_tracks_are_not_downloaded_and_forgotten_ones_are(world):
     assert result["queued_tracks"] == [ONE_MORE_TIME]
     resp = await client.post(f"/api/playlist/watch/{PICKS}/tracks", headers=ada,
                              json={"track_ids": "nope"})
-    assert resp.status == 400 and set(await resp.json()) == {"error", "details"}
+    assert resp.status == 400 and set(await resp.json()) == {"error", "details", "detail"}
 
 
 async def test_watches_belong_to_their_user(world):
@@ -163,7 +163,7 @@ async def test_watches_belong_to_their_user(world):
     for method, path in (("DELETE", f"/api/playlist/watch/{PICKS}"),
                          ("POST", f"/api/playlist/watch/trigger_check/{PICKS}")):
         resp = await client.request(method, path, headers=bob)
-        assert resp.status == 404 and set(await resp.json()) == {"error", "details"}
+        assert resp.status == 404 and set(await resp.json()) == {"error", "details", "detail"}
     resp = await client.post(f"/api/playlist/watch/{PICKS}/tracks", headers=bob,
                              json={"track_ids": [HARDER]})
     assert resp.status == 404
@@ -178,7 +178,7 @@ async def test_unknown_items_and_bad_options_are_refused(world):
     await world.enable()
     client, ada = world.client, world.ada
     resp = await client.put(f"/api/playlist/watch/{UNKNOWN}", headers=ada, json={})
-    assert resp.status == 404 and set(await resp.json()) == {"error", "details"}
+    assert resp.status == 404 and set(await resp.json()) == {"error", "details", "detail"}
     resp = await client.put(f"/api/artist/watch/{DAFT_PUNK}", headers=ada,
                             json={"album_types": ["bootleg"]})
     assert resp.status == 400
