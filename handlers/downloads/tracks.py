@@ -17,7 +17,8 @@ from handlers.catalog.interface import Album, Track
 from handlers.catalog.links import parse_link
 from handlers.catalog.local import TRACK_KINDS
 from handlers.context import Context
-from handlers.downloads.settings import DownloadSettings, download_root, target_path
+from handlers.downloads.paths import download_root, target_path
+from handlers.downloads.settings import DownloadSettings
 from handlers.media.images import media_root
 from providers.sources import (
     DirectSource,

@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 
 from handlers.context import Context
-from handlers.downloads.settings import download_root, download_settings
+from handlers.downloads.paths import download_root
+from handlers.downloads.settings import download_settings
 from store.records import Watch, WatchItem
 
 __all__ = ["m3u_text", "playlist_entries", "write_playlist_m3u", "M3U_FOLDER"]

@@ -15,10 +15,10 @@ from handlers.api._input import read_json
 from handlers.api.dialect import Handler, json_response
 from handlers.api.keys import context
 from handlers.api.spotizerr.base import spotizerr
+from handlers.downloads.paths import download_root
 from handlers.downloads.settings import (
     check_download_settings,
     download_config,
-    download_root,
     download_settings,
     save_download_settings,
     save_watch_settings,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handlers.downloads.settings import DownloadSettings, target_path
+from handlers.downloads.paths import target_path
+from handlers.downloads.settings import DownloadSettings
 
 TAGS = {"title": "Back in Black", "artist": "AC/DC", "album": "Back in Black",
         "tracknumber": "6", "date": "1980-07-25"}
