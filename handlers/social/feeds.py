@@ -87,10 +87,12 @@ async def post_with_comments(ctx: Context, viewer: Principal | None, post_id: in
     return Discussion(view=view, commenters=commenters)
 
 
-async def last_artists(ctx: Context, user_id: int, posts: int = 20, limit: int = 10) -> list[str]:
-    """Artist names from the user's last posts, most recent first, each once (Openwhyd's
-    lastArtists)."""
-    recent = await ctx.store.posts.page(user_ids=[user_id], limit=posts)
+async def last_artists(ctx: Context, viewer: Principal | None, user_id: int, posts: int = 20,
+                       limit: int = 10) -> list[str]:
+    """Artist names from the user's last posts the viewer may see, most recent first, each once
+    (Openwhyd's lastArtists)."""
+    recent = await ctx.store.posts.page(user_ids=[user_id], limit=posts,
+                                        viewer_id=viewer_id(viewer))
     items = await ctx.store.catalog.many([p.catalog_id for p in recent if p.catalog_id])
     names: dict[str, None] = {}
     for post in recent:

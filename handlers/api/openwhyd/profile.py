@@ -146,7 +146,7 @@ async def get_user(request: web.Request) -> web.Response:
     if flag(params.countLikes) and params.id:
         data["nbLikes"] = counts["nbLikes"]
     if flag(params.includeTags):
-        data["lastArtists"] = await last_artists(ctx, user.id)
+        data["lastArtists"] = await last_artists(ctx, principal, user.id)
     return json_response(data)
 
 

@@ -171,16 +171,17 @@ async def test_it_may_not_be_shared_with_someone_who_may_not_see_it(client):
     assert resp.status == 200, await resp.text()
 
 
-async def test_profile_counts_follow_the_viewer(client):
+async def test_profile_counts_and_last_artists_follow_the_viewer(client):
     s = await scene(client)
     await client.post(f"/api/posts/{s.secret}/like", headers=s.ann.auth)
-    params = {"id": str(s.ann.id), "countPosts": "true", "countLikes": "true"}
+    params = {"id": str(s.ann.id), "countPosts": "true", "countLikes": "true",
+              "includeTags": "true"}
     resp = await client.get("/api/user", params=params, headers=s.bob.auth)
     body = await resp.json()
-    assert (body["nbPosts"], body["nbLikes"]) == (1, 0)
+    assert (body["nbPosts"], body["nbLikes"], body["lastArtists"]) == (1, 0, [])
     resp = await client.get("/api/user", params=params, headers=s.ann.auth)
     body = await resp.json()
-    assert (body["nbPosts"], body["nbLikes"]) == (2, 1)
+    assert (body["nbPosts"], body["nbLikes"], body["lastArtists"]) == (2, 1, ["Nina"])
 
 
 async def test_live_a_private_post_reaches_only_the_collections_members(client):
