@@ -122,7 +122,7 @@ async def posts_like(ctx: Context, principal: Principal, data: Any) -> dict[str,
         outcome = await reactions.react(ctx, principal, post_id, kind)
     else:
         raise Invalid("kind must be like, dislike or unlike", code="invalid_params")
-    post = await posts.get_post(ctx, post_id)
+    post = await posts.get_post(ctx, post_id, principal)
     return {"post_id": post.id, "kind": kind, "outcome": outcome,
             "like_count": post.like_count, "dislike_count": post.dislike_count}
 

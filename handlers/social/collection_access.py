@@ -17,11 +17,12 @@ import msgspec
 from handlers.context import Context
 from handlers.errors import Forbidden, NotFound
 from handlers.identity.auth import Principal
-from handlers.social.collections import HIDDEN_STATES
+from handlers.social.collections import HIDDEN_STATES, members
 from store.records import Collection, CollectionCollaborator, User
 
 __all__ = ["Role", "Access", "role_of", "role_among", "visible_collection", "editable_collection",
-           "owned_collection", "collection_not_found", "EDITORS"]
+           "owned_collection", "collection_not_found", "EDITORS", "viewer_id", "sees_posts_in",
+           "members"]
 
 EDIT_REFUSED = "You don't have permission to edit this collection"
 
@@ -75,6 +76,27 @@ async def role_of(ctx: Context, viewer: Principal | None, collection: Collection
         return None
     member = await ctx.store.collections.collaborator(collection.id, viewer.user.id)
     return role_among(viewer, collection, [member] if member is not None else [])
+
+
+def viewer_id(viewer: Principal | None) -> int | None:
+    """The id the store's visibility rule (store/sqlite/_private.py) takes for a viewer."""
+    return viewer.user.id if viewer is not None else None
+
+
+async def sees_posts_in(ctx: Context, user: User | None, collection_id: int | None) -> bool:
+    """Whether `user` (None: signed out) may see the posts filed in the collection: always for
+    none or a public one; for a private one, its owner, collaborators and admins only (the
+    rule _private.seen_by applies in SQL)."""
+    if collection_id is None:
+        return True
+    collection = await ctx.store.collections.get(collection_id)
+    if collection is None or collection.is_public:
+        return True
+    if user is None:
+        return False
+    if user.is_admin or user.id == collection.owner_id:
+        return True
+    return await ctx.store.collections.collaborator(collection_id, user.id) is not None
 
 
 async def visible_collection(ctx: Context, viewer: Principal | None, collection_id: int

@@ -30,7 +30,7 @@ __all__ = ["CollectionRef", "CollectionView", "collection_payload", "collection_
            "get_collection", "get_collections", "user_collections", "create_collection", "rename_collection",
            "delete_collection", "set_collection_order", "set_collection_image",
            "share_collection", "discard_collection", "announce_collection", "announce_change",
-           "ENTRY_CTX", "HIDDEN_STATES", "MAX_TITLE", "MAX_REFS"]
+           "ENTRY_CTX", "HIDDEN_STATES", "MAX_TITLE", "MAX_REFS", "members"]
 
 MAX_TITLE = 500
 ENTRY_CTX = "collection"  # the `ctx` of a post made by adding a track to a collection by id
@@ -161,9 +161,20 @@ async def _own(ctx: Context, principal: Principal, number: int) -> Collection:
     return collection
 
 
+async def members(ctx: Context, collection: Collection) -> list[int]:
+    """The owner and the collaborators of a collection: who hears of it while it is private."""
+    found = (await ctx.store.collections.collaborators([collection.id])).get(collection.id, [])
+    return list(dict.fromkeys([collection.owner_id, *(m.user_id for m in found)]))
+
+
 async def announce_collection(ctx: Context, kind: str, view: CollectionView) -> None:
-    await ctx.publisher.publish(f"posts:{view.collection.owner_id}",
-                                {"type": f"playlist.{kind}", "playlist": collection_payload(view)})
+    """On `posts:<owner>`; a private collection's news only to its members' user channels."""
+    event = {"type": f"playlist.{kind}", "playlist": collection_payload(view)}
+    if view.collection.is_public:
+        await ctx.publisher.publish(f"posts:{view.collection.owner_id}", event)
+        return
+    for user_id in await members(ctx, view.collection):
+        await ctx.publisher.publish_to_user(user_id, event)
 
 
 async def create_collection(ctx: Context, principal: Principal, title: str) -> CollectionView:

@@ -36,7 +36,7 @@ async def add_comment(ctx: Context, principal: Principal, post_id: int, text: st
         raise Invalid("missing field: text", code="text_missing")
     if len(text) > MAX_TEXT:
         raise Invalid(f"text is too long (at most {MAX_TEXT} characters)", code="text_too_long")
-    post = await get_post(ctx, post_id)
+    post = await get_post(ctx, post_id, principal)
     await _check_pace(ctx, principal, post_id)
     comment = await ctx.store.posts.add_comment(post.id, principal.user.id, text)
     view = await post_view(ctx, post)
@@ -54,11 +54,11 @@ async def delete_comment(ctx: Context, principal: Principal, comment_id: int) ->
     comment = await ctx.store.posts.get_comment(comment_id)
     if comment is None:
         raise NotFound("comment not found", code="comment_not_found")
-    post = await get_post(ctx, comment.post_id)
+    post = await get_post(ctx, comment.post_id, principal)
     if principal.user.id not in (comment.user_id, post.user_id):
         raise Forbidden("you are not allowed to delete this comment",
                         code="comment_foreign")
     if not await ctx.store.posts.delete_comment(comment.id):
         raise NotFound("comment not found", code="comment_not_found")
-    await post_live.comment_deleted(ctx, post.user_id, comment)
+    await post_live.comment_deleted(ctx, post, comment)
     return comment

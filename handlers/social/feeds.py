@@ -15,6 +15,7 @@ from handlers.context import Context
 from handlers.identity.accounts import get_user
 from handlers.identity.auth import Principal
 from handlers.paging import Cursor
+from handlers.social.collection_access import viewer_id
 from handlers.social.collections import CollectionRef, get_collection
 from handlers.social.posts import get_post
 from handlers.social.posts_view import PostView, post_view, post_views
@@ -32,17 +33,13 @@ async def stream(ctx: Context, principal: Principal, page: Cursor) -> list[PostV
     return await post_views(ctx, posts)
 
 
-def _viewer_id(viewer: Principal | None) -> int | None:
-    return viewer.user.id if viewer is not None else None
-
-
 async def user_posts(ctx: Context, viewer: Principal | None, user_id: int, page: Cursor
                      ) -> list[PostView]:
     """Everything `user_id` posted (playlists included, private ones only for those who may see
     them), newest first, one cursor page at a time."""
     await get_user(ctx, user_id)
     posts = await ctx.store.posts.page(user_ids=[user_id], after=page.after, before=page.before,
-                                       limit=page.limit, viewer_id=_viewer_id(viewer))
+                                       limit=page.limit, viewer_id=viewer_id(viewer))
     return await post_views(ctx, posts)
 
 
@@ -71,7 +68,7 @@ async def user_likes(ctx: Context, viewer: Principal | None, user_id: int, page:
     """Posts `user_id` likes that the viewer may see, newest post first."""
     await get_user(ctx, user_id)
     posts = await ctx.store.posts.liked_by(user_id, after=page.after, before=page.before,
-                                           limit=page.limit, viewer_id=_viewer_id(viewer))
+                                           limit=page.limit, viewer_id=viewer_id(viewer))
     return await post_views(ctx, posts)
 
 
@@ -82,17 +79,20 @@ class Discussion(msgspec.Struct, kw_only=True):
     commenters: dict[int, User]
 
 
-async def post_with_comments(ctx: Context, post_id: int) -> Discussion:
-    """One post with its comments, oldest comment first."""
-    view = await post_view(ctx, await get_post(ctx, post_id), with_comments=True)
+async def post_with_comments(ctx: Context, viewer: Principal | None, post_id: int
+                             ) -> Discussion:
+    """One post the viewer may see with its comments, oldest comment first."""
+    view = await post_view(ctx, await get_post(ctx, post_id, viewer), with_comments=True)
     commenters = await ctx.store.users.many(sorted({c.user_id for c in view.comments}))
     return Discussion(view=view, commenters=commenters)
 
 
-async def last_artists(ctx: Context, user_id: int, posts: int = 20, limit: int = 10) -> list[str]:
-    """Artist names from the user's last posts, most recent first, each once (Openwhyd's
-    lastArtists)."""
-    recent = await ctx.store.posts.page(user_ids=[user_id], limit=posts)
+async def last_artists(ctx: Context, viewer: Principal | None, user_id: int, posts: int = 20,
+                       limit: int = 10) -> list[str]:
+    """Artist names from the user's last posts the viewer may see, most recent first, each once
+    (Openwhyd's lastArtists)."""
+    recent = await ctx.store.posts.page(user_ids=[user_id], limit=posts,
+                                        viewer_id=viewer_id(viewer))
     items = await ctx.store.catalog.many([p.catalog_id for p in recent if p.catalog_id])
     names: dict[str, None] = {}
     for post in recent:

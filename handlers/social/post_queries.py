@@ -9,6 +9,8 @@ import msgspec
 from handlers.catalog import links
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound
+from handlers.identity.auth import Principal
+from handlers.social.collection_access import viewer_id
 from handlers.social.posts import get_post
 from handlers.social.posts_view import PostView, post_view, post_views
 
@@ -38,19 +40,23 @@ def check_page(page: int, size: int) -> tuple[int, int]:
     return page, size
 
 
-async def one_post(ctx: Context, post_id: int) -> PostView:
-    return await post_view(ctx, await get_post(ctx, post_id))
+async def one_post(ctx: Context, viewer: Principal | None, post_id: int) -> PostView:
+    return await post_view(ctx, await get_post(ctx, post_id, viewer))
 
 
-async def user_posts_page(ctx: Context, user_id: int, page: int, size: int) -> PostPage:
-    """A user's posts, newest first, as numbered page `page` of `size` posts with the total."""
+async def user_posts_page(ctx: Context, viewer: Principal | None, user_id: int, page: int,
+                          size: int) -> PostPage:
+    """A user's posts that the viewer may see, newest first, as numbered page `page` of `size`
+    posts with their total."""
     page, size = check_page(page, size)
     user = await ctx.store.users.get(user_id)
     if user is None or user.state == "deleted":
         raise NotFound("User not found", code="user_not_found")
-    posts = await ctx.store.posts.by_user(user_id, offset=(page - 1) * size, limit=size)
+    seen = viewer_id(viewer)
+    posts = await ctx.store.posts.by_user(user_id, offset=(page - 1) * size, limit=size,
+                                          viewer_id=seen)
     return PostPage(views=await post_views(ctx, posts), page=page, size=size,
-                    total=await ctx.store.posts.count_by_user(user_id))
+                    total=await ctx.store.posts.count_by_user(user_id, viewer_id=seen))
 
 
 def _canonical(link: str) -> str | None:
@@ -61,25 +67,30 @@ def _canonical(link: str) -> str | None:
         return None
 
 
-async def posts_of_link(ctx: Context, link: str) -> list[PostView]:
-    """Every post of a music link (however the link is spelled), newest first."""
+async def posts_of_link(ctx: Context, viewer: Principal | None, link: str) -> list[PostView]:
+    """Every post of a music link (however the link is spelled) that the viewer may see,
+    newest first."""
     link = link.strip()
     if not link:
         raise Invalid("post_link is required", code="link_missing")
-    found = {p.id: p for p in await ctx.store.posts.by_link(link, MAX_LINK_POSTS)}
+    seen = viewer_id(viewer)
+    found = {p.id: p for p in await ctx.store.posts.by_link(link, MAX_LINK_POSTS,
+                                                            viewer_id=seen)}
     canonical = _canonical(link)
     if canonical and canonical != link:
-        found.update({p.id: p for p in await ctx.store.posts.by_link(canonical, MAX_LINK_POSTS)})
+        found.update({p.id: p for p in await ctx.store.posts.by_link(
+            canonical, MAX_LINK_POSTS, viewer_id=seen)})
     posts = sorted(found.values(), key=lambda p: p.id, reverse=True)[:MAX_LINK_POSTS]
     return await post_views(ctx, posts)
 
 
-async def posts_between(ctx: Context, start: float, end: float, page: int, size: int
-                        ) -> PostPage:
-    """Posts created in [start, end], newest first, page `page` of `size`."""
+async def posts_between(ctx: Context, viewer: Principal | None, start: float, end: float,
+                        page: int, size: int) -> PostPage:
+    """Posts created in [start, end] that the viewer may see, newest first, page `page` of
+    `size`."""
     page, size = check_page(page, size)
     if end < start:
         raise Invalid("end_date must not be before start_date", code="invalid_date_range")
     posts, total = await ctx.store.posts.by_date(start, end, offset=(page - 1) * size,
-                                                 limit=size)
+                                                 limit=size, viewer_id=viewer_id(viewer))
     return PostPage(views=await post_views(ctx, posts), page=page, size=size, total=total)

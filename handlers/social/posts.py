@@ -21,10 +21,12 @@ from handlers.errors import Forbidden, Invalid, NotFound
 from handlers.geo import geohash
 from handlers.identity.auth import Principal
 from handlers.social import post_live
+from handlers.social.collection_access import sees_posts_in
 from handlers.social.posts_view import PostView, post_view
 from store.records import CatalogItem, Post
 
-__all__ = ["PlaylistRef", "Source", "NewPost", "PostChanges", "get_post", "create_post",
+__all__ = ["PlaylistRef", "Source", "NewPost", "PostChanges", "get_post", "post_not_found",
+           "create_post",
            "repost", "edit_post", "delete_post", "hashtags", "mentioned_ids",
            "MAX_TEXT", "MAX_NAME"]
 
@@ -113,16 +115,23 @@ def _check_image(image: str) -> str:
     return image
 
 
-async def get_post(ctx: Context, post_id: int) -> Post:
+def post_not_found() -> NotFound:
+    return NotFound("post not found", code="post_not_found")
+
+
+async def get_post(ctx: Context, post_id: int, viewer: Principal | None) -> Post:
+    """The post if `viewer` (None: signed out) may see it; one filed in a private collection is
+    NotFound to all but its owner, collaborators and admins (collection_access.sees_posts_in)."""
     post = await ctx.store.posts.get(post_id)
-    if post is None:
-        raise NotFound("post not found", code="post_not_found")
+    if post is None or not await sees_posts_in(ctx, viewer.user if viewer else None,
+                                               post.collection_id):
+        raise post_not_found()
     return post
 
 
 async def _own_post(ctx: Context, principal: Principal, post_id: int, verb: str) -> Post:
     """The post if `principal` wrote it; Forbidden `<verb>_foreign_post` otherwise."""
-    post = await get_post(ctx, post_id)
+    post = await get_post(ctx, post_id, principal)
     if post.user_id != principal.user.id:
         raise Forbidden(f"{verb} another user's post is not allowed",
                         code=f"{verb}_foreign_post")
@@ -202,7 +211,7 @@ async def repost(ctx: Context, principal: Principal, post_id: int, *, text: str 
                  ctx_name: str | None = None, playlist: PlaylistRef | None = None) -> PostView:
     """Re-add someone's (or one's own) post: its track, name and image, none of its counters;
     the original gains a repost when the reposter is someone else."""
-    original = await get_post(ctx, post_id)
+    original = await get_post(ctx, post_id, principal)
     text = _check_length(text.strip(), MAX_TEXT, "text")
     context = _check_length((ctx_name or "").strip(), MAX_CTX, "ctx") or None
     async with ctx.store.transaction():
@@ -215,7 +224,8 @@ async def repost(ctx: Context, principal: Principal, post_id: int, *, text: str 
             repost_of=original.id)
     view = await post_view(ctx, post)
     await post_live.post_created(ctx, view)
-    await post_live.reposted(ctx, await post_view(ctx, await get_post(ctx, original.id)), view,
+    await post_live.reposted(ctx, await post_view(ctx, await get_post(ctx, original.id, principal)),
+                             view,
                              principal.user)
     await _notify_mentions(ctx, view, principal, text)
     return view
@@ -274,5 +284,5 @@ async def delete_post(ctx: Context, principal: Principal, post_id: int) -> Post:
     """Delete one's own post (its reactions, comments and tags go with it)."""
     post = await _own_post(ctx, principal, post_id, "deleting")
     await ctx.store.posts.delete(post.id)
-    await post_live.post_deleted(ctx, post.id, post.user_id)
+    await post_live.post_deleted(ctx, post)
     return post

@@ -8,9 +8,10 @@ from typing import Literal, cast
 import msgspec
 
 from handlers.context import Context
-from handlers.errors import Conflict, Invalid, NotFound
+from handlers.errors import Conflict, Forbidden, Invalid, NotFound
 from handlers.identity.auth import Principal
 from handlers.social import post_live
+from handlers.social.collection_access import sees_posts_in
 from handlers.social.posts import get_post
 from handlers.social.posts_view import PostView, post_view
 from handlers.social.recipients import check_recipients
@@ -42,33 +43,33 @@ async def react(ctx: Context, principal: Principal, post_id: int, kind: Kind) ->
     """Like or dislike a post (replacing the other reaction)."""
     if kind not in _PAST:
         raise Invalid("kind must be like or dislike", code="invalid_reaction")
-    await get_post(ctx, post_id)
+    await get_post(ctx, post_id, principal)
     outcome = cast(Outcome, await ctx.store.posts.react(post_id, principal.user.id, kind))
     if outcome != "already":
-        view = await post_view(ctx, await get_post(ctx, post_id))
+        view = await post_view(ctx, await get_post(ctx, post_id, principal))
         await post_live.post_reacted(ctx, view, principal.user, _PAST[kind])
     return outcome
 
 
 async def unreact(ctx: Context, principal: Principal, post_id: int) -> str | None:
     """Take back one's like or dislike; the kind removed, or None."""
-    await get_post(ctx, post_id)
+    await get_post(ctx, post_id, principal)
     removed = await ctx.store.posts.unreact(post_id, principal.user.id)
     if removed is not None:
-        view = await post_view(ctx, await get_post(ctx, post_id))
+        view = await post_view(ctx, await get_post(ctx, post_id, principal))
         await post_live.post_reacted(ctx, view, principal.user, f"un{_PAST[removed]}")
     return removed
 
 
 async def toggle_love(ctx: Context, principal: Principal, post_id: int) -> LoveToggle:
     """Openwhyd's love button: like the post, or take the like back if it was liked."""
-    await get_post(ctx, post_id)
+    await get_post(ctx, post_id, principal)
     if await ctx.store.posts.reaction(post_id, principal.user.id) == "like":
         await unreact(ctx, principal, post_id)
-        post = await get_post(ctx, post_id)
+        post = await get_post(ctx, post_id, principal)
         return LoveToggle(loved=False, lovers=post.like_count)
     await react(ctx, principal, post_id, "like")
-    view = await post_view(ctx, await get_post(ctx, post_id))
+    view = await post_view(ctx, await get_post(ctx, post_id, principal))
     return LoveToggle(loved=True, lovers=view.post.like_count, view=view)
 
 
@@ -85,20 +86,32 @@ async def _people(ctx: Context, viewer: Principal | None, user_ids: list[int]) -
     return people
 
 
+async def _sees(ctx: Context, viewer: Principal | None, post_id: int) -> bool:
+    try:
+        await get_post(ctx, post_id, viewer)
+    except NotFound:
+        return False
+    return True
+
+
 async def lovers(ctx: Context, viewer: Principal | None, post_id: int) -> list[Person]:
-    """Who likes the post, in the order they did (empty for an unknown post)."""
+    """Who likes the post, in the order they did (empty for a post the viewer may not see)."""
+    if not await _sees(ctx, viewer, post_id):
+        return []
     return await _people(ctx, viewer, (await ctx.store.posts.lovers([post_id]))[post_id])
 
 
 async def reposters(ctx: Context, viewer: Principal | None, post_id: int) -> list[Person]:
-    """Who re-added the post, first one first."""
+    """Who re-added the post, first one first (empty as for `lovers`)."""
+    if not await _sees(ctx, viewer, post_id):
+        return []
     return await _people(ctx, viewer,
                          [p.user_id for p in await ctx.store.posts.reposts_of(post_id)])
 
 
 async def count_play(ctx: Context, principal: Principal, post_id: int) -> PostView:
     """One more play of the post."""
-    await get_post(ctx, post_id)
+    await get_post(ctx, post_id, principal)
     post = await ctx.store.posts.incr_play(post_id)
     if post is None:
         raise NotFound("post not found", code="post_not_found")
@@ -109,7 +122,7 @@ async def scrobble(ctx: Context, principal: Principal, post_id: int,
                    timestamp: float | None = None) -> None:
     """Scrobble a play to Last.fm. Chorus cannot link a Last.fm account yet, so this always
     answers Conflict `lastfm_not_linked` (after checking the post exists)."""
-    await get_post(ctx, post_id)
+    await get_post(ctx, post_id, principal)
     raise Conflict("no Last.fm account is linked to this account: connect one to scrobble",
                    code="lastfm_not_linked")
 
@@ -118,6 +131,11 @@ async def send_to_users(ctx: Context, principal: Principal, post_id: int,
                         user_ids: list[int]) -> int:
     """Share a post: each listed user is told on their user channel; returns how many."""
     recipients = await check_recipients(ctx, user_ids)
-    view = await post_view(ctx, await get_post(ctx, post_id))
+    view = await post_view(ctx, await get_post(ctx, post_id, principal))
+    for user_id in recipients:
+        if not await sees_posts_in(ctx, await ctx.store.users.get(user_id),
+                                   view.post.collection_id):
+            raise Forbidden(f"user {user_id} may not see this post: it is in a private "
+                            "collection", code="private_post_recipient")
     await post_live.shared(ctx, view, principal.user, recipients)
     return len(recipients)

@@ -18,6 +18,7 @@ from handlers.context import Context
 from handlers.errors import Invalid
 from handlers.geo import bounding_box, haversine_km
 from handlers.identity.auth import Principal
+from handlers.social.collection_access import viewer_id
 from handlers.social.collections import CollectionView, collection_views
 from handlers.social.nowplaying import MAX_RADIUS_KM
 from handlers.social.posts_view import PostView, post_views
@@ -193,12 +194,13 @@ def _boxes(latitude: float, longitude: float, radius_km: float
     return [(min_lat, max_lat, west, east)]
 
 
-async def _posts_within(ctx: Context, latitude: float, longitude: float, radius_km: float
-                        ) -> list[Post]:
-    """Located posts within the radius: the spatial index's boxes, then exact distances."""
+async def _posts_within(ctx: Context, viewer: Principal | None, latitude: float,
+                        longitude: float, radius_km: float) -> list[Post]:
+    """Located posts within the radius that the viewer may see: the spatial index's boxes,
+    then exact distances."""
     found: dict[int, Post] = {}
     for box in _boxes(latitude, longitude, radius_km):
-        for post in await ctx.store.posts.in_box(*box):
+        for post in await ctx.store.posts.in_box(*box, viewer_id=viewer_id(viewer)):
             assert post.latitude is not None and post.longitude is not None
             if haversine_km(latitude, longitude, post.latitude, post.longitude) <= radius_km:
                 found[post.id] = post
@@ -216,13 +218,14 @@ def _check_place(latitude: float, longitude: float, radius_km: float) -> None:
                       code="invalid_radius")
 
 
-async def most_shared_nearby(ctx: Context, latitude: float, longitude: float,
-                             radius_km: float, page: int = 1, size: int = 10) -> NearbyPage:
+async def most_shared_nearby(ctx: Context, viewer: Principal | None, latitude: float,
+                             longitude: float, radius_km: float, page: int = 1, size: int = 10
+                             ) -> NearbyPage:
     """Links posted within `radius_km` of the place, most shared (posted) first, ties to the
-    most recently shared; each shown by its latest post there."""
+    most recently shared; each shown by its latest post there (posts the viewer may see)."""
     _check_place(latitude, longitude, radius_km)
     page, size = check_page(page, size)
-    posts = await _posts_within(ctx, latitude, longitude, radius_km)
+    posts = await _posts_within(ctx, viewer, latitude, longitude, radius_km)
     shares: Counter[str] = Counter(p.link for p in posts)
     latest: dict[str, Post] = {}
     for post in posts:

@@ -15,7 +15,7 @@ import aiosqlite
 
 from store.records import Comment, HotScore, Post
 from store.sqlite._fts import fts_query
-from store.sqlite._private import seen_by
+from store.sqlite._private import public_only, seen_by
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
@@ -28,21 +28,23 @@ _UNSET: Any = object()
 
 
 # events of the hot window: posts (reposts twice) and likes, minus reposts made from the hot
-# page (ctx "hot") and their likes; see SqlitePosts.hot
+# page (ctx "hot") and their likes, and minus posts filed in private collections (the ranking
+# is one for everyone); see SqlitePosts.hot
 _HOT_SQL = """
 WITH events(eid, post_id, at, posts, reposts, likes) AS (
     SELECT eid, id, created_at, 1, repost_of IS NOT NULL, 0 FROM posts
     WHERE created_at >= ?1 AND id > ?2 AND NOT (repost_of IS NOT NULL AND ctx IS 'hot')
+      AND {public}
     UNION ALL
     SELECT p.eid, p.id, r.created_at, 0, 0, 1 FROM post_reactions r JOIN posts p ON p.id = r.post_id
     WHERE r.kind = 'like' AND r.created_at >= ?1 AND p.id > ?2
-      AND NOT (p.repost_of IS NOT NULL AND p.ctx IS 'hot')
+      AND NOT (p.repost_of IS NOT NULL AND p.ctx IS 'hot') AND {public_p}
 )
 SELECT eid, min(post_id), sum((posts + reposts + likes) * exp((at - ?4) * ?3)), sum(posts),
        sum(reposts), sum(likes)
 FROM events WHERE eid NOT IN ('', '/sc/undefined') GROUP BY eid
 ORDER BY 3 DESC, 2 LIMIT ?5 OFFSET ?6
-"""
+""".format(public=public_only("collection_id"), public_p=public_only("p.collection_id"))
 
 
 def _seen_by(viewer_id: Any, where: list[str], params: list[Any], column: str = "collection_id"
@@ -208,30 +210,43 @@ class SqlitePosts:
                 found[post.collection_id or 0].append(post)
         return found
 
-    async def by_link(self, link: str, limit: int = 100) -> list[Post]:
+    async def by_link(self, link: str, limit: int = 100, *, viewer_id: Any = _UNSET
+                      ) -> list[Post]:
+        where, params = ["link = ?"], [link]
+        _seen_by(viewer_id, where, params)
         rows = await self.db.fetch_all(
-            "SELECT * FROM posts WHERE link = ? ORDER BY id DESC LIMIT ?", (link, limit))
+            f"SELECT * FROM posts WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            (*params, limit))
         return _posts(rows)
 
-    async def by_date(self, start: float, end: float, *, offset: int = 0, limit: int = 20
-                      ) -> tuple[list[Post], int]:
-        """Posts created in [start, end], newest first, and how many there are in all."""
+    async def by_date(self, start: float, end: float, *, offset: int = 0, limit: int = 20,
+                      viewer_id: Any = _UNSET) -> tuple[list[Post], int]:
+        """Posts created in [start, end], newest first, and how many there are in all (both
+        without those private to others when `viewer_id` is given, as in `page`)."""
+        where, params = ["created_at BETWEEN ? AND ?"], [start, end]
+        _seen_by(viewer_id, where, params)
+        terms = " AND ".join(where)
         rows = await self.db.fetch_all(
-            "SELECT * FROM posts WHERE created_at BETWEEN ? AND ? ORDER BY id DESC "
-            "LIMIT ? OFFSET ?", (start, end, limit, offset))
-        total = await self.db.fetch_one(
-            "SELECT count(*) FROM posts WHERE created_at BETWEEN ? AND ?", (start, end))
+            f"SELECT * FROM posts WHERE {terms} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset))
+        total = await self.db.fetch_one(f"SELECT count(*) FROM posts WHERE {terms}", params)
         return _posts(rows), int(total[0]) if total else 0
 
-    async def count_by_user(self, user_id: int) -> int:
-        row = await self.db.fetch_one("SELECT count(*) FROM posts WHERE user_id = ?", (user_id,))
+    async def count_by_user(self, user_id: int, *, viewer_id: Any = _UNSET) -> int:
+        where, params = ["user_id = ?"], [user_id]
+        _seen_by(viewer_id, where, params)
+        row = await self.db.fetch_one(
+            f"SELECT count(*) FROM posts WHERE {' AND '.join(where)}", params)
         return int(row[0]) if row else 0
 
-    async def by_user(self, user_id: int, *, offset: int = 0, limit: int = 20) -> list[Post]:
+    async def by_user(self, user_id: int, *, offset: int = 0, limit: int = 20,
+                      viewer_id: Any = _UNSET) -> list[Post]:
         """The user's posts, newest first, by offset (Spot On's numbered pages)."""
+        where, params = ["user_id = ?"], [user_id]
+        _seen_by(viewer_id, where, params)
         return _posts(await self.db.fetch_all(
-            "SELECT * FROM posts WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-            (user_id, limit, offset)))
+            f"SELECT * FROM posts WHERE {' AND '.join(where)} ORDER BY id DESC "
+            "LIMIT ? OFFSET ?", (*params, limit, offset)))
 
     async def reposts_of(self, post_id: int) -> list[Post]:
         return _posts(await self.db.fetch_all(
@@ -258,13 +273,15 @@ class SqlitePosts:
         return [HotScore(eid=r[0], post_id=r[1], score=r[2], posts=r[3], reposts=r[4],
                          likes=r[5]) for r in rows]
 
-    async def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float
-                     ) -> list[Post]:
+    async def in_box(self, min_lat: float, max_lat: float, min_lon: float, max_lon: float,
+                     *, viewer_id: Any = _UNSET) -> list[Post]:
         """Located posts inside the box, through the R*Tree."""
+        where = ["g.min_lat >= ?", "g.max_lat <= ?", "g.min_lon >= ?", "g.max_lon <= ?"]
+        params: list[Any] = [min_lat, max_lat, min_lon, max_lon]
+        _seen_by(viewer_id, where, params, "p.collection_id")
         return _posts(await self.db.fetch_all(
-            "SELECT p.* FROM posts_geo g JOIN posts p ON p.id = g.id WHERE g.min_lat >= ? "
-            "AND g.max_lat <= ? AND g.min_lon >= ? AND g.max_lon <= ?",
-            (min_lat, max_lat, min_lon, max_lon)))
+            "SELECT p.* FROM posts_geo g JOIN posts p ON p.id = g.id "
+            f"WHERE {' AND '.join(where)}", params))
 
     async def search(self, text: str, *, limit: int = 20, offset: int = 0) -> list[Post]:
         """Full-text search over names and comments (prefix match), best match first."""
@@ -347,9 +364,13 @@ class SqlitePosts:
             f"SELECT p.* FROM post_reactions r JOIN posts p ON p.id = r.post_id "
             f"WHERE {' AND '.join(where)} ORDER BY p.id DESC LIMIT ?", (*params, limit)))
 
-    async def count_liked_by(self, user_id: int) -> int:
+    async def count_liked_by(self, user_id: int, *, viewer_id: Any = _UNSET) -> int:
+        where: list[str] = ["r.user_id = ?", "r.kind = 'like'"]
+        params: list[Any] = [user_id]
+        _seen_by(viewer_id, where, params, "p.collection_id")
         row = await self.db.fetch_one(
-            "SELECT count(*) FROM post_reactions WHERE user_id = ? AND kind = 'like'", (user_id,))
+            "SELECT count(*) FROM post_reactions r JOIN posts p ON p.id = r.post_id "
+            f"WHERE {' AND '.join(where)}", params)
         return int(row[0]) if row else 0
 
     # ---- comments -------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 - `artist_tracks`: the catalog tracks whose first artist is one of `artists`
   (`catalog_first_artist` index), ranked by how often everyone played them.
 
-Both leave out the tracks the user played `played_cap` times or more, and the seeds.
+Both leave out the tracks the user played `played_cap` times or more, and the seeds. Posts
+filed in private collections count for nothing (others must not learn of them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from store.records import Candidate
+from store.sqlite._private import public_only
 from store.sqlite.db import Database
 
 __all__ = ["SqliteRecommendations", "POST_WEIGHT"]
@@ -35,7 +37,8 @@ holding(user_id, seed, w) AS (
       JOIN seed s ON d.track_id = s.track_id WHERE d.user_id != :user
     UNION ALL
     SELECT p.user_id, p.catalog_id, {POST_WEIGHT} FROM posts p
-      JOIN seed s ON p.catalog_id = s.track_id WHERE p.user_id != :user),
+      JOIN seed s ON p.catalog_id = s.track_id WHERE p.user_id != :user
+      AND {public_only("p.collection_id")}),
 holders AS (
     SELECT user_id, seed, SUM(w) AS w FROM holding GROUP BY user_id, seed
     ORDER BY w DESC LIMIT :holders),
@@ -44,7 +47,8 @@ theirs(seed, track_id, w) AS (
       JOIN listen_day_tracks d ON d.user_id = h.user_id
     UNION ALL
     SELECT h.seed, p.catalog_id, {POST_WEIGHT} FROM holders h
-      JOIN posts p ON p.user_id = h.user_id WHERE p.catalog_id IS NOT NULL),
+      JOIN posts p ON p.user_id = h.user_id WHERE p.catalog_id IS NOT NULL
+      AND {public_only("p.collection_id")}),
 per_seed AS (
     SELECT track_id, seed, SUM(w) AS w FROM theirs
     WHERE track_id NOT IN (SELECT track_id FROM seed) AND track_id NOT IN ({_PLAYED})

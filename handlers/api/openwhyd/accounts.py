@@ -105,7 +105,7 @@ async def _signed_in(request: web.Request, user: User, body: dict[str, Any], *,
         await _link_facebook(request, principal, fb_uid, fb_token)
     if include_user:
         body["user"] = {**await render_user(ctx, principal.user, principal),
-                        **await user_counts(ctx, principal.user)}
+                        **await user_counts(ctx, principal, principal.user)}
     response = json_response(body) if ajax else redirect_page(absolute_url(request, redirect))
     set_session_cookie(request, response, cookie, also=SESSION_COOKIE_ALIASES)
     return response

@@ -15,6 +15,7 @@ from handlers.api.keys import context
 from handlers.context import Context
 from handlers.crypto import safe_redirect
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from handlers.identity.auth import Principal
 from handlers.social import counts
 from store.records import User
 
@@ -170,9 +171,9 @@ def redirect_target(request: web.Request, raw: str | None, default: str = "/") -
     return target
 
 
-async def user_counts(ctx: Context, user: User) -> dict[str, int]:
-    """nbLikes, nbPosts, nbSubscribers and nbSubscriptions of a user."""
-    found = await counts.user_counts(ctx, user.id)
+async def user_counts(ctx: Context, viewer: Principal | None, user: User) -> dict[str, int]:
+    """nbLikes, nbPosts, nbSubscribers and nbSubscriptions of a user, as the viewer sees them."""
+    found = await counts.user_counts(ctx, viewer, user.id)
     return {"nbLikes": found.likes, "nbPosts": found.posts, "nbSubscribers": found.followers,
             "nbSubscriptions": found.following}
 

@@ -175,7 +175,7 @@ async def post_page(request: web.Request) -> web.Response:
     """`/c/<postId>`: one track with its comments, as `{"data": post}`."""
     fmt, ctx = read_format(request), context(request)
     post_id = _number(request.match_info["post_id"], "post")
-    discussion = await feeds.post_with_comments(ctx, post_id)
+    discussion = await feeds.post_with_comments(ctx, await viewer(request, fmt), post_id)
     view = discussion.view
     if fmt.kind == "links":
         return render_links([view.post])

@@ -135,7 +135,7 @@ async def get_user(request: web.Request) -> web.Response:
     else:
         raise Unauthorized(LOGIN_FIRST, code="not_authenticated")
     data = await render_user(ctx, user, principal, public=bool(params.id))
-    counts = await user_counts(ctx, user)
+    counts = await user_counts(ctx, principal, user)
     if flag(params.isSubscr) and principal is not None:
         data["isSubscribing"] = await is_following(ctx, principal.user.id, user.id)
     if flag(params.includeSubscr):
@@ -146,7 +146,7 @@ async def get_user(request: web.Request) -> web.Response:
     if flag(params.countLikes) and params.id:
         data["nbLikes"] = counts["nbLikes"]
     if flag(params.includeTags):
-        data["lastArtists"] = await last_artists(ctx, user.id)
+        data["lastArtists"] = await last_artists(ctx, principal, user.id)
     return json_response(data)
 
 

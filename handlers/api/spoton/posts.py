@@ -21,6 +21,7 @@ from handlers.api.spoton.base import spoton
 from handlers.api.spoton.render import post_json
 from handlers.errors import Invalid, NotFound
 from handlers.geo import parse_coordinates
+from handlers.identity.auth import Principal
 from handlers.paging import whole_number
 from handlers.social import post_queries, posts, reactions
 
@@ -92,7 +93,7 @@ async def get_user_posts(request: web.Request) -> web.Response:
     principal = await require_principal(request)
     query = request.query
     page = await post_queries.user_posts_page(
-        context(request), _int(query.get("user_id"), "user_id", principal.user.id),
+        context(request), principal, _int(query.get("user_id"), "user_id", principal.user.id),
         _int(query.get("page_number"), "page_number", 1),
         _int(query.get("page_size"), "page_size", DEFAULT_PAGE_SIZE))
     return json_response(_page_json(page))
@@ -114,12 +115,13 @@ def _timestamp(value: str, field: str, *, end: bool = False) -> float:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
-async def _posts_between(request: web.Request, body: GetPostsBody) -> web.Response:
+async def _posts_between(request: web.Request, principal: Principal, body: GetPostsBody
+                         ) -> web.Response:
     if body.page_number in (None, "") or body.page_size in (None, ""):
         raise Invalid("page_number and page_size are required with start_date and end_date",
                       code="page_missing")
     page = await post_queries.posts_between(
-        context(request), _timestamp(body.start_date or "", "start_date"),
+        context(request), principal, _timestamp(body.start_date or "", "start_date"),
         _timestamp(body.end_date or "", "end_date", end=True),
         _int(body.page_number, "page_number"), _int(body.page_size, "page_size"))
     return json_response({"posts": [post_json(v) for v in page.views]})
@@ -127,7 +129,7 @@ async def _posts_between(request: web.Request, body: GetPostsBody) -> web.Respon
 
 async def get_posts(request: web.Request) -> web.Response:
     """One of: post_id (a post), post_link (its posts), or a date range (a page of posts)."""
-    await require_principal(request)
+    principal = await require_principal(request)
     body = await read_struct(request, GetPostsBody)
     ctx = context(request)
     dates = (body.start_date not in (None, ""), body.end_date not in (None, ""))
@@ -137,13 +139,13 @@ async def get_posts(request: web.Request) -> web.Response:
     if given[0]:
         post_id = _int(body.post_id, "post_id")
         try:
-            return json_response(post_json(await post_queries.one_post(ctx, post_id)))
+            return json_response(post_json(await post_queries.one_post(ctx, principal, post_id)))
         except NotFound as exc:
             raise NotFound("Post not found", code="post_not_found") from exc
     if given[1]:
-        views = await post_queries.posts_of_link(ctx, body.post_link or "")
+        views = await post_queries.posts_of_link(ctx, principal, body.post_link or "")
         return json_response({"posts": [post_json(v) for v in views]})
-    return await _posts_between(request, body)
+    return await _posts_between(request, principal, body)
 
 
 def _reaction_handler(kind: reactions.Kind) -> Handler:

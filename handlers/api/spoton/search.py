@@ -76,11 +76,11 @@ def _float(value: str | None) -> float:
 
 
 async def most_shared_nearby_things(request: web.Request) -> web.Response:
-    await require_principal(request)
+    principal = await require_principal(request)
     query = request.query
     try:
         found = await search.most_shared_nearby(
-            context(request), _float(query.get("latitude")), _float(query.get("longitude")),
+            context(request), principal, _float(query.get("latitude")), _float(query.get("longitude")),
             _float(query.get("radius")), _int(query.get("page"), "page", 1),
             _int(query.get("size"), "size", DEFAULT_PAGE_SIZE))
     except Invalid as exc:
