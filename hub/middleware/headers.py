@@ -59,6 +59,10 @@ async def gzip_middleware(request: web.Request, handler):  # type: ignore[no-unt
 
 
 async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    if response.status == 101:
+        # A websocket upgrade carries no document to frame, sniff or embed, and browsers
+        # apply no CORS to it; headers added here would be kept for the connection's life.
+        return
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if response.content_type == "text/html":

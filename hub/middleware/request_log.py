@@ -40,7 +40,8 @@ async def request_log_middleware(request: web.Request, handler):  # type: ignore
     try:
         response = await handler(request)
         status = response.status
-        response.headers["X-Request-ID"] = request_id
+        if not response.prepared:  # a stream's headers went out already; a websocket's
+            response.headers["X-Request-ID"] = request_id  # would keep it for its life
         return response
     except web.HTTPException as exc:
         status = exc.status

@@ -1,6 +1,10 @@
 """MemoryBroker and MemoryPresence: one process, streams in memory (see hub.realtime.broker).
 
 A restarted process is a new epoch: clients that come back are told `recovered: false`.
+A channel's stream is made on its first publication, not when a client subscribes or reads
+its (empty) history: until then it stands at offset 0 of the broker's own epoch, the epoch it
+is then made with, so a position handed out before still recovers. An idle signed-in
+connection's personal channel thus costs no memory.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class MemoryBroker:
         self._handler: BrokerEventHandler | None = None
         self._streams: dict[str, _Stream] = {}
         self._clock = clock
+        self._epoch = _new_epoch()  # of every stream until it expires
 
     def register_handler(self, handler: BrokerEventHandler) -> None:
         self._handler = handler
@@ -56,7 +61,9 @@ class MemoryBroker:
     def _stream(self, channel: str) -> _Stream:
         stream = self._streams.get(channel)
         now = self._clock()
-        if stream is None or now - stream.touched > META_TTL:
+        if stream is None:
+            stream = self._streams[channel] = _Stream(epoch=self._epoch)
+        elif now - stream.touched > META_TTL:
             stream = self._streams[channel] = _Stream(epoch=_new_epoch())
         stream.touched = now
         return stream
@@ -93,6 +100,10 @@ class MemoryBroker:
     async def history(self, channel: str, flt: HistoryFilter,
                       history: HistoryOptions = HistoryOptions()
                       ) -> tuple[list[Publication], StreamPosition]:
+        if channel not in self._streams:  # nothing published yet: made on first publication
+            if flt.since is not None and flt.since.epoch and flt.since.epoch != self._epoch:
+                raise UnrecoverablePosition(channel)
+            return [], StreamPosition(offset=0, epoch=self._epoch)
         stream = self._stream(channel)
         if history.enabled:
             self._trim(stream, history)

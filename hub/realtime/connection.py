@@ -1,5 +1,7 @@
 """The websocket endpoint: one read loop per connection; writes go straight to the socket's
-buffer (encoded and framed once per push and encoding, see transport.PushFrames).
+buffer (encoded and framed once per push and encoding, see transport.PushFrames). The read
+loop runs after the middleware chain returned (DeferredWebSocket), so an idle connection
+holds no middleware frames.
 
 The encoding is negotiated as Centrifugo does: the `centrifuge-protobuf` subprotocol (which
 the SDKs offer) or `cf_protocol=protobuf` / `format=protobuf` in the query select protobuf
@@ -8,7 +10,10 @@ binary frames; anything else speaks JSON text frames."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from aiohttp import WSMsgType, web
 
@@ -22,8 +27,8 @@ from hub.realtime.protocol_pb import ws_binary_frame
 from hub.realtime.transport import PushFrames
 from hub.realtime.types import Identity
 
-__all__ = ["WebSocketTransport", "ProtobufWebSocketTransport", "websocket_handler",
-           "negotiated_codec"]
+__all__ = ["WebSocketTransport", "ProtobufWebSocketTransport", "DeferredWebSocket",
+           "websocket_handler", "negotiated_codec"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -92,20 +97,51 @@ def negotiated_codec(ws: web.WebSocketResponse, request: web.Request) -> Codec:
     return JSON
 
 
+class DeferredWebSocket(web.WebSocketResponse):
+    """A websocket whose read loop runs in `write_eof`, which aiohttp calls once the handler
+    and every middleware have returned: an idle connection keeps none of their frames, only
+    the request task's own (the access log notes the 101 when the handshake is done)."""
+
+    _deferred: tuple[Callable[[], Awaitable[None]], contextvars.Context] | None = None
+
+    def defer(self, serve: Callable[[], Awaitable[None]]) -> None:
+        """Run `serve` (the read loop) when aiohttp finishes this response, in the context
+        the handler saw (the request id the middleware set, for its log lines)."""
+        self._deferred = (serve, contextvars.copy_context())
+
+    async def write_eof(self) -> None:  # type: ignore[override]
+        deferred = self._deferred
+        if deferred is not None:
+            self._deferred = None
+            serve, context = deferred
+            for var, value in context.items():
+                var.set(value)
+            await serve()
+        await super().write_eof()
+
+
 async def websocket_handler(request: web.Request, node: Node,
                             cookie_identity: Identity | None) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(protocols=SUBPROTOCOLS, autoping=True, heartbeat=None,
-                               max_msg_size=node.config.max_message_size, compress=False)
+    ws = DeferredWebSocket(protocols=SUBPROTOCOLS, autoping=True, heartbeat=None,
+                           max_msg_size=node.config.max_message_size, compress=False)
     await ws.prepare(request)
     transport = request.transport
     assert transport is not None
     codec = negotiated_codec(ws, request)
     ws_transport = (ProtobufWebSocketTransport(ws, transport) if codec is PROTOBUF
                     else WebSocketTransport(ws, transport))
-    frame_type = WSMsgType.BINARY if codec is PROTOBUF else WSMsgType.TEXT
     client = Client(node, ws_transport, cookie_identity, codec)
     if node.shutting_down:
         client.disconnect(codes.SHUTDOWN, "shutdown")
+    ws.defer(partial(_read_loop, ws, client, ws_transport))
+    return ws
+
+
+async def _read_loop(ws: web.WebSocketResponse, client: Client,
+                     ws_transport: WebSocketTransport) -> None:
+    """Run the client's frames until it or the peer closes."""
+    codec = client.codec
+    frame_type = WSMsgType.BINARY if codec is PROTOBUF else WSMsgType.TEXT
     try:
         async for msg in ws:
             if msg.type == frame_type:
@@ -119,4 +155,3 @@ async def websocket_handler(request: web.Request, node: Node,
         await client.on_closed()
         if ws_transport.closing is not None:
             await ws_transport.closing  # the close frame carries the disconnect code
-    return ws

@@ -4,6 +4,7 @@ maintenance, health, metrics, and errors in each dialect's shape."""
 from __future__ import annotations
 
 import pytest
+from websockets.asyncio.client import connect
 
 from handlers.media.maintenance import set_maintenance
 from tests.conftest import ctx_of
@@ -104,6 +105,15 @@ async def test_security_headers_on_every_response(client):
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["X-Frame-Options"] == "DENY"
         assert "Referrer-Policy" in resp.headers
+
+
+async def test_a_websocket_upgrade_carries_no_document_headers(client):
+    url = str(client.make_url("/connection/websocket")).replace("http", "ws", 1)
+    async with connect(url, proxy=None) as ws:
+        assert ws.response is not None and ws.response.status_code == 101
+        assert "X-Frame-Options" not in ws.response.headers
+        assert "X-Content-Type-Options" not in ws.response.headers
+        assert ws.response.headers["Upgrade"].lower() == "websocket"
 
 
 async def test_cors_allows_listed_origins_only(make_client):

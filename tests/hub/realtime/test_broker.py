@@ -117,6 +117,20 @@ async def test_a_new_broker_is_a_new_epoch(make_broker, clock):
     assert a.epoch != b.epoch
 
 
+async def test_an_unpublished_stream_is_made_on_its_first_publication(parts):
+    broker, _, _ = parts
+    pubs, before = await broker.history("user:#1", HistoryFilter(limit=0), KEEP)
+    assert pubs == [] and before.offset == 0 and before.epoch
+    assert await broker.history("user:#1", HistoryFilter(limit=0), KEEP) == ([], before)
+    assert "user:#1" not in broker._streams  # reading an empty history keeps nothing
+    with pytest.raises(UnrecoverablePosition):
+        await broker.history("user:#1", HistoryFilter(since=StreamPosition(0, "other")), KEEP)
+    position = await broker.publish("user:#1", b'{"n":1}', history=KEEP)
+    assert position == StreamPosition(offset=1, epoch=before.epoch)  # a held position recovers
+    pubs, _ = await broker.history("user:#1", HistoryFilter(limit=-1, since=before), KEEP)
+    assert [p.offset for p in pubs] == [1]
+
+
 async def test_join_and_leave_reach_the_handler(parts):
     broker, _, recorder = parts
     info = ClientInfo(user="1", client="a")
