@@ -55,6 +55,8 @@ DEFAULT_PREFIX = "chorus:"
 META_TTL = 30 * 86400
 SUBSCRIBE_TIMEOUT = 10.0
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+POOL_SIZE = 32  # connections per process for commands (pub/sub has its own)
+POOL_TIMEOUT = 10.0  # seconds a command waits for a free connection
 
 Clock = Callable[[], float]
 
@@ -409,6 +411,9 @@ class RedisPresence:
 def redis_broker(url: str, prefix: str = DEFAULT_PREFIX, clock: Clock = time.time,
                  sharded: bool | None = None) -> tuple[RedisBroker, RedisPresence]:
     """A broker and a presence store on one connection pool to the Redis at `url`
-    (redis://[user:password@]host:port/db, rediss:// for TLS)."""
-    client = aioredis.from_url(url)
+    (redis://[user:password@]host:port/db, rediss:// for TLS); commands wait for one of
+    POOL_SIZE connections rather than opening one per concurrent request."""
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=POOL_SIZE,
+                                                    timeout=POOL_TIMEOUT)
+    client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
     return (RedisBroker(client, prefix, clock, sharded), RedisPresence(client, prefix, clock))
