@@ -404,7 +404,8 @@ def table(bare: Result, chorus: Result, rows: tuple[tuple[str, str, str, tuple[s
     for label, attr, fmt, target in rows:
         b, c = getattr(bare, attr), getattr(chorus, attr)
         ratio = c / b if b else float("inf")
-        lines.append(f"{label:42}{fmt.format(b):>12}{fmt.format(c):>14}{ratio:>11.2f}x  "
+        shown = f"{ratio:>11.2f}x" if b else f"{'-':>12}"  # no baseline figure
+        lines.append(f"{label:42}{fmt.format(b):>12}{fmt.format(c):>14}{shown}  "
                      f"{_verdict(target, ratio, c)}")
     for result in (bare, chorus):
         for note in result.notes:
