@@ -14,6 +14,10 @@ run as separate processes pinned to the last core, while the load generator
 4. Paced: P publications at R per second; latency = arrival - send time embedded in the
    payload: p50, p99 and max over every delivery.
 
+With `--broker redis://...` the pair is Chorus on the memory broker (the baseline) and Chorus
+on that Redis (server `chorus+broker`), and the Redis server's own CPU per delivered message
+is shown too (Redis on this machine: its pid from INFO).
+
 Bounded in count and time; loopback only. See bench/README.md.
 """
 
@@ -64,6 +68,8 @@ class Options:
     profile: Path | None
     json: Path | None
     encoding: str = "json"
+    broker: str = ""  # --broker: compare Chorus on it with Chorus on the memory broker
+    redis_prefix: str = ""
 
 
 @dataclass
@@ -91,6 +97,7 @@ class Result:
     max_ms: float
     closed: int
     notes: list[str] = field(default_factory=list)
+    broker_cpu_per_msg_us: float = 0.0  # the Redis server's CPU (chorus+broker only)
 
 
 # ---- servers ---------------------------------------------------------------------------------
@@ -99,10 +106,11 @@ class Result:
 class ServerProcess:
     """A server in its own process, pinned to `core`; `port` once it said READY."""
 
-    def __init__(self, kind: str, core: int | None, data: Path, profile: Path | None) -> None:
+    def __init__(self, kind: str, core: int | None, data: Path, profile: Path | None,
+                 extra: Sequence[str] = ()) -> None:
         cmd = [sys.executable, "-m", f"bench.server_{kind}"]
         if kind == "chorus":
-            cmd += ["serve", "--data", str(data)]
+            cmd += ["serve", "--data", str(data), *extra]
             if profile is not None:
                 cmd += ["--profile", str(profile)]
         self._launch(kind, cmd, core)
@@ -266,6 +274,7 @@ class _Load:
         self.figures: dict[str, Any] = {}
         self.notes: list[str] = []
         self.connected = 0
+        self.broker_pid: int | None = None
 
     def connect(self) -> None:
         """Connect and subscribe every client; RSS before and after (idle for a second)."""
@@ -300,6 +309,7 @@ class _Load:
             asyncio.run(_post_empty(self.server.url + "/bench/profile/start"))
             self.notes.append("profiled: flood figures include cProfile overhead")
         cpu_before, core_before = cpu_seconds(self.server.pid), self._core_busy()
+        broker_before = broker_cpu(self.broker_pid)
         started = time.monotonic_ns()
         _expect(self.workers, "flood", m, timeout)
         publish_s = asyncio.run(flood(self.publish_url, "flood", m, self.opts.size,
@@ -307,6 +317,7 @@ class _Load:
         reports = _collect(self.workers, timeout)
         cpu = cpu_seconds(self.server.pid) - cpu_before
         core = self._core_busy() - core_before
+        broker_used = broker_cpu(self.broker_pid) - broker_before
         if profile:
             asyncio.run(_post_empty(self.server.url + "/bench/profile/stop"))
         delivered = sum(r.received for r in reports)
@@ -317,7 +328,8 @@ class _Load:
             flood_messages=m, flood_delivered=delivered, flood_publish_s=publish_s,
             flood_s=seconds, flood_rate=delivered / seconds,
             cpu_per_msg_us=cpu / max(1, delivered) * 1e6, flood_cpu_busy=100 * cpu / seconds,
-            flood_core_busy=100 * core / seconds, core_per_msg_us=core / max(1, delivered) * 1e6)
+            flood_core_busy=100 * core / seconds, core_per_msg_us=core / max(1, delivered) * 1e6,
+            broker_cpu_per_msg_us=broker_used / max(1, delivered) * 1e6)
 
     def paced(self, rate: float | None) -> None:
         """P publications at R per second; latency percentiles over every delivery."""
@@ -348,9 +360,11 @@ def measure(kind: str, run: int, opts: Options, workers: Sequence[Worker], token
     """Every phase against one server process, which is stopped afterwards."""
     profile = (opts.profile / f"chorus-n{opts.clients}-run{run}.prof"
                if opts.profile is not None and kind == "chorus" else None)
-    server = ServerProcess(kind, server_core, data, profile)
+    server = ServerProcess(kind.partition("+")[0], server_core, data, profile,
+                           broker_args(kind, opts))
     try:
         load = _Load(server, workers, opts, tokens, server_core)
+        load.broker_pid = broker_pid(opts) if kind.endswith("+broker") else None
         load.connect()
         load.warm()
         load.flood(profile is not None)
@@ -390,13 +404,17 @@ def _verdict(target: tuple[str, float] | None, ratio: float, chorus: float) -> s
     return f"{'>=' if kind == 'min' else '<='} {bound:.2f}x  {'ok' if ok else 'MISSED'}"
 
 
-def table(bare: Result, chorus: Result) -> str:
-    """The side-by-side figures of one repeat with Chorus / bare ratios and the targets."""
-    lines = [f"{'':42}{'bare':>12}{'chorus':>12}{'chorus/bare':>13}  target"]
-    for label, attr, fmt, target in ROWS:
+def table(bare: Result, chorus: Result, rows: tuple[tuple[str, str, str, tuple[str, float] | None],
+                                                    ...] = ROWS) -> str:
+    """The side-by-side figures of one repeat with Chorus / bare ratios (or, with --broker,
+    Chorus on it / on the memory broker) and the targets."""
+    ratio_name = "chorus/bare" if bare.server == "bare" else "redis/mem"
+    lines = [f"{'':42}{bare.server:>12}{chorus.server:>14}{ratio_name:>12}  target"]
+    for label, attr, fmt, target in rows:
         b, c = getattr(bare, attr), getattr(chorus, attr)
         ratio = c / b if b else float("inf")
-        lines.append(f"{label:42}{fmt.format(b):>12}{fmt.format(c):>12}{ratio:>12.2f}x  "
+        shown = f"{ratio:>11.2f}x" if b else f"{'-':>12}"  # no baseline figure
+        lines.append(f"{label:42}{fmt.format(b):>12}{fmt.format(c):>14}{shown}  "
                      f"{_verdict(target, ratio, c)}")
     for result in (bare, chorus):
         for note in result.notes:
@@ -432,18 +450,19 @@ def run(opts: Options) -> list[Result]:
         rate = opts.rate
         for run_no in range(1, opts.repeat + 1):
             pair = []
-            for kind in SERVERS:
+            for kind in broker_servers(opts):
                 result = measure(kind, run_no, opts, workers, tokens, server_core, data, rate)
                 rate = rate or result.paced_rate  # auto rate: fixed by the first bare flood
                 pair.append(result)
                 results.append(result)
             print(_header(opts, run_no, pair[0].paced_rate, pair[0].paced_messages,
                           server_core, load_core))
-            print(table(*pair), flush=True)
+            print(table(pair[0], pair[1], broker_rows(opts)), flush=True)
     finally:
         for worker in workers:
             worker.stop()
         shutil.rmtree(data, ignore_errors=True)
+        drop_broker_keys(opts)
     if opts.json is not None:
         opts.json.write_text(json.dumps([asdict(r) for r in results], indent=2))
     return results
@@ -470,6 +489,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--encoding", choices=("json", "protobuf", "mixed"), default="json",
                         help="the clients' protocol encoding; mixed: every other client "
                              "speaks protobuf (default json)")
+    add_broker_argument(parser)
     parser.set_defaults(run=_run_from_args)
 
 
@@ -483,5 +503,80 @@ def _run_from_args(args: argparse.Namespace) -> int:
                    repeat=args.repeat, procs=args.procs, in_flight=args.in_flight,
                    paced_messages=args.paced_messages,
                    profile=args.profile, json=args.json, encoding=args.encoding)
-    run(opts)
+    run(with_broker(opts, args.broker))
     return 0
+
+
+# ---- --broker: Chorus on Redis against Chorus on the memory broker ---------------------------
+
+# the rows of a broker comparison: the target is issue 15's (CPU per delivery <= 1.3x)
+BROKER_ROWS: tuple[tuple[str, str, str, tuple[str, float] | None], ...] = tuple(
+    (label, attr, fmt, ("max", 1.3) if attr == "cpu_per_msg_us" else None)
+    for label, attr, fmt, _ in ROWS) + (
+    ("Redis server CPU per delivered msg (µs)", "broker_cpu_per_msg_us", "{:.2f}", None),)
+
+
+def add_broker_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--broker", default="",
+                        help="redis://host:port/db (or just `redis`: 127.0.0.1:6379): compare "
+                             "Chorus on this broker with Chorus on the memory broker instead "
+                             "of Chorus with the bare server")
+
+
+def with_broker(opts: Options, broker: str) -> Options:
+    """`opts` for --broker: the URL (`redis` alone is the local one) and a fresh key prefix."""
+    if not broker:
+        return opts
+    url = "redis://127.0.0.1:6379/0" if broker == "redis" else broker
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SystemExit(f"--broker: not a Redis URL: {broker!r}")
+    opts.broker, opts.redis_prefix = url, f"chorus-bench-{os.getpid()}-{time.time_ns()}:"
+    return opts
+
+
+def broker_servers(opts: Options) -> tuple[str, ...]:
+    return ("chorus", "chorus+broker") if opts.broker else SERVERS
+
+
+def broker_rows(opts: Options) -> tuple[tuple[str, str, str, tuple[str, float] | None], ...]:
+    return BROKER_ROWS if opts.broker else ROWS
+
+
+def broker_args(kind: str, opts: Options) -> list[str]:
+    """The server_chorus flags of `kind` (chorus+broker: the broker and its key prefix)."""
+    if not kind.endswith("+broker"):
+        return []
+    return ["--broker", opts.broker, "--redis-prefix", opts.redis_prefix]
+
+
+def _redis(opts: Options) -> Any:
+    import redis
+
+    return redis.Redis.from_url(opts.broker, socket_timeout=5.0)
+
+
+def broker_pid(opts: Options) -> int | None:
+    """The Redis server's pid when it runs on this machine (its CPU is measured too)."""
+    client = _redis(opts)
+    try:
+        pid = int(client.info("server")["process_id"])
+    finally:
+        client.close()
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+def broker_cpu(pid: int | None) -> float:
+    return cpu_seconds(pid) if pid is not None else 0.0
+
+
+def drop_broker_keys(opts: Options) -> None:
+    """Delete the keys this run wrote under its prefix."""
+    if not opts.broker:
+        return
+    client = _redis(opts)
+    try:
+        keys = list(client.scan_iter(match=f"{opts.redis_prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start:start + 1000])
+    finally:
+        client.close()

@@ -101,11 +101,13 @@ def _profile_routes(app: web.Application, path: Path) -> None:
     app.router.add_post("/bench/profile/stop", stop)
 
 
-async def make_app(data_dir: Path, profile: Path | None = None) -> web.Application:
+async def make_app(data_dir: Path, profile: Path | None = None,
+                   **overrides: Any) -> web.Application:
+    """`overrides`: Config fields (the broker and its Redis prefix)."""
     from hub.app import create_app
     from hub.keys import node_key
 
-    app = await create_app(bench_config(data_dir))
+    app = await create_app(bench_config(data_dir, **overrides))
     node = app[node_key]
 
     async def publish(request: web.Request) -> web.Response:
@@ -118,8 +120,8 @@ async def make_app(data_dir: Path, profile: Path | None = None) -> web.Applicati
     return app
 
 
-async def _serve(data: Path, profile: Path | None) -> None:
-    await serve(await make_app(data, profile))
+async def _serve(data: Path, profile: Path | None, **overrides: Any) -> None:
+    await serve(await make_app(data, profile, **overrides))
 
 
 def main() -> None:
@@ -130,6 +132,8 @@ def main() -> None:
     parser.add_argument("--tokens", type=Path, default=None, help="write tokens here (prepare)")
     parser.add_argument("--core", type=int, default=None, help="pin the server to this core")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file")
+    parser.add_argument("--broker", default="", help="CHORUS_BROKER (default: memory)")
+    parser.add_argument("--redis-prefix", default="chorus:", help="CHORUS_REDIS_PREFIX")
     args = parser.parse_args()
     pin(args.core)
     raise_nofile()
@@ -142,7 +146,8 @@ def main() -> None:
         else:
             args.tokens.write_text(text)
     else:
-        asyncio.run(_serve(data, args.profile))
+        asyncio.run(_serve(data, args.profile, broker=args.broker,
+                           redis_prefix=args.redis_prefix))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from hub.middleware.headers import cors_preflight_middleware, gzip_middleware, o
 from hub.middleware.maintenance import maintenance_middleware
 from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
 from hub.middleware.request_log import remember_status, request_log_middleware
-from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
+from hub.realtime.brokers import open_broker
 from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
 from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.node import Node, NodeConfig
@@ -104,6 +104,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     store = open_store(config.store_url)
     await store.open()
     node = app[node_key]
+    await node.broker.start()  # Redis: connects and listens to the control channel
     supervisor = Supervisor()
     mailer = MailerActor(store.outbox, make_mailer(config.smtp_url), config.mail_from)
     # durable jobs: a submit wakes the runner through the store's in-process listener
@@ -155,6 +156,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
         if kworb is not None:
             await kworb.close()
         await audio_http.close()
+        await node.broker.close()
         await store.close()
 
 
@@ -210,8 +212,8 @@ async def create_app(config: Config) -> web.Application:
     # apps and bots: a Centrifugo configuration (ConfigError stops the start with the reason)
     app[centrifugo_key] = centrifugo = load_centrifugo_config(config.centrifugo_config or None,
                                                               dict(config.centrifugo_env))
-    app[node_key] = Node(MemoryBroker(), MemoryPresence(), channel_rules(centrifugo),
-                         node_config(config))
+    broker, presence = open_broker(config.broker, config.redis_prefix)  # ValueError: bad URL
+    app[node_key] = Node(broker, presence, channel_rules(centrifugo), node_config(config))
     app.on_shutdown.append(_shutdown_node)
     app.on_response_prepare.append(on_response_prepare)
     app.on_response_prepare.append(remember_status)

@@ -21,6 +21,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 8080
     data_dir: str = "./data"
     store: str = ""
+    # realtime broker: "" (in this process) or redis://...; the Redis keys' prefix
+    broker: str = ""
+    redis_prefix: str = "chorus:"
     public_url: str = ""
     smtp_url: str = ""
     mail_from: str = "Chorus <no-reply@chorus.local>"
@@ -126,6 +129,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "CHORUS_PORT", "port to listen on"),
     Setting("data_dir", "CHORUS_DATA_DIR", "database, keys and media live here"),
     Setting("store", "CHORUS_STORE", "store URL; empty means sqlite:///<data_dir>/chorus.db"),
+    Setting("broker", "CHORUS_BROKER",
+            "realtime broker: empty or memory (this process alone), or redis://[:password@]host:"
+            "port/db (rediss:// for TLS) to share channels, history and presence between "
+            "processes"),
+    Setting("redis_prefix", "CHORUS_REDIS_PREFIX",
+            "prefix of every Redis key and pub/sub channel Chorus uses, so installs sharing "
+            "one Redis stay apart"),
     Setting("public_url", "CHORUS_PUBLIC_URL", "base URL of links in mail (reset links)"),
     Setting("smtp_url", "CHORUS_SMTP_URL", "smtp://[user:pass@]host:port or smtps://; empty: outbox + log"),
     Setting("mail_from", "CHORUS_MAIL_FROM", "From header of outgoing mail"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +31,9 @@ class _Offline:
         return None
 
     async def publish_to_user(self, user_id: int, data: Any) -> None:
+        return None
+
+    async def publish_to_users(self, user_ids: Sequence[int], data: Any) -> None:
         return None
 
     async def presence(self, channel: str) -> dict[str, Any]:

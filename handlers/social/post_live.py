@@ -89,8 +89,8 @@ async def post_created(ctx: Context, view: PostView) -> None:
     if audience is not None:
         return
     feed_item = msgspec.json.encode({"type": "feed.item", "post": data})  # once for everyone
-    for follower_id in await ctx.store.follows.follower_ids(view.post.user_id):
-        await ctx.publisher.publish_to_user(follower_id, feed_item)
+    followers = await ctx.store.follows.follower_ids(view.post.user_id)
+    await ctx.publisher.publish_to_users(followers, feed_item)  # one broker call for all
     if view.post.geohash:
         await ctx.publisher.publish(f"nearby:{view.post.geohash[:5]}",
                                     {"type": "post.created", "post": data})
@@ -163,5 +163,4 @@ async def reposted(ctx: Context, original: PostView, repost: PostView, by: User)
 async def shared(ctx: Context, view: PostView, by: User, user_ids: list[int]) -> None:
     event = {"type": "share", "post_id": view.post.id, "by": person(by),
              "post": post_payload(view)}
-    for user_id in user_ids:
-        await ctx.publisher.publish_to_user(user_id, event)
+    await ctx.publisher.publish_to_users(user_ids, msgspec.json.encode(event))

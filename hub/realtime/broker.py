@@ -1,6 +1,7 @@
 """Broker, presence and history: the interfaces the realtime node talks to (after
 centrifuge's broker.go and presence.go). `MemoryBroker` (broker_memory.py) implements them for
-one process; a Redis broker implements the same so several processes share channels.
+one process; `RedisBroker` (broker_redis.py) implements the same so several processes share
+channels, presence and history through one Redis.
 
 Nothing above these interfaces may assume one process: the node learns of publications only
 through the `on_publication` callback, even those it published itself.
@@ -8,7 +9,7 @@ through the `on_publication` callback, even those it published itself.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import msgspec
@@ -50,13 +51,20 @@ class BrokerEventHandler(Protocol):
     def on_join(self, channel: str, info: ClientInfo) -> None: ...
     def on_leave(self, channel: str, info: ClientInfo) -> None: ...
 
+    def on_control(self, data: bytes) -> None:
+        """A control message (hub.realtime.control) from any process, this one's included."""
+
 
 class Broker(Protocol):
     def register_handler(self, handler: BrokerEventHandler) -> None:
         """Where publications, joins and leaves are delivered; set once before use."""
 
+    async def start(self) -> None:
+        """Connect and listen to the control channel (before the node serves clients)."""
+
     async def subscribe(self, channel: str) -> None:
-        """This process has subscribers in `channel` and wants its publications."""
+        """This process has subscribers in `channel` and wants its publications (from the
+        moment this returns)."""
 
     async def unsubscribe(self, channel: str) -> None: ...
 
@@ -70,6 +78,14 @@ class Broker(Protocol):
         Raises:
             ValueError: `data` is not valid JSON.
         """
+
+    async def publish_many(self, channels: Sequence[str], data: bytes, *,
+                           history: HistoryOptions = HistoryOptions()) -> list[StreamPosition]:
+        """`publish` of the same `data` to each of `channels` in one call (one round trip for
+        a remote broker); the positions in the order of `channels`."""
+
+    async def publish_control(self, data: bytes) -> None:
+        """Hand `data` to `on_control` of every process's handler, this one's included."""
 
     async def publish_join(self, channel: str, info: ClientInfo) -> None: ...
     async def publish_leave(self, channel: str, info: ClientInfo) -> None: ...

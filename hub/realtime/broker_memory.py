@@ -13,6 +13,7 @@ import random
 import string
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -52,6 +53,9 @@ class MemoryBroker:
     def register_handler(self, handler: BrokerEventHandler) -> None:
         self._handler = handler
 
+    async def start(self) -> None:
+        return None
+
     async def subscribe(self, channel: str) -> None:
         return None  # one process: every publication is already local
 
@@ -88,6 +92,14 @@ class MemoryBroker:
         if self._handler is not None:
             self._handler.on_publication(channel, pub)
         return position
+
+    async def publish_many(self, channels: Sequence[str], data: bytes, *,
+                           history: HistoryOptions = HistoryOptions()) -> list[StreamPosition]:
+        return [await self.publish(channel, data, history=history) for channel in channels]
+
+    async def publish_control(self, data: bytes) -> None:
+        if self._handler is not None:
+            self._handler.on_control(data)
 
     async def publish_join(self, channel: str, info: ClientInfo) -> None:
         if self._handler is not None:

@@ -19,6 +19,7 @@ from hub.realtime.broker import HistoryFilter, UnrecoverablePosition
 from hub.realtime.centrifugo_token import app_user, check_grant
 from hub.realtime.channels import MAX_CHANNEL_LENGTH, Namespace
 from hub.realtime.client import Client
+from hub.realtime.control import Control
 from hub.realtime.node import VERSION, Node
 from hub.realtime.protocol import (
     EMPTY_RAW,
@@ -311,13 +312,15 @@ async def accept_connect(client: Client, req: ConnectRequest
             raise ConnectRefused(codes.UNKNOWN_CHANNEL)
     key = session_key(identity.user, identity.external)
     if identity.external and node.rules.single_connection and identity.user:
-        for other in node.sessions.of(key):
-            other.disconnect(codes.CONNECTION_LIMIT, "connection limit")
-    elif identity.user and node.sessions.count(key) >= node.config.max_connections_per_user:
+        await node.run_control(Control("disconnect", key, whitelist=(client.id,),
+                                       code=codes.CONNECTION_LIMIT, reason="connection limit"))
+    elif identity.user and (await node.connection_count(key)
+                            >= node.config.max_connections_per_user):
         raise Disconnected(codes.CONNECTION_LIMIT, "connection limit")
     apply_identity(client, identity)
     client.connected = True
     node.add_client(client)
+    await node.track_connection(client)
     subs: dict[str, SubscribeResult] = {}
     releases: list[tuple[ChannelState, int]] = []
     grants = {sub.channel: sub for sub in identity.subs}

@@ -14,13 +14,13 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import msgspec
 
-from hub.realtime import codes
-from hub.realtime.broker import Broker, PresenceStore
+from hub.realtime import codes, control
+from hub.realtime.broker import Broker, HistoryOptions, PresenceStore
 from hub.realtime.channels import ChannelRules
 from hub.realtime.protocol import (
     ClientInfo,
@@ -41,6 +41,10 @@ __all__ = ["NodeConfig", "Node", "Connection", "ConnectingHook", "RPCHook", "Sub
 log = logging.getLogger("chorus.realtime")
 
 VERSION = "chorus-0.1.0"
+
+# The presence "channel" where a user's live connections are counted across processes (for
+# the per-user connection limit); no client can name it.
+CONNECTIONS = "$connections:"
 
 
 class NodeConfig(msgspec.Struct, frozen=True):
@@ -101,6 +105,7 @@ class Node:
         self.uid = str(uuid.uuid4())
         self.name = socket.gethostname()
         self.started = time.monotonic()
+        self._control_tasks: set[asyncio.Task[int]] = set()
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -130,6 +135,40 @@ class Node:
     def on_leave(self, channel: str, info: ClientInfo) -> None:
         self._push_join_leave(channel, Push(channel=channel, leave=Leave(info=info)))
 
+    def on_control(self, data: bytes) -> None:
+        """A control command from another process: apply it to the connections held here."""
+        try:
+            command = control.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            log.warning("ignored an unreadable control message")
+            return
+        if command.origin == self.uid:
+            return
+        task = asyncio.get_running_loop().create_task(self._apply_control(command))
+        self._control_tasks.add(task)
+        task.add_done_callback(self._control_tasks.discard)
+
+    async def _apply_control(self, command: control.Control) -> int:
+        clients = [c for c in self.sessions.of(command.key)
+                   if control.selects(command, c.id, c.identity)]
+        if command.op == "unsubscribe":
+            clients = [c for c in clients if command.channel in c.channels]
+        for client in clients:
+            if command.op == "unsubscribe":
+                await self.unsubscribe_client(client, command.channel, command.code,
+                                              command.reason)
+            else:
+                client.disconnect(command.code, command.reason)
+        return len(clients)
+
+    async def run_control(self, command: control.Control) -> int:
+        """Apply `command` here and in every other process; returns how many connections of
+        this process it touched."""
+        touched = await self._apply_control(command)
+        await self.broker.publish_control(
+            control.encode(msgspec.structs.replace(command, origin=self.uid)))
+        return touched
+
     # ---- clients ------------------------------------------------------------------------------
 
     async def authenticate(self, token: str, client: Connection) -> Identity:
@@ -148,11 +187,28 @@ class Node:
         self.clients[client.id] = client
         self.sessions.add(_key_of(client), client.id, client)
 
+    async def track_connection(self, client: Connection) -> None:
+        """Count the client among its user's connections in every process (see
+        `connection_count`); refreshed with presence, gone when it closes or expires."""
+        key = _key_of(client)
+        if key:
+            await self.presence_store.add_presence(CONNECTIONS + key, client.id,
+                                                   ClientInfo(user=client.user, client=client.id),
+                                                   self.config.presence_ttl)
+
+    async def connection_count(self, key: str) -> int:
+        """Live connections of the user (Sessions key) across every process."""
+        clients, _ = await self.presence_store.presence_stats(CONNECTIONS + key)
+        return max(clients, self.sessions.count(key))
+
     async def remove_client(self, client: Connection) -> None:
         self.pending.discard(client)
         if self.clients.pop(client.id, None) is None:
             return
-        self.sessions.remove(_key_of(client), client.id)
+        key = _key_of(client)
+        self.sessions.remove(key, client.id)
+        if key:
+            await self.presence_store.remove_presence(CONNECTIONS + key, client.id)
         for channel in list(client.channels):
             await self.remove_subscription(client, channel)
 
@@ -197,7 +253,10 @@ class Node:
                 await self.broker.publish_leave(channel, info)
 
     async def refresh_presence(self) -> None:
-        """Keep presence entries of live clients from expiring (run periodically)."""
+        """Keep presence entries (and connection counts) of this process's clients from
+        expiring (run periodically)."""
+        for client in list(self.clients.values()):
+            await self.track_connection(client)
         for channel, subscribers in list(self.channels.items()):
             namespace = self.rules.namespace(channel)
             if namespace is None or not namespace.presence:
@@ -223,32 +282,42 @@ class Node:
     async def publish_to_user(self, user_id: int | str, data: Any) -> None:
         await self.publish(f"user:#{user_id}", data)
 
+    async def publish_many(self, channels: Sequence[str], data: Any) -> None:
+        """Publish the same `data` to each of `channels`: one broker call per namespace."""
+        payload = data if isinstance(data, bytes) else encode_json(data)
+        groups: dict[HistoryOptions, list[str]] = {}
+        for channel in channels:
+            namespace = self.rules.namespace(channel)
+            history = namespace.history if namespace is not None else HistoryOptions()
+            groups.setdefault(history, []).append(channel)
+        for history, group in groups.items():
+            await self.broker.publish_many(group, payload, history=history)
+
+    async def publish_to_users(self, user_ids: Sequence[int | str], data: Any) -> None:
+        await self.publish_many([f"user:#{user_id}" for user_id in user_ids], data)
+
     async def disconnect_user(self, user_id: int | str, reason: str,
                               code: int = codes.FORCE_DISCONNECT, external: bool = False) -> int:
-        """Close every connection of the user (an app's user when `external`); returns how
-        many."""
-        clients = self.sessions.of(session_key(str(user_id), external))
-        for client in clients:
-            client.disconnect(code, reason[:100] or "force disconnect")
-        return len(clients)
+        """Close every connection of the user (an app's user when `external`) in every
+        process; returns how many this process held."""
+        return await self.run_control(control.Control(
+            "disconnect", session_key(str(user_id), external), code=code,
+            reason=reason[:100] or "force disconnect"))
 
     async def disconnect_session(self, user_id: int | str, session_id: str, reason: str) -> int:
-        """Close the user's connections opened with credentials of that sign-in (logout)."""
-        clients = [c for c in self.sessions.of(str(user_id))
-                   if c.identity is not None and c.identity.session == session_id]
-        for client in clients:
-            client.disconnect(codes.FORCE_DISCONNECT, reason[:100] or "force disconnect")
-        return len(clients)
+        """Close the user's connections opened with credentials of that sign-in (logout), in
+        every process; returns how many this process held."""
+        return await self.run_control(control.Control(
+            "disconnect", str(user_id), session=session_id or "\x00none",
+            code=codes.FORCE_DISCONNECT, reason=reason[:100] or "force disconnect"))
 
     async def unsubscribe_user(self, user_id: int | str, channel: str,
-                               external: bool = False) -> None:
-        """Server-side unsubscribe: the client is told with an unsubscribe push (2000)."""
-        for client in self.sessions.of(session_key(str(user_id), external)):
-            if channel in client.channels:
-                await self.remove_subscription(client, channel)
-                push = Push(channel=channel, unsubscribe=Unsubscribe(
-                    code=codes.UNSUBSCRIBE_SERVER, reason="server unsubscribe"))
-                client.transport.write_push(PushFrames(push))
+                               external: bool = False, client_id: str = "") -> int:
+        """Server-side unsubscribe in every process: the client is told with an unsubscribe
+        push (2000); returns how many connections of this process it touched."""
+        return await self.run_control(control.Control(
+            "unsubscribe", session_key(str(user_id), external), client=client_id,
+            channel=channel, code=codes.UNSUBSCRIBE_SERVER, reason="server unsubscribe"))
 
     async def unsubscribe_client(self, client: Connection, channel: str, code: int,
                                  reason: str) -> None:

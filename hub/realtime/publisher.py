@@ -3,6 +3,7 @@ protocol; hub.realtime.node.Node implements it; workers/ declare the one method 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 __all__ = ["Publisher"]
@@ -17,6 +18,10 @@ class Publisher(Protocol):
     async def publish_to_user(self, user_id: int, data: Any) -> None:
         """Push `data` (as for `publish`) to every live connection of the user (its
         `user:#<id>` channel)."""
+
+    async def publish_to_users(self, user_ids: Sequence[int], data: Any) -> None:
+        """`publish_to_user` to each of `user_ids` in one broker call (a post to every
+        follower), `data` encoded once."""
 
     async def presence(self, channel: str) -> dict[str, Any]:
         """Who is in `channel` now: client id -> ClientInfo."""

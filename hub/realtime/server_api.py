@@ -29,6 +29,7 @@ from hub.realtime import codes
 from hub.realtime.broker import HistoryFilter, HistoryOptions, UnrecoverablePosition
 from hub.realtime.channels import Namespace
 from hub.realtime.commands import subscribe_user
+from hub.realtime.control import Control
 from hub.realtime.node import VERSION, Node
 from hub.realtime.protocol import (
     EMPTY_RAW,
@@ -320,10 +321,6 @@ class ServerAPI:
 
     # ---- subscriptions and connections ----------------------------------------------------
 
-    def _clients_of(self, user: str, client_id: str = "") -> list[Any]:
-        clients = self.node.sessions.of(session_key(user, external=True))
-        return [c for c in clients if not client_id or c.id == client_id]
-
     async def subscribe(self, req: _Subscribe) -> Outcome:
         if not req.channel:
             return BAD_REQUEST
@@ -341,9 +338,9 @@ class ServerAPI:
     async def unsubscribe(self, req: _Unsubscribe) -> Outcome:
         if req.channel and self._namespace(req.channel) is None:
             return UNKNOWN_CHANNEL
-        for client in self._clients_of(req.user, req.client):
-            await self.node.unsubscribe_client(client, req.channel, codes.UNSUBSCRIBE_SERVER,
-                                               "server unsubscribe")
+        if req.user:
+            await self.node.unsubscribe_user(req.user, req.channel, external=True,
+                                             client_id=req.client)
         return EmptyResult()
 
     async def disconnect(self, req: _Disconnect) -> Outcome:
@@ -352,10 +349,11 @@ class ServerAPI:
             code, reason = req.disconnect.code, req.disconnect.reason
         if not 3000 <= code <= 4999:  # what a websocket close frame may carry
             return BAD_REQUEST
-        for client in self._clients_of(req.user, req.client):
-            if client.id not in req.whitelist:
-                client.disconnect(code, reason.encode()[:120].decode(errors="ignore") or
-                                  "force disconnect")
+        if req.user:  # in every process (hub.realtime.control)
+            await self.node.run_control(Control(
+                "disconnect", session_key(req.user, external=True), client=req.client,
+                whitelist=tuple(req.whitelist), code=code,
+                reason=reason.encode()[:120].decode(errors="ignore") or "force disconnect"))
         return EmptyResult()
 
     # ---- presence and history -------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from handlers.geo import geohash
 from handlers.identity.auth import principal_from_access_token
 from handlers.social import posts
+from hub.keys import node_key
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.handlers.social.helpers import (
@@ -228,6 +229,47 @@ async def test_rpc_posts_create_and_like_call_the_rest_operations(client):
 
 
 # ---- the real SDK --------------------------------------------------------------------------
+
+
+class CountingBroker:
+    """The node's broker, counting the publishing calls that pass through it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[tuple[str, list[str]]] = []
+
+    async def publish(self, channel: str, data: bytes, **options: Any) -> Any:
+        self.calls.append(("publish", [channel]))
+        return await self.inner.publish(channel, data, **options)
+
+    async def publish_many(self, channels: Any, data: bytes, **options: Any) -> Any:
+        self.calls.append(("publish_many", list(channels)))
+        return await self.inner.publish_many(channels, data, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_a_post_reaches_a_thousand_followers_in_one_broker_call(client):
+    """Per-user fan-out is one many-channel publish, not an await per follower."""
+    ada, bob = [await register_member(client, n) for n in ("ada", "bob")]
+    store = ctx_of(client).store
+    followers = [bob.id]
+    for n in range(999):
+        followers.append((await store.users.create(username=f"fan{n}", email=None)).id)
+    for follower_id in followers:
+        await store.follows.follow(follower_id, ada.id)
+    node = client.server.app[node_key]
+    counting = node.broker = CountingBroker(node.broker)
+    live = await user_channel(client, bob)
+    post_id = await spoton_post(client, ada, comment="for everyone")
+    push = await live.next_push(f"user:#{bob.id}")
+    assert push["pub"]["data"]["post"]["id"] == post_id
+    to_users = [(kind, chans) for kind, chans in counting.calls
+                if any(c.startswith("user:#") for c in chans)]
+    assert len(to_users) == 1 and to_users[0][0] == "publish_many"
+    assert sorted(to_users[0][1]) == sorted(f"user:#{f}" for f in followers)
+    await live.close()
 
 
 async def test_a_follower_connected_with_the_sdk_receives_the_feed_item(client):

@@ -7,7 +7,8 @@ one test matrix, so both encodings answer the same commands with the same result
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import centrifuge
@@ -15,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.hub.realtime.helpers import Recorder, SdkFactory, ws_url
+from tests.hub.realtime.redis_service import RUN_PREFIX, drop_run_keys, require_redis
 
 
 class JsonOverProtobuf(centrifuge.Client):
@@ -60,3 +62,18 @@ async def sdk(make_client: Any, encoding: str) -> AsyncIterator[SdkFactory]:
     yield build
     for sdk_client in made:
         await sdk_client.disconnect()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The test Redis (skips, or under CI=true fails, when unreachable); this run's keys are
+    deleted after the session."""
+    url = require_redis()
+    yield url
+    drop_run_keys()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix of its own for each test, under this run's prefix."""
+    return f"{RUN_PREFIX}{uuid.uuid4().hex[:8]}:"

@@ -1,13 +1,18 @@
-"""Broker and presence contract: the same suite for every implementation (MemoryBroker now;
-a Redis broker joins the `make_broker` parametrisation later)."""
+"""Broker and presence contract: the same suite for every implementation, MemoryBroker and
+RedisBroker (a real Redis, each test under its own key prefix)."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
 from hub.realtime.broker import HistoryFilter, HistoryOptions, UnrecoverablePosition
 from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
+from hub.realtime.broker_redis import redis_broker
 from hub.realtime.protocol import ClientInfo, Publication, StreamPosition
+from tests.waiting import until
 
 KEEP = HistoryOptions(size=3, ttl=60)
 
@@ -27,6 +32,7 @@ class Recorder:
         self.publications: list[tuple[str, Publication]] = []
         self.joins: list[tuple[str, ClientInfo]] = []
         self.leaves: list[tuple[str, ClientInfo]] = []
+        self.controls: list[bytes] = []
 
     def on_publication(self, channel: str, pub: Publication) -> None:
         self.publications.append((channel, pub))
@@ -37,13 +43,32 @@ class Recorder:
     def on_leave(self, channel: str, info: ClientInfo) -> None:
         self.leaves.append((channel, info))
 
+    def on_control(self, data: bytes) -> None:
+        self.controls.append(data)
 
-@pytest.fixture(params=["memory"])
-def make_broker(request):
-    def make(clock):
-        return MemoryBroker(clock=clock), MemoryPresence(clock=clock)
 
-    return make
+@pytest.fixture(params=["memory", "redis"])
+async def make_broker(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
+    """Build (broker, presence) pairs on `clock`, started; closed after the test."""
+    made: list[Any] = []
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_url")
+        prefix = request.getfixturevalue("redis_prefix")
+
+    async def make(clock: FakeClock, shared: bool = True) -> tuple[Any, Any]:
+        """`shared`: on the same Redis keys as the brokers made before (memory: never)."""
+        if request.param == "memory":
+            broker, presence = MemoryBroker(clock=clock), MemoryPresence(clock=clock)
+        else:
+            broker, presence = redis_broker(url, prefix if shared else prefix + "other:",
+                                            clock=clock)
+        await broker.start()
+        made.append(broker)
+        return broker, presence
+
+    yield make
+    for broker in made:
+        await broker.close()
 
 
 @pytest.fixture
@@ -52,10 +77,11 @@ def clock():
 
 
 @pytest.fixture
-def parts(make_broker, clock):
-    broker, presence = make_broker(clock)
+async def parts(make_broker, clock):
+    broker, presence = await make_broker(clock)
     recorder = Recorder()
     broker.register_handler(recorder)
+    await broker.subscribe("c")
     return broker, presence, recorder
 
 
@@ -64,6 +90,7 @@ async def test_publish_goes_through_the_handler_with_increasing_offsets(parts):
     first = await broker.publish("c", b'{"n":1}', history=KEEP)
     second = await broker.publish("c", b'{"n":2}', history=KEEP)
     assert (first.offset, second.offset) == (1, 2) and first.epoch == second.epoch
+    await until(lambda: len(recorder.publications) == 2)
     assert [bytes(p.data) for _, p in recorder.publications] == [b'{"n":1}', b'{"n":2}']
     assert [p.offset for _, p in recorder.publications] == [1, 2]
 
@@ -71,6 +98,7 @@ async def test_publish_goes_through_the_handler_with_increasing_offsets(parts):
 async def test_publish_without_history_keeps_nothing(parts):
     broker, _, recorder = parts
     position = await broker.publish("c", b"1")
+    await until(lambda: recorder.publications)
     assert position == StreamPosition() and recorder.publications[0][1].offset == 0
     pubs, _ = await broker.history("c", HistoryFilter(limit=-1))
     assert pubs == []
@@ -109,9 +137,10 @@ async def test_another_epoch_is_unrecoverable(parts):
         await broker.history("c", HistoryFilter(limit=-1, since=StreamPosition(1, "other")), KEEP)
 
 
-async def test_a_new_broker_is_a_new_epoch(make_broker, clock):
-    first, _ = make_broker(clock)
-    second, _ = make_broker(clock)
+async def test_a_broker_with_a_history_of_its_own_is_a_new_epoch(make_broker, clock):
+    """A restarted MemoryBroker; a Redis that lost the channel (another prefix here)."""
+    first, _ = await make_broker(clock)
+    second, _ = await make_broker(clock, shared=False)
     a = await first.publish("c", b"1", history=KEEP)
     b = await second.publish("c", b"1", history=KEEP)
     assert a.epoch != b.epoch
@@ -122,7 +151,8 @@ async def test_an_unpublished_stream_is_made_on_its_first_publication(parts):
     pubs, before = await broker.history("user:#1", HistoryFilter(limit=0), KEEP)
     assert pubs == [] and before.offset == 0 and before.epoch
     assert await broker.history("user:#1", HistoryFilter(limit=0), KEEP) == ([], before)
-    assert "user:#1" not in broker._streams  # reading an empty history keeps nothing
+    if isinstance(broker, MemoryBroker):
+        assert "user:#1" not in broker._streams  # reading an empty history keeps nothing
     with pytest.raises(UnrecoverablePosition):
         await broker.history("user:#1", HistoryFilter(since=StreamPosition(0, "other")), KEEP)
     position = await broker.publish("user:#1", b'{"n":1}', history=KEEP)
@@ -136,6 +166,7 @@ async def test_join_and_leave_reach_the_handler(parts):
     info = ClientInfo(user="1", client="a")
     await broker.publish_join("c", info)
     await broker.publish_leave("c", info)
+    await until(lambda: recorder.leaves)
     assert recorder.joins == [("c", info)] and recorder.leaves == [("c", info)]
 
 
@@ -151,3 +182,36 @@ async def test_presence_add_remove_stats_and_expiry(parts, clock):
     clock.now += 11
     assert set(await presence.presence("c")) == {"x"}
     assert await presence.presence_stats("c") == (1, 1)
+
+
+async def test_publish_many_publishes_to_each_channel(parts):
+    broker, _, recorder = parts
+    await broker.subscribe("d")
+    positions = await broker.publish_many(["c", "d", "c"], b'{"all":1}', history=KEEP)
+    assert [p.offset for p in positions] == [1, 1, 2]
+    assert positions[0].epoch == positions[2].epoch
+    await until(lambda: len(recorder.publications) == 3)
+    assert sorted((c, p.offset) for c, p in recorder.publications) == [("c", 1), ("c", 2),
+                                                                       ("d", 1)]
+    pubs, _ = await broker.history("d", HistoryFilter(limit=-1), KEEP)
+    assert [bytes(p.data) for p in pubs] == [b'{"all":1}']
+    assert await broker.publish_many([], b"1") == []
+
+
+async def test_control_messages_reach_the_handler(parts):
+    broker, _, recorder = parts
+    await broker.publish_control(b'{"op":"x"}')
+    await until(lambda: recorder.controls)
+    assert recorder.controls == [b'{"op":"x"}']
+
+
+async def test_unsubscribed_channels_are_not_delivered(parts):
+    broker, _, recorder = parts
+    await broker.subscribe("d")
+    await broker.unsubscribe("c")
+    await broker.publish("c", b'{"n":"c"}')
+    await broker.publish("d", b'{"n":"d"}')
+    await until(lambda: recorder.publications)
+    if isinstance(broker, MemoryBroker):  # one process: the node filters by its subscribers
+        return
+    assert [c for c, _ in recorder.publications] == ["d"]
