@@ -1,4 +1,4 @@
-"""`chorus serve | migrate | config | import | bench`: the command line."""
+"""`chorus serve | migrate | config | import | lyrics | bench`: the command line."""
 
 from __future__ import annotations
 
@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--user", required=True, metavar="NAME", help="the user's username")
     load.add_argument("files", nargs="+", type=Path, metavar="FILE", help="export files")
     _add_setting_flags(load)
+    lyrics = sub.add_parser("lyrics", help="lyrics files: `lyrics import DIR` reads .lrc and "
+                                           ".txt files into the store")
+    lyrics.add_argument("action", choices=["import"])
+    lyrics.add_argument("folder", type=Path, metavar="DIR",
+                        help="folder of .lrc/.txt files (tags or 'Artist - Title' names)")
+    _add_setting_flags(lyrics)
     bench = sub.add_parser("bench", help="run a benchmark from a source checkout (bench/README.md)",
                            add_help=False)
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
@@ -103,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hub.import_cli import run_import
 
         return asyncio.run(run_import(config, args.user, args.files))
+    elif args.command == "lyrics":
+        from hub.lyrics_cli import run_lyrics_import
+
+        return asyncio.run(run_lyrics_import(config, args.folder))
     elif args.command == "config":
         for setting in SETTINGS:
             value = getattr(config, setting.field)

@@ -81,6 +81,18 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     import_max_bytes: int = 600 * 1024 * 1024
     # seconds between the Spotify syncs of every linked account (recently-played); 0: off
     spotify_sync_interval: float = 1800.0
+    # lyrics providers (handlers/catalog/lyrics.py): LRCLIB (no key; empty URL: off), then
+    # Musixmatch when a key is set
+    lrclib_url: str = "https://lrclib.net"
+    musixmatch_api_key: str = ""
+    musixmatch_url: str = "https://api.musixmatch.com/ws/1.1"
+    # an OpenAI-compatible chat endpoint for Spot On's ai_description; empty: null descriptions
+    llm_url: str = ""
+    llm_api_key: str = ""
+    llm_model: str = ""
+    # live quiz rooms (handlers/quiz): players per room, pause between reveal and next round
+    quiz_max_players: int = 16
+    quiz_reveal_seconds: float = 3.0
 
     @property
     def data_path(self) -> Path:
@@ -182,6 +194,17 @@ SETTINGS: tuple[Setting, ...] = (
             "largest listening-history upload (Spotify export JSON or zip), bytes; 413 past it"),
     Setting("spotify_sync_interval", "CHORUS_SPOTIFY_SYNC_INTERVAL",
             "seconds between syncs of linked Spotify accounts' recently-played; 0 turns them off"),
+    Setting("lrclib_url", "CHORUS_LRCLIB_URL", "LRCLIB base URL for lyrics; `off`: not asked"),
+    Setting("musixmatch_api_key", "CHORUS_MUSIXMATCH_API_KEY",
+            "Musixmatch API key; empty: Musixmatch is not asked"),
+    Setting("musixmatch_url", "CHORUS_MUSIXMATCH_URL", "Musixmatch API base URL"),
+    Setting("llm_url", "CHORUS_LLM_URL",
+            "OpenAI-compatible chat API base URL (…/v1) for ai_description; empty: null"),
+    Setting("llm_api_key", "CHORUS_LLM_API_KEY", "its bearer key (empty for local servers)"),
+    Setting("llm_model", "CHORUS_LLM_MODEL", "the chat model asked"),
+    Setting("quiz_max_players", "CHORUS_QUIZ_MAX_PLAYERS", "players per live quiz room"),
+    Setting("quiz_reveal_seconds", "CHORUS_QUIZ_REVEAL_SECONDS",
+            "seconds between a quiz round's reveal and the next round"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

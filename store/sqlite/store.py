@@ -18,9 +18,11 @@ from store.interface import (
     ListeningRepo,
     ListenRepo,
     ListenTokenRepo,
+    LyricsRepo,
     OAuthRepo,
     OutboxRepo,
     PostRepo,
+    QuizRepo,
     RecommendationRepo,
     SearchRepo,
     SettingsRepo,
@@ -40,9 +42,11 @@ from store.sqlite.jobs import SqliteJobs
 from store.sqlite.listen_tokens import SqliteListenTokens
 from store.sqlite.listening import SqliteListening
 from store.sqlite.listens import SqliteListens
+from store.sqlite.lyrics import SqliteLyrics
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
 from store.sqlite.posts import SqlitePosts
+from store.sqlite.quiz import SqliteQuiz
 from store.sqlite.recommendations import SqliteRecommendations
 from store.sqlite.search import SqliteSearch
 from store.sqlite.tokens import SqliteTokens
@@ -76,6 +80,8 @@ class SqliteStore:
         self.recommendations: RecommendationRepo = SqliteRecommendations(self.db)
         self.watch: WatchRepo = SqliteWatches(self.db)
         self.downloads: DownloadRepo = SqliteDownloads(self.db)
+        self.lyrics: LyricsRepo = SqliteLyrics(self.db)
+        self.quiz: QuizRepo = SqliteQuiz(self.db)
 
     async def open(self) -> None:
         await self.db.open()
