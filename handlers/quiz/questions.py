@@ -12,14 +12,13 @@ from __future__ import annotations
 import random
 import re
 
-import msgspec
-
 from handlers.catalog.lrc import plain_lines
 from handlers.context import Context
 from handlers.errors import Conflict
 from store.records import CatalogItem
+from workers.quiz_room import QuizOption, QuizQuestion
 
-__all__ = ["QuizOption", "QuizQuestion", "make_question", "title_words", "snippet_of",
+__all__ = ["make_question", "title_words", "snippet_of",
            "MIN_LINES", "MAX_LINES", "OPTIONS", "STOP_WORDS"]
 
 MIN_LINES, MAX_LINES = 2, 4
@@ -31,26 +30,6 @@ STOP_WORDS = frozenset({
     "from", "up", "so", "no", "oh", "do", "am", "are", "as", "if", "all"})
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _DECORATION = re.compile(r"\s*(\(.*?\)|\[.*?\]|\s-\s.*$)")
-
-
-class QuizOption(msgspec.Struct, frozen=True):
-    link: str
-    name: str
-    artist: str
-
-
-class QuizQuestion(msgspec.Struct, frozen=True, kw_only=True):
-    """A question: the snippet, the options, which one is right (never sent before the
-    reveal in rooms) and the catalog id of the song."""
-
-    snippet: str
-    options: list[QuizOption]
-    correct: int
-    catalog_id: int
-
-    @property
-    def correct_link(self) -> str:
-        return self.options[self.correct].link
 
 
 def _words(text: str) -> list[str]:

@@ -30,11 +30,10 @@ class SqliteLyrics:
                  lyrics.source_url, lyrics.fetched_at))
 
     async def sample(self, limit: int, exclude: Sequence[int] = ()) -> list[int]:
-        marks = ",".join("?" for _ in exclude) or "NULL"
+        left_out = f"AND l.catalog_id NOT IN ({','.join('?' for _ in exclude)}) " if exclude else ""
         rows = await self.db.fetch_all(
             "SELECT l.catalog_id FROM lyrics l JOIN catalog c ON c.id = l.catalog_id "
-            f"WHERE c.kind = 'track' AND l.catalog_id NOT IN ({marks}) "
-            "ORDER BY random() LIMIT ?", (*exclude, limit))
+            f"WHERE c.kind = 'track' {left_out}ORDER BY random() LIMIT ?", (*exclude, limit))
         return [int(r[0]) for r in rows]
 
     async def count(self) -> int:

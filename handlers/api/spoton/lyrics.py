@@ -66,7 +66,7 @@ async def song_quiz(request: web.Request) -> web.Response:
         "lyric_snippet": question.snippet,
         "options": [{"link": o.link, "name": o.name, "artist": o.artist}
                     for o in question.options],
-        "correct_link": question.correct_link})
+        "correct_link": question.options[question.correct].link})
 
 
 def setup_routes(app: web.Application) -> None:
