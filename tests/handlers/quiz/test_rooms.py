@@ -10,7 +10,6 @@ import pytest
 
 from tests.conftest import ctx_of
 from tests.handlers.quiz.helpers import member, seed_songs
-from tests.hub.realtime.conftest import sdk  # noqa: F401 - the SDK client fixture
 from tests.hub.realtime.helpers import connect, subscribe
 from tests.waiting import until
 
@@ -85,7 +84,7 @@ async def test_two_players_play_a_room_to_its_final_board(client, sdk):
 
 
 async def test_bad_requests_get_their_codes_and_change_nothing(client, sdk):
-    (ann, ann_ws), (bob, bob_ws) = await _player(client, sdk, "ann"), await _player(client, sdk, "bob")
+    (_, ann_ws), (bob, bob_ws) = await _player(client, sdk, "ann"), await _player(client, sdk, "bob")
     (_, cat_ws), (_, dan_ws) = await _player(client, sdk, "cat"), await _player(client, sdk, "dan")
     assert await _code(ann_ws.rpc("quiz.join", {"room": "nosuchroom"})) == 1001
     assert await _code(ann_ws.rpc("quiz.create", {"rounds": 0})) == 400
@@ -126,7 +125,7 @@ async def test_an_answer_after_the_deadline_is_too_late(client, sdk):
 
 
 async def test_a_late_joiner_sees_the_open_round_and_can_answer_it(client, sdk):
-    (_, ann_ws), (cat, cat_ws) = await _player(client, sdk, "ann"), await _player(client, sdk, "cat")
+    (_, ann_ws), (_, cat_ws) = await _player(client, sdk, "ann"), await _player(client, sdk, "cat")
     room = (await ann_ws.rpc("quiz.create", {"rounds": 2, "seconds": 60})).data["room"]
     await ann_ws.rpc("quiz.start", {"room": room})
     joined = (await cat_ws.rpc("quiz.join", {"room": room})).data
