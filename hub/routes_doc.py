@@ -18,7 +18,7 @@ __all__ = ["served_routes", "main"]
 
 NAMES = {"spoton": "Spot On", "spotizerr": "Spotizerr", "echostats": "EchoStats", "sono": "Sono",
          "openwhyd": "Openwhyd", "health": "all (health)", "chorus": "Chorus",
-         "listenbrainz": "ListenBrainz"}
+         "listenbrainz": "ListenBrainz", "quiz": "Chorus (quiz)"}
 
 
 async def served_routes() -> list[tuple[str, str, str]]:

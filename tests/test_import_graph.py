@@ -16,8 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hub", "handlers", "workers", "store", "providers")
 # hub.routes_doc prints the route table of the app hub.app builds: a tool on the roof;
-# hub.import_cli is the command line's `chorus import` (a Context on the store, as hub.app builds it)
-COMPOSITION_ROOT = {"hub.app", "hub.cli", "hub.import_cli", "hub.routes_doc"}
+# hub.import_cli is the command line's `chorus import` (a Context on the store, as hub.app builds it),
+# hub.lyrics_cli its `chorus lyrics import` (the same way)
+COMPOSITION_ROOT = {"hub.app", "hub.cli", "hub.import_cli", "hub.lyrics_cli", "hub.routes_doc"}
 
 
 def _module_name(path: Path) -> str:
