@@ -10,7 +10,7 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`chorus bench <name> ...`: parse the benchmark's arguments and run it."""
-    from bench import downloads, fanout, listening, serverapi, social
+    from bench import downloads, fanout, listening, quiz, serverapi, social
 
     parser = argparse.ArgumentParser(prog="chorus bench", description=__doc__)
     sub = parser.add_subparsers(dest="bench", required=True)
@@ -19,6 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serverapi.add_parser(sub)
     downloads.add_parser(sub)
     listening.add_parser(sub)
+    quiz.add_parser(sub)
     args = parser.parse_args(argv)
     result: int = args.run(args)
     return result
