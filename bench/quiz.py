@@ -4,8 +4,9 @@ bare aiohttp server (bench.server_quiz_bare) that sends the same message pattern
 Each server runs in its own process pinned to the last core; the bots (one websocket each,
 the Centrifuge JSON protocol spoken directly) run in this process. R rooms of P bots play
 N rounds at once: the first bot creates the room, the others join, all subscribe to
-`quiz:<room>`, the creator starts. On each `round` push a bot waits a random 0-200 ms and
-answers a random option. Figures, over every room and round:
+`quiz:<room>`, the creator starts. On each `round` push a bot waits a random 0 to `--think`
+seconds (default 2: players read the snippet; it also keeps the single bot process from
+being the bottleneck) and answers a random option. Figures, over every room and round:
 
 - answer -> `answered` push: from sending its answer to receiving the push naming it;
 - last answer -> reveal: per round, from the last bot's answer (the one that closes the
@@ -42,7 +43,6 @@ from bench.fanout import ROOT, ServerProcess
 
 __all__ = ["add_parser", "run", "Options", "Figures"]
 
-THINK_SECONDS = 0.2
 PLAY_TIMEOUT = 600.0
 
 
@@ -53,6 +53,7 @@ class Options:
     rounds: int
     seconds: float
     reveal: float
+    think: float
 
 
 @dataclass
@@ -147,7 +148,7 @@ class Bot:
             self.ended.set()
 
     async def _answer(self, room: str, number: int) -> None:
-        await asyncio.sleep(self.rng.uniform(0, THINK_SECONDS))
+        await asyncio.sleep(self.rng.uniform(0, self.opts.think))
         self.sent[number] = time.time()
         try:
             await self.rpc("quiz.answer", {"room": room, "round": number,
@@ -249,7 +250,8 @@ def run(opts: Options) -> dict[str, Figures]:
 def report(opts: Options, results: dict[str, Figures]) -> str:
     bare, chorus = _rows(results["bare"]), _rows(results["chorus"])
     lines = [f"chorus bench quiz: {opts.rooms} rooms x {opts.players} bots, {opts.rounds} "
-             f"rounds of {opts.seconds:g} s, reveal pause {opts.reveal:g} s",
+             f"rounds of {opts.seconds:g} s, reveal pause {opts.reveal:g} s, "
+             f"think 0-{opts.think:g} s",
              f"answers: bare {results['bare'].answers}, chorus {results['chorus'].answers}; "
              f"play: bare {results['bare'].wall_seconds:.1f} s, "
              f"chorus {results['chorus'].wall_seconds:.1f} s",
@@ -268,12 +270,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="seconds per round")
     parser.add_argument("--reveal", type=float, default=0.5,
                         help="seconds between a reveal and the next round (default 0.5)")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="a bot answers after 0 to this many seconds (default 2)")
     parser.set_defaults(run=_run_from_args)
 
 
 def _run_from_args(args: argparse.Namespace) -> int:
     opts = Options(rooms=args.rooms, players=args.players, rounds=args.rounds,
-                   seconds=args.seconds, reveal=args.reveal)
+                   seconds=args.seconds, reveal=args.reveal, think=args.think)
     if min(opts.rooms, opts.players, opts.rounds) < 1:
         raise SystemExit("--rooms, --players and --rounds must be positive")
     print(report(opts, run(opts)), flush=True)

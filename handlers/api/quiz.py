@@ -28,7 +28,7 @@ QUIZ_ERROR_CODES = {
     "unknown_room": 1001, "room_full": 1002, "room_finished": 1003, "not_host": 1004,
     "already_started": 1005, "not_a_player": 1006, "not_running": 1007, "wrong_round": 1008,
     "too_late": 1009, "already_answered": 1010, "choice_out_of_range": 1011,
-    "not_enough_songs": 1012, "bad_invite": 1013}
+    "not_enough_songs": 1012, "bad_invite": 1013, "too_many_rooms": 1014}
 RPC_ERROR_CODES.update(QUIZ_ERROR_CODES)
 
 

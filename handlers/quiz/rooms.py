@@ -25,6 +25,7 @@ __all__ = ["create_room", "join_room", "start_room", "answer_round", "leave_room
            "MAX_ROUNDS", "MIN_SECONDS", "MAX_SECONDS", "SOURCES"]
 
 MAX_ROUNDS = 50
+ROOMS_PER_HOST = 3  # live rooms one user may host at once
 MIN_SECONDS, MAX_SECONDS = 5.0, 120.0
 SOURCES = ("lyrics",)
 _ERRORS: dict[str, type[DomainError]] = {
@@ -94,10 +95,14 @@ async def create_room(ctx: Context, principal: Principal, *, rounds: Any = 10,
     supervisor = ctx.quiz_state.supervisor
     if supervisor is None:
         raise Unavailable("Quiz rooms are not running in this process", code="quiz_unavailable")
+    host = principal.user.id
+    hosted = sum(1 for a in ctx.quiz_state.rooms.values() if a.state.host_id == host)
+    if hosted >= ROOMS_PER_HOST:
+        raise Conflict(f"You already host {hosted} live quiz rooms; end one first",
+                       code="too_many_rooms")
     await make_question(ctx)  # fails now, with its reason, when the catalog cannot make one
     room_id = secrets.token_urlsafe(9)
     code = "" if settings.public else secrets.token_hex(4)
-    host = principal.user.id
     await ctx.store.quiz.create_room(QuizRoom(
         id=room_id, host_id=host, settings=msgspec.to_builtins(settings),
         invite_code=code, created_at=ctx.clock()))

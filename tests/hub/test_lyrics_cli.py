@@ -58,3 +58,26 @@ async def test_a_missing_folder_is_exit_status_2(tmp_path: Path) -> None:
     status = await run_lyrics_import(make_config(tmp_path / "d"), tmp_path / "nope",
                                      out=io.StringIO(), err=err)
     assert status == 2 and "is not a folder" in err.getvalue()
+
+
+def test_chorus_lyrics_import_runs_from_the_command_line(tmp_path: Path) -> None:
+    import asyncio
+
+    from hub.cli import main
+
+    folder = tmp_path / "lyrics"
+    folder.mkdir()
+    (folder / "Nobody - Unknown.txt").write_text("words")
+    status = main(["lyrics", "import", str(folder), "--data-dir", str(tmp_path / "data"),
+                   "--log-level", "WARNING"])
+    assert status == 1  # the store is empty: the one file matched nothing
+    assert asyncio.run(_lyrics_count(tmp_path / "data")) == 0
+
+
+async def _lyrics_count(data_dir: Path) -> int:
+    store = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
+    await store.open()
+    try:
+        return await store.lyrics.count()
+    finally:
+        await store.close()

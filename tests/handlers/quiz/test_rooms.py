@@ -89,6 +89,8 @@ async def test_bad_requests_get_their_codes_and_change_nothing(client, sdk):
     assert await _code(ann_ws.rpc("quiz.join", {"room": "nosuchroom"})) == 1001
     assert await _code(ann_ws.rpc("quiz.create", {"rounds": 0})) == 400
     assert await _code(ann_ws.rpc("quiz.create", {"seconds": "soon"})) == 400
+    assert await _code(ann_ws.rpc("quiz.create", {"source": "audio"})) == 400
+    assert await _code(ann_ws.rpc("quiz.answer", [1, 2])) == 400
     room = (await ann_ws.rpc("quiz.create", {"rounds": 3, "seconds": 30})).data["room"]
     assert await _code(bob_ws.rpc("quiz.start", {"room": room})) == 1006  # not a player yet
     await bob_ws.rpc("quiz.join", {"room": room})
@@ -108,6 +110,20 @@ async def test_bad_requests_get_their_codes_and_change_nothing(client, sdk):
     _, dan_events = await subscribe(dan_ws, f"quiz:{room}")
     assert (await dan_events.next("unsubscribed")).code == 103  # not a player: refused
     assert await _code(dan_ws.rpc("quiz.state", {"room": room})) == 1006
+    for _ in range(2):
+        await ann_ws.rpc("quiz.create", {"public": False})
+    assert await _code(ann_ws.rpc("quiz.create", {})) == 1014  # three live rooms at most
+
+
+async def test_a_private_room_needs_its_invite_code(client, sdk):
+    (_, ann_ws), (_, bob_ws) = await _player(client, sdk, "ann"), await _player(client, sdk, "bob")
+    created = (await ann_ws.rpc("quiz.create", {"public": False})).data
+    assert created["invite_code"]
+    assert (await bob_ws.rpc("quiz.list", {})).data == {"rooms": []}
+    assert await _code(bob_ws.rpc("quiz.join", {"room": created["room"]})) == 1013
+    joined = (await bob_ws.rpc("quiz.join", {"room": created["room"],
+                                             "code": created["invite_code"]})).data
+    assert len(joined["players"]) == 2
 
 
 async def test_an_answer_after_the_deadline_is_too_late(client, sdk):
