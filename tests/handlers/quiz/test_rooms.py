@@ -51,8 +51,10 @@ async def test_two_players_play_a_room_to_its_final_board(client, sdk):
     assert [p["user"] for p in joined["players"]] == [ann.id, bob.id]
     _, ann_events = await subscribe(ann_ws, channel)
     await ann_events.next("subscribed")
-    _, bob_events = await subscribe(bob_ws, channel)
+    bob_sub, bob_events = await subscribe(bob_ws, channel)
     await bob_events.next("subscribed")
+    present = await bob_sub.presence()
+    assert {c.user for c in present.clients.values()} == {str(ann.id), str(bob.id)}
     assert (await ann_ws.rpc("quiz.start", {"room": room})).data == {}
     for number in (1, 2):
         question = await _push(bob_events, "round")
