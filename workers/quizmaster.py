@@ -207,23 +207,27 @@ class QuizRoomActor(Actor):
         await self._publish(opened.public(state.settings.rounds))
 
     async def _reveal(self) -> None:
+        """Close the round: reveal and scores pushed, then stored (a crash in between loses
+        this round's points, never a stored board's), the next round scheduled from now."""
         state = self.state
         revealed = state.reveal()
+        next_at = self.clock() + state.settings.reveal_seconds
+        points = {str(k): v for k, v in revealed.points.items()}
+        await self._publish({"type": "reveal", "round": revealed.number,
+                             "correct": revealed.question.correct,
+                             "link": revealed.question.options[revealed.question.correct].link,
+                             "points": points})
+        await self._publish({"type": "scores", "scores": state.scores_json()})
         await self.store.record_round(
             QuizRound(room_id=state.room_id, number=revealed.number,
                       catalog_id=revealed.question.catalog_id, started_at=revealed.started_at,
                       deadline=revealed.deadline, correct=revealed.question.correct,
-                      points={str(k): v for k, v in revealed.points.items()}),
+                      points=points),
             {p.user_id: p.score for p in state.players.values()})
-        await self._publish({"type": "reveal", "round": revealed.number,
-                             "correct": revealed.question.correct,
-                             "link": revealed.question.options[revealed.question.correct].link,
-                             "points": {str(k): v for k, v in revealed.points.items()}})
-        await self._publish({"type": "scores", "scores": state.scores_json()})
         if state.last_round():
             await self._end("completed")
             return
-        self.next_round_at = self.clock() + state.settings.reveal_seconds
+        self.next_round_at = next_at
         try:  # ready before it is due, so that the round opens on time
             self.next_question = await self.questions(frozenset(state.asked))
         except QuizError:
