@@ -29,6 +29,8 @@ __all__ = ["ChannelPublisher", "QuestionSource", "QuizRoomActor", "Join", "Leave
 
 log = logging.getLogger("chorus.quiz")
 
+LOBBY_SECONDS = 3600.0  # a room nobody started within this ends ("abandoned")
+
 # the catalog ids asked already -> the next question (raises QuizError when there is none)
 QuestionSource = Callable[[frozenset[int]], Awaitable[QuizQuestion]]
 
@@ -86,6 +88,7 @@ class QuizRoomActor(Actor):
         self.next_round_at: float | None = None  # absolute: when the next round opens
         self.next_question: QuizQuestion | None = None
         self.drifts: list[float] = []  # how late each round opened against its schedule
+        self.lobby_until = clock() + LOBBY_SECONDS
 
     async def ask(self, request: Request) -> Any:
         """Send `request` and wait for its answer (raises QuizError when refused)."""
@@ -103,6 +106,8 @@ class QuizRoomActor(Actor):
             return state.round.deadline
         if state.phase is RoomPhase.REVEALED:
             return self.next_round_at
+        if state.phase is RoomPhase.LOBBY:
+            return self.lobby_until
         return None
 
     async def run(self) -> None:
@@ -138,6 +143,8 @@ class QuizRoomActor(Actor):
             await self._reveal()
         elif state.phase is RoomPhase.REVEALED and self.next_round_at is not None:
             await self._open_round()
+        elif state.phase is RoomPhase.LOBBY and self.clock() >= self.lobby_until:
+            await self._end("abandoned")
 
     async def _handle(self, request: Request) -> Any:
         state, now = self.state, self.clock()
