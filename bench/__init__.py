@@ -10,7 +10,7 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`chorus bench <name> ...`: parse the benchmark's arguments and run it."""
-    from bench import collections, downloads, fanout, listening, media, serverapi, social
+    from bench import collections, downloads, fanout, listening, media, quiz, serverapi, social
 
     parser = argparse.ArgumentParser(prog="chorus bench", description=__doc__)
     sub = parser.add_subparsers(dest="bench", required=True)
@@ -21,6 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     listening.add_parser(sub)
     collections.add_parser(sub)
     media.add_parser(sub)
+    quiz.add_parser(sub)
     args = parser.parse_args(argv)
     result: int = args.run(args)
     return result

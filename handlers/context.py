@@ -15,6 +15,7 @@ from handlers.state import (
     HotRanking,
     ListeningState,
     MaintenanceState,
+    QuizState,
     ScrobbleState,
     SignInAttempts,
 )
@@ -47,3 +48,4 @@ class Context:
     sign_in_attempts: SignInAttempts = field(default_factory=SignInAttempts)
     scrobbles: ScrobbleState = field(default_factory=ScrobbleState)
     listening_state: ListeningState = field(default_factory=ListeningState)
+    quiz_state: QuizState = field(default_factory=QuizState)

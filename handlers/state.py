@@ -14,9 +14,11 @@ import msgspec
 from providers.sources import Source
 from providers.spotify import SpotifyClient
 from store.records import HotScore
+from workers.actor import Supervisor
+from workers.quizmaster import QuizRoomActor
 
 __all__ = ["CatalogState", "ListeningState", "DownloadState", "MaintenanceState", "HotRanking",
-           "SignInAttempts", "ScrobbleState", "ScrobbledNowPlaying",
+           "SignInAttempts", "ScrobbleState", "QuizState", "ScrobbledNowPlaying",
            "FailureStreak", "DEFAULT_MAINTENANCE_MESSAGE", "HOT_REFRESH_SECONDS"]
 
 DEFAULT_MAINTENANCE_MESSAGE = "Service temporarily unavailable for maintenance"
@@ -108,3 +110,12 @@ class ScrobbleState:
     in Redis with a time to live)."""
 
     playing_now: dict[int, ScrobbledNowPlaying] = field(default_factory=dict)
+
+
+@dataclass
+class QuizState:
+    """The live quiz rooms of this process (handlers.quiz.rooms): each room's actor by room id,
+    and the supervisor that runs them (set by hub.app; None: rooms cannot start here)."""
+
+    rooms: dict[str, QuizRoomActor] = field(default_factory=dict)
+    supervisor: Supervisor | None = None

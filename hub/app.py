@@ -13,6 +13,7 @@ import httpx
 from aiohttp import web
 
 from handlers.api import echostats, listenbrainz, openwhyd, sono, spotizerr, spoton
+from handlers.api import quiz as quiz_api
 from handlers.api.common import setup_common_routes
 from handlers.api.keys import ctx_key, fallback_dialects_key
 from handlers.api.media import setup_media_routes
@@ -43,6 +44,7 @@ from handlers.listening.sync import (
 )
 from handlers.media.audio import clear_incoming
 from handlers.media.maintenance import load_maintenance
+from handlers.quiz.rooms import close_abandoned_rooms, end_rooms
 from handlers.social.channels import channel_hooks
 from hub.config import Config
 from hub.keys import centrifugo_key, config_key, limiter_key, metrics_key, node_key
@@ -75,7 +77,7 @@ __all__ = ["create_app", "build_context", "close_context"]
 
 log = logging.getLogger("chorus.app")
 
-DIALECTS = (spotizerr, echostats, sono, openwhyd, spoton, listenbrainz)
+DIALECTS = (spotizerr, echostats, sono, openwhyd, spoton, listenbrainz, quiz_api)
 
 
 def build_context(config: Config, store: Store, publisher: Publisher, *,
@@ -137,6 +139,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
                            config.admin_email or None)
+    # quiz rooms a stopped process left open end with their scores; new ones run here
+    await close_abandoned_rooms(ctx)
+    ctx.quiz_state.supervisor = supervisor
     await supervisor.start(mailer)
     await supervisor.start(jobs)
     await supervisor.start(WatcherActor(partial(check_due, ctx)))  # Spotizerr's watch lists
@@ -151,6 +156,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await end_rooms(ctx, "shutdown")  # boards stored before the actors stop
         await supervisor.close()
         await close_context(ctx)
         if kworb is not None:

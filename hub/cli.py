@@ -1,4 +1,4 @@
-"""`chorus serve | migrate | config | import | charts | bench`: the command line."""
+"""`chorus serve | migrate | config | import | charts | lyrics | bench`: the command line."""
 
 from __future__ import annotations
 
@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     load_charts.add_argument("--scraped-at", default=None, metavar="ISO",
                              help="when the page was scraped (default: the file's time)")
     _add_setting_flags(load_charts)
+    lyrics = sub.add_parser("lyrics", help="lyrics files: `lyrics import DIR` reads .lrc and "
+                                           ".txt files into the store")
+    lyrics.add_argument("action", choices=["import"])
+    lyrics.add_argument("folder", type=Path, metavar="DIR",
+                        help="folder of .lrc/.txt files (tags or 'Artist - Title' names)")
+    _add_setting_flags(lyrics)
     bench = sub.add_parser("bench", help="run a benchmark from a source checkout (bench/README.md)",
                            add_help=False)
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
@@ -119,6 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hub.charts_cli import run_charts_import
 
         return asyncio.run(run_charts_import(config, args.files, args.chart, args.scraped_at))
+    elif args.command == "lyrics":
+        from hub.lyrics_cli import run_lyrics_import
+
+        return asyncio.run(run_lyrics_import(config, args.folder))
     elif args.command == "config":
         for setting in SETTINGS:
             value = getattr(config, setting.field)

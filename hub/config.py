@@ -96,6 +96,18 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     audio_max_uploads: int = 25
     # a Kworb scraper's SQLite database (sqlite:///path) read instead of the store's charts
     kworb_database_url: str = ""
+    # lyrics providers (handlers/catalog/lyrics.py): LRCLIB (no key; empty URL: off), then
+    # Musixmatch when a key is set
+    lrclib_url: str = "https://lrclib.net"
+    musixmatch_api_key: str = ""
+    musixmatch_url: str = "https://api.musixmatch.com/ws/1.1"
+    # an OpenAI-compatible chat endpoint for Spot On's ai_description; empty: null descriptions
+    llm_url: str = ""
+    llm_api_key: str = ""
+    llm_model: str = ""
+    # live quiz rooms (handlers/quiz): players per room, pause between reveal and next round
+    quiz_max_players: int = 16
+    quiz_reveal_seconds: float = 3.0
 
     @property
     def data_path(self) -> Path:
@@ -219,6 +231,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("kworb_database_url", "KWORB_DATABASE_URL",
             "sqlite:///path of a Kworb scraper database read for /api/v1/kworb; empty: the "
             "store's charts (chorus charts import)"),
+    Setting("lrclib_url", "CHORUS_LRCLIB_URL", "LRCLIB base URL for lyrics; `off`: not asked"),
+    Setting("musixmatch_api_key", "CHORUS_MUSIXMATCH_API_KEY",
+            "Musixmatch API key; empty: Musixmatch is not asked"),
+    Setting("musixmatch_url", "CHORUS_MUSIXMATCH_URL", "Musixmatch API base URL"),
+    Setting("llm_url", "CHORUS_LLM_URL",
+            "OpenAI-compatible chat API base URL (…/v1) for ai_description; empty: null"),
+    Setting("llm_api_key", "CHORUS_LLM_API_KEY", "its bearer key (empty for local servers)"),
+    Setting("llm_model", "CHORUS_LLM_MODEL", "the chat model asked"),
+    Setting("quiz_max_players", "CHORUS_QUIZ_MAX_PLAYERS", "players per live quiz room"),
+    Setting("quiz_reveal_seconds", "CHORUS_QUIZ_REVEAL_SECONDS",
+            "seconds between a quiz round's reveal and the next round"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

@@ -18,13 +18,13 @@ from hub.app import build_context, close_context
 from hub.config import Config
 from store import open_store
 
-__all__ = ["run_import", "ProgressBar", "summary_line"]
+__all__ = ["run_import", "ProgressBar", "summary_line", "Offline"]
 
 BAR_WIDTH = 30
 REDRAW_EVERY = 0.2  # seconds between two bars at most
 
 
-class _Offline:
+class Offline:
     """The realtime hub when there is none: pushes go nowhere (no one is connected here)."""
 
     async def publish(self, channel: str, data: Any) -> Any:
@@ -111,7 +111,7 @@ async def run_import(config: Config, username: str, files: list[Path], *,
         if user is None:
             err.write(f"chorus import: no user named {username!r}\n")
             return 2
-        ctx = build_context(config, store, _Offline())
+        ctx = build_context(config, store, Offline())
         try:
             overall = ImportTally()
             for path, total in zip(files, totals, strict=True):

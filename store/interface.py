@@ -33,12 +33,16 @@ from store.records import (
     JobStatus,
     Listen,
     ListenToken,
+    Lyrics,
     NewListen,
     NowPlaying,
     OAuthAccount,
     OAuthState,
     OutboxMail,
     Post,
+    QuizPlayer,
+    QuizRoom,
+    QuizRound,
     RefreshToken,
     ResetToken,
     RollupCount,
@@ -393,6 +397,44 @@ class ApiCallRepo(Protocol):
     async def prune(self, before: float) -> int: ...
 
 
+__all__ += ["LyricsRepo", "QuizRepo"]
+
+
+class LyricsRepo(Protocol):
+    """Lyrics of catalog tracks, one row per track (the latest fetch or import wins)."""
+
+    async def get(self, catalog_id: int) -> Lyrics | None: ...
+    async def put(self, lyrics: Lyrics) -> None:
+        """Insert or replace the track's lyrics."""
+    async def sample(self, limit: int, exclude: Sequence[int] = ()) -> list[int]:
+        """Catalog ids of up to `limit` tracks with lyrics, picked at random, none of `exclude`."""
+    async def count(self) -> int:
+        """How many tracks have lyrics."""
+
+
+class QuizRepo(Protocol):
+    """Quiz rooms' history: the room, its players (with their scores so far) and its rounds."""
+
+    async def create_room(self, room: QuizRoom) -> None: ...
+    async def get_room(self, room_id: str) -> QuizRoom | None: ...
+    async def open_rooms(self) -> builtins.list[QuizRoom]:
+        """Rooms not finished (at start: rooms a stopped process left open)."""
+    async def set_host(self, room_id: str, host_id: int) -> None: ...
+    async def start_room(self, room_id: str, at: float) -> None: ...
+    async def finish_room(self, room_id: str, board: Sequence[Mapping[str, Any]], reason: str,
+                          at: float) -> None:
+        """Mark the room finished with its final board; a finished room stays as it was."""
+    async def add_player(self, player: QuizPlayer) -> None:
+        """Add the player, or bring back one who left (score kept)."""
+    async def leave(self, room_id: str, user_id: int, at: float) -> None: ...
+    async def players(self, room_id: str) -> builtins.list[QuizPlayer]:
+        """Everyone who joined, in join order (those who left too, with left_at)."""
+    async def player(self, room_id: str, user_id: int) -> QuizPlayer | None: ...
+    async def record_round(self, round_: QuizRound, scores: Mapping[int, int]) -> None:
+        """Store a revealed round and every player's score after it, in one transaction."""
+    async def rounds(self, room_id: str) -> builtins.list[QuizRound]: ...
+
+
 class Store(Protocol):
     """Persistence for all of Chorus; opened once per process by hub.app."""
 
@@ -422,6 +464,8 @@ class Store(Protocol):
     announcements: AnnouncementRepo
     charts: ChartRepo
     collection_stats: CollectionStatsRepo
+    lyrics: LyricsRepo
+    quiz: QuizRepo
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""

@@ -629,3 +629,49 @@ class UserCounts(msgspec.Struct, kw_only=True):
     total: int = 0
     admins: int = 0
     by_state: dict[str, int] = {}
+__all__ += ["Lyrics", "QuizRoom", "QuizPlayer", "QuizRound"]
+
+
+class Lyrics(msgspec.Struct, kw_only=True, frozen=True):
+    """A track's lyrics: plain text, LRC text (timestamps kept) when synced, where from."""
+
+    catalog_id: int
+    plain: str
+    synced: str | None = None
+    source: str  # lrclib, musixmatch, import, admin
+    source_url: str = ""
+    fetched_at: float
+
+
+class QuizRoom(msgspec.Struct, kw_only=True):
+    """A live quiz room's history row (status lobby, running or finished)."""
+
+    id: str
+    host_id: int
+    status: str = "lobby"
+    settings: dict[str, Any] = {}
+    invite_code: str = ""
+    created_at: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    end_reason: str = ""
+    board: list[dict[str, Any]] = []
+
+
+class QuizPlayer(msgspec.Struct, kw_only=True):
+    room_id: str
+    user_id: int
+    name: str = ""
+    score: int = 0
+    joined_at: float
+    left_at: float | None = None
+
+
+class QuizRound(msgspec.Struct, kw_only=True):
+    room_id: str
+    number: int
+    catalog_id: int | None
+    started_at: float
+    deadline: float
+    correct: int
+    points: dict[str, int] = {}

@@ -23,6 +23,8 @@ TEST_SETTINGS: dict[str, Any] = {
     "endpoint_rate_limits": False,
     # never reach the real oEmbed providers from tests: a closed local port, refused at once
     "oembed_url": "http://127.0.0.1:9/oembed",
+    # nor LRCLIB: tests that want lyrics providers start a fake (tests/fakes/lyrics.py)
+    "lrclib_url": "off",
 }
 
 STRONG_PASSWORD = "Sup3r-secret!"

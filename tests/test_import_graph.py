@@ -16,8 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hub", "handlers", "workers", "store", "providers")
 # hub.routes_doc prints the route table of the app hub.app builds: a tool on the roof;
-# hub.import_cli is the command line's `chorus import` (a Context on the store, as hub.app builds it)
-COMPOSITION_ROOT = {"hub.app", "hub.cli", "hub.import_cli", "hub.charts_cli", "hub.routes_doc"}
+# hub.import_cli is the command line's `chorus import` (a Context on the store, as hub.app builds it),
+# hub.charts_cli its `chorus charts import` and hub.lyrics_cli its `chorus lyrics import` (the same way)
+COMPOSITION_ROOT = {"hub.app", "hub.cli", "hub.import_cli", "hub.charts_cli", "hub.lyrics_cli",
+                    "hub.routes_doc"}
 
 
 def _module_name(path: Path) -> str:
@@ -101,10 +103,15 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
             if len(component) > 1:
                 cycles.append(sorted(component))
 
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        for node in sorted(graph):
+            if node not in index:
+                visit(node)
+    finally:
+        # the process's limit is also how deep a JSON msgspec decodes: other tests rely on it
+        sys.setrecursionlimit(limit)
     return cycles
 
 

@@ -1,7 +1,8 @@
 """RPC methods for websocket clients and bots: each calls the same domain operation as REST.
 
 Domain modules register with `@rpc_method("name")`; errors become protocol errors whose code
-is the HTTP status of the domain error (application codes 400+).
+is the HTTP status of the domain error (application codes 400+), or the code a method family
+documents for it (RPC_ERROR_CODES).
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from hub.realtime.node import RPCHook
 from hub.realtime.protocol import encode_json
 from hub.realtime.types import Identity, RPCError
 
-__all__ = ["RPC_METHODS", "rpc_method", "make_rpc_hook", "RpcMethod"]
+__all__ = ["RPC_METHODS", "RPC_ERROR_CODES", "rpc_method", "make_rpc_hook", "RpcMethod"]
 
 RpcMethod = Callable[[Context, Principal, Any], Awaitable[Any]]
 RPC_METHODS: dict[str, RpcMethod] = {}
+# domain error code -> the protocol error code a method family documents (e.g. the quiz's
+# 1001-1013, handlers/api/quiz.py); other errors answer with their HTTP status
+RPC_ERROR_CODES: dict[str, int] = {}
 
 
 def rpc_method(name: str) -> Callable[[RpcMethod], RpcMethod]:
@@ -49,7 +53,7 @@ def make_rpc_hook(ctx: Context) -> RPCHook:
             params = decode_json(data) if data else None
             result = await fn(ctx, await _principal(ctx, identity), params)
         except DomainError as err:
-            raise RPCError(err.status, err.message) from err
+            raise RPCError(RPC_ERROR_CODES.get(err.code, err.status), err.message) from err
         except (msgspec.DecodeError, msgspec.ValidationError, TypeError, ValueError) as exc:
             raise RPCError(400, f"invalid params: {exc}") from exc
         return encode_json(result)

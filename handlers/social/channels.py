@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from handlers import paging
 from handlers.context import Context
+from handlers.quiz.rooms import may_follow_room
 from store.records import User
 
 __all__ = ["channel_hooks", "NOWPLAYING_VISIBILITY", "nowplaying_is_public", "may_see_nowplaying"]
@@ -65,8 +66,10 @@ async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
 
 
 async def _may_join_quiz(ctx: Context, user: str, channel: str) -> bool:
-    """Quiz rooms do not exist yet (quiz issue): nobody may subscribe."""
-    return False
+    """`quiz:<room>`: the room's players (handlers.quiz.rooms.may_follow_room)."""
+    user_id = _user_id(user)
+    room = channel.partition(":")[2]
+    return user_id is not None and bool(room) and await may_follow_room(ctx, user_id, room)
 
 
 def channel_hooks(ctx: Context) -> dict[str, Callable[[str, str], Awaitable[bool]]]:

@@ -22,9 +22,11 @@ from store.interface import (
     ListeningRepo,
     ListenRepo,
     ListenTokenRepo,
+    LyricsRepo,
     OAuthRepo,
     OutboxRepo,
     PostRepo,
+    QuizRepo,
     QuotaRepo,
     RecommendationRepo,
     SearchRepo,
@@ -49,9 +51,11 @@ from store.sqlite.jobs import SqliteJobs
 from store.sqlite.listen_tokens import SqliteListenTokens
 from store.sqlite.listening import SqliteListening
 from store.sqlite.listens import SqliteListens
+from store.sqlite.lyrics import SqliteLyrics
 from store.sqlite.misc import SqliteConsents, SqliteOutbox, SqliteSettings
 from store.sqlite.oauth import SqliteOAuth
 from store.sqlite.posts import SqlitePosts
+from store.sqlite.quiz import SqliteQuiz
 from store.sqlite.recommendations import SqliteRecommendations
 from store.sqlite.search import SqliteSearch
 from store.sqlite.tokens import SqliteTokens
@@ -90,6 +94,8 @@ class SqliteStore:
         self.announcements: AnnouncementRepo = SqliteAnnouncements(self.db)
         self.charts: ChartRepo = SqliteCharts(self.db)
         self.collection_stats: CollectionStatsRepo = SqliteCollectionStats(self.db)
+        self.lyrics: LyricsRepo = SqliteLyrics(self.db)
+        self.quiz: QuizRepo = SqliteQuiz(self.db)
 
     async def open(self) -> None:
         await self.db.open()

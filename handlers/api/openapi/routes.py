@@ -14,7 +14,7 @@ __all__ = ["ServedRoute", "served_routes", "DIALECT_NAMES", "ANY_METHOD"]
 
 DIALECT_NAMES = {"spoton": "Spot On", "spotizerr": "Spotizerr", "echostats": "EchoStats",
                  "sono": "Sono", "openwhyd": "Openwhyd", "health": "all (health)",
-                 "chorus": "Chorus", "listenbrainz": "ListenBrainz"}
+                 "chorus": "Chorus", "listenbrainz": "ListenBrainz", "quiz": "Chorus (quiz)"}
 REALTIME = "Chorus (realtime)"  # the websocket, SSE and server API routes carry no dialect
 ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")  # what a `*` route answers
 

@@ -1,0 +1,110 @@
+"""Quiz rooms, players and rounds in SQLite (implements store.interface.QuizRepo)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aiosqlite
+import msgspec
+
+from store.records import QuizPlayer, QuizRoom, QuizRound
+from store.sqlite._rows import to_record
+from store.sqlite.db import Database
+
+__all__ = ["SqliteQuiz"]
+
+
+def _room(row: aiosqlite.Row | None) -> QuizRoom | None:
+    if row is None:
+        return None
+    data = dict(zip(row.keys(), row, strict=True))
+    data["settings"] = msgspec.json.decode(data["settings"])
+    data["board"] = msgspec.json.decode(data["board"])
+    return msgspec.convert(data, QuizRoom)
+
+
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+class SqliteQuiz:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_room(self, room: QuizRoom) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO quiz_rooms (id, host_id, status, settings, invite_code, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (room.id, room.host_id, room.status,
+                                              _json(room.settings), room.invite_code,
+                                              room.created_at))
+
+    async def get_room(self, room_id: str) -> QuizRoom | None:
+        return _room(await self.db.fetch_one("SELECT * FROM quiz_rooms WHERE id = ?", (room_id,)))
+
+    async def open_rooms(self) -> list[QuizRoom]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM quiz_rooms WHERE status != 'finished' ORDER BY created_at")
+        return [r for r in map(_room, rows) if r is not None]
+
+    async def set_host(self, room_id: str, host_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE quiz_rooms SET host_id = ? WHERE id = ?", (host_id, room_id))
+
+    async def start_room(self, room_id: str, at: float) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE quiz_rooms SET status = 'running', started_at = ? "
+                               "WHERE id = ? AND status = 'lobby'", (at, room_id))
+
+    async def finish_room(self, room_id: str, board: Sequence[Mapping[str, Any]], reason: str,
+                          at: float) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE quiz_rooms SET status = 'finished', board = ?, end_reason = ?, "
+                "ended_at = ? WHERE id = ? AND status != 'finished'",
+                (_json(list(board)), reason, at, room_id))
+
+    async def add_player(self, player: QuizPlayer) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO quiz_players (room_id, user_id, name, score, joined_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO UPDATE SET "
+                "left_at = NULL", (player.room_id, player.user_id, player.name, player.score,
+                                   player.joined_at))
+
+    async def leave(self, room_id: str, user_id: int, at: float) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE quiz_players SET left_at = ? WHERE room_id = ? AND "
+                               "user_id = ?", (at, room_id, user_id))
+
+    async def players(self, room_id: str) -> list[QuizPlayer]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM quiz_players WHERE room_id = ? ORDER BY joined_at, user_id",
+            (room_id,))
+        return [p for p in (to_record(QuizPlayer, r) for r in rows) if p is not None]
+
+    async def player(self, room_id: str, user_id: int) -> QuizPlayer | None:
+        return to_record(QuizPlayer, await self.db.fetch_one(
+            "SELECT * FROM quiz_players WHERE room_id = ? AND user_id = ?", (room_id, user_id)))
+
+    async def record_round(self, round_: QuizRound, scores: Mapping[int, int]) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT OR REPLACE INTO quiz_rounds (room_id, number, catalog_id, started_at, "
+                "deadline, correct, points) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (round_.room_id, round_.number, round_.catalog_id, round_.started_at,
+                 round_.deadline, round_.correct, _json(round_.points)))
+            await conn.executemany(
+                "UPDATE quiz_players SET score = ? WHERE room_id = ? AND user_id = ?",
+                [(score, round_.room_id, user_id) for user_id, score in scores.items()])
+
+    async def rounds(self, room_id: str) -> list[QuizRound]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM quiz_rounds WHERE room_id = ? ORDER BY number", (room_id,))
+        found = []
+        for row in rows:
+            data = dict(zip(row.keys(), row, strict=True))
+            data["points"] = msgspec.json.decode(data["points"])
+            found.append(msgspec.convert(data, QuizRound))
+        return found
