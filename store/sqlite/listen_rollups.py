@@ -1,16 +1,20 @@
 """The rollups of listens in SQLite: written from the listens themselves (a batch just
 inserted, or all of a user's listens when rebuilding) and read by every aggregate.
 
-A daily rollup row counts the plays and milliseconds of one user on one UTC day, per track,
-artist (the track's first artist), album (the track's album name and first artist), genre
-(each of the track's genres) and UTC hour; the all-time rollups count the same per user and
-track, artist, album, genre, and per UTC weekday (Monday 0) and hour, so that all-time reads
-do not sum years of days.
+Per user and UTC day: plays and milliseconds (`listen_days`), per hour (`listen_day_hours`)
+and per track (`listen_day_tracks`); all time: per track (`listen_tracks`, which also holds
+the track's first artist, album name and genres as the catalog gave them when the user first
+played it or at the last rebuild) and per UTC weekday (Monday 0) and hour. An artist, album
+(name and first artist) or genre is counted through its tracks: a top list of artists sums
+the period's (or all-time) track rows grouped by their artist.
 
-A batch of new listens (the ids above the largest before it) is copied once, with what each
-rollup keys on, into a temporary table, and added with one set-based upsert per rollup table;
-a rebuild clears the user's rollups and adds their listens the same way, 90 days of plays at
-a time.
+Per-day track rows are written only for days on or after `detail_since` (the caller's first
+day any period can still reach; '' for every day): an import of years of history writes one
+track row per listen only for its last year. Every other rollup covers every day.
+
+A batch of new listens (the ids above the largest before it) is copied once, with its day and
+hour, into a temporary table, and added with one set-based upsert per rollup table; a rebuild
+clears the user's rollups and adds their listens the same way, 90 days of plays at a time.
 """
 
 from __future__ import annotations
@@ -24,92 +28,117 @@ from store.sqlite.db import Database
 
 __all__ = ["LISTEN_TABLES", "DIMENSIONS", "add_rollups", "clear_rollups", "ListenRollups"]
 
-# table -> its key columns after user_id
+# every rollup table, with its key columns after user_id
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     "listen_days": ("day",),
     "listen_day_tracks": ("day", "track_id"),
-    "listen_day_artists": ("day", "artist"),
-    "listen_day_albums": ("day", "artist", "album"),
-    "listen_day_genres": ("day", "genre"),
     "listen_day_hours": ("day", "hour"),
     "listen_tracks": ("track_id",),
-    "listen_artists": ("artist",),
-    "listen_albums": ("artist", "album"),
-    "listen_genres": ("genre",),
     "listen_weekday_hours": ("weekday", "hour"),
 }
 # every table holding a user's listening history (erasure drops them all)
 LISTEN_TABLES = ("listens", *ROLLUP_KEYS)
+DIMENSIONS = ("track", "artist", "album", "genre")
 
 _ADD = "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, ms = ms + excluded.ms"
 
-# A batch of listens with what every rollup keys on, computed once per listen (its UTC day,
-# hour and weekday, Monday 0; its track's first artist, album name and genres) in a temporary
-# table of the writer's connection; each rollup then sums the batch with one upsert.
-_BATCH = "temp.listen_batch"
-_BATCH_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS listen_batch (user_id INTEGER, day TEXT, "
-                "hour INTEGER, weekday INTEGER, track_id INTEGER, ms INTEGER, artist TEXT, "
-                "album TEXT, genres TEXT)")
+# A batch of listens with its UTC day and hour, in temporary tables of the writer's
+# connection: the listens, then their plays and time per day and hour.
+_BATCH_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch (user_id INTEGER, day TEXT, hour INTEGER, "
+    "track_id INTEGER, ms INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_hours (user_id INTEGER, day TEXT, "
+    "hour INTEGER, plays INTEGER, ms INTEGER)",
+)
 _FILL_BATCH = (
-    f"INSERT INTO {_BATCH} SELECT l.user_id, strftime('%Y-%m-%d', l.played_at, 'unixepoch'), "
-    "CAST(strftime('%H', l.played_at, 'unixepoch') AS INTEGER), "
-    "(CAST(strftime('%w', l.played_at, 'unixepoch') AS INTEGER) + 6) % 7, l.track_id, l.ms_played, "
+    "INSERT INTO temp.listen_batch SELECT l.user_id, strftime('%Y-%m-%d', l.played_at, 'unixepoch'), "
+    "CAST(strftime('%H', l.played_at, 'unixepoch') AS INTEGER), l.track_id, l.ms_played "
+    "FROM listens l{hint} WHERE {where}")
+_ADD_BATCH = (
+    "INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
+    "SELECT user_id, day, track_id, COUNT(*), SUM(ms) FROM temp.listen_batch WHERE day >= ? "
+    f"GROUP BY 1, 2, 3 {_ADD}",
+    # the catalog is read once per track of the batch; an existing row keeps its names
+    "INSERT INTO listen_tracks (user_id, track_id, plays, ms, artist, album, genres) "
+    "SELECT b.user_id, b.track_id, b.plays, b.ms, "
     "COALESCE(json_extract(c.artist_names, '$[0]'), ''), COALESCE(c.album_name, ''), "
-    "COALESCE(c.genres, '[]') FROM listens l{hint} LEFT JOIN catalog c ON c.id = l.track_id WHERE {where}")
-_GENRES = " JOIN json_each(b.genres) g"
-# table -> (its key expressions after user_id over the batch `b` (genres `g`), extra FROM,
-# WHERE)
-_KEY_SQL: dict[str, tuple[str, str, str]] = {
-    "listen_days": ("b.day", "", "true"),
-    "listen_day_tracks": ("b.day, b.track_id", "", "true"),
-    "listen_day_artists": ("b.day, b.artist", "", "b.artist != ''"),
-    "listen_day_albums": ("b.day, b.artist, b.album", "", "b.album != ''"),
-    "listen_day_genres": ("b.day, g.value", _GENRES, "g.value != ''"),
-    "listen_day_hours": ("b.day, b.hour", "", "true"),
-    "listen_tracks": ("b.track_id", "", "true"),
-    "listen_artists": ("b.artist", "", "b.artist != ''"),
-    "listen_albums": ("b.artist, b.album", "", "b.album != ''"),
-    "listen_genres": ("g.value", _GENRES, "g.value != ''"),
-    "listen_weekday_hours": ("b.weekday, b.hour", "", "true"),
-}
-# dimension -> (daily table, all-time table, key column)
-DIMENSIONS: dict[str, tuple[str, str, str]] = {
-    "track": ("listen_day_tracks", "listen_tracks", "track_id"),
-    "artist": ("listen_day_artists", "listen_artists", "artist"),
-    "album": ("listen_day_albums", "listen_albums", "album"),
-    "genre": ("listen_day_genres", "listen_genres", "genre"),
-}
+    "COALESCE(c.genres, '[]') FROM (SELECT user_id, track_id, COUNT(*) AS plays, SUM(ms) AS ms "
+    "FROM temp.listen_batch GROUP BY 1, 2) b LEFT JOIN catalog c ON c.id = b.track_id "
+    f"WHERE true {_ADD}",
+    "INSERT INTO temp.listen_batch_hours SELECT user_id, day, hour, COUNT(*), SUM(ms) "
+    "FROM temp.listen_batch GROUP BY 1, 2, 3",
+    "INSERT INTO listen_day_hours (user_id, day, hour, plays, ms) "
+    f"SELECT user_id, day, hour, plays, ms FROM temp.listen_batch_hours WHERE true {_ADD}",
+    "INSERT INTO listen_days (user_id, day, plays, ms) SELECT user_id, day, SUM(plays), SUM(ms) "
+    f"FROM temp.listen_batch_hours GROUP BY 1, 2 {_ADD}",
+    "INSERT INTO listen_weekday_hours (user_id, weekday, hour, plays, ms) "
+    "SELECT user_id, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays), SUM(ms) "
+    f"FROM temp.listen_batch_hours GROUP BY 1, 2, 3 {_ADD}",
+)
+_CLEAR_BATCH = ("DELETE FROM temp.listen_batch", "DELETE FROM temp.listen_batch_hours")
 # a rebuild reads a user's listens this many seconds of played_at at a time
 _REBUILD_SPAN = 90 * 86_400
 
+# One row per track the user played: (track_id, plays, ms, artist, album, genres), over the
+# days from :since, or all time (:since '').
+_PERIOD_TRACKS = (
+    "SELECT s.track_id, s.plays, s.ms, COALESCE(k.artist, '') AS artist, "
+    "COALESCE(k.album, '') AS album, COALESCE(k.genres, '[]') AS genres "
+    "FROM (SELECT track_id, SUM(plays) AS plays, SUM(ms) AS ms FROM listen_day_tracks "
+    "WHERE user_id = :user AND day >= :since GROUP BY track_id) s "
+    "LEFT JOIN listen_tracks k ON k.user_id = :user AND k.track_id = s.track_id")
+_ALL_TRACKS = ("SELECT track_id, plays, ms, artist, album, genres FROM listen_tracks "
+               "WHERE user_id = :user")
+# dimension -> (key, album artist, extra FROM, WHERE, GROUP BY) over the track rows `t`
+_TOP_OF: dict[str, tuple[str, str, str, str, str]] = {
+    "track": ("t.track_id", "''", "", "true", "t.track_id"),
+    "artist": ("t.artist", "''", "", "t.artist != ''", "t.artist"),
+    "album": ("t.album", "t.artist", "", "t.album != ''", "t.album, t.artist"),
+    "genre": ("g.value", "''", " JOIN json_each(t.genres) g", "g.value != ''", "g.value"),
+}
 
-def _add_batch_sql(table: str) -> str:
-    keys, joins, where = _KEY_SQL[table]
-    group = ", ".join(str(i) for i in range(1, 2 + len(ROLLUP_KEYS[table])))
-    return (f"INSERT INTO {table} (user_id, {', '.join(ROLLUP_KEYS[table])}, plays, ms) "
-            f"SELECT b.user_id, {keys}, COUNT(*), SUM(b.ms) FROM {_BATCH} b{joins} "
-            f"WHERE {where} GROUP BY {group} {_ADD}")
+
+def _top_sql(dimension: str, paged: bool = True) -> str:
+    """The top of `dimension` over the track rows `t`: key, album artist, plays, ms and how
+    many keys there are in all (the window counts every group before LIMIT applies)."""
+    key, artist, joins, where, group = _TOP_OF[dimension]
+    return (f"SELECT {key}, {artist}, SUM(t.plays) AS p, SUM(t.ms) AS m, COUNT(*) OVER () "
+            f"FROM t{joins} WHERE {where} GROUP BY {group} ORDER BY p DESC, m DESC, {group} "
+            f"LIMIT :limit{' OFFSET :offset' if paged else ''}")
 
 
-async def _add_listens(conn: aiosqlite.Connection, fill: str, params: tuple[Any, ...]) -> None:
-    await conn.execute(_BATCH_TABLE)
-    await conn.execute(f"DELETE FROM {_BATCH}")
+def _tracks_cte(since: str) -> str:
+    return f"WITH t AS MATERIALIZED ({_PERIOD_TRACKS if since else _ALL_TRACKS}) "
+
+
+async def _add_listens(conn: aiosqlite.Connection, fill: str, params: tuple[Any, ...],
+                       detail_since: str) -> None:
+    for sql in (*_BATCH_TABLES, *_CLEAR_BATCH):
+        await conn.execute(sql)
     await conn.execute(fill, params)
-    for table in ROLLUP_KEYS:
-        await conn.execute(_add_batch_sql(table))
-    await conn.execute(f"DELETE FROM {_BATCH}")
+    await conn.execute(_ADD_BATCH[0], (detail_since,))
+    for sql in _ADD_BATCH[1:]:
+        await conn.execute(sql)
+    for sql in _CLEAR_BATCH:
+        await conn.execute(sql)
 
 
-async def add_rollups(conn: aiosqlite.Connection, after_id: int) -> None:
+async def add_rollups(conn: aiosqlite.Connection, after_id: int, detail_since: str = "") -> None:
     """Add the listens just stored (every id above `after_id`) to every rollup; the caller's
     transaction. They are read by rowid, NOT INDEXED: otherwise the planner may walk the
     user's whole index of listens."""
-    await _add_listens(conn, _FILL_BATCH.format(hint=" NOT INDEXED", where="l.id > ?"), (after_id,))
+    await _add_listens(conn, _FILL_BATCH.format(hint=" NOT INDEXED", where="l.id > ?"),
+                       (after_id,), detail_since)
 
 
 async def clear_rollups(conn: aiosqlite.Connection, user_id: int) -> None:
     for table in ROLLUP_KEYS:
         await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+
+def _counts(rows: list[Any]) -> tuple[list[RollupCount], int]:
+    total = int(rows[0][4]) if rows else 0
+    return [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows], total
 
 
 class ListenRollups:
@@ -118,8 +147,9 @@ class ListenRollups:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def rebuild(self, user_id: int) -> int:
-        """Recompute the user's rollups from their listens in one transaction; how many days."""
+    async def rebuild(self, user_id: int, detail_since: str = "") -> int:
+        """Recompute the user's rollups from their listens (and the catalog) in one
+        transaction; how many days."""
         async with self.db.write() as conn:
             await clear_rollups(conn, user_id)
             async with conn.execute("SELECT MIN(played_at), MAX(played_at) FROM listens "
@@ -128,7 +158,7 @@ class ListenRollups:
             fill = _FILL_BATCH.format(hint="", where="l.user_id = ? AND l.played_at >= ? AND l.played_at < ?")
             start = first
             while start is not None and start <= last:  # a window at a time: the batch stays small
-                await _add_listens(conn, fill, (user_id, start, start + _REBUILD_SPAN))
+                await _add_listens(conn, fill, (user_id, start, start + _REBUILD_SPAN), detail_since)
                 start += _REBUILD_SPAN
             async with conn.execute("SELECT COUNT(*) FROM listen_days WHERE user_id = ?",
                                     (user_id,)) as cur:
@@ -145,28 +175,30 @@ class ListenRollups:
                   offset: int = 0) -> tuple[list[RollupCount], int]:
         """The most played of `dimension` (track, artist, album, genre), most plays first (then
         most time, then key), and how many there are in all."""
-        daily, all_time, key = DIMENSIONS[dimension]
-        artist = "artist" if dimension == "album" else "''"
-        group = f"{key}, artist" if dimension == "album" else key
-        params: tuple[Any, ...]
-        if since:  # sum the days of the period
-            source, where, params = daily, "user_id = ? AND day >= ?", (user_id, since)
-        else:
-            source, where, params = all_time, "user_id = ?", (user_id,)
-        # one pass: the window counts every group before LIMIT applies
-        rows = await self.db.fetch_all(
-            f"SELECT {key}, {artist}, SUM(plays) AS p, SUM(ms) AS m, COUNT(*) OVER () "
-            f"FROM {source} WHERE {where} GROUP BY {group} ORDER BY p DESC, m DESC, {group} "
-            "LIMIT ? OFFSET ?", (*params, limit, offset))
+        params = {"user": user_id, "since": since, "limit": limit, "offset": offset}
+        cte = _tracks_cte(since)
+        rows = await self.db.fetch_all(cte + _top_sql(dimension), params)
         if rows or not offset:
-            total = int(rows[0][4]) if rows else 0
-        else:  # a page past the end
-            row = await self.db.fetch_one(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {where} GROUP BY {group})",
-                params)
-            total = int(row[0]) if row else 0
-        counts = [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows]
-        return counts, total
+            return _counts(rows)
+        # a page past the end: count the keys
+        key, _, joins, where, group = _TOP_OF[dimension]
+        row = await self.db.fetch_one(
+            f"{cte}SELECT COUNT(*) FROM (SELECT 1 FROM t{joins} WHERE {where} GROUP BY {group})",
+            params)
+        return [], int(row[0]) if row else 0
+
+    async def tops(self, user_id: int, since: str = "", *, limit: int = 10
+                   ) -> dict[str, tuple[list[RollupCount], int]]:
+        """The first `limit` of every dimension and how many there are, as `top` gives them,
+        in one read: the period's track rows are summed once."""
+        parts = " UNION ALL ".join(f"SELECT '{d}', * FROM ({_top_sql(d, paged=False)})"
+                                   for d in DIMENSIONS)
+        rows = await self.db.fetch_all(_tracks_cte(since) + parts,
+                                       {"user": user_id, "since": since, "limit": limit})
+        out: dict[str, tuple[list[RollupCount], int]] = {}
+        for dimension in DIMENSIONS:
+            out[dimension] = _counts([r[1:] for r in rows if r[0] == dimension])
+        return out
 
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]:
         rows = await self.db.fetch_all(

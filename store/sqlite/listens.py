@@ -28,9 +28,10 @@ class SqliteListens(ListenRollups):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
 
-    async def add_many(self, listens: Sequence[NewListen]) -> int:
+    async def add_many(self, listens: Sequence[NewListen], detail_since: str = "") -> int:
         """Insert the listens not stored yet (same user, played_at and track) and add them to
-        the rollups, in one transaction; how many were new."""
+        the rollups (per-day track rows from the UTC day `detail_since`), in one transaction;
+        how many were new."""
         if not listens:
             return 0
         now = time.time()
@@ -45,7 +46,7 @@ class SqliteListens(ListenRollups):
             cur = await conn.executemany(INSERT, rows)
             inserted = max(cur.rowcount, 0)
             if inserted:
-                await add_rollups(conn, before)
+                await add_rollups(conn, before, detail_since)
         return inserted
 
     async def page(self, user_id: int, *, artist: str = "", track: str = "",
