@@ -12,13 +12,15 @@ Per-day track rows are written only for days on or after `detail_since` (the cal
 day any period can still reach; '' for every day): an import of years of history writes one
 track row per listen only for its last year. Every other rollup covers every day.
 
-A batch of new listens (the ids above the largest before it) is copied once, with its day and
-hour, into a temporary table, and added with one set-based upsert per rollup table; a rebuild
-clears the user's rollups and adds their listens the same way, 90 days of plays at a time.
+A batch of new listens (the ids above the largest before it) is summed per UTC hour and per
+track into temporary tables, and added with one set-based statement per rollup table; a
+rebuild clears the user's rollups and adds their listens the same way, 90 days of plays at a
+time.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -42,31 +44,43 @@ DIMENSIONS = ("track", "artist", "album", "genre")
 
 _ADD = "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, ms = ms + excluded.ms"
 
-# A batch of listens with its UTC day and hour, in temporary tables of the writer's
-# connection: the listens, then their plays and time per day and hour.
+# The listens being added are read where `{where}` says (named parameters), by rowid for a
+# batch just inserted; their plays and time per UTC hour go to a temporary table of the
+# writer's connection, and so do their per-track sums, from which the day, hour and track
+# rollups are upserted. Days and hours are computed once per group, not once per listen.
+_SOURCE = "FROM listens l{hint} WHERE {where}"
 _BATCH_TABLES = (
-    "CREATE TEMP TABLE IF NOT EXISTS listen_batch (user_id INTEGER, day TEXT, hour INTEGER, "
-    "track_id INTEGER, ms INTEGER)",
     "CREATE TEMP TABLE IF NOT EXISTS listen_batch_hours (user_id INTEGER, day TEXT, "
     "hour INTEGER, plays INTEGER, ms INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_tracks (user_id INTEGER, track_id INTEGER, "
+    "plays INTEGER, ms INTEGER, PRIMARY KEY (user_id, track_id)) WITHOUT ROWID",
 )
-_FILL_BATCH = (
-    "INSERT INTO temp.listen_batch SELECT l.user_id, strftime('%Y-%m-%d', l.played_at, 'unixepoch'), "
-    "CAST(strftime('%H', l.played_at, 'unixepoch') AS INTEGER), l.track_id, l.ms_played "
-    "FROM listens l{hint} WHERE {where}")
-_ADD_BATCH = (
+_CLEAR_BATCH = ("DELETE FROM temp.listen_batch_hours", "DELETE FROM temp.listen_batch_tracks")
+_FILL = (
+    "INSERT INTO temp.listen_batch_hours SELECT user_id, strftime('%Y-%m-%d', h * 3600, 'unixepoch'), "
+    "CAST(strftime('%H', h * 3600, 'unixepoch') AS INTEGER), plays, ms FROM ("
+    "SELECT l.user_id, CAST(floor(l.played_at / 3600) AS INTEGER) AS h, COUNT(*) AS plays, "
+    "SUM(l.ms_played) AS ms {source} GROUP BY 1, 2)",
+    "INSERT INTO temp.listen_batch_tracks SELECT l.user_id, l.track_id, COUNT(*), SUM(l.ms_played) "
+    "{source} GROUP BY 1, 2",
+    # per-day track sums, from the day `detail_since` (:detail, epoch seconds) on
     "INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
-    "SELECT user_id, day, track_id, COUNT(*), SUM(ms) FROM temp.listen_batch WHERE day >= ? "
-    f"GROUP BY 1, 2, 3 {_ADD}",
-    # the catalog is read once per track of the batch; an existing row keeps its names
+    "SELECT user_id, strftime('%Y-%m-%d', d * 86400, 'unixepoch'), track_id, plays, ms FROM ("
+    "SELECT l.user_id, CAST(floor(l.played_at / 86400) AS INTEGER) AS d, l.track_id, "
+    "COUNT(*) AS plays, SUM(l.ms_played) AS ms {source} AND l.played_at >= :detail "
+    f"GROUP BY 1, 2, 3) WHERE true {_ADD}",
+)
+_ADD_BATCH = (
+    # the tracks already counted get their sums; the others their names from the catalog
+    "UPDATE listen_tracks SET plays = listen_tracks.plays + b.plays, ms = listen_tracks.ms + b.ms "
+    "FROM temp.listen_batch_tracks b "
+    "WHERE listen_tracks.user_id = b.user_id AND listen_tracks.track_id = b.track_id",
     "INSERT INTO listen_tracks (user_id, track_id, plays, ms, artist, album, genres) "
     "SELECT b.user_id, b.track_id, b.plays, b.ms, "
     "COALESCE(json_extract(c.artist_names, '$[0]'), ''), COALESCE(c.album_name, ''), "
-    "COALESCE(c.genres, '[]') FROM (SELECT user_id, track_id, COUNT(*) AS plays, SUM(ms) AS ms "
-    "FROM temp.listen_batch GROUP BY 1, 2) b LEFT JOIN catalog c ON c.id = b.track_id "
-    f"WHERE true {_ADD}",
-    "INSERT INTO temp.listen_batch_hours SELECT user_id, day, hour, COUNT(*), SUM(ms) "
-    "FROM temp.listen_batch GROUP BY 1, 2, 3",
+    "COALESCE(c.genres, '[]') FROM temp.listen_batch_tracks b LEFT JOIN catalog c ON c.id = b.track_id "
+    "WHERE NOT EXISTS (SELECT 1 FROM listen_tracks k WHERE k.user_id = b.user_id "
+    "AND k.track_id = b.track_id)",
     "INSERT INTO listen_day_hours (user_id, day, hour, plays, ms) "
     f"SELECT user_id, day, hour, plays, ms FROM temp.listen_batch_hours WHERE true {_ADD}",
     "INSERT INTO listen_days (user_id, day, plays, ms) SELECT user_id, day, SUM(plays), SUM(ms) "
@@ -75,7 +89,6 @@ _ADD_BATCH = (
     "SELECT user_id, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays), SUM(ms) "
     f"FROM temp.listen_batch_hours GROUP BY 1, 2, 3 {_ADD}",
 )
-_CLEAR_BATCH = ("DELETE FROM temp.listen_batch", "DELETE FROM temp.listen_batch_hours")
 # a rebuild reads a user's listens this many seconds of played_at at a time
 _REBUILD_SPAN = 90 * 86_400
 
@@ -111,13 +124,21 @@ def _tracks_cte(since: str) -> str:
     return f"WITH t AS MATERIALIZED ({_PERIOD_TRACKS if since else _ALL_TRACKS}) "
 
 
-async def _add_listens(conn: aiosqlite.Connection, fill: str, params: tuple[Any, ...],
+def _detail_epoch(detail_since: str) -> float:
+    """The UTC midnight starting the day `detail_since` ('' : before any listen)."""
+    if not detail_since:
+        return -1e18
+    return datetime.strptime(detail_since, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+
+
+async def _add_listens(conn: aiosqlite.Connection, source: str, params: dict[str, Any],
                        detail_since: str) -> None:
     for sql in (*_BATCH_TABLES, *_CLEAR_BATCH):
         await conn.execute(sql)
-    await conn.execute(fill, params)
-    await conn.execute(_ADD_BATCH[0], (detail_since,))
-    for sql in _ADD_BATCH[1:]:
+    bound = {**params, "detail": _detail_epoch(detail_since)}
+    for sql in _FILL:
+        await conn.execute(sql.format(source=source), bound)
+    for sql in _ADD_BATCH:
         await conn.execute(sql)
     for sql in _CLEAR_BATCH:
         await conn.execute(sql)
@@ -127,8 +148,8 @@ async def add_rollups(conn: aiosqlite.Connection, after_id: int, detail_since: s
     """Add the listens just stored (every id above `after_id`) to every rollup; the caller's
     transaction. They are read by rowid, NOT INDEXED: otherwise the planner may walk the
     user's whole index of listens."""
-    await _add_listens(conn, _FILL_BATCH.format(hint=" NOT INDEXED", where="l.id > ?"),
-                       (after_id,), detail_since)
+    await _add_listens(conn, _SOURCE.format(hint=" NOT INDEXED", where="l.id > :after"),
+                       {"after": after_id}, detail_since)
 
 
 async def clear_rollups(conn: aiosqlite.Connection, user_id: int) -> None:
@@ -155,10 +176,12 @@ class ListenRollups:
             async with conn.execute("SELECT MIN(played_at), MAX(played_at) FROM listens "
                                     "WHERE user_id = ?", (user_id,)) as cur:
                 first, last = await cur.fetchone() or (None, None)
-            fill = _FILL_BATCH.format(hint="", where="l.user_id = ? AND l.played_at >= ? AND l.played_at < ?")
+            source = _SOURCE.format(
+                hint="", where="l.user_id = :user AND l.played_at >= :start AND l.played_at < :end")
             start = first
             while start is not None and start <= last:  # a window at a time: the batch stays small
-                await _add_listens(conn, fill, (user_id, start, start + _REBUILD_SPAN), detail_since)
+                await _add_listens(conn, source, {"user": user_id, "start": start,
+                                                  "end": start + _REBUILD_SPAN}, detail_since)
                 start += _REBUILD_SPAN
             async with conn.execute("SELECT COUNT(*) FROM listen_days WHERE user_id = ?",
                                     (user_id,)) as cur:
