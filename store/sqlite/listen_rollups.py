@@ -20,7 +20,10 @@ time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import heapq
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -37,9 +40,10 @@ ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     "listen_day_hours": ("day", "hour"),
     "listen_tracks": ("track_id",),
     "listen_weekday_hours": ("weekday", "hour"),
+    "listen_recent_tracks": ("track_id",),
 }
 # every table holding a user's listening history (erasure drops them all)
-LISTEN_TABLES = ("listens", *ROLLUP_KEYS)
+LISTEN_TABLES = ("listens", *ROLLUP_KEYS, "listen_recent")
 DIMENSIONS = ("track", "artist", "album", "genre")
 
 _ADD = "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, ms = ms + excluded.ms"
@@ -54,8 +58,11 @@ _BATCH_TABLES = (
     "hour INTEGER, plays INTEGER, ms INTEGER)",
     "CREATE TEMP TABLE IF NOT EXISTS listen_batch_tracks (user_id INTEGER, track_id INTEGER, "
     "plays INTEGER, ms INTEGER, PRIMARY KEY (user_id, track_id)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_days (user_id INTEGER, day TEXT, "
+    "track_id INTEGER, plays INTEGER, ms INTEGER)",
 )
-_CLEAR_BATCH = ("DELETE FROM temp.listen_batch_hours", "DELETE FROM temp.listen_batch_tracks")
+_CLEAR_BATCH = ("DELETE FROM temp.listen_batch_hours", "DELETE FROM temp.listen_batch_tracks",
+                "DELETE FROM temp.listen_batch_days")
 _FILL = (
     "INSERT INTO temp.listen_batch_hours SELECT user_id, strftime('%Y-%m-%d', h * 3600, 'unixepoch'), "
     "CAST(strftime('%H', h * 3600, 'unixepoch') AS INTEGER), plays, ms FROM ("
@@ -64,13 +71,21 @@ _FILL = (
     "INSERT INTO temp.listen_batch_tracks SELECT l.user_id, l.track_id, COUNT(*), SUM(l.ms_played) "
     "{source} GROUP BY 1, 2",
     # per-day track sums, from the day `detail_since` (:detail, epoch seconds) on
-    "INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
+    "INSERT INTO temp.listen_batch_days "
     "SELECT user_id, strftime('%Y-%m-%d', d * 86400, 'unixepoch'), track_id, plays, ms FROM ("
     "SELECT l.user_id, CAST(floor(l.played_at / 86400) AS INTEGER) AS d, l.track_id, "
     "COUNT(*) AS plays, SUM(l.ms_played) AS ms {source} AND l.played_at >= :detail "
-    f"GROUP BY 1, 2, 3) WHERE true {_ADD}",
+    "GROUP BY 1, 2, 3)",
 )
 _ADD_BATCH = (
+    "INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
+    f"SELECT user_id, day, track_id, plays, ms FROM temp.listen_batch_days WHERE true {_ADD}",
+    # a user's recent track sums start with their first detail day
+    "INSERT OR IGNORE INTO listen_recent (user_id, since) "
+    "SELECT DISTINCT user_id, :detail_day FROM temp.listen_batch_tracks",
+    "INSERT INTO listen_recent_tracks (user_id, track_id, plays, ms) "
+    "SELECT b.user_id, b.track_id, SUM(b.plays), SUM(b.ms) FROM temp.listen_batch_days b "
+    f"JOIN listen_recent r ON r.user_id = b.user_id WHERE b.day >= r.since GROUP BY 1, 2 {_ADD}",
     # the tracks already counted get their sums; the others their names from the catalog
     "UPDATE listen_tracks SET plays = listen_tracks.plays + b.plays, ms = listen_tracks.ms + b.ms "
     "FROM temp.listen_batch_tracks b "
@@ -89,6 +104,24 @@ _ADD_BATCH = (
     "SELECT user_id, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays), SUM(ms) "
     f"FROM temp.listen_batch_hours GROUP BY 1, 2, 3 {_ADD}",
 )
+# The batch's users whose recent sums start before :stale (a week before :detail_day, the
+# first day still in reach) move them to :detail_day: the days before it are taken out of
+# their recent sums, and their per-day track rows for those days are dropped.
+_MOVING = ("SELECT user_id FROM listen_recent WHERE since < :stale "
+           "AND user_id IN (SELECT user_id FROM temp.listen_batch_tracks)")
+_MOVE_RECENT = (
+    "UPDATE listen_recent_tracks SET plays = listen_recent_tracks.plays - o.plays, "
+    "ms = listen_recent_tracks.ms - o.ms FROM (SELECT d.user_id, d.track_id, SUM(d.plays) AS plays, "
+    "SUM(d.ms) AS ms FROM listen_day_tracks d JOIN listen_recent r ON r.user_id = d.user_id "
+    f"WHERE d.user_id IN ({_MOVING}) AND d.day >= r.since AND d.day < :detail_day GROUP BY 1, 2) o "
+    "WHERE listen_recent_tracks.user_id = o.user_id AND listen_recent_tracks.track_id = o.track_id",
+    f"DELETE FROM listen_recent_tracks WHERE plays <= 0 AND user_id IN ({_MOVING})",
+    f"DELETE FROM listen_day_tracks WHERE day < :detail_day AND user_id IN ({_MOVING})",
+    f"UPDATE listen_recent SET since = :detail_day WHERE user_id IN ({_MOVING})",
+)
+# a period starting at most this many days after the user's recent `since` is read as the
+# recent sums less those days
+_RECENT_SLACK = 31
 # a rebuild reads a user's listens this many seconds of played_at at a time
 _REBUILD_SPAN = 90 * 86_400
 
@@ -100,6 +133,15 @@ _PERIOD_TRACKS = (
     "FROM (SELECT track_id, SUM(plays) AS plays, SUM(ms) AS ms FROM listen_day_tracks "
     "WHERE user_id = :user AND day >= :since GROUP BY track_id) s "
     "LEFT JOIN listen_tracks k ON k.user_id = :user AND k.track_id = s.track_id")
+_RECENT_TRACKS = (
+    "SELECT r.track_id, r.plays - COALESCE(o.plays, 0) AS plays, r.ms - COALESCE(o.ms, 0) AS ms, "
+    "COALESCE(k.artist, '') AS artist, COALESCE(k.album, '') AS album, "
+    "COALESCE(k.genres, '[]') AS genres FROM listen_recent_tracks r "
+    "LEFT JOIN (SELECT track_id, SUM(plays) AS plays, SUM(ms) AS ms FROM listen_day_tracks "
+    "WHERE user_id = :user AND day >= :recent AND day < :since GROUP BY track_id) o "
+    "ON o.track_id = r.track_id "
+    "LEFT JOIN listen_tracks k ON k.user_id = :user AND k.track_id = r.track_id "
+    "WHERE r.user_id = :user AND r.plays - COALESCE(o.plays, 0) > 0")
 _ALL_TRACKS = ("SELECT track_id, plays, ms, artist, album, genres FROM listen_tracks "
                "WHERE user_id = :user")
 # dimension -> (key, album artist, extra FROM, WHERE, GROUP BY) over the track rows `t`
@@ -120,8 +162,13 @@ def _top_sql(dimension: str, paged: bool = True) -> str:
             f"LIMIT :limit{' OFFSET :offset' if paged else ''}")
 
 
-def _tracks_cte(since: str) -> str:
-    return f"WITH t AS MATERIALIZED ({_PERIOD_TRACKS if since else _ALL_TRACKS}) "
+
+
+def _days_after(day: str, days: int) -> str:
+    """The UTC day `days` after `day` ('' stays '')."""
+    if not day:
+        return ""
+    return (datetime.strptime(day, "%Y-%m-%d") + timedelta(days=days)).strftime("%Y-%m-%d")
 
 
 def _detail_epoch(detail_since: str) -> float:
@@ -138,8 +185,12 @@ async def _add_listens(conn: aiosqlite.Connection, source: str, params: dict[str
     bound = {**params, "detail": _detail_epoch(detail_since)}
     for sql in _FILL:
         await conn.execute(sql.format(source=source), bound)
+    moving = {"detail_day": detail_since, "stale": _days_after(detail_since, -7)}
     for sql in _ADD_BATCH:
-        await conn.execute(sql)
+        await conn.execute(sql, moving if ":detail_day" in sql else ())
+    if detail_since:
+        for sql in _MOVE_RECENT:
+            await conn.execute(sql, moving)
     for sql in _CLEAR_BATCH:
         await conn.execute(sql)
 
@@ -153,13 +204,55 @@ async def add_rollups(conn: aiosqlite.Connection, after_id: int, detail_since: s
 
 
 async def clear_rollups(conn: aiosqlite.Connection, user_id: int) -> None:
-    for table in ROLLUP_KEYS:
+    for table in (*ROLLUP_KEYS, "listen_recent"):
         await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
 
 
 def _counts(rows: list[Any]) -> tuple[list[RollupCount], int]:
     total = int(rows[0][4]) if rows else 0
     return [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows], total
+
+
+def _first(groups: dict[Any, list[int]], limit: int) -> list[tuple[Any, list[int]]]:
+    """The `limit` groups with most plays, then most time, then smallest key."""
+    return heapq.nsmallest(limit, groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+
+
+def _group_tops(rows: Iterable[Any], limit: int) -> dict[str, tuple[list[RollupCount], int]]:
+    """Every dimension's top from track rows (track_id, plays, ms, artist, album, genres)."""
+    tracks: dict[int, list[int]] = {}
+    artists: dict[str, list[int]] = {}
+    albums: dict[tuple[str, str], list[int]] = {}
+    genres: dict[str, list[int]] = {}
+
+    def add(groups: dict[Any, list[int]], key: Any, plays: int, ms: int) -> None:
+        sums = groups.get(key)
+        if sums is None:
+            groups[key] = [plays, ms]
+        else:
+            sums[0] += plays
+            sums[1] += ms
+
+    for track_id, plays, ms, artist, album, names in rows:
+        tracks[track_id] = [plays, ms]
+        if artist:
+            add(artists, artist, plays, ms)
+        if album:
+            add(albums, (album, artist), plays, ms)
+        if names != "[]":
+            for genre in json.loads(names):
+                if genre:
+                    add(genres, genre, plays, ms)
+    return {
+        "track": ([RollupCount(key=str(k), plays=v[0], ms=v[1]) for k, v in _first(tracks, limit)],
+                  len(tracks)),
+        "artist": ([RollupCount(key=k, plays=v[0], ms=v[1]) for k, v in _first(artists, limit)],
+                   len(artists)),
+        "album": ([RollupCount(key=k[0], artist=k[1], plays=v[0], ms=v[1])
+                   for k, v in _first(albums, limit)], len(albums)),
+        "genre": ([RollupCount(key=k, plays=v[0], ms=v[1]) for k, v in _first(genres, limit)],
+                  len(genres)),
+    }
 
 
 class ListenRollups:
@@ -198,8 +291,9 @@ class ListenRollups:
                   offset: int = 0) -> tuple[list[RollupCount], int]:
         """The most played of `dimension` (track, artist, album, genre), most plays first (then
         most time, then key), and how many there are in all."""
-        params = {"user": user_id, "since": since, "limit": limit, "offset": offset}
-        cte = _tracks_cte(since)
+        tracks, params = await self._tracks(user_id, since)
+        params.update(limit=limit, offset=offset)
+        cte = f"WITH t AS MATERIALIZED ({tracks}) "
         rows = await self.db.fetch_all(cte + _top_sql(dimension), params)
         if rows or not offset:
             return _counts(rows)
@@ -213,15 +307,23 @@ class ListenRollups:
     async def tops(self, user_id: int, since: str = "", *, limit: int = 10
                    ) -> dict[str, tuple[list[RollupCount], int]]:
         """The first `limit` of every dimension and how many there are, as `top` gives them,
-        in one read: the period's track rows are summed once."""
-        parts = " UNION ALL ".join(f"SELECT '{d}', * FROM ({_top_sql(d, paged=False)})"
-                                   for d in DIMENSIONS)
-        rows = await self.db.fetch_all(_tracks_cte(since) + parts,
-                                       {"user": user_id, "since": since, "limit": limit})
-        out: dict[str, tuple[list[RollupCount], int]] = {}
-        for dimension in DIMENSIONS:
-            out[dimension] = _counts([r[1:] for r in rows if r[0] == dimension])
-        return out
+        from one read of the period's track rows (grouped here: a few thousand rows group
+        faster in Python than in four SQLite sorts)."""
+        return _group_tops(await self.db.fetch_all(*await self._tracks(user_id, since)), limit)
+
+    async def _tracks(self, user_id: int, since: str) -> tuple[str, dict[str, Any]]:
+        """The query of the user's track rows from the day `since` ('' all time), and its
+        parameters: the recent sums less a few days when they start shortly before `since`,
+        else the per-day rows summed."""
+        params: dict[str, Any] = {"user": user_id, "since": since}
+        if not since:
+            return _ALL_TRACKS, params
+        row = await self.db.fetch_one("SELECT since FROM listen_recent WHERE user_id = ?",
+                                      (user_id,))
+        recent = str(row[0]) if row else ""
+        if recent and recent <= since <= _days_after(recent, _RECENT_SLACK):
+            return _RECENT_TRACKS, {**params, "recent": recent}
+        return _PERIOD_TRACKS, params
 
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]:
         rows = await self.db.fetch_all(
