@@ -11,11 +11,14 @@ folder when there is one, and reports its time and peak RSS (VmHWM of /proc/self
 - *plain*: the same reader and batches; the batch's unseen tracks inserted into the catalog
   and its listens with `executemany(INSERT OR IGNORE ...)`, one transaction per batch, on a
   stdlib sqlite3 connection.
-The overview is handlers.listening.analytics.overview (what `GET /analytics/overview` serves)
-at each period, `--calls` times, on Chorus's store; the raw side computes the same figures
-(totals, top 10 and distinct counts of tracks, artists, albums and genres, hours, weekdays,
-days for the streak) by GROUP BY over `listens` joined to the catalog, and the run checks that
-both give the same totals and top lists. See bench/README.md.
+Both imports and the overview run with "now" just after the export's last play (the chorus
+import's clock, so its per-day track rollups cover the year before it, as for a user who
+imports their history). The overview is handlers.listening.analytics.overview (what
+`GET /analytics/overview` serves) at each period, `--calls` times, on Chorus's store; the raw
+side computes the same figures (totals, top 10 with plays and ms and distinct counts of
+tracks, artists, albums and genres, hours, weekdays, the streak) by GROUP BY over `listens`
+joined to the catalog, and the run names every figure where the two differ. Each import also
+reports its CPU time (every thread). See bench/README.md.
 """
 
 from __future__ import annotations
