@@ -57,3 +57,21 @@ async def test_old_plays_make_no_streak_push(client):
     pushes = [(await live.next_push(channel))["pub"]["data"]["type"] for _ in range(2)]
     assert pushes == ["listens.added", "listens.added"]
     await live.close()
+
+
+async def test_the_overview_counts_a_streak_longer_than_the_days_it_reads_first(client):
+    # the overview reads STREAK_READ days for the streak, and all of them when it is longer
+    from handlers.listening.analytics import STREAK_READ, overview
+
+    ctx, who = ctx_of(client), await register_member(client, "alice")
+    now = time.time()
+    ctx.clock = lambda: now
+    length = STREAK_READ.days + 12
+    await record_plays(ctx, who.id, [played(now - i * DAY) for i in range(length)])
+    await record_plays(ctx, who.id, [played(now - (length + 3) * DAY)])  # after a gap
+    user = await ctx.store.users.get(who.id)
+    assert (await overview(ctx, user, "week")).streak_days == length
+    short = [played(now - i * DAY) for i in range(5)]
+    bob = await register_member(client, "bob")
+    await record_plays(ctx, bob.id, short)
+    assert (await overview(ctx, await ctx.store.users.get(bob.id), "week")).streak_days == 5
