@@ -5,9 +5,10 @@ overview computed by GROUP BY over the raw listens, in one run.
 Each import runs in its own child process (`python -m bench.listening import|plain ...`) on
 its own fresh store (the migrated schema and the PRAGMAs of store.sqlite.db) in a /dev/shm
 folder when there is one, and reports its time and peak RSS (VmHWM of /proc/self/status):
-- *chorus*: handlers.listening.spotify_export.read_plays, `--batch` plays at a time, each
-  batch through handlers.listening.listens.record_plays (track resolution, dedup, rollups,
-  push) on the production app's context;
+- *chorus*: handlers.listening.imports.import_export (what the import job and `chorus
+  import` run) with `--batch` plays per batch: read_plays in a worker thread one batch ahead,
+  each batch through handlers.listening.listens.record_plays (track resolution, dedup,
+  rollups, push) on the production app's context;
 - *plain*: the same reader and batches; the batch's unseen tracks inserted into the catalog
   and its listens with `executemany(INSERT OR IGNORE ...)`, one transaction per batch, on a
   stdlib sqlite3 connection.
@@ -92,8 +93,7 @@ async def _chorus_import(export: Path, data: Path, batch: int) -> dict[str, Any]
 
     from bench.server_chorus import bench_config
     from handlers.api.keys import ctx_key
-    from handlers.listening.listens import record_plays
-    from handlers.listening.spotify_export import read_plays
+    from handlers.listening.imports import import_export
     from hub.app import create_app
 
     app = await create_app(bench_config(data))
@@ -105,13 +105,10 @@ async def _chorus_import(export: Path, data: Path, batch: int) -> dict[str, Any]
         ctx.clock = lambda: now
         user = await ctx.store.users.create(username="listener", email="listener@example.com")
         rss_before = _peak_rss_mib()
-        inserted = duplicates = 0
         start, cpu = time.perf_counter(), _cpu_seconds()
-        for plays in read_plays(export, batch=batch):
-            result = await record_plays(ctx, user.id, plays)
-            inserted += result.inserted
-            duplicates += result.duplicates
+        tally = await import_export(ctx, user.id, export, batch=batch)
         seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+        inserted, duplicates = tally.added, tally.duplicates
     finally:
         await runner.cleanup()
     return {"seconds": seconds, "cpu_seconds": cpu, "listens": inserted, "duplicates": duplicates,
