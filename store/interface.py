@@ -329,6 +329,9 @@ class ListenRepo(Protocol):
     async def tops(self, user_id: int, since: str = "", *, limit: int = 10
                    ) -> dict[str, tuple[list[RollupCount], int]]:
         """`top` of every dimension (track, artist, album, genre) at once, first `limit`."""
+    async def streak(self, user_id: int, today: str) -> int:
+        """Consecutive UTC days with plays ending `today`, or the day before when `today` has
+        none."""
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]: ...
     async def hours(self, user_id: int, since: str = "") -> list[RollupHour]: ...
     async def weekday_hours(self, user_id: int, since: str = "") -> list[RollupWeekdayHour]:

@@ -27,15 +27,13 @@ from handlers.listening.periods import (
     utc_day,
 )
 from handlers.listening.rollups import rollup_status
-from handlers.listening.streaks import streak_days
 from handlers.listening.tops import TopAlbum, TopArtist, TopTrack, period_tops
 from store.records import RollupCount, RollupHour, User
 
 __all__ = ["Overview", "TrendPoint", "Trend", "Refreshed", "overview", "refresh", "trend",
-           "OVERVIEW_TOP", "STREAK_READ", "GRANULARITIES"]
+           "OVERVIEW_TOP", "GRANULARITIES"]
 
 OVERVIEW_TOP = 10
-STREAK_READ = timedelta(days=400)  # the days read for the streak, unless it is longer
 # period -> strftime format of its points: days, ISO weeks, months
 GRANULARITIES = {"week": "%Y-%m-%d", "month": "%Y-%m-%d", "quarter": "%G-W%V",
                  "year": "%Y-%m", ALL_TIME: "%Y-%m"}
@@ -104,17 +102,6 @@ async def _hours_and_weekdays(ctx: Context, user: User, since: str) -> tuple[lis
     return hours, weekdays
 
 
-async def _streak(ctx: Context, user_id: int, today: date) -> int:
-    """The listening streak, reading the days of the last STREAK_READ first and all of them
-    only when the streak reaches back that far."""
-    since = (today - STREAK_READ).isoformat()
-    days = {d.day for d in await ctx.store.listens.days(user_id, since)}
-    streak = streak_days(days, today)
-    if streak >= STREAK_READ.days - 1:
-        streak = streak_days({d.day for d in await ctx.store.listens.days(user_id, "")}, today)
-    return streak
-
-
 async def overview(ctx: Context, user: User, period: str) -> Overview:
     now = ctx.clock()
     since = since_day(period, now)
@@ -122,7 +109,7 @@ async def overview(ctx: Context, user: User, period: str) -> Overview:
     # independent reads: each on its own reader connection, so SQLite runs them side by side
     (plays, ms), tops, (hours, weekdays), streak = await asyncio.gather(
         ctx.store.listens.totals(user.id, since), period_tops(ctx, user.id, period, OVERVIEW_TOP),
-        _hours_and_weekdays(ctx, user, since), _streak(ctx, user.id, today))
+        _hours_and_weekdays(ctx, user, since), ctx.store.listens.streak(user.id, today.isoformat()))
     return Overview(
         period=period, plays=plays, ms=ms, unique_tracks=tops.unique_tracks,
         unique_artists=tops.unique_artists, unique_albums=tops.unique_albums,

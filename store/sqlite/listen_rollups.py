@@ -325,6 +325,23 @@ class ListenRollups:
             return _RECENT_TRACKS, {**params, "recent": recent}
         return _PERIOD_TRACKS, params
 
+    async def streak(self, user_id: int, today: str) -> int:
+        """How many consecutive UTC days with plays end on `today`, or on the day before when
+        `today` has none yet (0 when neither has). The run's first day is found by reading the
+        days backwards from its last one until one whose day before has no plays."""
+        row = await self.db.fetch_one(
+            "SELECT MAX(day) FROM listen_days WHERE user_id = ? AND day <= ?", (user_id, today))
+        last = row[0] if row else None
+        if last is None or last < _days_after(today, -1):
+            return 0
+        row = await self.db.fetch_one(
+            "SELECT a.day FROM listen_days a WHERE a.user_id = :user AND a.day <= :last "
+            "AND NOT EXISTS (SELECT 1 FROM listen_days b WHERE b.user_id = :user "
+            "AND b.day = date(a.day, '-1 day')) ORDER BY a.day DESC LIMIT 1",
+            {"user": user_id, "last": last})
+        first = str(row[0]) if row else last
+        return (datetime.strptime(last, "%Y-%m-%d") - datetime.strptime(first, "%Y-%m-%d")).days + 1
+
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]:
         rows = await self.db.fetch_all(
             "SELECT day, plays, ms FROM listen_days WHERE user_id = ? AND day >= ? ORDER BY day",

@@ -59,14 +59,14 @@ async def test_old_plays_make_no_streak_push(client):
     await live.close()
 
 
-async def test_the_overview_counts_a_streak_longer_than_the_days_it_reads_first(client):
-    # the overview reads STREAK_READ days for the streak, and all of them when it is longer
-    from handlers.listening.analytics import STREAK_READ, overview
+async def test_the_overviews_streak_counts_back_to_the_last_gap(client):
+    # the store finds the streak's first day (the newest day whose day before has no plays)
+    from handlers.listening.analytics import overview
 
     ctx, who = ctx_of(client), await register_member(client, "alice")
     now = time.time()
     ctx.clock = lambda: now
-    length = STREAK_READ.days + 12
+    length = 412
     await record_plays(ctx, who.id, [played(now - i * DAY) for i in range(length)])
     await record_plays(ctx, who.id, [played(now - (length + 3) * DAY)])  # after a gap
     user = await ctx.store.users.get(who.id)
@@ -75,3 +75,8 @@ async def test_the_overview_counts_a_streak_longer_than_the_days_it_reads_first(
     bob = await register_member(client, "bob")
     await record_plays(ctx, bob.id, short)
     assert (await overview(ctx, await ctx.store.users.get(bob.id), "week")).streak_days == 5
+    # nothing played yet today: the run ending yesterday; nothing yesterday either: none
+    for days_later, expected in ((1, 5), (2, 0)):
+        ctx.clock = lambda days_later=days_later: now + days_later * DAY
+        view = await overview(ctx, await ctx.store.users.get(bob.id), "week")
+        assert view.streak_days == expected
