@@ -5,17 +5,21 @@ overview computed by GROUP BY over the raw listens, in one run.
 Each import runs in its own child process (`python -m bench.listening import|plain ...`) on
 its own fresh store (the migrated schema and the PRAGMAs of store.sqlite.db) in a /dev/shm
 folder when there is one, and reports its time and peak RSS (VmHWM of /proc/self/status):
-- *chorus*: handlers.listening.spotify_export.read_plays, `--batch` plays at a time, each
-  batch through handlers.listening.listens.record_plays (track resolution, dedup, rollups,
-  push) on the production app's context;
+- *chorus*: handlers.listening.imports.import_export (what the import job and `chorus
+  import` run) with `--batch` plays per batch: read_plays in a worker thread one batch ahead,
+  each batch through handlers.listening.listens.record_plays (track resolution, dedup,
+  rollups, push) on the production app's context;
 - *plain*: the same reader and batches; the batch's unseen tracks inserted into the catalog
   and its listens with `executemany(INSERT OR IGNORE ...)`, one transaction per batch, on a
   stdlib sqlite3 connection.
-The overview is handlers.listening.analytics.overview (what `GET /analytics/overview` serves)
-at each period, `--calls` times, on Chorus's store; the raw side computes the same figures
-(totals, top 10 and distinct counts of tracks, artists, albums and genres, hours, weekdays,
-days for the streak) by GROUP BY over `listens` joined to the catalog, and the run checks that
-both give the same totals and top lists. See bench/README.md.
+Both imports and the overview run with "now" just after the export's last play (the chorus
+import's clock, so its per-day track rollups cover the year before it, as for a user who
+imports their history). The overview is handlers.listening.analytics.overview (what
+`GET /analytics/overview` serves) at each period, `--calls` times, on Chorus's store; the raw
+side computes the same figures (totals, top 10 with plays and ms and distinct counts of
+tracks, artists, albums and genres, hours, weekdays, the streak) by GROUP BY over `listens`
+joined to the catalog, and the run names every figure where the two differ. Each import also
+reports its CPU time (every thread). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +57,15 @@ class Result:
     chorus: dict[str, Any] = field(default_factory=dict)
     plain: dict[str, Any] = field(default_factory=dict)
     ratio: float = 0.0
-    overview: dict[str, dict[str, float]] = field(default_factory=dict)
+    cpu_ratio: float = 0.0
+    overview: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process, every thread (SQLite's included)."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mib() -> float:
@@ -65,13 +78,22 @@ def _peak_rss_mib() -> float:
 
 # --- the two import sides (child processes) -------------------------------------------------
 
+def export_end(export: Path) -> float:
+    """The `ts` (UTC epoch seconds) of the last row of a bench.listening_data export (its rows
+    are in time order): the import and the overview run as if just after it."""
+    with export.open("rb") as f:
+        f.seek(max(0, export.stat().st_size - 8192))
+        tail = f.read().decode(errors="replace")
+    stamp = tail[tail.rindex('"ts": "') + 7:][:20]
+    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")) + 60.0
+
+
 async def _chorus_import(export: Path, data: Path, batch: int) -> dict[str, Any]:
     from aiohttp import web
 
     from bench.server_chorus import bench_config
     from handlers.api.keys import ctx_key
-    from handlers.listening.listens import record_plays
-    from handlers.listening.spotify_export import read_plays
+    from handlers.listening.imports import import_export
     from hub.app import create_app
 
     app = await create_app(bench_config(data))
@@ -79,18 +101,17 @@ async def _chorus_import(export: Path, data: Path, batch: int) -> dict[str, Any]
     await runner.setup()
     try:
         ctx = app[ctx_key]
+        now = export_end(export)
+        ctx.clock = lambda: now
         user = await ctx.store.users.create(username="listener", email="listener@example.com")
         rss_before = _peak_rss_mib()
-        inserted = duplicates = 0
-        start = time.perf_counter()
-        for plays in read_plays(export, batch=batch):
-            result = await record_plays(ctx, user.id, plays)
-            inserted += result.inserted
-            duplicates += result.duplicates
-        seconds = time.perf_counter() - start
+        start, cpu = time.perf_counter(), _cpu_seconds()
+        tally = await import_export(ctx, user.id, export, batch=batch)
+        seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+        inserted, duplicates = tally.added, tally.duplicates
     finally:
         await runner.cleanup()
-    return {"seconds": seconds, "listens": inserted, "duplicates": duplicates,
+    return {"seconds": seconds, "cpu_seconds": cpu, "listens": inserted, "duplicates": duplicates,
             "listens_per_s": inserted / seconds, "rss_before_mib": rss_before,
             "peak_rss_mib": _peak_rss_mib(), "user_id": user.id}
 
@@ -115,7 +136,7 @@ def _plain_import(export: Path, data: Path, batch: int) -> dict[str, Any]:
     tracks: dict[str, int] = {}
     rss_before = _peak_rss_mib()
     inserted = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     for plays in read_plays(export, batch=batch):
         now = time.time()
         conn.execute("BEGIN")
@@ -137,9 +158,9 @@ def _plain_import(export: Path, data: Path, batch: int) -> dict[str, Any]:
              for p in plays if p.ms_played >= MIN_PLAY_MS])
         inserted += cur.rowcount
         conn.execute("COMMIT")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     conn.close()
-    return {"seconds": seconds, "listens": inserted, "listens_per_s": inserted / seconds,
+    return {"seconds": seconds, "cpu_seconds": cpu, "listens": inserted, "listens_per_s": inserted / seconds,
             "rss_before_mib": rss_before, "peak_rss_mib": _peak_rss_mib()}
 
 
@@ -176,16 +197,40 @@ def raw_overview(conn: sqlite3.Connection, user_id: int, since: float) -> dict[s
         source = f"FROM listens l JOIN catalog c ON c.id = l.track_id{joins} WHERE {where}{extra}"
         top = conn.execute(f"SELECT {keys}, COUNT(*) AS p, SUM(l.ms_played) AS m {source} "
                            f"GROUP BY {keys} ORDER BY p DESC, m DESC, {keys} LIMIT 10", args)
-        out[dimension] = [(str(row[0]), row[-2]) for row in top]
+        out[dimension] = [tuple(str(k) for k in row[:-2]) + (row[-2], row[-1]) for row in top]
         out[f"unique_{dimension}"] = conn.execute(
             f"SELECT COUNT(*) FROM (SELECT 1 {source} GROUP BY {keys})", args).fetchone()[0]
-    out["hours"] = conn.execute(
-        "SELECT (CAST(strftime('%w', played_at, 'unixepoch') AS INTEGER) + 6) % 7, "
-        "CAST(strftime('%H', played_at, 'unixepoch') AS INTEGER), COUNT(*) FROM listens l "
-        f"WHERE {where} GROUP BY 1, 2", args).fetchall()
-    out["days"] = conn.execute("SELECT COUNT(DISTINCT date(played_at, 'unixepoch')) FROM listens "
-                               "WHERE user_id = ?", (user_id,)).fetchone()[0]
+    hours, weekdays = [0] * 24, [0] * 7
+    for weekday, hour, count in conn.execute(
+            "SELECT (CAST(strftime('%w', played_at, 'unixepoch') AS INTEGER) + 6) % 7, "
+            "CAST(strftime('%H', played_at, 'unixepoch') AS INTEGER), COUNT(*) FROM listens l "
+            f"WHERE {where} GROUP BY 1, 2", args):
+        hours[hour] += count
+        weekdays[weekday] += count
+    out["hours"], out["weekdays"] = hours, weekdays
+    out["days"] = {row[0] for row in conn.execute(
+        "SELECT DISTINCT date(played_at, 'unixepoch') FROM listens WHERE user_id = ?", (user_id,))}
     return out
+
+
+def differences(view: Any, raw: dict[str, Any], today: Any) -> list[str]:
+    """The figures of an overview (handlers.listening.analytics.Overview) that differ from
+    raw_overview's: totals, every top list with its plays and ms, the distinct counts, the
+    hour and weekday distributions, the streak."""
+    from handlers.listening.streaks import streak_days
+
+    ours: dict[str, Any] = {
+        "plays": view.plays, "ms": view.ms, "hours": view.hours, "weekdays": view.weekdays,
+        "track": [(str(t.track.id), t.plays, t.ms) for t in view.top_tracks],
+        "artist": [(a.name, a.plays, a.ms) for a in view.top_artists],
+        "album": [(a.name, a.artist, a.plays, a.ms) for a in view.top_albums],
+        "genre": [(g.key, g.plays, g.ms) for g in view.top_genres],
+        "unique_track": view.unique_tracks, "unique_artist": view.unique_artists,
+        "unique_album": view.unique_albums, "unique_genre": view.unique_genres}
+    wrong = [name for name, value in ours.items() if value != raw[name]]
+    if view.streak_days != streak_days(raw["days"], today):
+        wrong.append("streak_days")
+    return wrong
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -193,8 +238,8 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-async def _overviews(data: Path, user_id: int, calls: int, raw_calls: int
-                     ) -> dict[str, dict[str, float]]:
+async def _overviews(data: Path, user_id: int, now: float, calls: int, raw_calls: int
+                     ) -> dict[str, dict[str, Any]]:
     from aiohttp import web
 
     from bench.server_chorus import bench_config
@@ -207,13 +252,13 @@ async def _overviews(data: Path, user_id: int, calls: int, raw_calls: int
     runner = web.AppRunner(app)
     await runner.setup()
     raw = sqlite3.connect(data / "chorus.db")
-    figures: dict[str, dict[str, float]] = {}
+    figures: dict[str, dict[str, Any]] = {}
     try:
         ctx = app[ctx_key]
         user = await ctx.store.users.get(user_id)
-        # "now" is just after the last listen, so that every period holds listens
-        last = raw.execute("SELECT MAX(played_at) FROM listens").fetchone()[0]
-        ctx.clock = lambda: last + 60
+        # "now" is just after the last listen (as during the import): every period holds listens
+        ctx.clock = lambda: now
+        today = datetime.fromtimestamp(now, UTC).date()
         for period in PERIODS:
             since_text = since_day(period, ctx.clock())
             since = calendar.timegm(time.strptime(since_text, "%Y-%m-%d")) if since_text else 0.0
@@ -227,15 +272,12 @@ async def _overviews(data: Path, user_id: int, calls: int, raw_calls: int
                 start = time.perf_counter()
                 figures_raw = raw_overview(raw, user_id, since)
                 direct.append((time.perf_counter() - start) * 1000)
-            same = (view.plays == figures_raw["plays"] and view.ms == figures_raw["ms"]
-                    and [t.track.id for t in view.top_tracks] == [int(k) for k, _ in figures_raw["track"]]
-                    and [a.name for a in view.top_artists] == [k for k, _ in figures_raw["artist"]]
-                    and view.unique_tracks == figures_raw["unique_track"]
-                    and view.unique_albums == figures_raw["unique_album"])
+            wrong = differences(view, figures_raw, today)
             r50, r99 = _percentiles(rolled)
             g50, g99 = _percentiles(direct)
             figures[period] = {"plays": view.plays, "rollup_p50_ms": r50, "rollup_p99_ms": r99,
-                               "group_by_p50_ms": g50, "group_by_p99_ms": g99, "same": float(same)}
+                               "group_by_p50_ms": g50, "group_by_p99_ms": g99,
+                               "same": float(not wrong), "differences": wrong}
     finally:
         raw.close()
         await runner.cleanup()
@@ -253,8 +295,9 @@ def measure(run_no: int, opts: argparse.Namespace, export: Path, base: Path) -> 
     shutil.rmtree(plain_dir, ignore_errors=True)
     result.chorus = _child("chorus", export, chorus_dir, opts.batch)
     result.ratio = result.chorus["listens_per_s"] / result.plain["listens_per_s"]
-    result.overview = asyncio.run(_overviews(chorus_dir, result.chorus["user_id"], opts.calls,
-                                           opts.raw_calls))
+    result.cpu_ratio = result.plain["cpu_seconds"] / result.chorus["cpu_seconds"]
+    result.overview = asyncio.run(_overviews(chorus_dir, result.chorus["user_id"],
+                                             export_end(export), opts.calls, opts.raw_calls))
     shutil.rmtree(chorus_dir, ignore_errors=True)
     return result
 
@@ -266,6 +309,8 @@ def table(r: Result) -> str:
             ("listens stored", f"{p['listens']}", f"{c['listens']}"),
             ("listens per second", f"{p['listens_per_s']:,.0f}", f"{c['listens_per_s']:,.0f}"),
             ("chorus / plain", "", f"{r.ratio:.2f} (target >= {IMPORT_TARGET})"),
+            ("import CPU time (s)", f"{p['cpu_seconds']:.1f}", f"{c['cpu_seconds']:.1f}"),
+            ("plain CPU / chorus CPU", "", f"{r.cpu_ratio:.2f}"),
             ("peak RSS (MiB; before)", f"{p['peak_rss_mib']:.0f} ({p['rss_before_mib']:.0f})",
              f"{c['peak_rss_mib']:.0f} ({c['rss_before_mib']:.0f})")]
     lines = [f"  {a:<28}{b:>20}{c_:>28}" for a, b, c_ in rows]
@@ -275,6 +320,8 @@ def table(r: Result) -> str:
         lines.append(f"  {period:<14}{int(o['plays']):>10}{o['rollup_p50_ms']:>14.1f}"
                      f"{o['rollup_p99_ms']:>9.1f}{o['group_by_p50_ms']:>15.1f}{o['group_by_p99_ms']:>9.1f}"
                      f"{'yes' if o['same'] else 'NO':>7}")
+        if o["differences"]:
+            lines.append(f"    differs: {', '.join(o['differences'])}")
     lines.append(f"  (target: rollups p99 <= {OVERVIEW_P99_TARGET_MS:.0f} ms)")
     return "\n".join(lines)
 

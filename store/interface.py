@@ -336,11 +336,14 @@ class ListenRepo(Protocol):
     """Listens (one row per play, unique on user, played_at and track) and the daily rollups
     every aggregate reads (UTC days 'YYYY-MM-DD'; `since` is the first day counted, '' for
     all). A listen's artist is its track's first artist, its album the track's album name and
-    first artist, its genres the track's genres, all as the catalog said when it was stored."""
+    first artist, its genres the track's genres, all as the catalog said when the user first
+    played the track (or at the last rebuild). Per-day track sums exist from the `detail_since`
+    given when the listens were stored: a period's top lists are only read from there on."""
 
-    async def add_many(self, listens: Sequence[NewListen]) -> int:
+    async def add_many(self, listens: Sequence[NewListen], detail_since: str = "") -> int:
         """Store the listens not stored yet and add them to the rollups, in one transaction
-        (the bulk path: one executemany); how many were new."""
+        (the bulk path: one executemany), per-day track sums only for days from
+        `detail_since` ('' every day); how many were new."""
     async def page(self, user_id: int, *, artist: str = "", track: str = "",
                    start: float | None = None, end: float | None = None, offset: int = 0,
                    limit: int = 50) -> tuple[list[Listen], int]:
@@ -353,13 +356,20 @@ class ListenRepo(Protocol):
         bound may be None), newest first: with `since` alone, the ones just after it."""
     async def span(self, user_id: int) -> tuple[float, float] | None:
         """The user's oldest and newest played_at; None without listens."""
-    async def rebuild(self, user_id: int) -> int:
-        """Recompute the user's rollups from their listens in one transaction; how many days."""
+    async def rebuild(self, user_id: int, detail_since: str = "") -> int:
+        """Recompute the user's rollups from their listens in one transaction (per-day track
+        sums from `detail_since`); how many days."""
     async def totals(self, user_id: int, since: str = "") -> tuple[int, int]:
         """(plays, milliseconds) from `since` on."""
     async def top(self, user_id: int, dimension: str, since: str = "", *, limit: int = 50,
                   offset: int = 0) -> tuple[list[RollupCount], int]:
         """The most played tracks, artists, albums or genres (`dimension`), and how many."""
+    async def tops(self, user_id: int, since: str = "", *, limit: int = 10
+                   ) -> dict[str, tuple[list[RollupCount], int]]:
+        """`top` of every dimension (track, artist, album, genre) at once, first `limit`."""
+    async def streak(self, user_id: int, today: str) -> int:
+        """Consecutive UTC days with plays ending `today`, or the day before when `today` has
+        none."""
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]: ...
     async def hours(self, user_id: int, since: str = "") -> list[RollupHour]: ...
     async def weekday_hours(self, user_id: int, since: str = "") -> list[RollupWeekdayHour]:

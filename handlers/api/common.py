@@ -20,10 +20,11 @@ from handlers.api.keys import context, fallback_dialects_key
 from hub.keys import metrics_key
 from hub.metrics import CONTENT_TYPE_LATEST
 
-__all__ = ["setup_common_routes", "VERSION", "SERVICE"]
+__all__ = ["setup_common_routes", "VERSION", "SERVICE", "ECHOSTATS_SERVICE"]
 
 VERSION = "0.1.0"
 SERVICE = "chorus"
+ECHOSTATS_SERVICE = "echostats-api"  # what EchoStats' document has /api/health answer
 STARTED = time.time()
 
 
@@ -36,10 +37,19 @@ class HealthDialect(FastAPIDialect):
 health = HealthDialect()
 
 
-async def get_health(request: web.Request) -> web.Response:
-    """Sono's `/health` and EchoStats' `/api/health`: liveness and version."""
-    return json_response({"status": "healthy", "service": SERVICE, "version": VERSION,
+def _health(service: str) -> web.Response:
+    return json_response({"status": "healthy", "service": service, "version": VERSION,
                           "uptime_seconds": round(time.time() - STARTED, 1)})
+
+
+async def get_health(request: web.Request) -> web.Response:
+    """Sono's `/health`: liveness and version."""
+    return _health(SERVICE)
+
+
+async def get_api_health(request: web.Request) -> web.Response:
+    """EchoStats' `/api/health`: the same, naming the service as EchoStats does."""
+    return _health(ECHOSTATS_SERVICE)
 
 
 async def get_ready(request: web.Request) -> web.Response:
@@ -87,7 +97,7 @@ async def get_metrics(request: web.Request) -> web.Response:
 def setup_common_routes(app: web.Application) -> None:
     r = app.router
     health.add(r, "GET", "/health", get_health)
-    health.add(r, "GET", "/api/health", get_health)
+    health.add(r, "GET", "/api/health", get_api_health)
     health.add(r, "GET", "/api/health/ready", get_ready)
     health.add(r, "GET", "/api/health/update", get_update)
     health.add(r, "GET", "/metrics", get_metrics)

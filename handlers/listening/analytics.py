@@ -18,18 +18,16 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 import msgspec
 
 from handlers.context import Context
-from handlers.listening.periods import ALL_TIME, PERIODS, since_day, user_zone, utc_day
-from handlers.listening.rollups import rollup_status
-from handlers.listening.streaks import streak_days
-from handlers.listening.tops import (
-    TopAlbum,
-    TopArtist,
-    TopTrack,
-    top_albums,
-    top_artists,
-    top_genres,
-    top_tracks,
+from handlers.listening.periods import (
+    ALL_TIME,
+    PERIODS,
+    detail_since,
+    since_day,
+    user_zone,
+    utc_day,
 )
+from handlers.listening.rollups import rollup_status
+from handlers.listening.tops import TopAlbum, TopArtist, TopTrack, period_tops
 from store.records import RollupCount, RollupHour, User
 
 __all__ = ["Overview", "TrendPoint", "Trend", "Refreshed", "overview", "refresh", "trend",
@@ -107,20 +105,17 @@ async def _hours_and_weekdays(ctx: Context, user: User, since: str) -> tuple[lis
 async def overview(ctx: Context, user: User, period: str) -> Overview:
     now = ctx.clock()
     since = since_day(period, now)
-    listens = ctx.store.listens
-    # independent reads: each on its own reader connection, so SQLite runs them side by side
-    (plays, ms), (artists, unique_artists), (tracks, unique_tracks), (albums, unique_albums), \
-        (genres, unique_genres), (hours, weekdays) = await asyncio.gather(
-            listens.totals(user.id, since), top_artists(ctx, user.id, period, OVERVIEW_TOP),
-            top_tracks(ctx, user.id, period, OVERVIEW_TOP), top_albums(ctx, user.id, period, OVERVIEW_TOP),
-            top_genres(ctx, user.id, period, OVERVIEW_TOP), _hours_and_weekdays(ctx, user, since))
     today = datetime.fromtimestamp(now, UTC).date()
-    recent = {d.day for d in await listens.days(user.id, "")}
+    # independent reads: each on its own reader connection, so SQLite runs them side by side
+    (plays, ms), tops, (hours, weekdays), streak = await asyncio.gather(
+        ctx.store.listens.totals(user.id, since), period_tops(ctx, user.id, period, OVERVIEW_TOP),
+        _hours_and_weekdays(ctx, user, since), ctx.store.listens.streak(user.id, today.isoformat()))
     return Overview(
-        period=period, plays=plays, ms=ms, unique_tracks=unique_tracks,
-        unique_artists=unique_artists, unique_albums=unique_albums, unique_genres=unique_genres,
-        streak_days=streak_days(recent, today), top_artists=artists, top_tracks=tracks,
-        top_albums=albums, top_genres=genres, hours=hours, weekdays=weekdays, computed_at=now)
+        period=period, plays=plays, ms=ms, unique_tracks=tops.unique_tracks,
+        unique_artists=tops.unique_artists, unique_albums=tops.unique_albums,
+        unique_genres=tops.unique_genres, streak_days=streak, top_artists=tops.artists,
+        top_tracks=tops.tracks, top_albums=tops.albums, top_genres=tops.genres, hours=hours,
+        weekdays=weekdays, computed_at=now)
 
 
 async def refresh(ctx: Context, user: User, period: str) -> Refreshed:
@@ -128,7 +123,7 @@ async def refresh(ctx: Context, user: User, period: str) -> Refreshed:
     first when they do not cover every listen."""
     rebuilt = False
     if not (await rollup_status(ctx, user.id)).complete:
-        await ctx.store.listens.rebuild(user.id)
+        await ctx.store.listens.rebuild(user.id, detail_since(ctx.clock()))
         rebuilt = True
     periods = list(PERIODS) if period == ALL_TIME else [period]
     for each in periods:

@@ -1,7 +1,7 @@
 """Importing a Spotify export: an uploaded file checked and counted at once, then read into
 listens by the durable job "listening.import"; the same read for the command line.
 
-The job reads the export in batches in a worker thread, stores each batch with
+The job reads the export in batches in a worker thread, one batch ahead, stores each batch with
 `record_plays` (which keeps the rollups current) and reports `items_processed` (rows read)
 against `items_total` (rows counted), with steps. The rows read are kept in the job's
 progress: a job interrupted by a stop resumes there (`skip_rows`); a batch read twice adds
@@ -163,32 +163,45 @@ def _progress(tally: ImportTally, total: int, state: str) -> dict[str, Any]:
             "tally": msgspec.to_builtins(tally), "steps": _steps(tally, total, state)}
 
 
-def _batches(path: Path, stats: ReadStats, skip_rows: int) -> Generator[list[PlayIn], None, None]:
-    yield from read_plays(path, batch=IMPORT_BATCH, stats=stats, skip_rows=skip_rows)
+def _batches(path: Path, stats: ReadStats, skip_rows: int, batch: int
+             ) -> Generator[list[PlayIn], None, None]:
+    yield from read_plays(path, batch=batch, stats=stats, skip_rows=skip_rows)
+
+
+def _read_next(batches: Generator[list[PlayIn], None, None], stats: ReadStats
+               ) -> tuple[list[PlayIn] | None, ReadStats]:
+    """The next batch (None at the end) and the read's counts just after it: the read goes on
+    while the batch is stored, and a tally must count only the rows of the batches stored."""
+    plays = next(batches, None)
+    return plays, msgspec.structs.replace(stats)
 
 
 async def import_export(ctx: Context, user_id: int, path: Path, *, start: ImportTally | None = None,
-                        report: Callable[[ImportTally], None] = lambda tally: None) -> ImportTally:
-    """Read the export at `path` into the user's listens, batch by batch (the reading in a
-    worker thread), resuming after `start.rows` rows; `report` hears the tally after each
-    batch. ExportError when the file turns out malformed (the batches before it stay)."""
+                        report: Callable[[ImportTally], None] = lambda tally: None,
+                        batch: int = IMPORT_BATCH) -> ImportTally:
+    """Read the export at `path` into the user's listens, `batch` plays at a time (the reading
+    in a worker thread, one batch ahead of the storing), resuming after `start.rows` rows;
+    `report` hears the tally after each batch stored. ExportError when the file turns out
+    malformed (the batches before it stay)."""
     base = start or ImportTally()
     stats = ReadStats()
     added = duplicates = record_dropped = 0
-    batches = _batches(path, stats, base.rows)
-    reading: asyncio.Future[list[PlayIn] | None] | None = None
+    batches = _batches(path, stats, base.rows, batch)
+    reading: asyncio.Future[tuple[list[PlayIn] | None, ReadStats]] | None = None
     try:
+        reading = asyncio.ensure_future(asyncio.to_thread(_read_next, batches, stats))
         while True:
             # shielded: a cancel stops the import, never a read under way in the thread
-            reading = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
-            if (batch := await asyncio.shield(reading)) is None:
+            plays, read = await asyncio.shield(reading)
+            if plays is None:
                 break
-            result = await record_plays(ctx, user_id, batch)
+            # the next batch is read while this one is stored (SQLite lets go of the GIL)
+            reading = asyncio.ensure_future(asyncio.to_thread(_read_next, batches, stats))
+            result = await record_plays(ctx, user_id, plays)
             added += result.inserted
             duplicates += result.duplicates
             record_dropped += result.dropped
-            tally = _tally(base, stats, added, duplicates, record_dropped)
-            report(tally)
+            report(_tally(base, read, added, duplicates, record_dropped))
     finally:
         if reading is not None and not reading.done():
             with contextlib.suppress(Exception):

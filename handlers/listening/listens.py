@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers.context import Context
+from handlers.listening.periods import detail_since
 from handlers.listening.plays import MIN_PLAY_MS, SOURCES, PlayIn, RecordResult
 from handlers.listening.streaks import RECENT, announce_streak
 from handlers.listening.tracks import resolve_tracks
@@ -56,7 +57,7 @@ async def record_plays(ctx: Context, user_id: int, plays: Sequence[PlayIn]) -> R
     if not rows:
         return RecordResult(inserted=0, duplicates=0, dropped=len(plays))
     async with ctx.store.transaction():
-        inserted = await ctx.store.listens.add_many(rows)
+        inserted = await ctx.store.listens.add_many(rows, detail_since(ctx.clock()))
         if inserted:
             newest = await ctx.store.listens.between(user_id, limit=1)  # no COUNT, unlike page()
             await ctx.store.after_commit(lambda: _push(ctx, user_id, inserted, newest[0]))

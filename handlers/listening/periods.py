@@ -2,8 +2,9 @@
 
 A period is the last 7 (week), 30 (month), 90 (quarter) or 365 (year) UTC days counting
 today, or everything (all_time): rollups are kept per UTC day, so a period starts at a UTC
-midnight. Distributions by hour and weekday are in the user's time zone when they set one
-(`extra["timezone"]`, an IANA name), else in UTC.
+midnight, and "now" only moves forward, so no period reaches a day more than a year before
+the moment listens are stored (`detail_since`). Distributions by hour and weekday are in the
+user's time zone when they set one (`extra["timezone"]`, an IANA name), else in UTC.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.records import User
 
-__all__ = ["PERIODS", "ALL_TIME", "period_days", "since_day", "user_zone", "utc_day"]
+__all__ = ["PERIODS", "ALL_TIME", "period_days", "since_day", "detail_since", "user_zone",
+           "utc_day"]
 
 ALL_TIME = "all_time"
 PERIODS: dict[str, int | None] = {"week": 7, "month": 30, "quarter": 90, "year": 365,
@@ -35,6 +37,13 @@ def since_day(period: str, now: float) -> str:
     if days is None:
         return ""
     return (datetime.fromtimestamp(now, UTC) - timedelta(days=days - 1)).strftime("%Y-%m-%d")
+
+
+def detail_since(now: float) -> str:
+    """The first UTC day that a period can reach from `now` on, with a day to spare: per-day
+    track rollups are kept from there (older days are only ever read as all time)."""
+    longest = max(days for days in PERIODS.values() if days is not None)
+    return (datetime.fromtimestamp(now, UTC) - timedelta(days=longest)).strftime("%Y-%m-%d")
 
 
 def user_zone(user: User) -> tzinfo:

@@ -14,6 +14,7 @@ import msgspec
 
 from handlers.context import Context
 from handlers.errors import Unavailable
+from handlers.listening.periods import detail_since
 from store.records import Job
 from workers.jobs import CancelSignal, JobHandler, ProgressReporter
 from workers.payloads import payload_of
@@ -68,7 +69,7 @@ def make_rollup_build_handler(ctx: Context) -> JobHandler:
     async def handle(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> Any:
         request = payload_of(job, RollupBuild, "rollup build")
         progress.update(step="rollup_build", items_processed=0)
-        days = await ctx.store.listens.rebuild(request.user_id)
+        days = await ctx.store.listens.rebuild(request.user_id, detail_since(ctx.clock()))
         progress.update(step="rollup_build", items_processed=days, items_total=days)
         return {"days": days}
 

@@ -13,6 +13,7 @@ Lookups are one query per batch of names; what was found is kept in ctx.listenin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -34,17 +35,19 @@ def local_id(*names: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
-def _spotify_id(ref: TrackRef) -> str | None:
-    match = _SPOTIFY_URI.match(ref.spotify_uri.strip())
-    return match.group(1) if match else None
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _spotify_key(uri: str) -> str | None:
+    """"sp:<id>" for a `spotify:track:<id>` URI (remembered: an export repeats its URIs)."""
+    match = _SPOTIFY_URI.match(uri.strip())
+    return f"sp:{match.group(1)}" if match else None
 
 
 def _key(ref: TrackRef) -> str | None:
     if ref.catalog_id:
         return f"id:{ref.catalog_id}"
-    spotify_id = _spotify_id(ref)
-    if spotify_id:
-        return f"sp:{spotify_id}"
+    spotify_key = _spotify_key(ref.spotify_uri) if ref.spotify_uri else None
+    if spotify_key:
+        return spotify_key
     if ref.name.strip():
         return f"nm:{ref.artist.strip().casefold()}\x1f{ref.name.strip().casefold()}"
     return None

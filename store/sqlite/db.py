@@ -7,7 +7,7 @@ import asyncio
 import inspect
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -222,14 +222,18 @@ class Database:
         finally:
             self._readers.put_nowait(conn)
 
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+                        ) -> aiosqlite.Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """One round trip to the reader's thread (execute and fetch together)."""
+    async def fetch_all(self, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()
+                        ) -> list[aiosqlite.Row]:
+        """One round trip to the reader's thread (execute and fetch together); `params` by
+        position, or by name in a mapping."""
+        bound = params if isinstance(params, Mapping) else tuple(params)
         async with self.read() as conn:
-            return list(await conn.execute_fetchall(sql, tuple(params)))
+            return list(await conn.execute_fetchall(sql, bound))
 
 
 async def _call(callback: AfterCommit) -> None:

@@ -1,20 +1,29 @@
 """The rollups of listens in SQLite: written from the listens themselves (a batch just
 inserted, or all of a user's listens when rebuilding) and read by every aggregate.
 
-A daily rollup row counts the plays and milliseconds of one user on one UTC day, per track,
-artist (the track's first artist), album (the track's album name and first artist), genre
-(each of the track's genres) and UTC hour; the all-time rollups count the same per user and
-track, artist, album, genre, and per UTC weekday (Monday 0) and hour, so that all-time reads
-do not sum years of days.
+Per user and UTC day: plays and milliseconds (`listen_days`), per hour (`listen_day_hours`)
+and per track (`listen_day_tracks`); all time: per track (`listen_tracks`, which also holds
+the track's first artist, album name and genres as the catalog gave them when the user first
+played it or at the last rebuild) and per UTC weekday (Monday 0) and hour. An artist, album
+(name and first artist) or genre is counted through its tracks: a top list of artists sums
+the period's (or all-time) track rows grouped by their artist.
 
-A batch of new listens (the ids above the largest before it) is copied once, with what each
-rollup keys on, into a temporary table, and added with one set-based upsert per rollup table;
-a rebuild clears the user's rollups and adds their listens the same way, 90 days of plays at
-a time.
+Per-day track rows are written only for days on or after `detail_since` (the caller's first
+day any period can still reach; '' for every day): an import of years of history writes one
+track row per listen only for its last year. Every other rollup covers every day.
+
+A batch of new listens (the ids above the largest before it) is summed per UTC hour and per
+track into temporary tables, and added with one set-based statement per rollup table; a
+rebuild clears the user's rollups and adds their listens the same way, 90 days of plays at a
+time.
 """
 
 from __future__ import annotations
 
+import heapq
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -24,92 +33,226 @@ from store.sqlite.db import Database
 
 __all__ = ["LISTEN_TABLES", "DIMENSIONS", "add_rollups", "clear_rollups", "ListenRollups"]
 
-# table -> its key columns after user_id
+# every rollup table, with its key columns after user_id
 ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
     "listen_days": ("day",),
     "listen_day_tracks": ("day", "track_id"),
-    "listen_day_artists": ("day", "artist"),
-    "listen_day_albums": ("day", "artist", "album"),
-    "listen_day_genres": ("day", "genre"),
     "listen_day_hours": ("day", "hour"),
     "listen_tracks": ("track_id",),
-    "listen_artists": ("artist",),
-    "listen_albums": ("artist", "album"),
-    "listen_genres": ("genre",),
     "listen_weekday_hours": ("weekday", "hour"),
+    "listen_recent_tracks": ("track_id",),
 }
 # every table holding a user's listening history (erasure drops them all)
-LISTEN_TABLES = ("listens", *ROLLUP_KEYS)
+LISTEN_TABLES = ("listens", *ROLLUP_KEYS, "listen_recent")
+DIMENSIONS = ("track", "artist", "album", "genre")
 
 _ADD = "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, ms = ms + excluded.ms"
 
-# A batch of listens with what every rollup keys on, computed once per listen (its UTC day,
-# hour and weekday, Monday 0; its track's first artist, album name and genres) in a temporary
-# table of the writer's connection; each rollup then sums the batch with one upsert.
-_BATCH = "temp.listen_batch"
-_BATCH_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS listen_batch (user_id INTEGER, day TEXT, "
-                "hour INTEGER, weekday INTEGER, track_id INTEGER, ms INTEGER, artist TEXT, "
-                "album TEXT, genres TEXT)")
-_FILL_BATCH = (
-    f"INSERT INTO {_BATCH} SELECT l.user_id, strftime('%Y-%m-%d', l.played_at, 'unixepoch'), "
-    "CAST(strftime('%H', l.played_at, 'unixepoch') AS INTEGER), "
-    "(CAST(strftime('%w', l.played_at, 'unixepoch') AS INTEGER) + 6) % 7, l.track_id, l.ms_played, "
+# The listens being added are read where `{where}` says (named parameters), by rowid for a
+# batch just inserted; their plays and time per UTC hour go to a temporary table of the
+# writer's connection, and so do their per-track sums, from which the day, hour and track
+# rollups are upserted. Days and hours are computed once per group, not once per listen.
+_SOURCE = "FROM listens l{hint} WHERE {where}"
+_BATCH_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_hours (user_id INTEGER, day TEXT, "
+    "hour INTEGER, plays INTEGER, ms INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_tracks (user_id INTEGER, track_id INTEGER, "
+    "plays INTEGER, ms INTEGER, PRIMARY KEY (user_id, track_id)) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_days (user_id INTEGER, day TEXT, "
+    "track_id INTEGER, plays INTEGER, ms INTEGER)",
+)
+_CLEAR_BATCH = ("DELETE FROM temp.listen_batch_hours", "DELETE FROM temp.listen_batch_tracks",
+                "DELETE FROM temp.listen_batch_days")
+_FILL = (
+    "INSERT INTO temp.listen_batch_hours SELECT user_id, strftime('%Y-%m-%d', h * 3600, 'unixepoch'), "
+    "CAST(strftime('%H', h * 3600, 'unixepoch') AS INTEGER), plays, ms FROM ("
+    "SELECT l.user_id, CAST(floor(l.played_at / 3600) AS INTEGER) AS h, COUNT(*) AS plays, "
+    "SUM(l.ms_played) AS ms {source} GROUP BY 1, 2)",
+    "INSERT INTO temp.listen_batch_tracks SELECT l.user_id, l.track_id, COUNT(*), SUM(l.ms_played) "
+    "{source} GROUP BY 1, 2",
+    # per-day track sums, from the day `detail_since` (:detail, epoch seconds) on
+    "INSERT INTO temp.listen_batch_days "
+    "SELECT user_id, strftime('%Y-%m-%d', d * 86400, 'unixepoch'), track_id, plays, ms FROM ("
+    "SELECT l.user_id, CAST(floor(l.played_at / 86400) AS INTEGER) AS d, l.track_id, "
+    "COUNT(*) AS plays, SUM(l.ms_played) AS ms {source} AND l.played_at >= :detail "
+    "GROUP BY 1, 2, 3)",
+)
+_ADD_BATCH = (
+    "INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
+    f"SELECT user_id, day, track_id, plays, ms FROM temp.listen_batch_days WHERE true {_ADD}",
+    # a user's recent track sums start with their first detail day
+    "INSERT OR IGNORE INTO listen_recent (user_id, since) "
+    "SELECT DISTINCT user_id, :detail_day FROM temp.listen_batch_tracks",
+    "INSERT INTO listen_recent_tracks (user_id, track_id, plays, ms) "
+    "SELECT b.user_id, b.track_id, SUM(b.plays), SUM(b.ms) FROM temp.listen_batch_days b "
+    f"JOIN listen_recent r ON r.user_id = b.user_id WHERE b.day >= r.since GROUP BY 1, 2 {_ADD}",
+    # the tracks already counted get their sums; the others their names from the catalog
+    "UPDATE listen_tracks SET plays = listen_tracks.plays + b.plays, ms = listen_tracks.ms + b.ms "
+    "FROM temp.listen_batch_tracks b "
+    "WHERE listen_tracks.user_id = b.user_id AND listen_tracks.track_id = b.track_id",
+    "INSERT INTO listen_tracks (user_id, track_id, plays, ms, artist, album, genres) "
+    "SELECT b.user_id, b.track_id, b.plays, b.ms, "
     "COALESCE(json_extract(c.artist_names, '$[0]'), ''), COALESCE(c.album_name, ''), "
-    "COALESCE(c.genres, '[]') FROM listens l{hint} LEFT JOIN catalog c ON c.id = l.track_id WHERE {where}")
-_GENRES = " JOIN json_each(b.genres) g"
-# table -> (its key expressions after user_id over the batch `b` (genres `g`), extra FROM,
-# WHERE)
-_KEY_SQL: dict[str, tuple[str, str, str]] = {
-    "listen_days": ("b.day", "", "true"),
-    "listen_day_tracks": ("b.day, b.track_id", "", "true"),
-    "listen_day_artists": ("b.day, b.artist", "", "b.artist != ''"),
-    "listen_day_albums": ("b.day, b.artist, b.album", "", "b.album != ''"),
-    "listen_day_genres": ("b.day, g.value", _GENRES, "g.value != ''"),
-    "listen_day_hours": ("b.day, b.hour", "", "true"),
-    "listen_tracks": ("b.track_id", "", "true"),
-    "listen_artists": ("b.artist", "", "b.artist != ''"),
-    "listen_albums": ("b.artist, b.album", "", "b.album != ''"),
-    "listen_genres": ("g.value", _GENRES, "g.value != ''"),
-    "listen_weekday_hours": ("b.weekday, b.hour", "", "true"),
-}
-# dimension -> (daily table, all-time table, key column)
-DIMENSIONS: dict[str, tuple[str, str, str]] = {
-    "track": ("listen_day_tracks", "listen_tracks", "track_id"),
-    "artist": ("listen_day_artists", "listen_artists", "artist"),
-    "album": ("listen_day_albums", "listen_albums", "album"),
-    "genre": ("listen_day_genres", "listen_genres", "genre"),
-}
+    "COALESCE(c.genres, '[]') FROM temp.listen_batch_tracks b LEFT JOIN catalog c ON c.id = b.track_id "
+    "WHERE NOT EXISTS (SELECT 1 FROM listen_tracks k WHERE k.user_id = b.user_id "
+    "AND k.track_id = b.track_id)",
+    "INSERT INTO listen_day_hours (user_id, day, hour, plays, ms) "
+    f"SELECT user_id, day, hour, plays, ms FROM temp.listen_batch_hours WHERE true {_ADD}",
+    "INSERT INTO listen_days (user_id, day, plays, ms) SELECT user_id, day, SUM(plays), SUM(ms) "
+    f"FROM temp.listen_batch_hours GROUP BY 1, 2 {_ADD}",
+    "INSERT INTO listen_weekday_hours (user_id, weekday, hour, plays, ms) "
+    "SELECT user_id, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays), SUM(ms) "
+    f"FROM temp.listen_batch_hours GROUP BY 1, 2, 3 {_ADD}",
+)
+# The batch's users whose recent sums start before :stale (a week before :detail_day, the
+# first day still in reach) move them to :detail_day: the days before it are taken out of
+# their recent sums, and their per-day track rows for those days are dropped.
+_MOVING = ("SELECT user_id FROM listen_recent WHERE since < :stale "
+           "AND user_id IN (SELECT user_id FROM temp.listen_batch_tracks)")
+_MOVE_RECENT = (
+    "UPDATE listen_recent_tracks SET plays = listen_recent_tracks.plays - o.plays, "
+    "ms = listen_recent_tracks.ms - o.ms FROM (SELECT d.user_id, d.track_id, SUM(d.plays) AS plays, "
+    "SUM(d.ms) AS ms FROM listen_day_tracks d JOIN listen_recent r ON r.user_id = d.user_id "
+    f"WHERE d.user_id IN ({_MOVING}) AND d.day >= r.since AND d.day < :detail_day GROUP BY 1, 2) o "
+    "WHERE listen_recent_tracks.user_id = o.user_id AND listen_recent_tracks.track_id = o.track_id",
+    f"DELETE FROM listen_recent_tracks WHERE plays <= 0 AND user_id IN ({_MOVING})",
+    f"DELETE FROM listen_day_tracks WHERE day < :detail_day AND user_id IN ({_MOVING})",
+    f"UPDATE listen_recent SET since = :detail_day WHERE user_id IN ({_MOVING})",
+)
+# a period starting at most this many days after the user's recent `since` is read as the
+# recent sums less those days
+_RECENT_SLACK = 31
 # a rebuild reads a user's listens this many seconds of played_at at a time
 _REBUILD_SPAN = 90 * 86_400
 
+# One row per track the user played: (track_id, plays, ms, artist, album, genres), over the
+# days from :since, or all time (:since '').
+_PERIOD_TRACKS = (
+    "SELECT s.track_id, s.plays, s.ms, COALESCE(k.artist, '') AS artist, "
+    "COALESCE(k.album, '') AS album, COALESCE(k.genres, '[]') AS genres "
+    "FROM (SELECT track_id, SUM(plays) AS plays, SUM(ms) AS ms FROM listen_day_tracks "
+    "WHERE user_id = :user AND day >= :since GROUP BY track_id) s "
+    "LEFT JOIN listen_tracks k ON k.user_id = :user AND k.track_id = s.track_id")
+_RECENT_TRACKS = (
+    "SELECT r.track_id, r.plays - COALESCE(o.plays, 0) AS plays, r.ms - COALESCE(o.ms, 0) AS ms, "
+    "COALESCE(k.artist, '') AS artist, COALESCE(k.album, '') AS album, "
+    "COALESCE(k.genres, '[]') AS genres FROM listen_recent_tracks r "
+    "LEFT JOIN (SELECT track_id, SUM(plays) AS plays, SUM(ms) AS ms FROM listen_day_tracks "
+    "WHERE user_id = :user AND day >= :recent AND day < :since GROUP BY track_id) o "
+    "ON o.track_id = r.track_id "
+    "LEFT JOIN listen_tracks k ON k.user_id = :user AND k.track_id = r.track_id "
+    "WHERE r.user_id = :user AND r.plays - COALESCE(o.plays, 0) > 0")
+_ALL_TRACKS = ("SELECT track_id, plays, ms, artist, album, genres FROM listen_tracks "
+               "WHERE user_id = :user")
+# dimension -> (key, album artist, extra FROM, WHERE, GROUP BY) over the track rows `t`
+_TOP_OF: dict[str, tuple[str, str, str, str, str]] = {
+    "track": ("t.track_id", "''", "", "true", "t.track_id"),
+    "artist": ("t.artist", "''", "", "t.artist != ''", "t.artist"),
+    "album": ("t.album", "t.artist", "", "t.album != ''", "t.album, t.artist"),
+    "genre": ("g.value", "''", " JOIN json_each(t.genres) g", "g.value != ''", "g.value"),
+}
 
-def _add_batch_sql(table: str) -> str:
-    keys, joins, where = _KEY_SQL[table]
-    group = ", ".join(str(i) for i in range(1, 2 + len(ROLLUP_KEYS[table])))
-    return (f"INSERT INTO {table} (user_id, {', '.join(ROLLUP_KEYS[table])}, plays, ms) "
-            f"SELECT b.user_id, {keys}, COUNT(*), SUM(b.ms) FROM {_BATCH} b{joins} "
-            f"WHERE {where} GROUP BY {group} {_ADD}")
+
+def _top_sql(dimension: str, paged: bool = True) -> str:
+    """The top of `dimension` over the track rows `t`: key, album artist, plays, ms and how
+    many keys there are in all (the window counts every group before LIMIT applies)."""
+    key, artist, joins, where, group = _TOP_OF[dimension]
+    return (f"SELECT {key}, {artist}, SUM(t.plays) AS p, SUM(t.ms) AS m, COUNT(*) OVER () "
+            f"FROM t{joins} WHERE {where} GROUP BY {group} ORDER BY p DESC, m DESC, {group} "
+            f"LIMIT :limit{' OFFSET :offset' if paged else ''}")
 
 
-async def _add_listens(conn: aiosqlite.Connection, fill: str, params: tuple[Any, ...]) -> None:
-    await conn.execute(_BATCH_TABLE)
-    await conn.execute(f"DELETE FROM {_BATCH}")
-    await conn.execute(fill, params)
-    for table in ROLLUP_KEYS:
-        await conn.execute(_add_batch_sql(table))
-    await conn.execute(f"DELETE FROM {_BATCH}")
 
 
-async def add_rollups(conn: aiosqlite.Connection, after_id: int) -> None:
+def _days_after(day: str, days: int) -> str:
+    """The UTC day `days` after `day` ('' stays '')."""
+    if not day:
+        return ""
+    return (datetime.strptime(day, "%Y-%m-%d") + timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+def _detail_epoch(detail_since: str) -> float:
+    """The UTC midnight starting the day `detail_since` ('' : before any listen)."""
+    if not detail_since:
+        return -1e18
+    return datetime.strptime(detail_since, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+
+
+async def _add_listens(conn: aiosqlite.Connection, source: str, params: dict[str, Any],
+                       detail_since: str) -> None:
+    for sql in (*_BATCH_TABLES, *_CLEAR_BATCH):
+        await conn.execute(sql)
+    bound = {**params, "detail": _detail_epoch(detail_since)}
+    for sql in _FILL:
+        await conn.execute(sql.format(source=source), bound)
+    moving = {"detail_day": detail_since, "stale": _days_after(detail_since, -7)}
+    for sql in _ADD_BATCH:
+        await conn.execute(sql, moving if ":detail_day" in sql else ())
+    if detail_since:
+        for sql in _MOVE_RECENT:
+            await conn.execute(sql, moving)
+    for sql in _CLEAR_BATCH:
+        await conn.execute(sql)
+
+
+async def add_rollups(conn: aiosqlite.Connection, after_id: int, detail_since: str = "") -> None:
     """Add the listens just stored (every id above `after_id`) to every rollup; the caller's
     transaction. They are read by rowid, NOT INDEXED: otherwise the planner may walk the
     user's whole index of listens."""
-    await _add_listens(conn, _FILL_BATCH.format(hint=" NOT INDEXED", where="l.id > ?"), (after_id,))
+    await _add_listens(conn, _SOURCE.format(hint=" NOT INDEXED", where="l.id > :after"),
+                       {"after": after_id}, detail_since)
 
 
 async def clear_rollups(conn: aiosqlite.Connection, user_id: int) -> None:
-    for table in ROLLUP_KEYS:
+    for table in (*ROLLUP_KEYS, "listen_recent"):
         await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+
+def _counts(rows: list[Any]) -> tuple[list[RollupCount], int]:
+    total = int(rows[0][4]) if rows else 0
+    return [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows], total
+
+
+def _first(groups: dict[Any, list[int]], limit: int) -> list[tuple[Any, list[int]]]:
+    """The `limit` groups with most plays, then most time, then smallest key."""
+    return heapq.nsmallest(limit, groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+
+
+def _group_tops(rows: Iterable[Any], limit: int) -> dict[str, tuple[list[RollupCount], int]]:
+    """Every dimension's top from track rows (track_id, plays, ms, artist, album, genres)."""
+    tracks: dict[int, list[int]] = {}
+    artists: dict[str, list[int]] = {}
+    albums: dict[tuple[str, str], list[int]] = {}
+    genres: dict[str, list[int]] = {}
+
+    def add(groups: dict[Any, list[int]], key: Any, plays: int, ms: int) -> None:
+        sums = groups.get(key)
+        if sums is None:
+            groups[key] = [plays, ms]
+        else:
+            sums[0] += plays
+            sums[1] += ms
+
+    for track_id, plays, ms, artist, album, names in rows:
+        tracks[track_id] = [plays, ms]
+        if artist:
+            add(artists, artist, plays, ms)
+        if album:
+            add(albums, (album, artist), plays, ms)
+        if names != "[]":
+            for genre in json.loads(names):
+                if genre:
+                    add(genres, genre, plays, ms)
+    return {
+        "track": ([RollupCount(key=str(k), plays=v[0], ms=v[1]) for k, v in _first(tracks, limit)],
+                  len(tracks)),
+        "artist": ([RollupCount(key=k, plays=v[0], ms=v[1]) for k, v in _first(artists, limit)],
+                   len(artists)),
+        "album": ([RollupCount(key=k[0], artist=k[1], plays=v[0], ms=v[1])
+                   for k, v in _first(albums, limit)], len(albums)),
+        "genre": ([RollupCount(key=k, plays=v[0], ms=v[1]) for k, v in _first(genres, limit)],
+                  len(genres)),
+    }
 
 
 class ListenRollups:
@@ -118,17 +261,20 @@ class ListenRollups:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def rebuild(self, user_id: int) -> int:
-        """Recompute the user's rollups from their listens in one transaction; how many days."""
+    async def rebuild(self, user_id: int, detail_since: str = "") -> int:
+        """Recompute the user's rollups from their listens (and the catalog) in one
+        transaction; how many days."""
         async with self.db.write() as conn:
             await clear_rollups(conn, user_id)
             async with conn.execute("SELECT MIN(played_at), MAX(played_at) FROM listens "
                                     "WHERE user_id = ?", (user_id,)) as cur:
                 first, last = await cur.fetchone() or (None, None)
-            fill = _FILL_BATCH.format(hint="", where="l.user_id = ? AND l.played_at >= ? AND l.played_at < ?")
+            source = _SOURCE.format(
+                hint="", where="l.user_id = :user AND l.played_at >= :start AND l.played_at < :end")
             start = first
             while start is not None and start <= last:  # a window at a time: the batch stays small
-                await _add_listens(conn, fill, (user_id, start, start + _REBUILD_SPAN))
+                await _add_listens(conn, source, {"user": user_id, "start": start,
+                                                  "end": start + _REBUILD_SPAN}, detail_since)
                 start += _REBUILD_SPAN
             async with conn.execute("SELECT COUNT(*) FROM listen_days WHERE user_id = ?",
                                     (user_id,)) as cur:
@@ -145,28 +291,56 @@ class ListenRollups:
                   offset: int = 0) -> tuple[list[RollupCount], int]:
         """The most played of `dimension` (track, artist, album, genre), most plays first (then
         most time, then key), and how many there are in all."""
-        daily, all_time, key = DIMENSIONS[dimension]
-        artist = "artist" if dimension == "album" else "''"
-        group = f"{key}, artist" if dimension == "album" else key
-        params: tuple[Any, ...]
-        if since:  # sum the days of the period
-            source, where, params = daily, "user_id = ? AND day >= ?", (user_id, since)
-        else:
-            source, where, params = all_time, "user_id = ?", (user_id,)
-        # one pass: the window counts every group before LIMIT applies
-        rows = await self.db.fetch_all(
-            f"SELECT {key}, {artist}, SUM(plays) AS p, SUM(ms) AS m, COUNT(*) OVER () "
-            f"FROM {source} WHERE {where} GROUP BY {group} ORDER BY p DESC, m DESC, {group} "
-            "LIMIT ? OFFSET ?", (*params, limit, offset))
+        tracks, params = await self._tracks(user_id, since)
+        params.update(limit=limit, offset=offset)
+        cte = f"WITH t AS MATERIALIZED ({tracks}) "
+        rows = await self.db.fetch_all(cte + _top_sql(dimension), params)
         if rows or not offset:
-            total = int(rows[0][4]) if rows else 0
-        else:  # a page past the end
-            row = await self.db.fetch_one(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {where} GROUP BY {group})",
-                params)
-            total = int(row[0]) if row else 0
-        counts = [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows]
-        return counts, total
+            return _counts(rows)
+        # a page past the end: count the keys
+        key, _, joins, where, group = _TOP_OF[dimension]
+        row = await self.db.fetch_one(
+            f"{cte}SELECT COUNT(*) FROM (SELECT 1 FROM t{joins} WHERE {where} GROUP BY {group})",
+            params)
+        return [], int(row[0]) if row else 0
+
+    async def tops(self, user_id: int, since: str = "", *, limit: int = 10
+                   ) -> dict[str, tuple[list[RollupCount], int]]:
+        """The first `limit` of every dimension and how many there are, as `top` gives them,
+        from one read of the period's track rows (grouped here: a few thousand rows group
+        faster in Python than in four SQLite sorts)."""
+        return _group_tops(await self.db.fetch_all(*await self._tracks(user_id, since)), limit)
+
+    async def _tracks(self, user_id: int, since: str) -> tuple[str, dict[str, Any]]:
+        """The query of the user's track rows from the day `since` ('' all time), and its
+        parameters: the recent sums less a few days when they start shortly before `since`,
+        else the per-day rows summed."""
+        params: dict[str, Any] = {"user": user_id, "since": since}
+        if not since:
+            return _ALL_TRACKS, params
+        row = await self.db.fetch_one("SELECT since FROM listen_recent WHERE user_id = ?",
+                                      (user_id,))
+        recent = str(row[0]) if row else ""
+        if recent and recent <= since <= _days_after(recent, _RECENT_SLACK):
+            return _RECENT_TRACKS, {**params, "recent": recent}
+        return _PERIOD_TRACKS, params
+
+    async def streak(self, user_id: int, today: str) -> int:
+        """How many consecutive UTC days with plays end on `today`, or on the day before when
+        `today` has none yet (0 when neither has). The run's first day is found by reading the
+        days backwards from its last one until one whose day before has no plays."""
+        row = await self.db.fetch_one(
+            "SELECT MAX(day) FROM listen_days WHERE user_id = ? AND day <= ?", (user_id, today))
+        last = row[0] if row else None
+        if last is None or last < _days_after(today, -1):
+            return 0
+        row = await self.db.fetch_one(
+            "SELECT a.day FROM listen_days a WHERE a.user_id = :user AND a.day <= :last "
+            "AND NOT EXISTS (SELECT 1 FROM listen_days b WHERE b.user_id = :user "
+            "AND b.day = date(a.day, '-1 day')) ORDER BY a.day DESC LIMIT 1",
+            {"user": user_id, "last": last})
+        first = str(row[0]) if row else last
+        return (datetime.strptime(last, "%Y-%m-%d") - datetime.strptime(first, "%Y-%m-%d")).days + 1
 
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]:
         rows = await self.db.fetch_all(

@@ -20,23 +20,21 @@ INSERT = (f"INSERT OR IGNORE INTO listens ({', '.join(COLUMNS)}) "
           f"VALUES ({', '.join('?' for _ in COLUMNS)})")
 
 
-def _flag(value: bool | None) -> int | None:
-    return None if value is None else int(value)
-
-
 class SqliteListens(ListenRollups):
     def __init__(self, db: Database) -> None:
         super().__init__(db)
 
-    async def add_many(self, listens: Sequence[NewListen]) -> int:
+    async def add_many(self, listens: Sequence[NewListen], detail_since: str = "") -> int:
         """Insert the listens not stored yet (same user, played_at and track) and add them to
-        the rollups, in one transaction; how many were new."""
+        the rollups (per-day track rows from the UTC day `detail_since`), in one transaction;
+        how many were new."""
         if not listens:
             return 0
         now = time.time()
+        # sqlite3 stores a bool as the integer 1 or 0
         rows = [(x.user_id, x.played_at, x.ms_played, x.track_id, x.source, x.context_type,
-                 x.context_uri, x.platform, x.reason_start, x.reason_end, _flag(x.shuffle),
-                 _flag(x.skipped), _flag(x.offline), now) for x in listens]
+                 x.context_uri, x.platform, x.reason_start, x.reason_end, x.shuffle, x.skipped,
+                 x.offline, now) for x in listens]
         async with self.db.write() as conn:
             # the writer is ours until the end of the block: every id above `before` is new
             async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM listens") as cur:
@@ -45,7 +43,7 @@ class SqliteListens(ListenRollups):
             cur = await conn.executemany(INSERT, rows)
             inserted = max(cur.rowcount, 0)
             if inserted:
-                await add_rollups(conn, before)
+                await add_rollups(conn, before, detail_since)
         return inserted
 
     async def page(self, user_id: int, *, artist: str = "", track: str = "",

@@ -2,8 +2,8 @@
 
 - `co_listened`: the tracks played or posted by the people who played or posted the seed
   tracks (item-to-item co-occurrence). The seeds' holders are found through the
-  `listen_day_tracks(track_id, user_id)` and `posts(catalog_id, user_id)` indexes and only the
-  `holders` strongest are kept; their tracks come from their rollups by primary key. Work:
+  `listen_tracks(track_id, user_id)` and `posts(catalog_id, user_id)` indexes and only the
+  `holders` strongest are kept; their tracks come from their all-time track rollups by primary key. Work:
   O(seeds x holders-per-seed + holders x their rollup rows).
 - `artist_tracks`: the catalog tracks whose first artist is one of `artists`
   (`catalog_first_artist` index), ranked by how often everyone played them.
@@ -27,13 +27,12 @@ __all__ = ["SqliteRecommendations", "POST_WEIGHT"]
 POST_WEIGHT = 3  # a post counts as three plays
 _FIRST_ARTIST = "json_extract(c.artist_names, '$[0]')"
 
-_PLAYED = ("SELECT track_id FROM listen_day_tracks WHERE user_id = :user "
-           "GROUP BY track_id HAVING SUM(plays) >= :cap")
+_PLAYED = "SELECT track_id FROM listen_tracks WHERE user_id = :user AND plays >= :cap"
 
 _CO_LISTENED = f"""
 WITH seed(track_id) AS (SELECT value FROM json_each(:seeds)),
 holding(user_id, seed, w) AS (
-    SELECT d.user_id, d.track_id, d.plays FROM listen_day_tracks d
+    SELECT d.user_id, d.track_id, d.plays FROM listen_tracks d
       JOIN seed s ON d.track_id = s.track_id WHERE d.user_id != :user
     UNION ALL
     SELECT p.user_id, p.catalog_id, {POST_WEIGHT} FROM posts p
@@ -44,7 +43,7 @@ holders AS (
     ORDER BY w DESC LIMIT :holders),
 theirs(seed, track_id, w) AS (
     SELECT h.seed, d.track_id, d.plays FROM holders h
-      JOIN listen_day_tracks d ON d.user_id = h.user_id
+      JOIN listen_tracks d ON d.user_id = h.user_id
     UNION ALL
     SELECT h.seed, p.catalog_id, {POST_WEIGHT} FROM holders h
       JOIN posts p ON p.user_id = h.user_id WHERE p.catalog_id IS NOT NULL
@@ -60,7 +59,7 @@ GROUP BY p.track_id ORDER BY score DESC, p.track_id LIMIT :limit
 
 _ARTIST_TRACKS = f"""
 SELECT c.id, {_FIRST_ARTIST},
-       (SELECT COALESCE(SUM(d.plays), 0) FROM listen_day_tracks d WHERE d.track_id = c.id) AS score
+       (SELECT COALESCE(SUM(d.plays), 0) FROM listen_tracks d WHERE d.track_id = c.id) AS score
 FROM catalog c
 WHERE c.kind = 'track' AND {_FIRST_ARTIST} IN (SELECT value FROM json_each(:artists))
   AND c.id NOT IN ({_PLAYED})

@@ -40,8 +40,10 @@ async def test_health_endpoints(client):
     resp = await client.get("/health")
     body = await resp.json()
     assert resp.status == 200 and body["status"] == "healthy" and body["version"]
-    resp = await client.get("/api/health")
-    assert (await resp.json())["status"] == "healthy"
+    resp = await client.get("/api/health")  # EchoStats' route names EchoStats' service
+    assert {k: v for k, v in (await resp.json()).items() if k != "uptime_seconds"} == {
+        "status": "healthy", "service": "echostats-api", "version": "0.1.0"}
+    assert body["service"] == "chorus"
     resp = await client.get("/api/health/ready")
     assert resp.status == 200 and await resp.json() == {"status": "ready"}
 

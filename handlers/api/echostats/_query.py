@@ -1,15 +1,20 @@
 """EchoStats' query parameters as FastAPI reads them: every bad one is reported at once, in a
-422 listing `{"loc": ["query", name], "msg", "type"}` worded as the document words them."""
+422 listing `{"loc": ["query", name], "msg", "type"}` worded as the document words them.
+A parameter sent blank is read as sent (FastAPI does not treat `?limit=` as absent): a
+blank number, choice or period is refused; a blank text filter or date is no filter."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from handlers.errors import FieldError, Invalid
+from handlers.listening.periods import ALL_TIME, PERIODS
+from handlers.paging import parse_whole_number
 
-__all__ = ["QueryReader", "MAX_PAGE"]
+__all__ = ["QueryReader", "MAX_PAGE", "read_period"]
 
 MAX_PAGE = 1_000_000  # beyond FastAPI's rules: keeps offsets within what SQLite can count
 
@@ -30,9 +35,8 @@ class QueryReader:
         raw = self.query.get(name)
         if raw is None or (default is None and not raw.strip()):
             return default
-        try:
-            value = int(raw.strip())
-        except ValueError:
+        value = parse_whole_number(raw, low=None, high=None)
+        if value is None:  # digits only, with an optional minus: no "+5", "1e3" or "5_000"
             self._fail(name, "value is not a valid integer", "type_error.integer")
             return default
         if low is not None and value < low:
@@ -58,8 +62,8 @@ class QueryReader:
 
     def choice(self, name: str, allowed: Sequence[str], default: str | None = None
                ) -> str | None:
-        """One of `allowed`, `default` when absent or blank."""
-        raw = self.text(name)
+        """One of `allowed`, `default` when absent."""
+        raw = self.query.get(name)
         if raw is None:
             return default
         if raw not in allowed:
@@ -68,7 +72,36 @@ class QueryReader:
             return default
         return raw
 
+    def period(self) -> str:
+        """`period`: week, month, quarter, year or all_time (the default)."""
+        return self.choice("period", list(PERIODS), ALL_TIME) or ALL_TIME
+
+    def date(self, name: str, *, end: bool = False) -> float | None:
+        """An ISO 8601 date or date-time as epoch seconds (UTC unless it says otherwise), None
+        when absent or blank; a bare date as an `end` is the end of that day."""
+        raw = self.query.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            when = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            self._fail(name, "invalid datetime format", "value_error.datetime")
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        if end and len(raw) == 10:
+            when += timedelta(days=1)
+        return when.timestamp()
+
     def check(self) -> None:
         if self.errors:
             raise Invalid("; ".join(f"{e.loc[-1]}: {e.msg}" for e in self.errors),
                           code="validation", fields=list(self.errors))
+
+
+def read_period(request: web.Request) -> str:
+    """The request's `period` alone (the 422 when it is bad)."""
+    query = QueryReader(request)
+    period = query.period()
+    query.check()
+    return period

@@ -9,7 +9,7 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response
 from handlers.api.echostats._dialect import echostats, iso
-from handlers.api.echostats._params import period_param
+from handlers.api.echostats._query import read_period
 from handlers.api.echostats.render import ranked
 from handlers.api.keys import context
 from handlers.listening import analytics, rollups
@@ -37,16 +37,17 @@ def _overview(o: analytics.Overview) -> dict[str, Any]:
         "avg_audio_features": None, "computed_at": iso(o.computed_at)}
 
 
+
 async def overview(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    period = period_param(request)
+    period = read_period(request)
     return json_response(_overview(await analytics.overview(context(request), principal.user,
                                                             period)))
 
 
 async def refresh(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    period = period_param(request)
+    period = read_period(request)
     done = await analytics.refresh(context(request), principal.user, period)
     return json_response({"status": "refreshed", "periods": done.periods,
                           "computed_at": iso(done.computed_at)})
@@ -54,7 +55,7 @@ async def refresh(request: web.Request) -> web.Response:
 
 async def trend(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    period = period_param(request)
+    period = read_period(request)
     t = await analytics.trend(context(request), principal.user.id, period)
     return json_response({"period": t.period, "granularity": t.granularity, "points": [
         {"label": p.label, "plays": p.plays, "ms": p.ms, "hours": _hours(p.ms)}

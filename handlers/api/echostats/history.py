@@ -11,17 +11,16 @@ from handlers.api._auth import require_principal
 from handlers.api._upload import save_file_field
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.echostats._dialect import echostats, iso
-from handlers.api.echostats._params import bounded_param, date_param
+from handlers.api.echostats._query import QueryReader
 from handlers.api.echostats.render import spotify_id
 from handlers.api.keys import context
 from handlers.listening.history import HistoryEntry, history
 from handlers.listening.imports import new_upload_path, start_import
 
-__all__ = ["setup_routes", "DEFAULT_LIMIT", "MAX_LIMIT", "MAX_PAGE"]
+__all__ = ["setup_routes", "DEFAULT_LIMIT", "MAX_LIMIT"]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
-MAX_PAGE = 1_000_000
 
 
 def _entry(e: HistoryEntry) -> dict[str, Any]:
@@ -39,10 +38,10 @@ def _entry(e: HistoryEntry) -> dict[str, Any]:
 
 async def list_history(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    page = bounded_param(request, "page", 1, 1, MAX_PAGE)
-    limit = bounded_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    start = date_param(request, "start_date")
-    end = date_param(request, "end_date", end=True)
+    query = QueryReader(request)
+    page, limit = query.page(), query.limit(DEFAULT_LIMIT, MAX_LIMIT)
+    start, end = query.date("start_date"), query.date("end_date", end=True)
+    query.check()
     entries, total = await history(
         context(request), principal.user.id, artist=request.query.get("artist", ""),
         track=request.query.get("track", ""), start=start, end=end, offset=(page - 1) * limit,

@@ -8,7 +8,7 @@ from aiohttp import web
 from handlers.api._auth import require_principal
 from handlers.api.dialect import json_response
 from handlers.api.echostats._dialect import echostats
-from handlers.api.echostats._params import bounded_param, period_param
+from handlers.api.echostats._query import QueryReader, read_period
 from handlers.api.echostats.render import album_body, artist_body, track_body
 from handlers.api.keys import context
 from handlers.listening import tops
@@ -21,7 +21,11 @@ MAX_GENRES = 1000  # the distribution lists every genre, up to this many
 
 
 def _query(request: web.Request) -> tuple[str, int]:
-    return period_param(request), bounded_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    query = QueryReader(request)
+    period, limit = query.period(), query.limit(DEFAULT_LIMIT, MAX_LIMIT)
+    query.check()
+    return period, limit
+
 
 
 async def top_tracks(request: web.Request) -> web.Response:
@@ -52,7 +56,7 @@ async def genre_distribution(request: web.Request) -> web.Response:
     """Each genre's share is of the plays counted per genre (a play of a track with two
     genres counts for both)."""
     principal = await require_principal(request)
-    period = period_param(request)
+    period = read_period(request)
     rows, total = await tops.top_genres(context(request), principal.user.id, period, MAX_GENRES)
     counted = sum(r.plays for r in rows) or 1
     return json_response({"genres": [

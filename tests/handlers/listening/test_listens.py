@@ -93,3 +93,26 @@ async def test_one_push_per_call_with_the_count_and_the_newest_listen(client):
     push = (await live.next_push(f"user:#{who.id}"))["pub"]["data"]
     assert push["count"] == 1 and push["newest"]["played_at"] == NOW + 1
     await live.close()
+
+
+async def test_plays_older_than_any_period_count_all_time_and_in_no_period(client):
+    # per-day track sums are only written for the days a period can still reach
+    from handlers.listening.analytics import overview
+    from handlers.listening.periods import detail_since, since_day
+
+    ctx, who = ctx_of(client), await register_member(client, "alice")
+    now = NOW
+    ctx.clock = lambda: now
+    assert detail_since(now) < since_day("year", now)
+    old = TrackRef(spotify_uri="spotify:track:0ldTrack00000000000000", name="Old", artist="A")
+    new = TrackRef(spotify_uri="spotify:track:NewTrack00000000000000", name="New", artist="B")
+    result = await record_plays(ctx, who.id, [play(old, now - 400 * 86_400),
+                                              play(old, now - 399 * 86_400), play(new, now - 60)])
+    assert result.inserted == 3
+    user = await ctx.store.users.get(who.id)
+    year = await overview(ctx, user, "year")
+    assert (year.plays, [t.track.name for t in year.top_tracks], year.unique_artists) == (
+        1, ["New"], 1)
+    ever = await overview(ctx, user, "all_time")
+    assert (ever.plays, [t.track.name for t in ever.top_tracks]) == (3, ["Old", "New"])
+    assert [a.name for a in ever.top_artists] == ["A", "B"]

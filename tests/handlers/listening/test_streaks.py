@@ -57,3 +57,26 @@ async def test_old_plays_make_no_streak_push(client):
     pushes = [(await live.next_push(channel))["pub"]["data"]["type"] for _ in range(2)]
     assert pushes == ["listens.added", "listens.added"]
     await live.close()
+
+
+async def test_the_overviews_streak_counts_back_to_the_last_gap(client):
+    # the store finds the streak's first day (the newest day whose day before has no plays)
+    from handlers.listening.analytics import overview
+
+    ctx, who = ctx_of(client), await register_member(client, "alice")
+    now = time.time()
+    ctx.clock = lambda: now
+    length = 412
+    await record_plays(ctx, who.id, [played(now - i * DAY) for i in range(length)])
+    await record_plays(ctx, who.id, [played(now - (length + 3) * DAY)])  # after a gap
+    user = await ctx.store.users.get(who.id)
+    assert (await overview(ctx, user, "week")).streak_days == length
+    short = [played(now - i * DAY) for i in range(5)]
+    bob = await register_member(client, "bob")
+    await record_plays(ctx, bob.id, short)
+    assert (await overview(ctx, await ctx.store.users.get(bob.id), "week")).streak_days == 5
+    # nothing played yet today: the run ending yesterday; nothing yesterday either: none
+    for days_later, expected in ((1, 5), (2, 0)):
+        ctx.clock = lambda days_later=days_later: now + days_later * DAY
+        view = await overview(ctx, await ctx.store.users.get(bob.id), "week")
+        assert view.streak_days == expected

@@ -236,3 +236,76 @@ async def test_history_pages_newest_first_with_filters(store):
                                                       end=T0 + 700)
     assert total_artist == 3 and all(T0 + 150 <= x.played_at < T0 + 700 for x in by_artist)
     assert (await store.listens.page(alice, artist="100%"))[1] == 0
+
+
+async def test_tops_gives_every_dimension_as_top_does(store):
+    alice, bob, items = await _setup(store)
+    listens = [_listen(alice, T0 + i * 3_700, items["abc"[i % 3]], ms=1_000 * i + 30_000)
+               for i in range(40)]
+    await store.listens.add_many(listens + [_listen(bob, T0, items["b"])])
+    later = _next(datetime.fromtimestamp(T0, UTC).strftime("%Y-%m-%d"))
+    for since in ("", later):
+        tops = await store.listens.tops(alice, since, limit=2)
+        assert set(tops) == {"track", "artist", "album", "genre"}
+        for dimension, answer in tops.items():
+            assert answer == await store.listens.top(alice, dimension, since, limit=2)
+        assert tops["genre"][1] == 2 and tops["track"][1] == 3  # counted past the limit
+
+
+async def test_per_day_track_rows_are_kept_from_detail_since_and_the_rest_is_whole(store):
+    # an import of old history: per-day track sums only from `detail_since`; days, hours and
+    # all-time sums still count every listen
+    alice, _, items = await _setup(store)
+    listens = [_listen(alice, T0 + i * 20_000, items["abc"[i % 3]]) for i in range(30)]
+    detail = datetime.fromtimestamp(T0 + 3 * DAY, UTC).strftime("%Y-%m-%d")
+    assert await store.listens.add_many(listens[:17], detail) == 17
+    assert await store.listens.add_many(listens[10:], detail) == 13
+    expected = _expected(listens, items, alice)
+    rollups = await _rollups(store, alice)
+    assert rollups["days"] == expected["days"] and rollups["hours"] == expected["hours"]
+    for name in ("tracks", "artists", "albums", "genres"):
+        assert rollups[name] == Counter({k: v for k, v in expected[name].items() if k[0] >= detail})
+        assert any(k[0] < detail for k in expected[name])  # some days were left out
+    assert await _all_time(store, alice) == _expected_all_time(listens, items, alice)
+    rows = await store.db.fetch_all("SELECT MIN(day) FROM listen_day_tracks WHERE user_id = ?",
+                                    (alice,))
+    assert rows[0][0] >= detail
+    # a rebuild keeps the same cut
+    await store.listens.rebuild(alice, detail)
+    assert await _rollups(store, alice) == rollups
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+async def test_recent_sums_move_with_detail_since_and_periods_stay_exact(store):
+    # recent track sums start at the first detail day; a later write a week or more further
+    # on moves them (days before it leave the sums and their per-day rows are dropped)
+    alice, bob, items = await _setup(store)
+    listens = [_listen(alice, T0 + i * 30_000, items["abc"[i % 5 % 3]]) for i in range(200)]
+    first, moved = _day(T0), _day(T0 + 20 * DAY)
+    assert await store.listens.add_many(listens[:100], first) == 100
+    await store.listens.add_many([_listen(bob, T0, items["a"])], first)
+    assert (await store.db.fetch_one("SELECT since FROM listen_recent WHERE user_id = ?",
+                                     (alice,)))[0] == first
+    assert await store.listens.add_many(listens[100:], moved) == 100
+    assert (await store.db.fetch_one("SELECT since FROM listen_recent WHERE user_id = ?",
+                                     (alice,)))[0] == moved
+    assert (await store.db.fetch_one("SELECT MIN(day) FROM listen_day_tracks WHERE user_id = ?",
+                                     (alice,)))[0] == moved
+    per_day = _expected(listens, items, alice)["tracks"]
+    last = _day(listens[-1].played_at)
+    # periods starting at, just after, and well after the recent sums' first day
+    for since in (moved, _next(moved), _day(T0 + 45 * DAY), last):
+        expected = Counter()
+        for (day, key), plays in per_day.items():
+            if day >= since:
+                expected[key] += plays
+        top, total = await store.listens.top(alice, "track", since, limit=1000)
+        assert {c.key: c.plays for c in top} == expected and total == len(expected)
+        assert (await store.listens.tops(alice, since, limit=1000))["track"] == (top, total)
+    # bob's sums did not move (nothing of his was written since)
+    assert (await store.db.fetch_one("SELECT since FROM listen_recent WHERE user_id = ?",
+                                     (bob,)))[0] == first
+    assert await _all_time(store, alice) == _expected_all_time(listens, items, alice)

@@ -201,6 +201,23 @@ async def test_history_dates_in_the_wrong_format_are_a_422(seeded):
     assert (await resp.json())["detail"][0]["loc"] == ["query", "start_date"]
 
 
+async def test_every_bad_query_parameter_is_listed_in_one_422(seeded):
+    # one reader for every EchoStats route: all bad parameters at once, blank ones refused
+    client, alice, _ = seeded
+    resp = await client.get("/api/v1/history?page=0&limit=%2B5&start_date=yesterday&end_date=",
+                            headers=alice.auth)
+    assert resp.status == 422
+    assert [(d["loc"][1], d["type"]) for d in (await resp.json())["detail"]] == [
+        ("page", "value_error"), ("limit", "type_error.integer"),
+        ("start_date", "value_error.datetime")]
+    for path in ("/api/v1/analytics/overview?period=", "/api/v1/tracks/top?period=&limit=500"):
+        detail = (await (await client.get(path, headers=alice.auth)).json())["detail"]
+        assert detail[0]["loc"] == ["query", "period"] and detail[0]["type"] == "type_error.enum"
+    detail = (await (await client.get("/api/v1/tracks/top?period=&limit=500",
+                                      headers=alice.auth)).json())["detail"]
+    assert [d["loc"][1] for d in detail] == ["period", "limit"]
+
+
 async def test_one_user_sees_only_their_own(seeded):
     client, _, bob = seeded
     history = await (await client.get("/api/v1/history", headers=bob.auth)).json()
