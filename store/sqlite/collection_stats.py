@@ -49,12 +49,3 @@ class SqliteCollectionStats:
             "SELECT owner_id, count(*) AS n FROM collections GROUP BY owner_id "
             "ORDER BY n DESC, owner_id LIMIT ?", (limit,))
         return [(int(r[0]), int(r[1])) for r in rows]
-
-    async def delete_of_owner(self, owner_id: int) -> int:
-        """Delete every collection of `owner_id` (their posts stay, out of any collection)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE posts SET collection_id = NULL, track_order = NULL WHERE collection_id "
-                "IN (SELECT id FROM collections WHERE owner_id = ?)", (owner_id,))
-            cur = await conn.execute("DELETE FROM collections WHERE owner_id = ?", (owner_id,))
-            return int(cur.rowcount)
