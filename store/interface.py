@@ -222,6 +222,8 @@ class CatalogRepo(Protocol):
     async def find(self, provider: str, kind: str, provider_id: str) -> CatalogItem | None: ...
     async def by_eid(self, eid: str) -> CatalogItem | None: ...
     async def many(self, item_ids: list[int]) -> dict[int, CatalogItem]: ...
+    async def delete_unreferenced(self, item_ids: list[int]) -> list[int]:
+        """Delete the items no listen refers to (posts let go of them); the ids deleted."""
 
 
 class PostRepo(Protocol):
@@ -648,6 +650,7 @@ class AudioRepo(Protocol):
     async def get(self, file_id: int) -> AudioFile | None: ...
     async def update(self, file_id: int, **fields: Any) -> AudioFile | None:
         """Change title, description, is_public or catalog_id."""
+    async def by_catalog(self, catalog_ids: builtins.list[int]) -> dict[int, AudioFile]: ...
     async def delete(self, file_id: int) -> bool: ...
     async def delete_of_owner(self, owner_id: int) -> builtins.list[AudioFile]:
         """Delete every file of the owner; the rows deleted (to remove their bytes)."""
@@ -702,5 +705,3 @@ class CollectionStatsRepo(Protocol):
         """Newest first."""
     async def top_owners(self, limit: int) -> builtins.list[tuple[int, int]]:
         """(owner id, collections), most collections first."""
-    async def delete_of_owner(self, owner_id: int) -> int:
-        """Delete every collection of the owner (their posts stay); how many."""

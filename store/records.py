@@ -621,6 +621,7 @@ class CollectionTotals(msgspec.Struct, kw_only=True):
     tracks: int = 0
     owners: int = 0
     by_kind: dict[str, int] = {}
+    collaborators: int = 0  # collaborator places (edit or view) on these collections
 
 
 class UserCounts(msgspec.Struct, kw_only=True):

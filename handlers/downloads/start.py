@@ -26,6 +26,7 @@ from handlers.downloads.settings import DOWNLOAD_KIND_TRACK, download_settings
 from handlers.downloads.tracks import source_url, track_payload
 from handlers.errors import FieldError, Invalid, NotFound, Unavailable
 from handlers.identity.auth import Principal
+from handlers.media.audio import hidden_uploads
 from store.records import CatalogItem, Job, User
 from workers.jobs import JobSubmitter
 from workers.payloads import AlbumEntry, CollectionDownload
@@ -75,10 +76,14 @@ def dedupe_key(owner_id: int, download_type: str, item_id: str) -> str:
     return f"{owner_id}:{download_type}:{item_id}"
 
 
-async def _resolve_track(ctx: Context, track_id: str) -> tuple[Track, CatalogItem | None]:
+async def _resolve_track(ctx: Context, user: User, track_id: str
+                         ) -> tuple[Track, CatalogItem | None]:
     """The track and its local catalog entry: a local item with a source of its own wins
-    (the Spotify catalog does not know a posted file); else the catalog's answer."""
+    (the Spotify catalog does not know a posted file); else the catalog's answer. An uploaded
+    file follows its visibility rule: someone else's private file is not found."""
     local = await ctx.store.catalog_search.by_provider_id(TRACK_KINDS, catalog_id(track_id))
+    if local is not None and await hidden_uploads(ctx, user, [local.id]):
+        raise NotFound(f"Track {track_id} not found", code="track_not_found")
     if local is not None and source_url(local):
         return track_of(local), local
     try:
@@ -91,7 +96,7 @@ async def _resolve_track(ctx: Context, track_id: str) -> tuple[Track, CatalogIte
 
 
 async def _start_track(ctx: Context, user: User, track_id: str) -> tuple[Job, bool]:
-    track, item = await _resolve_track(ctx, track_id)
+    track, item = await _resolve_track(ctx, user, track_id)
     settings = await download_settings(ctx)
     payload = await track_payload(ctx, settings, track, item=item)
     submitted = await job_submitter(ctx).submit(DOWNLOAD_KIND_TRACK, payload, owner_id=user.id,

@@ -1,7 +1,8 @@
 """One track's download job payload: where its bytes are (download sources) and where they go
 (the filename template under the download folder), with the tags to write.
 
-Sources, in order: a file in the media store, the track's own audio URL (an Openwhyd `/fi/`
+Sources, in order: an uploaded file in the audio store (the only source of an upload), a
+file in the media store, the track's own audio URL (an Openwhyd `/fi/`
 link, a SoundCloud or Bandcamp stream in its eId), then the operator's templates
 (CHORUS_DOWNLOAD_SOURCES). Chorus circumvents no DRM: a Spotify or Deezer track that no
 configured source serves gets no source, and its job fails with "no download source for
@@ -19,11 +20,13 @@ from handlers.catalog.local import TRACK_KINDS
 from handlers.context import Context
 from handlers.downloads.paths import download_root, target_path
 from handlers.downloads.settings import DownloadSettings
+from handlers.media.audio import audio_root
 from handlers.media.images import media_root
 from providers.sources import (
     DirectSource,
     MediaStoreSource,
     Source,
+    SourceSpec,
     TrackRef,
     locate,
     parse_source_templates,
@@ -32,7 +35,7 @@ from store.records import CatalogItem
 from workers.payloads import TrackDownload
 
 __all__ = ["source_url", "download_sources", "check_download_sources", "local_item",
-           "track_ref", "track_tags", "track_payload", "AUDIO_EXTENSIONS"]
+           "track_ref", "track_tags", "audio_store_source", "track_payload", "AUDIO_EXTENSIONS"]
 
 AUDIO_EXTENSIONS = ("mp3", "ogg", "m4a", "flac", "wav", "aac", "opus")
 
@@ -80,6 +83,21 @@ async def track_ref(ctx: Context, track: Track, item: CatalogItem | None = None)
                     stream_url=source_url(item) if item else "", isrc=track.isrc or "")
 
 
+async def audio_store_source(ctx: Context, item: CatalogItem | None) -> SourceSpec | None:
+    """The uploaded file behind `item` in the audio store (None: the item is no upload, or its
+    bytes are gone). Visibility is the caller's to check (downloads.start does)."""
+    if item is None or item.provider != "file":
+        return None
+    audio = (await ctx.store.audio.by_catalog([item.id])).get(item.id)
+    if audio is None:
+        return None
+    root = audio_root(ctx).resolve()
+    path = (root / audio.stored_name).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return SourceSpec(kind="file", location=str(path), source="audio")
+
+
 def track_tags(track: Track, album: Album | None = None) -> dict[str, str]:
     """Title, artist, album, album artist, track and disc number, date and ISRC, as known."""
     artists = ", ".join(a.name for a in track.artists if a.name)
@@ -110,7 +128,9 @@ async def track_payload(ctx: Context, settings: DownloadSettings, track: Track, 
         Invalid: the filename template would leave the download folder.
     """
     ref = await track_ref(ctx, track, item)
-    specs = locate(download_sources(ctx), ref)
+    upload = await audio_store_source(ctx, item if item is not None and
+                                      item.provider == track.provider else None)
+    specs = [upload] if upload else locate(download_sources(ctx), ref)
     tags = track_tags(track, album)
     ext = (_extension(specs[0].location) if specs else "") or settings.fileFormat
     target = target_path(download_root(ctx, settings), settings,

@@ -1,6 +1,6 @@
 """The site admin's counts over collections (Sono collections and Openwhyd playlists are one
-table): site-wide, one user's, the newest, a summary, and removing a user's collections (their
-tracks stay, as posts of the user)."""
+table): site-wide, one user's, the newest, a summary, and removing a user's collections the
+way their owner would (see delete_user_collections)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from handlers.context import Context
 from handlers.errors import NotFound
 from handlers.identity.accounts import require_admin
 from handlers.identity.auth import Principal
+from handlers.social.collections import discard_collection
 from store.records import Collection, CollectionTotals, User
 
 __all__ = ["CollectionSummary", "collection_stats", "user_collection_stats",
@@ -46,9 +47,15 @@ async def user_collection_stats(ctx: Context, principal: Principal, user_id: int
 
 
 async def delete_user_collections(ctx: Context, principal: Principal, user_id: int) -> int:
+    """Delete each of the user's collections as its owner would (collections.discard_collection:
+    the tracks added as entries go, posts made elsewhere go back to their authors' profiles,
+    members are told); how many."""
     require_admin(principal)
     user = await _target(ctx, user_id)
-    return await ctx.store.collection_stats.delete_of_owner(user.id)
+    owned = await ctx.store.collections.of_owner(user.id)
+    for collection in owned:
+        await discard_collection(ctx, collection)
+    return len(owned)
 
 
 async def recent_collections(ctx: Context, principal: Principal, limit: int

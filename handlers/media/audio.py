@@ -26,11 +26,13 @@ from handlers.listening.plays import PlayIn, TrackRef
 from handlers.media.audio_types import AUDIO_FORMATS, INVALID_TYPE, probe_audio, read_kind
 from handlers.media.names import FILENAME_MAX, display_name
 from handlers.media.quotas import max_uploads
-from store.records import AudioFile
+from store.catalog_ids import path_safe_id
+from store.records import AudioFile, User
 
 __all__ = ["PendingUpload", "AudioChanges", "audio_root", "start_upload", "get_audio",
            "stream_target", "update_audio", "delete_audio", "list_audio", "stream_path",
-           "remove_audio_files", "delete_owned_audio", "clear_incoming",
+           "remove_audio_files", "delete_owned_audio", "clear_incoming", "visible_to",
+           "hidden_uploads", "upload_of_item", "is_upload_url", "uncatalogue",
            "TITLE_MAX", "DESCRIPTION_MAX", "FILENAME_MAX"]
 
 log = logging.getLogger("chorus.media")
@@ -93,7 +95,7 @@ async def _catalogue(ctx: Context, record: AudioFile) -> int:
     url = f"{ctx.config.base_url}{stream_path(record.id)}"
     tags = record.tags
     item = await ctx.store.catalog.upsert(
-        "file", "audio", url, url=url, eid=f"/fi/{url}", name=record.title,
+        "file", "audio", path_safe_id("file", url), url=url, eid=f"/fi/{url}", name=record.title,
         artist_names=[tags["artist"]] if tags.get("artist") else [],
         album_name=tags.get("album", ""), description=record.description,
         duration_ms=int(record.duration * 1000) if record.duration else None)
@@ -149,11 +151,41 @@ async def start_upload(ctx: Context, principal: Principal) -> AsyncIterator[Pend
             await ctx.store.quotas.release(user_id)
 
 
-def _visible(principal: Principal | None, audio: AudioFile) -> bool:
+def visible_to(viewer: User | None, audio: AudioFile) -> bool:
+    """The visibility rule: a public file is everyone's; a private one its owner's and the
+    admins'."""
     if audio.is_public:
         return True
-    return principal is not None and (principal.user.id == audio.owner_id
-                                      or principal.user.is_admin)
+    return viewer is not None and (viewer.id == audio.owner_id or viewer.is_admin)
+
+
+def _visible(principal: Principal | None, audio: AudioFile) -> bool:
+    return visible_to(principal.user if principal else None, audio)
+
+
+def is_upload_url(ctx: Context, url: str) -> bool:
+    """Whether `url` is the stream URL of an uploaded file (of this Chorus)."""
+    return url.startswith(f"{ctx.config.base_url}/api/v1/audio/") and url.endswith("/stream")
+
+
+async def hidden_uploads(ctx: Context, viewer: User | None, item_ids: list[int]) -> set[int]:
+    """Which of these catalog items are uploads `viewer` may not see: private files of
+    someone else, and the items of files deleted since (their stream is gone)."""
+    items = await ctx.store.catalog.many(sorted(set(item_ids)))
+    uploads = [i for i in items.values() if i.provider == "file" and is_upload_url(ctx, i.url)]
+    files = await ctx.store.audio.by_catalog([i.id for i in uploads])
+    return {i.id for i in uploads if i.id not in files or not visible_to(viewer, files[i.id])}
+
+
+async def upload_of_item(ctx: Context, viewer: User | None, item_id: int) -> AudioFile | None:
+    """The uploaded file behind catalog item `item_id` (None: the item is no upload).
+
+    Raises:
+        NotFound: an upload `viewer` may not see, or one deleted since.
+    """
+    if item_id in await hidden_uploads(ctx, viewer, [item_id]):
+        raise NotFound("Audio file not found", code="audio_not_found")
+    return (await ctx.store.audio.by_catalog([item_id])).get(item_id)
 
 
 async def get_audio(ctx: Context, principal: Principal | None, file_id: int) -> AudioFile:
@@ -229,6 +261,7 @@ async def delete_audio(ctx: Context, principal: Principal, file_id: int) -> None
     async with ctx.store.transaction():
         await ctx.store.audio.delete(audio.id)
         await ctx.store.quotas.release(audio.owner_id)
+        await uncatalogue(ctx, [audio])
     await remove_audio_files(ctx, [audio])
 
 
@@ -239,8 +272,16 @@ async def delete_owned_audio(ctx: Context, owner_id: int) -> int:
         deleted = await ctx.store.audio.delete_of_owner(owner_id)
         if deleted:
             await ctx.store.quotas.release(owner_id, len(deleted))
+        await uncatalogue(ctx, deleted)
     await remove_audio_files(ctx, deleted)
     return len(deleted)
+
+
+async def uncatalogue(ctx: Context, files: list[AudioFile]) -> None:
+    """Remove the catalog items of deleted files, but the ones a listen still names (kept as
+    listening history; hidden_uploads keeps them from being added or downloaded)."""
+    await ctx.store.catalog.delete_unreferenced(
+        [f.catalog_id for f in files if f.catalog_id is not None])
 
 
 async def remove_audio_files(ctx: Context, files: list[AudioFile]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.errors import Invalid, NotFound
 from handlers.identity.auth import Principal
+from handlers.media.audio import hidden_uploads
 from handlers.social.collection_access import editable_collection
 from handlers.social.collection_details import TrackEntry, track_entries
 from handlers.social.collections import ENTRY_CTX, announce_change
@@ -29,13 +30,16 @@ def _missing_track() -> NotFound:
     return NotFound("Track not found in collection", code="collection_track_not_found")
 
 
-async def _playable(ctx: Context, item_ids: list[int]) -> list[CatalogItem]:
-    """The catalog items in the order asked; NotFound names the first unknown one, Invalid the
-    first that is not one playable item (an album, a playlist, an artist)."""
+async def _playable(ctx: Context, principal: Principal, item_ids: list[int]
+                    ) -> list[CatalogItem]:
+    """The catalog items in the order asked; NotFound names the first unknown one (or an
+    uploaded file the principal may not see: someone else's private file), Invalid the first
+    that is not one playable item (an album, a playlist, an artist)."""
     items = await ctx.store.catalog.many(sorted(set(item_ids)))
+    hidden = await hidden_uploads(ctx, principal.user, list(items))
     for item_id in item_ids:
         item = items.get(item_id)
-        if item is None:
+        if item is None or item_id in hidden:
             raise NotFound(f"Audio file {item_id} not found", code="audio_file_not_found")
         if item.kind not in PLAYABLE_KINDS:
             raise Invalid(f"Item {item_id} is a {item.kind}, not a track",
@@ -80,7 +84,7 @@ async def add_tracks(ctx: Context, principal: Principal, collection_id: int,
         raise Invalid("track_order must be at least 1", code="track_order_invalid")
     async with ctx.store.transaction():
         collection = (await editable_collection(ctx, principal, collection_id)).collection
-        items = await _playable(ctx, item_ids)
+        items = await _playable(ctx, principal, item_ids)
         order = await _order(ctx, collection.id)
         at = len(order) if position is None else min(position - 1, len(order))
         added = [(await _file(ctx, principal, collection, item)).id for item in items]

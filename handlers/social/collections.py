@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from handlers.context import Context
-from handlers.errors import Invalid, NotFound
+from handlers.errors import Forbidden, Invalid, NotFound
 from handlers.identity.auth import Principal
 from handlers.media.images import is_owned_media
 from handlers.social.recipients import check_recipients
@@ -268,11 +268,23 @@ async def set_collection_image(ctx: Context, principal: Principal, number: int, 
                           await ctx.store.collections.update(collection.id, image=image))
 
 
+async def _is_admin(ctx: Context, user_id: int) -> bool:
+    user = await ctx.store.users.get(user_id)
+    return user is not None and user.is_admin
+
+
 async def share_collection(ctx: Context, principal: Principal, ref: CollectionRef,
                            user_ids: list[int]) -> int:
-    """Tell each listed user about a playlist the principal may see; returns how many."""
+    """Tell each listed user about a playlist the principal may see; returns how many. A
+    private playlist goes to its members only (Forbidden `private_collection_recipient`
+    names the first other recipient, and nobody is told)."""
     recipients = await check_recipients(ctx, user_ids)
     view = await get_collection(ctx, principal, ref)
+    allowed = set() if view.collection.is_public else set(await members(ctx, view.collection))
+    for user_id in recipients:
+        if allowed and user_id not in allowed and not await _is_admin(ctx, user_id):
+            raise Forbidden(f"user {user_id} may not see this playlist: it is private",
+                            code="private_collection_recipient")
     event = {"type": "share", "playlist": collection_payload(view),
              "by": {"id": principal.user.id,
                     "name": principal.user.name or principal.user.username or ""}}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["seen_by", "public_only"]
+import aiosqlite
+
+__all__ = ["seen_by", "public_only", "recount_reposts", "reposted_in"]
 
 
 def seen_by(column: str, viewer_id: int | None) -> tuple[str, list[Any]]:
@@ -24,3 +26,23 @@ def public_only(column: str) -> str:
     public one (for shared rankings such as hot tracks and recommendations)."""
     return (f"({column} IS NULL OR {column} IN "
             "(SELECT id FROM collections WHERE is_public = 1))")
+
+
+async def recount_reposts(conn: aiosqlite.Connection, original_ids: list[int]) -> None:
+    """Set each original's `repost_count` to its public reposts by other people: a repost
+    filed in a private collection is not counted (nor listed: posts.reposts_of)."""
+    ids = [i for i in dict.fromkeys(original_ids) if i is not None]
+    if not ids:
+        return
+    await conn.execute(
+        "UPDATE posts SET repost_count = (SELECT count(*) FROM posts r WHERE "
+        "r.repost_of = posts.id AND r.user_id != posts.user_id AND "
+        f"{public_only('r.collection_id')}) WHERE id IN ({','.join('?' for _ in ids)})",
+        tuple(ids))
+
+
+async def reposted_in(conn: aiosqlite.Connection, collection_id: int) -> list[int]:
+    """The originals of the reposts filed in a collection."""
+    async with conn.execute("SELECT DISTINCT repost_of FROM posts WHERE collection_id = ? AND "
+                            "repost_of IS NOT NULL", (collection_id,)) as cur:
+        return [int(r[0]) for r in await cur.fetchall()]

@@ -64,6 +64,16 @@ class SqliteAudio:
                     (*changes.values(), time.time(), file_id))
         return await self.get(file_id)
 
+    async def by_catalog(self, catalog_ids: builtins.list[int]) -> dict[int, AudioFile]:
+        """The files behind these catalog items, by catalog id (items that are no upload are
+        left out)."""
+        if not catalog_ids:
+            return {}
+        rows = await self.db.fetch_all(
+            "SELECT * FROM audio_files WHERE catalog_id IN "
+            f"({', '.join('?' for _ in catalog_ids)})", tuple(catalog_ids))
+        return {f.catalog_id: f for f in _files(rows) if f.catalog_id is not None}
+
     async def delete(self, file_id: int) -> bool:
         async with self.db.write() as conn:
             cur = await conn.execute("DELETE FROM audio_files WHERE id = ?", (file_id,))

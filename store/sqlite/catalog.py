@@ -58,6 +58,20 @@ class SqliteCatalog:
         return to_record(CatalogItem, await self.db.fetch_one(
             "SELECT * FROM catalog WHERE eid = ? ORDER BY id LIMIT 1", (eid,)))
 
+    async def delete_unreferenced(self, item_ids: list[int]) -> list[int]:
+        """Delete the items no listen refers to (posts' catalog_id becomes NULL); the ids
+        deleted. An item in someone's listening history stays, as that history's record."""
+        if not item_ids:
+            return []
+        marks = ",".join("?" for _ in item_ids)
+        async with self.db.write() as conn:
+            async with conn.execute(
+                    f"DELETE FROM catalog WHERE id IN ({marks}) AND NOT EXISTS "
+                    "(SELECT 1 FROM listens WHERE track_id = catalog.id) RETURNING id",
+                    tuple(item_ids)) as cur:
+                rows = await cur.fetchall()
+        return sorted(int(r[0]) for r in rows)
+
     async def many(self, item_ids: list[int]) -> dict[int, CatalogItem]:
         if not item_ids:
             return {}

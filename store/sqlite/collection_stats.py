@@ -24,14 +24,18 @@ class SqliteCollectionStats:
         tracks = await self.db.fetch_one(
             "SELECT count(*) FROM posts WHERE collection_id IN "
             f"(SELECT id FROM collections {where})", params)
+        members = await self.db.fetch_one(
+            "SELECT count(*) FROM collection_collaborators WHERE collection_id IN "
+            f"(SELECT id FROM collections {where})", params)
         kinds = await self.db.fetch_all(
             f"SELECT kind, count(*) FROM collections {where} GROUP BY kind", params)
-        assert row is not None and tracks is not None
+        assert row is not None and tracks is not None and members is not None
         by_kind = {"album": 0, "playlist": 0, "compilation": 0}
         by_kind.update({str(k[0]): int(k[1]) for k in kinds})
         return CollectionTotals(collections=int(row[0]), public=int(row[1]),
                                 collaborative=int(row[2]), owners=int(row[3]),
-                                tracks=int(tracks[0]), by_kind=by_kind)
+                                tracks=int(tracks[0]), by_kind=by_kind,
+                                collaborators=int(members[0]))
 
     async def created_since(self, since: float) -> int:
         row = await self.db.fetch_one("SELECT count(*) FROM collections WHERE created_at >= ?",
@@ -49,12 +53,3 @@ class SqliteCollectionStats:
             "SELECT owner_id, count(*) AS n FROM collections GROUP BY owner_id "
             "ORDER BY n DESC, owner_id LIMIT ?", (limit,))
         return [(int(r[0]), int(r[1])) for r in rows]
-
-    async def delete_of_owner(self, owner_id: int) -> int:
-        """Delete every collection of `owner_id` (their posts stay, out of any collection)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE posts SET collection_id = NULL, track_order = NULL WHERE collection_id "
-                "IN (SELECT id FROM collections WHERE owner_id = ?)", (owner_id,))
-            cur = await conn.execute("DELETE FROM collections WHERE owner_id = ?", (owner_id,))
-            return int(cur.rowcount)

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from store.records import Collection, CollectionCollaborator
+from store.sqlite._private import recount_reposts, reposted_in
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
@@ -61,15 +62,19 @@ class SqliteCollections:
                 await conn.execute(
                     f"UPDATE collections SET {assignments}, updated_at = ? WHERE id = ?",
                     (*changes.values(), time.time(), collection_id))
+                if "is_public" in changes:  # reposts filed here are counted or no longer
+                    await recount_reposts(conn, await reposted_in(conn, collection_id))
         return await self.get(collection_id)
 
     async def delete(self, collection_id: int) -> bool:
         """Delete it; its posts stay, back on the owner's profile (no collection)."""
         async with self.db.write() as conn:
+            originals = await reposted_in(conn, collection_id)
             await conn.execute(
                 "UPDATE posts SET collection_id = NULL, track_order = NULL "
                 "WHERE collection_id = ?", (collection_id,))
             cur = await conn.execute("DELETE FROM collections WHERE id = ?", (collection_id,))
+            await recount_reposts(conn, originals)
             return cur.rowcount == 1
 
     async def track_ids(self, collection_id: int) -> list[int]:

@@ -15,7 +15,7 @@ import aiosqlite
 
 from store.records import Comment, HotScore, Post
 from store.sqlite._fts import fts_query
-from store.sqlite._private import public_only, seen_by
+from store.sqlite._private import public_only, recount_reposts, seen_by
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
@@ -83,7 +83,7 @@ class SqlitePosts:
     async def create(self, *, user_id: int, link: str, eid: str, tags: Iterable[str] = (),
                      count_repost: bool = False, **fields: Any) -> Post:
         """Insert a post with its tags and place; with `count_repost`, the original
-        (fields["repost_of"]) gains a repost in the same transaction."""
+        (fields["repost_of"]) is recounted in the same transaction (public reposts only)."""
         now = time.time()
         values = {k: v for k, v in fields.items() if k in POST_FIELDS or k == "repost_of"}
         columns = ["user_id", "link", "eid", "created_at", "updated_at", *values]
@@ -96,8 +96,7 @@ class SqlitePosts:
             await _write_tags(conn, post_id, tags)
             await _write_geo(conn, post_id, values.get("latitude"), values.get("longitude"))
             if count_repost and values.get("repost_of"):
-                await conn.execute("UPDATE posts SET repost_count = repost_count + 1 "
-                                   "WHERE id = ?", (values["repost_of"],))
+                await recount_reposts(conn, [values["repost_of"]])
         post = await self.get(post_id)
         assert post is not None
         return post
@@ -123,6 +122,12 @@ class SqlitePosts:
                 assignments = ", ".join(f"{k} = ?" for k in changes)
                 await conn.execute(f"UPDATE posts SET {assignments}, updated_at = ? WHERE id = ?",
                                    (*changes.values(), time.time(), post_id))
+            if "collection_id" in changes:  # a repost filed in or out of a private collection
+                async with conn.execute("SELECT repost_of FROM posts WHERE id = ?",
+                                        (post_id,)) as cur:
+                    original = await cur.fetchone()
+                if original is not None and original[0] is not None:
+                    await recount_reposts(conn, [int(original[0])])
             if tags is not None:
                 await _write_tags(conn, post_id, tags)
             if "latitude" in changes or "longitude" in changes:
@@ -141,11 +146,9 @@ class SqlitePosts:
                 row = await cur.fetchone()
             if row is None:
                 return False
-            if row[0] is not None:
-                await conn.execute(
-                    "UPDATE posts SET repost_count = max(repost_count - 1, 0) WHERE id = ? "
-                    "AND user_id != ?", (row[0], row[1]))
             await conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
+            if row[0] is not None:
+                await recount_reposts(conn, [int(row[0])])
             return True
 
     async def tags(self, post_ids: list[int]) -> dict[int, list[str]]:
@@ -249,8 +252,10 @@ class SqlitePosts:
             "LIMIT ? OFFSET ?", (*params, limit, offset)))
 
     async def reposts_of(self, post_id: int) -> list[Post]:
+        """The original's public reposts (none filed in a private collection), oldest first."""
         return _posts(await self.db.fetch_all(
-            "SELECT * FROM posts WHERE repost_of = ? ORDER BY id", (post_id,)))
+            f"SELECT * FROM posts WHERE repost_of = ? AND {public_only('collection_id')} "
+            "ORDER BY id", (post_id,)))
 
     async def incr_play(self, post_id: int) -> Post | None:
         async with self.db.write() as conn:

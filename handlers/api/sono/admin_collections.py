@@ -27,7 +27,8 @@ def _totals_out(totals: CollectionTotals) -> dict[str, Any]:
             "public_collections": totals.public,
             "private_collections": totals.collections - totals.public,
             "collaborative_collections": totals.collaborative,
-            "total_tracks": totals.tracks, "users_with_collections": totals.owners}
+            "total_tracks": totals.tracks, "users_with_collections": totals.owners,
+            "total_collaborators": totals.collaborators}
 
 
 async def collection_stats(request: web.Request) -> web.Response:
