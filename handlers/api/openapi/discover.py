@@ -29,7 +29,10 @@ PARAM_READERS = {"read_request", "read_fields"}  # query, form or JSON parameter
 # readers of one named query parameter: `query_flag(request, "x")`, `bounded_param(request, "x",
 # ...)`, and the methods of a query reader object (`query.whole("x")`, `query.choice("x", ...)`)
 QUERY_FUNCTIONS = {"query_flag"}
-QUERY_METHODS = {"whole", "text", "choice", "flag"}
+QUERY_METHODS = {"whole", "text", "choice", "flag", "date"}
+# methods of a query reader named `query` that read the parameter of their own name
+# (EchoStats' `query.limit(...)`, `query.page()`, `query.period()`)
+QUERY_NAMED_METHODS = {"limit", "page", "period"}
 
 
 @dataclass
@@ -127,6 +130,9 @@ def _query_name(node: ast.Call) -> str | None:
         return _literal(node.args[1])
     if isinstance(func, ast.Attribute) and callee in QUERY_METHODS and node.args:
         return _literal(node.args[0])
+    if (isinstance(func, ast.Attribute) and callee in QUERY_NAMED_METHODS
+            and isinstance(func.value, ast.Name) and func.value.id == "query"):
+        return callee
     return None
 
 
