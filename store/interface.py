@@ -437,12 +437,14 @@ class QuizRepo(Protocol):
                           at: float) -> None:
         """Mark the room finished with its final board; a finished room stays as it was."""
     async def add_player(self, player: QuizPlayer) -> None:
-        """Add the player, or bring back one who left (score kept)."""
-    async def leave(self, room_id: str, user_id: int, at: float) -> None: ...
+        """Add the player (a Chorus user's id, or an app user's "app:<sub>" key), or bring
+        back one who left (score kept)."""
+    async def leave(self, room_id: str, user_id: int | str, at: float) -> None: ...
     async def players(self, room_id: str) -> builtins.list[QuizPlayer]:
         """Everyone who joined, in join order (those who left too, with left_at)."""
-    async def player(self, room_id: str, user_id: int) -> QuizPlayer | None: ...
-    async def record_round(self, round_: QuizRound, scores: Mapping[int, int]) -> None:
+    async def player(self, room_id: str, user_id: int | str) -> QuizPlayer | None: ...
+    async def record_round(self, round_: QuizRound, scores: Mapping[int | str, int]
+                           ) -> None:
         """Store a revealed round and every player's score after it, in one transaction."""
     async def rounds(self, room_id: str) -> builtins.list[QuizRound]: ...
 

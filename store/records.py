@@ -661,7 +661,7 @@ class QuizRoom(msgspec.Struct, kw_only=True):
 
 class QuizPlayer(msgspec.Struct, kw_only=True):
     room_id: str
-    user_id: int
+    user_id: int | str  # a Chorus user's id, or "app:<sub>" for an app's user
     name: str = ""
     score: int = 0
     joined_at: float

@@ -14,8 +14,11 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["QuizError", "QuizOption", "QuizQuestion", "RoomSettings", "Player", "Round",
+__all__ = ["PlayerKey", "QuizError", "QuizOption", "QuizQuestion", "RoomSettings", "Player", "Round",
            "RoomPhase", "RoomState", "Scorer", "ranked_board"]
+
+# A player: a Chorus user's id, or "app:<sub>" for an app's user (a Centrifugo token's `sub`)
+PlayerKey = int | str
 
 # (correct, seconds left before the deadline when it came, seconds the round lasted) -> points
 Scorer = Callable[[bool, float, float], int]
@@ -64,7 +67,7 @@ class RoomSettings(msgspec.Struct, frozen=True, kw_only=True):
 
 @dataclass
 class Player:
-    user_id: int
+    user_id: PlayerKey
     name: str
     joined_at: float
     score: int = 0
@@ -77,8 +80,9 @@ class Round:
     question: QuizQuestion
     started_at: float
     deadline: float
-    answers: dict[int, tuple[int, float]] = field(default_factory=dict)  # user -> (choice, at)
-    points: dict[int, int] = field(default_factory=dict)
+    # player -> (choice, at)
+    answers: dict[PlayerKey, tuple[int, float]] = field(default_factory=dict)
+    points: dict[PlayerKey, int] = field(default_factory=dict)
     revealed: bool = False
 
     def public(self, rounds: int) -> dict[str, Any]:
@@ -100,11 +104,11 @@ class RoomPhase(enum.StrEnum):
 class RoomState:
     """One room: who plays, who hosts, the current round and the scores."""
 
-    def __init__(self, room_id: str, host_id: int, settings: RoomSettings, scorer: Scorer,
+    def __init__(self, room_id: str, host_id: PlayerKey, settings: RoomSettings, scorer: Scorer,
                  invite_code: str = "") -> None:
         self.room_id, self.host_id, self.settings = room_id, host_id, settings
         self.scorer, self.invite_code = scorer, invite_code
-        self.players: dict[int, Player] = {}
+        self.players: dict[PlayerKey, Player] = {}
         self.phase = RoomPhase.LOBBY
         self.round: Round | None = None
         self.asked: set[int] = set()  # catalog ids of the songs asked so far
@@ -116,7 +120,7 @@ class RoomState:
     def present(self) -> list[Player]:
         return [p for p in self.players.values() if p.present]
 
-    def is_member(self, user_id: int) -> bool:
+    def is_member(self, user_id: PlayerKey) -> bool:
         player = self.players.get(user_id)
         return player is not None and player.present
 
@@ -134,7 +138,7 @@ class RoomState:
 
     # ---- changes --------------------------------------------------------------------------
 
-    def join(self, user_id: int, name: str, code: str, now: float) -> bool:
+    def join(self, user_id: PlayerKey, name: str, code: str, now: float) -> bool:
         """Add the player (True) or find them there already (False)."""
         if self.phase is RoomPhase.FINISHED:
             raise QuizError("room_finished", "This quiz room has finished")
@@ -154,7 +158,7 @@ class RoomState:
             self.host_id = user_id
         return True
 
-    def leave(self, user_id: int) -> None:
+    def leave(self, user_id: PlayerKey) -> None:
         """Take the player out (their score stays on the board); the next player in join order
         becomes host when the host leaves."""
         self.require_member(user_id)
@@ -162,11 +166,11 @@ class RoomState:
         if user_id == self.host_id and self.present():
             self.host_id = self.present()[0].user_id
 
-    def require_member(self, user_id: int) -> None:
+    def require_member(self, user_id: PlayerKey) -> None:
         if not self.is_member(user_id):
             raise QuizError("not_a_player", "Join this quiz room first")
 
-    def check_start(self, user_id: int) -> None:
+    def check_start(self, user_id: PlayerKey) -> None:
         self.require_member(user_id)
         if user_id != self.host_id:
             raise QuizError("not_host", "Only the host starts the quiz")
@@ -181,7 +185,7 @@ class RoomState:
             self.asked.add(question.catalog_id)
         return self.round
 
-    def answer(self, user_id: int, number: Any, choice: Any, now: float) -> None:
+    def answer(self, user_id: PlayerKey, number: Any, choice: Any, now: float) -> None:
         """Record the player's first answer to the open round, on time and in range."""
         self.require_member(user_id)
         current = self.round

@@ -22,7 +22,7 @@ import msgspec
 from store.interface import QuizRepo
 from store.records import QuizPlayer, QuizRound
 from workers.actor import Actor
-from workers.quiz_room import QuizError, QuizQuestion, RoomPhase, RoomState
+from workers.quiz_room import PlayerKey, QuizError, QuizQuestion, RoomPhase, RoomState
 
 __all__ = ["ChannelPublisher", "QuestionSource", "QuizRoomActor", "Join", "Leave", "Start",
            "Answer", "State", "End"]
@@ -41,31 +41,31 @@ class ChannelPublisher(Protocol):
 
 @dataclass(frozen=True)
 class Join:
-    user_id: int
+    user_id: PlayerKey
     name: str
     code: str = ""
 
 
 @dataclass(frozen=True)
 class Leave:
-    user_id: int
+    user_id: PlayerKey
 
 
 @dataclass(frozen=True)
 class Start:
-    user_id: int
+    user_id: PlayerKey
 
 
 @dataclass(frozen=True)
 class Answer:
-    user_id: int
+    user_id: PlayerKey
     round: Any
     choice: Any
 
 
 @dataclass(frozen=True)
 class State:
-    user_id: int
+    user_id: PlayerKey
 
 
 @dataclass(frozen=True)
@@ -186,17 +186,23 @@ class QuizRoomActor(Actor):
                                                    score=player.score,
                                                    joined_at=player.joined_at))
             if state.host_id != host:
-                await self.store.set_host(state.room_id, state.host_id)
+                await self._store_host()
             await self._publish({"type": "players", "players": state.players_json(),
                                  "host": state.host_id})
         return self.snapshot(request.user_id)
+
+    async def _store_host(self) -> None:
+        """Store the host when it is a Chorus user (the stored host is the last Chorus user who
+        hosted; an app's user hosts in memory only)."""
+        if isinstance(self.state.host_id, int):
+            await self.store.set_host(self.state.room_id, self.state.host_id)
 
     async def _after_players_change(self) -> None:
         state = self.state
         if not state.present():
             await self._end("empty")
             return
-        await self.store.set_host(state.room_id, state.host_id)
+        await self._store_host()
         await self._publish({"type": "players", "players": state.players_json(),
                              "host": state.host_id})
         if state.phase is RoomPhase.QUESTION and state.everyone_answered():
@@ -255,7 +261,7 @@ class QuizRoomActor(Actor):
         except Exception:  # noqa: BLE001 - a lost push must not stop the room
             log.exception("quiz room %s: push failed", self.state.room_id)
 
-    def snapshot(self, user_id: int) -> dict[str, Any]:
+    def snapshot(self, user_id: PlayerKey) -> dict[str, Any]:
         """What a player (or a late joiner, or one who reconnects) needs to catch up."""
         state = self.state
         current = state.round

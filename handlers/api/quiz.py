@@ -1,5 +1,6 @@
 """The quiz protocol (README "Quiz protocol"): websocket RPC methods `quiz.*` for live clients
-and bots, and REST routes for clients without websockets, who follow the room's channel over
+and bots (Chorus users, or apps' users with a Centrifugo-compatible token), and REST routes
+(Chorus users only) for clients without websockets, who follow the room's channel over
 `/connection/uni_sse` and answer here.
 
 RPC errors carry the quiz's own codes (QUIZ_ERROR_CODES); REST errors answer `{"error",
@@ -16,11 +17,11 @@ from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Dialect, json_response
 from handlers.api.keys import context
-from handlers.api.rpc import RPC_ERROR_CODES, rpc_method
+from handlers.api.rpc import RPC_ERROR_CODES, rpc_method_for_apps
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid
-from handlers.identity.auth import Principal
 from handlers.quiz import rooms
+from handlers.quiz.rooms import Caller
 
 __all__ = ["QUIZ_ERROR_CODES", "QuizDialect", "setup_routes"]
 
@@ -28,7 +29,8 @@ QUIZ_ERROR_CODES = {
     "unknown_room": 1001, "room_full": 1002, "room_finished": 1003, "not_host": 1004,
     "already_started": 1005, "not_a_player": 1006, "not_running": 1007, "wrong_round": 1008,
     "too_late": 1009, "already_answered": 1010, "choice_out_of_range": 1011,
-    "not_enough_songs": 1012, "bad_invite": 1013, "too_many_rooms": 1014}
+    "not_enough_songs": 1012, "bad_invite": 1013, "too_many_rooms": 1014,
+    "app_cannot_host": 1015}
 RPC_ERROR_CODES.update(QUIZ_ERROR_CODES)
 
 
@@ -52,8 +54,8 @@ def _params(data: Any) -> dict[str, Any]:
     return data
 
 
-@rpc_method("quiz.create")
-async def quiz_create(ctx: Context, principal: Principal, data: Any) -> Any:
+@rpc_method_for_apps("quiz.create")
+async def quiz_create(ctx: Context, principal: Caller, data: Any) -> Any:
     """{rounds?, seconds?, source?, public?} -> {room, channel, invite_code, players, ...}"""
     params = _params(data)
     return await rooms.create_room(ctx, principal, rounds=params.get("rounds", 10),
@@ -62,38 +64,38 @@ async def quiz_create(ctx: Context, principal: Principal, data: Any) -> Any:
                                    public=params.get("public", True))
 
 
-@rpc_method("quiz.join")
-async def quiz_join(ctx: Context, principal: Principal, data: Any) -> Any:
+@rpc_method_for_apps("quiz.join")
+async def quiz_join(ctx: Context, principal: Caller, data: Any) -> Any:
     """{room, code?} -> {room, players, round, ...}"""
     params = _params(data)
     return await rooms.join_room(ctx, principal, params.get("room"), params.get("code", ""))
 
 
-@rpc_method("quiz.start")
-async def quiz_start(ctx: Context, principal: Principal, data: Any) -> Any:
+@rpc_method_for_apps("quiz.start")
+async def quiz_start(ctx: Context, principal: Caller, data: Any) -> Any:
     return await rooms.start_room(ctx, principal, _params(data).get("room"))
 
 
-@rpc_method("quiz.answer")
-async def quiz_answer(ctx: Context, principal: Principal, data: Any) -> Any:
+@rpc_method_for_apps("quiz.answer")
+async def quiz_answer(ctx: Context, principal: Caller, data: Any) -> Any:
     """{room, round, choice} -> {accepted: true}"""
     params = _params(data)
     return await rooms.answer_round(ctx, principal, params.get("room"), params.get("round"),
                                     params.get("choice"))
 
 
-@rpc_method("quiz.leave")
-async def quiz_leave(ctx: Context, principal: Principal, data: Any) -> Any:
+@rpc_method_for_apps("quiz.leave")
+async def quiz_leave(ctx: Context, principal: Caller, data: Any) -> Any:
     return await rooms.leave_room(ctx, principal, _params(data).get("room"))
 
 
-@rpc_method("quiz.state")
-async def quiz_state(ctx: Context, principal: Principal, data: Any) -> Any:
+@rpc_method_for_apps("quiz.state")
+async def quiz_state(ctx: Context, principal: Caller, data: Any) -> Any:
     return await rooms.room_state(ctx, principal, _params(data).get("room"))
 
 
-@rpc_method("quiz.list")
-async def quiz_list(ctx: Context, principal: Principal, data: Any) -> Any:
+@rpc_method_for_apps("quiz.list")
+async def quiz_list(ctx: Context, principal: Caller, data: Any) -> Any:
     """{} -> {rooms: [...]}: public rooms waiting in their lobby"""
     return {"rooms": rooms.public_rooms(ctx)}
 

@@ -17,16 +17,22 @@ from handlers.api._input import decode_json
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
 from handlers.geo import parse_coordinates
+from handlers.identity.app_users import AppUser, app_user
 from handlers.identity.auth import Principal, principal_of_user
 from handlers.social import feeds, follows, nowplaying, post_live, posts, reactions
 from hub.realtime.node import RPCHook
 from hub.realtime.protocol import encode_json
 from hub.realtime.types import Identity, RPCError
 
-__all__ = ["RPC_METHODS", "RPC_ERROR_CODES", "rpc_method", "make_rpc_hook", "RpcMethod"]
+__all__ = ["RPC_METHODS", "RPC_ERROR_CODES", "rpc_method", "make_rpc_hook", "RpcMethod",
+           "Caller", "CallerRpcMethod", "CALLER_RPC_METHODS", "rpc_method_for_apps"]
 
 RpcMethod = Callable[[Context, Principal, Any], Awaitable[Any]]
 RPC_METHODS: dict[str, RpcMethod] = {}
+# Methods an app's user (a Centrifugo-compatible connection token) may call too
+Caller = Principal | AppUser
+CallerRpcMethod = Callable[[Context, Caller, Any], Awaitable[Any]]
+CALLER_RPC_METHODS: dict[str, CallerRpcMethod] = {}
 # domain error code -> the protocol error code a method family documents (e.g. the quiz's
 # 1001-1013, handlers/api/quiz.py); other errors answer with their HTTP status
 RPC_ERROR_CODES: dict[str, int] = {}
@@ -40,6 +46,21 @@ def rpc_method(name: str) -> Callable[[RpcMethod], RpcMethod]:
     return register
 
 
+def rpc_method_for_apps(name: str) -> Callable[[CallerRpcMethod], CallerRpcMethod]:
+    """Register a method that Chorus users and apps' users (as an AppUser) may call."""
+    def register(fn: CallerRpcMethod) -> CallerRpcMethod:
+        CALLER_RPC_METHODS[name] = fn
+        return fn
+
+    return register
+
+
+async def _caller(ctx: Context, identity: Identity) -> Caller:
+    if identity.external and identity.user:
+        return app_user(identity.user, identity.info)
+    return await _principal(ctx, identity)
+
+
 async def _principal(ctx: Context, identity: Identity) -> Principal:
     if not identity.user or identity.external:  # an app's user is never a Chorus account
         raise Unauthorized("Sign in to call this method", code="not_authenticated")
@@ -48,10 +69,15 @@ async def _principal(ctx: Context, identity: Identity) -> Principal:
 
 def make_rpc_hook(ctx: Context) -> RPCHook:
     async def on_rpc(identity: Identity, method: str, data: bytes) -> bytes:
-        fn = RPC_METHODS[method]  # KeyError: method not found (104)
+        for_apps = CALLER_RPC_METHODS.get(method)
+        fn = RPC_METHODS[method] if for_apps is None else None  # KeyError: not found (104)
         try:
             params = decode_json(data) if data else None
-            result = await fn(ctx, await _principal(ctx, identity), params)
+            if for_apps is not None:
+                result = await for_apps(ctx, await _caller(ctx, identity), params)
+            else:
+                assert fn is not None
+                result = await fn(ctx, await _principal(ctx, identity), params)
         except DomainError as err:
             raise RPCError(RPC_ERROR_CODES.get(err.code, err.status), err.message) from err
         except (msgspec.DecodeError, msgspec.ValidationError, TypeError, ValueError) as exc:

@@ -13,16 +13,17 @@ import msgspec
 
 from handlers.context import Context
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
+from handlers.identity.app_users import AppUser
 from handlers.identity.auth import Principal
 from handlers.quiz.questions import make_question
 from handlers.quiz.scoring import points
 from store.records import QuizRoom
-from workers.quiz_room import QuizError, QuizQuestion, RoomSettings, RoomState, ranked_board
+from workers.quiz_room import PlayerKey, QuizError, QuizQuestion, RoomSettings, RoomState, ranked_board
 from workers.quizmaster import Answer, End, Join, Leave, QuizRoomActor, Request, Start, State
 
 __all__ = ["create_room", "join_room", "start_room", "answer_round", "leave_room",
            "room_state", "public_rooms", "may_follow_room", "end_rooms", "close_abandoned_rooms",
-           "MAX_ROUNDS", "MIN_SECONDS", "MAX_SECONDS", "SOURCES"]
+           "Caller", "player_key", "MAX_ROUNDS", "MIN_SECONDS", "MAX_SECONDS", "SOURCES"]
 
 MAX_ROUNDS = 50
 ROOMS_PER_HOST = 3  # live rooms one user may host at once
@@ -37,8 +38,19 @@ def _domain(exc: QuizError) -> DomainError:
     return _ERRORS.get(exc.code, Conflict)(exc.message, code=exc.code)
 
 
-def _player_name(principal: Principal) -> str:
-    user = principal.user
+# Who plays: a Chorus user (signed in), or an app's user (a Centrifugo-compatible token)
+Caller = Principal | AppUser
+
+
+def player_key(caller: Caller) -> PlayerKey:
+    """A Chorus user's id, or "app:<sub>" for an app's user (never equal to a user id)."""
+    return f"app:{caller.sub}" if isinstance(caller, AppUser) else caller.user.id
+
+
+def _player_name(caller: Caller) -> str:
+    if isinstance(caller, AppUser):
+        return caller.name
+    user = caller.user
     return user.name or user.username or f"player {user.id}"
 
 
@@ -83,14 +95,18 @@ async def _ask(ctx: Context, room: Any, request: Request) -> Any:
         raise _domain(exc) from exc
 
 
-async def create_room(ctx: Context, principal: Principal, *, rounds: Any = 10,
+async def create_room(ctx: Context, principal: Caller, *, rounds: Any = 10,
                       seconds: Any = 20, source: Any = "lyrics", public: Any = True
                       ) -> dict[str, Any]:
     """A new room hosted by the caller, who joins it: `{room, channel, invite_code, ...}`.
 
     Raises:
         Invalid: bad settings. Conflict: `not_enough_songs`. Unavailable: no supervisor.
+        Forbidden: `app_cannot_host` (an app's user joins rooms; Chorus users host them).
     """
+    if isinstance(principal, AppUser):
+        raise Forbidden("An app's user cannot create quiz rooms; join one a Chorus user hosts",
+                        code="app_cannot_host")
     settings = _settings(ctx, rounds, seconds, source, public)
     supervisor = ctx.quiz_state.supervisor
     if supervisor is None:
@@ -121,35 +137,35 @@ async def create_room(ctx: Context, principal: Principal, *, rounds: Any = 10,
     return {**snapshot, "invite_code": code or None}
 
 
-async def join_room(ctx: Context, principal: Principal, room: Any, code: Any = "") -> Any:
+async def join_room(ctx: Context, principal: Caller, room: Any, code: Any = "") -> Any:
     """Join (or rejoin) a room: its snapshot, the open round included (late joiners play it)."""
-    return await _ask(ctx, room, Join(principal.user.id, _player_name(principal),
+    return await _ask(ctx, room, Join(player_key(principal), _player_name(principal),
                                       code if isinstance(code, str) else ""))
 
 
-async def start_room(ctx: Context, principal: Principal, room: Any) -> Any:
-    return await _ask(ctx, room, Start(principal.user.id))
+async def start_room(ctx: Context, principal: Caller, room: Any) -> Any:
+    return await _ask(ctx, room, Start(player_key(principal)))
 
 
-async def answer_round(ctx: Context, principal: Principal, room: Any, round_number: Any,
+async def answer_round(ctx: Context, principal: Caller, room: Any, round_number: Any,
                        choice: Any) -> Any:
     """`{accepted: true}`, or the refusal (too late, another round, twice, out of range)."""
-    return await _ask(ctx, room, Answer(principal.user.id, round_number, choice))
+    return await _ask(ctx, room, Answer(player_key(principal), round_number, choice))
 
 
-async def leave_room(ctx: Context, principal: Principal, room: Any) -> Any:
-    return await _ask(ctx, room, Leave(principal.user.id))
+async def leave_room(ctx: Context, principal: Caller, room: Any) -> Any:
+    return await _ask(ctx, room, Leave(player_key(principal)))
 
 
-async def room_state(ctx: Context, principal: Principal, room: Any) -> Any:
+async def room_state(ctx: Context, principal: Caller, room: Any) -> Any:
     """The snapshot of a live room; a finished room's final board (to those who played)."""
     if isinstance(room, str) and room and room not in ctx.quiz_state.rooms:
         stored = await ctx.store.quiz.get_room(room)
-        player = None if stored is None else await ctx.store.quiz.player(room, principal.user.id)
+        player = None if stored is None else await ctx.store.quiz.player(room, player_key(principal))
         if stored is not None and player is not None:
             return {"room": room, "channel": f"quiz:{room}", "status": stored.status,
                     "board": stored.board, "end_reason": stored.end_reason}
-    return await _ask(ctx, room, State(principal.user.id))
+    return await _ask(ctx, room, State(player_key(principal)))
 
 
 def public_rooms(ctx: Context) -> list[dict[str, Any]]:
@@ -164,9 +180,10 @@ def public_rooms(ctx: Context) -> list[dict[str, Any]]:
     return found
 
 
-async def may_follow_room(ctx: Context, user_id: int, room: str) -> bool:
-    """Whether the user may subscribe to `quiz:<room>`: a player of the live room, or anyone
-    who played a finished one (its history)."""
+async def may_follow_room(ctx: Context, user_id: PlayerKey, room: str) -> bool:
+    """Whether the player (a user id, or an app user's "app:<sub>") may subscribe to
+    `quiz:<room>`: a player of the live room, or anyone who played a finished one (its
+    history)."""
     actor = ctx.quiz_state.rooms.get(room)
     if actor is not None:
         return actor.state.is_member(user_id)

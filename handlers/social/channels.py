@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from handlers import paging
 from handlers.context import Context
 from handlers.quiz.rooms import may_follow_room
+from hub.realtime.types import APP_USER_PREFIX
 from store.records import User
 
 __all__ = ["channel_hooks", "NOWPLAYING_VISIBILITY", "nowplaying_is_public", "may_see_nowplaying"]
@@ -66,10 +67,12 @@ async def _may_see_nowplaying(ctx: Context, user: str, channel: str) -> bool:
 
 
 async def _may_join_quiz(ctx: Context, user: str, channel: str) -> bool:
-    """`quiz:<room>`: the room's players (handlers.quiz.rooms.may_follow_room)."""
-    user_id = _user_id(user)
+    """`quiz:<room>`: the room's players (handlers.quiz.rooms.may_follow_room), Chorus users
+    or apps' users (`user` "app:<sub>", see hub.realtime.types.hook_user)."""
+    player: int | str | None = user if user.startswith(APP_USER_PREFIX) and len(user) > 4 \
+        else _user_id(user)
     room = channel.partition(":")[2]
-    return user_id is not None and bool(room) and await may_follow_room(ctx, user_id, room)
+    return player is not None and bool(room) and await may_follow_room(ctx, player, room)
 
 
 def channel_hooks(ctx: Context) -> dict[str, Callable[[str, str], Awaitable[bool]]]:

@@ -17,7 +17,7 @@ import msgspec
 from hub.realtime import codes
 from hub.realtime.broker import HistoryFilter, UnrecoverablePosition
 from hub.realtime.centrifugo_token import app_user, check_grant
-from hub.realtime.channels import MAX_CHANNEL_LENGTH, Namespace
+from hub.realtime.channels import MAX_CHANNEL_LENGTH, Access, Namespace
 from hub.realtime.client import Client
 from hub.realtime.control import Control
 from hub.realtime.node import VERSION, Node
@@ -49,6 +49,7 @@ from hub.realtime.types import (
     Reply,
     RPCError,
     SubOptions,
+    hook_user,
     session_key,
 )
 
@@ -121,6 +122,14 @@ def _chorus_user(client: Client) -> str:
     return "" if identity is not None and identity.external else client.user
 
 
+def _hook_or_chorus_user(client: Client, namespace: Namespace) -> str:
+    """Who Chorus's namespace rules see: hooks are told an app's user as "app:<sub>" (the quiz
+    admits apps' players); every other rule sees an app's user as anonymous."""
+    if namespace.subscribe is Access.HOOK:
+        return hook_user(client.identity)
+    return _chorus_user(client)
+
+
 async def check_subscribe(client: Client, channel: str, granted: bool = False) -> Namespace:
     """The channel's namespace if the client may subscribe; SubscribeRefused otherwise
     (`granted`: a subscription token allowed it)."""
@@ -139,7 +148,8 @@ async def check_subscribe(client: Client, channel: str, granted: bool = False) -
                                                  app_user(client.identity), granted)
         if refusal is not None:
             raise SubscribeRefused(refusal)
-    elif not await rules.allowed(namespace.subscribe, _chorus_user(client), channel):
+    elif not await rules.allowed(namespace.subscribe, _hook_or_chorus_user(client, namespace),
+                                 channel):
         raise SubscribeRefused(codes.PERMISSION_DENIED)
     return namespace
 

@@ -11,8 +11,8 @@ import msgspec
 from hub.realtime.protocol import ClientInfo
 from hub.realtime.transport import PushFrames, Transport
 
-__all__ = ["SubOptions", "Identity", "session_key", "AuthError", "RPCError", "Disconnected",
-           "ChannelState", "Reply"]
+__all__ = ["SubOptions", "Identity", "session_key", "APP_USER_PREFIX", "hook_user", "AuthError",
+           "RPCError", "Disconnected", "ChannelState", "Reply"]
 
 
 class SubOptions(msgspec.Struct, frozen=True):
@@ -44,6 +44,21 @@ class Identity(msgspec.Struct, frozen=True):
 def session_key(user: str, external: bool = False) -> str:
     """The Sessions key of a user: an app's user "42" is not Chorus account 42."""
     return f"\x00ext:{user}" if external and user else user
+
+
+# How an app's user is named to Chorus's authorize hooks: "app:<sub>", never a user id
+APP_USER_PREFIX = "app:"
+
+
+def hook_user(identity: Identity | None) -> str:
+    """The user a Chorus namespace's authorize hook is asked about: the Chorus user's id, ""
+    for anonymous, "app:<sub>" for an app's user (a hook that does not know apps' users
+    parses no user id from it, so they stay anonymous to it)."""
+    if identity is None:
+        return ""
+    if identity.external:
+        return f"{APP_USER_PREFIX}{identity.user}" if identity.user else ""
+    return identity.user
 
 
 class AuthError(Exception):

@@ -28,6 +28,18 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+# Chorus users' rows (integer user ids) and app users' rows ("app:<sub>" keys) as one list
+_ALL_PLAYERS = ("SELECT room_id, user_id, name, score, joined_at, left_at FROM quiz_players "
+                "UNION ALL SELECT room_id, player, name, score, joined_at, left_at "
+                "FROM quiz_app_players")
+
+
+def _table(user_id: int | str) -> tuple[str, str]:
+    """(table, key column) of a player: a Chorus user's id, or an app user's key."""
+    return ("quiz_players", "user_id") if isinstance(user_id, int) \
+        else ("quiz_app_players", "player")
+
+
 class SqliteQuiz:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -66,38 +78,43 @@ class SqliteQuiz:
                 (_json(list(board)), reason, at, room_id))
 
     async def add_player(self, player: QuizPlayer) -> None:
+        table, key = _table(player.user_id)
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT INTO quiz_players (room_id, user_id, name, score, joined_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO UPDATE SET "
+                f"INSERT INTO {table} (room_id, {key}, name, score, joined_at) "
+                f"VALUES (?, ?, ?, ?, ?) ON CONFLICT (room_id, {key}) DO UPDATE SET "
                 "left_at = NULL", (player.room_id, player.user_id, player.name, player.score,
                                    player.joined_at))
 
-    async def leave(self, room_id: str, user_id: int, at: float) -> None:
+    async def leave(self, room_id: str, user_id: int | str, at: float) -> None:
+        table, key = _table(user_id)
         async with self.db.write() as conn:
-            await conn.execute("UPDATE quiz_players SET left_at = ? WHERE room_id = ? AND "
-                               "user_id = ?", (at, room_id, user_id))
+            await conn.execute(f"UPDATE {table} SET left_at = ? WHERE room_id = ? AND "
+                               f"{key} = ?", (at, room_id, user_id))
 
     async def players(self, room_id: str) -> list[QuizPlayer]:
         rows = await self.db.fetch_all(
-            "SELECT * FROM quiz_players WHERE room_id = ? ORDER BY joined_at, user_id",
+            f"SELECT * FROM ({_ALL_PLAYERS}) WHERE room_id = ? ORDER BY joined_at, user_id",
             (room_id,))
         return [p for p in (to_record(QuizPlayer, r) for r in rows) if p is not None]
 
-    async def player(self, room_id: str, user_id: int) -> QuizPlayer | None:
+    async def player(self, room_id: str, user_id: int | str) -> QuizPlayer | None:
+        table, key = _table(user_id)
         return to_record(QuizPlayer, await self.db.fetch_one(
-            "SELECT * FROM quiz_players WHERE room_id = ? AND user_id = ?", (room_id, user_id)))
+            f"SELECT room_id, {key} AS user_id, name, score, joined_at, left_at FROM {table} "
+            f"WHERE room_id = ? AND {key} = ?", (room_id, user_id)))
 
-    async def record_round(self, round_: QuizRound, scores: Mapping[int, int]) -> None:
+    async def record_round(self, round_: QuizRound, scores: Mapping[int | str, int]) -> None:
         async with self.db.write() as conn:
             await conn.execute(
                 "INSERT OR REPLACE INTO quiz_rounds (room_id, number, catalog_id, started_at, "
                 "deadline, correct, points) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (round_.room_id, round_.number, round_.catalog_id, round_.started_at,
                  round_.deadline, round_.correct, _json(round_.points)))
-            await conn.executemany(
-                "UPDATE quiz_players SET score = ? WHERE room_id = ? AND user_id = ?",
-                [(score, round_.room_id, user_id) for user_id, score in scores.items()])
+            for user_id, score in scores.items():
+                table, key = _table(user_id)
+                await conn.execute(f"UPDATE {table} SET score = ? WHERE room_id = ? AND "
+                                   f"{key} = ?", (score, round_.room_id, user_id))
 
     async def rounds(self, room_id: str) -> list[QuizRound]:
         rows = await self.db.fetch_all(
