@@ -34,7 +34,7 @@ Caller = Principal | AppUser
 CallerRpcMethod = Callable[[Context, Caller, Any], Awaitable[Any]]
 CALLER_RPC_METHODS: dict[str, CallerRpcMethod] = {}
 # domain error code -> the protocol error code a method family documents (e.g. the quiz's
-# 1001-1013, handlers/api/quiz.py); other errors answer with their HTTP status
+# 1001-1015, handlers/api/quiz.py); other errors answer with their HTTP status
 RPC_ERROR_CODES: dict[str, int] = {}
 
 

@@ -119,3 +119,21 @@ async def test_an_app_user_is_named_by_sub_cannot_host_and_is_no_chorus_account(
     assert resp.status == 401
     # other RPC methods still refuse apps' users
     assert await _code(plain_ws.rpc("feed.page", {})) == 401
+
+
+async def test_a_bot_that_becomes_host_starts_the_room_and_the_stored_host_stays(client, sdk):
+    ann = await member(client, "ann")
+    ann_ws = sdk(client, ann.token)
+    await connect(ann_ws)
+    bot_ws = await _bot(client, sdk, "bot-9")
+    room = (await ann_ws.rpc("quiz.create", {"rounds": 1, "seconds": 30})).data["room"]
+    await bot_ws.rpc("quiz.join", {"room": room})
+    _, events = await subscribe(bot_ws, f"quiz:{room}")
+    await events.next("subscribed")
+    await ann_ws.rpc("quiz.leave", {"room": room})
+    players = await _push(events, "players")
+    assert players["host"] == "app:bot-9"
+    assert [p["user"] for p in players["players"]] == ["app:bot-9"]
+    assert (await ctx_of(client).store.quiz.get_room(room)).host_id == ann.id
+    assert (await bot_ws.rpc("quiz.start", {"room": room})).data == {}
+    assert (await _push(events, "round"))["round"] == 1
