@@ -20,8 +20,8 @@ from handlers.api.keys import context
 from handlers.api.rpc import RPC_ERROR_CODES, rpc_method_for_apps
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid
+from handlers.identity.app_users import Caller
 from handlers.quiz import rooms
-from handlers.quiz.rooms import Caller
 
 __all__ = ["QUIZ_ERROR_CODES", "QuizDialect", "setup_routes"]
 

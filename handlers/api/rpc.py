@@ -17,7 +17,7 @@ from handlers.api._input import decode_json
 from handlers.context import Context
 from handlers.errors import DomainError, Invalid, Unauthorized
 from handlers.geo import parse_coordinates
-from handlers.identity.app_users import AppUser, app_user
+from handlers.identity.app_users import Caller, app_user
 from handlers.identity.auth import Principal, principal_of_user
 from handlers.social import feeds, follows, nowplaying, post_live, posts, reactions
 from hub.realtime.node import RPCHook
@@ -25,12 +25,11 @@ from hub.realtime.protocol import encode_json
 from hub.realtime.types import Identity, RPCError
 
 __all__ = ["RPC_METHODS", "RPC_ERROR_CODES", "rpc_method", "make_rpc_hook", "RpcMethod",
-           "Caller", "CallerRpcMethod", "CALLER_RPC_METHODS", "rpc_method_for_apps"]
+           "CallerRpcMethod", "CALLER_RPC_METHODS", "rpc_method_for_apps"]
 
 RpcMethod = Callable[[Context, Principal, Any], Awaitable[Any]]
 RPC_METHODS: dict[str, RpcMethod] = {}
 # Methods an app's user (a Centrifugo-compatible connection token) may call too
-Caller = Principal | AppUser
 CallerRpcMethod = Callable[[Context, Caller, Any], Awaitable[Any]]
 CALLER_RPC_METHODS: dict[str, CallerRpcMethod] = {}
 # domain error code -> the protocol error code a method family documents (e.g. the quiz's

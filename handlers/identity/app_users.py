@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import msgspec
 
-__all__ = ["AppUser", "app_user"]
+from handlers.identity.auth import Principal
+
+__all__ = ["AppUser", "app_user", "Caller"]
 
 
 class AppUser(msgspec.Struct, frozen=True):
@@ -28,3 +30,7 @@ def app_user(sub: str, info: bytes | None) -> AppUser:
                 and decoded["name"].strip():
             name = decoded["name"].strip()[:100]
     return AppUser(sub=sub, name=name)
+
+
+# Who calls a method open to apps: a signed-in Chorus user, or an app's user
+Caller = Principal | AppUser

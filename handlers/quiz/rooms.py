@@ -13,8 +13,7 @@ import msgspec
 
 from handlers.context import Context
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
-from handlers.identity.app_users import AppUser
-from handlers.identity.auth import Principal
+from handlers.identity.app_users import AppUser, Caller
 from handlers.quiz.questions import make_question
 from handlers.quiz.scoring import points
 from store.records import QuizRoom
@@ -23,7 +22,7 @@ from workers.quizmaster import Answer, End, Join, Leave, QuizRoomActor, Request,
 
 __all__ = ["create_room", "join_room", "start_room", "answer_round", "leave_room",
            "room_state", "public_rooms", "may_follow_room", "end_rooms", "close_abandoned_rooms",
-           "Caller", "player_key", "MAX_ROUNDS", "MIN_SECONDS", "MAX_SECONDS", "SOURCES"]
+           "player_key", "MAX_ROUNDS", "MIN_SECONDS", "MAX_SECONDS", "SOURCES"]
 
 MAX_ROUNDS = 50
 ROOMS_PER_HOST = 3  # live rooms one user may host at once
@@ -36,10 +35,6 @@ _ERRORS: dict[str, type[DomainError]] = {
 
 def _domain(exc: QuizError) -> DomainError:
     return _ERRORS.get(exc.code, Conflict)(exc.message, code=exc.code)
-
-
-# Who plays: a Chorus user (signed in), or an app's user (a Centrifugo-compatible token)
-Caller = Principal | AppUser
 
 
 def player_key(caller: Caller) -> PlayerKey:
