@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 from store.records import CatalogItem, Lyrics, UserPatch
 from tests.conftest import ctx_of
 from tests.handlers.social.helpers import Member, register_member
+from tests.waiting import TIMEOUT
 
-__all__ = ["SONGS", "seed_song", "seed_songs", "spotify_url", "member", "admin"]
+__all__ = ["SONGS", "seed_song", "seed_songs", "spotify_url", "member", "admin",
+           "next_sse_publication"]
 
 # (spotify id, title, artist, genre, lyrics)
 SONGS: list[tuple[str, str, str, str, str]] = [
@@ -63,3 +67,14 @@ async def admin(client: Any, username: str = "boss") -> Member:
     who = await register_member(client, username)
     await ctx_of(client).store.users.update(who.id, UserPatch(role="admin"))
     return who
+
+
+async def next_sse_publication(resp: Any) -> dict[str, Any]:
+    """The next `data:` event of an SSE stream that is a publication."""
+    while True:
+        line = await asyncio.wait_for(resp.content.readline(), TIMEOUT)
+        assert line, "stream ended"
+        if line.startswith(b"data: "):
+            push = json.loads(line[len(b"data: "):])
+            if "pub" in push:
+                return push

@@ -3,13 +3,14 @@ Chorus users, through the official centrifuge-python SDK in both encodings."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import centrifuge
 import pytest
 
 from tests.conftest import ctx_of
-from tests.handlers.quiz.helpers import member, seed_songs
+from tests.handlers.quiz.helpers import member, next_sse_publication, seed_songs
 from tests.hub.realtime.helpers import connect, connection_token, env_of, subscribe
 from tests.waiting import until
 
@@ -137,3 +138,24 @@ async def test_a_bot_that_becomes_host_starts_the_room_and_the_stored_host_stays
     assert (await ctx_of(client).store.quiz.get_room(room)).host_id == ann.id
     assert (await bot_ws.rpc("quiz.start", {"room": room})).data == {}
     assert (await _push(events, "round"))["round"] == 1
+
+
+async def test_a_bot_follows_its_room_over_uni_sse_with_its_app_token(client, sdk):
+    ann = await member(client, "ann")
+    ann_ws = sdk(client, ann.token)
+    await connect(ann_ws)
+    bot_ws = await _bot(client, sdk, "sse-bot")
+    room = (await ann_ws.rpc("quiz.create", {"rounds": 1, "seconds": 30})).data["room"]
+    await bot_ws.rpc("quiz.join", {"room": room})
+    stream = await client.get("/connection/uni_sse", params={"cf_connect": json.dumps(
+        {"token": connection_token("sse-bot"), "subs": {f"quiz:{room}": {}}})})
+    assert stream.status == 200
+    try:
+        await ann_ws.rpc("quiz.start", {"room": room})
+        push = await next_sse_publication(stream)
+        assert push["channel"] == f"quiz:{room}" and push["pub"]["data"]["type"] == "round"
+        await bot_ws.rpc("quiz.answer", {"room": room, "round": 1, "choice": 0})
+        answered = await next_sse_publication(stream)
+        assert answered["pub"]["data"] == {"type": "answered", "round": 1, "user": "app:sse-bot"}
+    finally:
+        stream.close()

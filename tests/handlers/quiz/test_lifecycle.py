@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,8 @@ from typing import Any
 from store import open_store
 from store.records import QuizPlayer, QuizRoom
 from tests.conftest import ctx_of
-from tests.handlers.quiz.helpers import member, seed_songs
+from tests.handlers.quiz.helpers import member, next_sse_publication, seed_songs
 from tests.hub.realtime.helpers import connect
-from tests.waiting import TIMEOUT
 
 
 async def _stored_room(data_dir: Path, room: str) -> tuple[Any, list[Any]]:
@@ -65,17 +63,6 @@ async def test_rooms_left_open_by_a_dead_process_end_at_start(make_client, tmp_p
         (bob.id, 1500, 1), (ann.id, 0, 2)]
 
 
-async def _next_data(resp: Any) -> dict[str, Any]:
-    """The next `data:` event of an SSE stream that is a publication."""
-    while True:
-        line = await asyncio.wait_for(resp.content.readline(), TIMEOUT)
-        assert line, "stream ended"
-        if line.startswith(b"data: "):
-            push = json.loads(line[len(b"data: "):])
-            if "pub" in push:
-                return push
-
-
 async def test_a_legacy_client_follows_over_uni_sse_and_answers_over_rest(make_client, sdk):
     client = await make_client(quiz_reveal_seconds=60)
     await seed_songs(client)
@@ -89,7 +76,7 @@ async def test_a_legacy_client_follows_over_uni_sse_and_answers_over_rest(make_c
         {"token": bob.token, "subs": {f"quiz:{room}": {}}})})
     assert stream.status == 200
     await conn.rpc("quiz.start", {"room": room})
-    push = await _next_data(stream)
+    push = await next_sse_publication(stream)
     assert push["channel"] == f"quiz:{room}" and push["pub"]["data"]["type"] == "round"
     out_of_range = await client.post(f"/api/quiz/rooms/{room}/answer", headers=bob.auth,
                                      json={"round": 1, "choice": 7})
@@ -98,7 +85,7 @@ async def test_a_legacy_client_follows_over_uni_sse_and_answers_over_rest(make_c
     answer = await client.post(f"/api/quiz/rooms/{room}/answer", headers=bob.auth,
                                json={"round": 1, "choice": 1})
     assert answer.status == 200 and await answer.json() == {"accepted": True}
-    answered = await _next_data(stream)
+    answered = await next_sse_publication(stream)
     assert answered["pub"]["data"] == {"type": "answered", "round": 1, "user": bob.id}
     twice = await client.post(f"/api/quiz/rooms/{room}/answer", headers=bob.auth,
                               json={"round": 1, "choice": 0})
