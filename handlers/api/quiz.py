@@ -17,9 +17,9 @@ from handlers.api._auth import require_principal
 from handlers.api._input import read_json
 from handlers.api.dialect import Dialect, json_response
 from handlers.api.keys import context
-from handlers.api.rpc import RPC_ERROR_CODES, rpc_method_for_apps
+from handlers.api.rpc import RPC_ERROR_CODES, rpc_method_for_apps, rpc_params
 from handlers.context import Context
-from handlers.errors import DomainError, Invalid
+from handlers.errors import DomainError
 from handlers.identity.app_users import Caller
 from handlers.quiz import rooms
 
@@ -46,18 +46,11 @@ class QuizDialect(Dialect):
 quiz_dialect = QuizDialect()
 
 
-def _params(data: Any) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise Invalid("params must be a JSON object", code="invalid_params")
-    return data
-
 
 @rpc_method_for_apps("quiz.create")
 async def quiz_create(ctx: Context, principal: Caller, data: Any) -> Any:
     """{rounds?, seconds?, source?, public?} -> {room, channel, invite_code, players, ...}"""
-    params = _params(data)
+    params = rpc_params(data)
     return await rooms.create_room(ctx, principal, rounds=params.get("rounds", 10),
                                    seconds=params.get("seconds", 20),
                                    source=params.get("source", "lyrics"),
@@ -67,31 +60,31 @@ async def quiz_create(ctx: Context, principal: Caller, data: Any) -> Any:
 @rpc_method_for_apps("quiz.join")
 async def quiz_join(ctx: Context, principal: Caller, data: Any) -> Any:
     """{room, code?} -> {room, players, round, ...}"""
-    params = _params(data)
+    params = rpc_params(data)
     return await rooms.join_room(ctx, principal, params.get("room"), params.get("code", ""))
 
 
 @rpc_method_for_apps("quiz.start")
 async def quiz_start(ctx: Context, principal: Caller, data: Any) -> Any:
-    return await rooms.start_room(ctx, principal, _params(data).get("room"))
+    return await rooms.start_room(ctx, principal, rpc_params(data).get("room"))
 
 
 @rpc_method_for_apps("quiz.answer")
 async def quiz_answer(ctx: Context, principal: Caller, data: Any) -> Any:
     """{room, round, choice} -> {accepted: true}"""
-    params = _params(data)
+    params = rpc_params(data)
     return await rooms.answer_round(ctx, principal, params.get("room"), params.get("round"),
                                     params.get("choice"))
 
 
 @rpc_method_for_apps("quiz.leave")
 async def quiz_leave(ctx: Context, principal: Caller, data: Any) -> Any:
-    return await rooms.leave_room(ctx, principal, _params(data).get("room"))
+    return await rooms.leave_room(ctx, principal, rpc_params(data).get("room"))
 
 
 @rpc_method_for_apps("quiz.state")
 async def quiz_state(ctx: Context, principal: Caller, data: Any) -> Any:
-    return await rooms.room_state(ctx, principal, _params(data).get("room"))
+    return await rooms.room_state(ctx, principal, rpc_params(data).get("room"))
 
 
 @rpc_method_for_apps("quiz.list")

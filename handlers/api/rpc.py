@@ -24,7 +24,7 @@ from hub.realtime.node import RPCHook
 from hub.realtime.protocol import encode_json
 from hub.realtime.types import Identity, RPCError
 
-__all__ = ["RPC_METHODS", "RPC_ERROR_CODES", "rpc_method", "make_rpc_hook", "RpcMethod",
+__all__ = ["RPC_METHODS", "RPC_ERROR_CODES", "rpc_method", "rpc_params", "make_rpc_hook", "RpcMethod",
            "CallerRpcMethod", "CALLER_RPC_METHODS", "rpc_method_for_apps"]
 
 RpcMethod = Callable[[Context, Principal, Any], Awaitable[Any]]
@@ -102,7 +102,8 @@ def _text(params: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def _params(data: Any) -> dict[str, Any]:
+def rpc_params(data: Any) -> dict[str, Any]:
+    """An RPC call's params as a JSON object (none: empty), else `invalid_params`."""
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -113,7 +114,7 @@ def _params(data: Any) -> dict[str, Any]:
 @rpc_method("nowplaying.set")
 async def nowplaying_set(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{link, latitude?, longitude?} -> {id, geohash}"""
-    params = _params(data)
+    params = rpc_params(data)
     entry = await nowplaying.set_now_playing(
         ctx, principal, _text(params, "link"),
         parse_coordinates(params.get("latitude"), params.get("longitude")))
@@ -128,7 +129,7 @@ async def nowplaying_clear(ctx: Context, principal: Principal, data: Any) -> dic
 @rpc_method("posts.create")
 async def posts_create(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{link or eId, name?, text?, image?, latitude?, longitude?, tags?} -> the post"""
-    params = _params(data)
+    params = rpc_params(data)
     tags = params.get("tags") or []
     view = await posts.create_post(ctx, principal, posts.NewPost(
         link=_text(params, "link"), eid=_text(params, "eId") or _text(params, "eid"),
@@ -142,7 +143,7 @@ async def posts_create(ctx: Context, principal: Principal, data: Any) -> dict[st
 @rpc_method("posts.like")
 async def posts_like(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{post_id, kind: like | dislike | unlike} -> {post_id, kind, outcome, counts}"""
-    params = _params(data)
+    params = rpc_params(data)
     post_id, kind = _id(params, "post_id"), params.get("kind", "like")
     if kind == "unlike":
         removed = await reactions.unreact(ctx, principal, post_id)
@@ -159,7 +160,7 @@ async def posts_like(ctx: Context, principal: Principal, data: Any) -> dict[str,
 @rpc_method("feed.page")
 async def feed_page(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{after?, before?, limit?} -> {posts: [...]}: the caller's stream, newest first"""
-    params = _params(data)
+    params = rpc_params(data)
     page = paging.cursor(params.get("limit"), params.get("after"), params.get("before"))
     views = await feeds.stream(ctx, principal, page)
     return {"posts": [post_live.post_payload(v) for v in views]}
@@ -168,7 +169,7 @@ async def feed_page(ctx: Context, principal: Principal, data: Any) -> dict[str, 
 @rpc_method("follow.set")
 async def follow_set(ctx: Context, principal: Principal, data: Any) -> dict[str, Any]:
     """{user_id, follow: bool} -> {user_id, following}"""
-    params = _params(data)
+    params = rpc_params(data)
     user_id, follow = _id(params, "user_id"), params.get("follow", True)
     if not isinstance(follow, bool):
         raise Invalid("follow must be true or false", code="invalid_params")
