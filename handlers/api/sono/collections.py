@@ -15,6 +15,7 @@ from handlers.api._upload import read_file_field
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.sono._dialect import iso, sono
+from handlers.api.sono._paging import path_id, query_flag
 from handlers.media.images import IMAGE_MAX_BYTES
 from handlers.paging import MAX_ID, Window
 from handlers.social import collaborators, collection_details, collection_edits, collection_tracks
@@ -140,21 +141,6 @@ def page_out(page: CollectionPage, kind: str | None) -> dict[str, Any]:
 
 # ---- parameters -------------------------------------------------------------------------
 
-def _path_id(request: web.Request, name: str) -> int:
-    return int_param(request.match_info[name], invalid_field(
-        ("path", name), "Input should be a valid integer, unable to parse string as an integer",
-        "int_parsing"))
-
-
-def _flag(request: web.Request, name: str) -> bool:
-    value = request.query.get(name, "false").strip().lower()
-    if value in ("true", "1", "yes", "on"):
-        return True
-    if value in ("false", "0", "no", "off", ""):
-        return False
-    raise invalid_field(("query", name), "Input should be a valid boolean", "bool_parsing")
-
-
 def _kind(request: web.Request) -> str | None:
     kind = request.query.get("collection_type") or None
     if kind is not None and kind not in collection_edits.KINDS:
@@ -190,7 +176,7 @@ async def create_collection(request: web.Request) -> web.Response:
 
 async def list_collections(request: web.Request) -> web.Response:
     kind, page = _kind(request), _window(request)
-    public_only = _flag(request, "public_only")
+    public_only = query_flag(request, "public_only")
     result = await collection_details.browse_collections(
         context(request), await optional_principal(request), page, kind=kind,
         public_only=public_only)
@@ -205,7 +191,7 @@ async def list_my_collections(request: web.Request) -> web.Response:
 
 
 async def get_collection(request: web.Request) -> web.Response:
-    collection_id = _path_id(request, "collection_id")
+    collection_id = path_id(request, "collection_id")
     detail = await collection_details.collection_detail(
         context(request), await optional_principal(request), collection_id)
     return json_response(collection_out(detail))
@@ -218,7 +204,7 @@ def _blank(value: str | None | Unset) -> str | Unset:
 
 async def update_collection(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
+    collection_id = path_id(request, "collection_id")
     body = await read_struct(request, UpdateBody)
     changes = collection_edits.CollectionChanges(
         title=body.title, description=_blank(body.description), artist=_blank(body.artist),
@@ -231,7 +217,7 @@ async def update_collection(request: web.Request) -> web.Response:
 
 async def delete_collection(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
+    collection_id = path_id(request, "collection_id")
     gone = await collection_edits.delete_collection_by_id(context(request), principal,
                                                           collection_id)
     return json_response({"message": f"{gone.kind.title()} deleted successfully"})
@@ -240,7 +226,7 @@ async def delete_collection(request: web.Request) -> web.Response:
 @mark_slow
 async def upload_cover_art(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
+    collection_id = path_id(request, "collection_id")
     data = await read_file_field(request, "file", IMAGE_MAX_BYTES,
                                  "File too large (max 5MB)")
     detail = await collection_edits.set_cover_art(context(request), principal, collection_id,
@@ -252,7 +238,7 @@ async def upload_cover_art(request: web.Request) -> web.Response:
 
 async def add_track(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
+    collection_id = path_id(request, "collection_id")
     body = await read_struct(request, AddTrackBody)
     entry = await collection_tracks.add_track(context(request), principal, collection_id,
                                               body.audio_file_id, body.track_order)
@@ -261,7 +247,7 @@ async def add_track(request: web.Request) -> web.Response:
 
 async def bulk_add_tracks(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
+    collection_id = path_id(request, "collection_id")
     body = await read_struct(request, BulkAddBody)
     entries = await collection_tracks.add_tracks(context(request), principal, collection_id,
                                                  body.audio_file_ids)
@@ -270,16 +256,16 @@ async def bulk_add_tracks(request: web.Request) -> web.Response:
 
 async def remove_track(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
-    track_id = _path_id(request, "track_id")
+    collection_id = path_id(request, "collection_id")
+    track_id = path_id(request, "track_id")
     await collection_tracks.remove_track(context(request), principal, collection_id, track_id)
     return json_response({"message": "Track removed from collection"})
 
 
 async def reorder_track(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
-    track_id = _path_id(request, "track_id")
+    collection_id = path_id(request, "collection_id")
+    track_id = path_id(request, "track_id")
     body = await read_struct(request, ReorderBody)
     position = body.new_order if body.new_order is not None else body.track_order
     if position is None:
@@ -293,7 +279,7 @@ async def reorder_track(request: web.Request) -> web.Response:
 
 async def add_collaborator(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
+    collection_id = path_id(request, "collection_id")
     body = await read_struct(request, CollaboratorBody)
     entry = await collaborators.add_collaborator(context(request), principal, collection_id,
                                                  body.user_id, body.permission_level)
@@ -302,8 +288,8 @@ async def add_collaborator(request: web.Request) -> web.Response:
 
 async def update_collaborator(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
-    user_id = _path_id(request, "user_id")
+    collection_id = path_id(request, "collection_id")
+    user_id = path_id(request, "user_id")
     body = await read_struct(request, PermissionBody)
     entry = await collaborators.change_collaborator(context(request), principal, collection_id,
                                                     user_id, body.permission_level)
@@ -312,8 +298,8 @@ async def update_collaborator(request: web.Request) -> web.Response:
 
 async def remove_collaborator(request: web.Request) -> web.Response:
     principal = await require_principal(request)
-    collection_id = _path_id(request, "collection_id")
-    user_id = _path_id(request, "user_id")
+    collection_id = path_id(request, "collection_id")
+    user_id = path_id(request, "user_id")
     await collaborators.remove_collaborator(context(request), principal, collection_id, user_id)
     return json_response({"message": "Collaborator removed from collection"})
 
