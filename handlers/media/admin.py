@@ -8,8 +8,8 @@ from __future__ import annotations
 import msgspec
 
 from handlers.context import Context
-from handlers.errors import Invalid, NotFound
-from handlers.identity.accounts import require_admin
+from handlers.errors import Invalid
+from handlers.identity.accounts import get_user, require_admin
 from handlers.identity.auth import Principal, end_all_sessions
 from handlers.media import audio, quotas
 from store.records import AudioFile, AudioTotals, User, UserCounts, UserPatch
@@ -33,13 +33,6 @@ class UserDetail(msgspec.Struct, kw_only=True):
     collections: int
 
 
-async def _target(ctx: Context, user_id: int) -> User:
-    user = await ctx.store.users.get(user_id)
-    if user is None or user.state == "deleted":
-        raise NotFound("User not found", code="user_not_found")
-    return user
-
-
 async def site_stats(ctx: Context, principal: Principal) -> SiteStats:
     require_admin(principal)
     store = ctx.store
@@ -59,7 +52,7 @@ async def list_users(ctx: Context, principal: Principal, *, skip: int, limit: in
 
 async def user_detail(ctx: Context, principal: Principal, user_id: int) -> UserDetail:
     require_admin(principal)
-    user = await _target(ctx, user_id)
+    user = await get_user(ctx, user_id)
     totals = await ctx.store.collection_stats.totals(user.id)
     return UserDetail(user=user, uploads=await quotas.upload_stats(ctx, user.id),
                       collections=totals.collections)
@@ -69,7 +62,7 @@ async def disable_user(ctx: Context, principal: Principal, user_id: int) -> User
     """The account stops signing in; its sessions end and its live connections close once
     that commits (as a password change does)."""
     require_admin(principal)
-    user = await _target(ctx, user_id)
+    user = await get_user(ctx, user_id)
     if user.id == principal.user.id:
         raise Invalid("You cannot disable your own account", code="self_disable")
     if user.state == "disabled":
@@ -83,7 +76,7 @@ async def disable_user(ctx: Context, principal: Principal, user_id: int) -> User
 
 async def enable_user(ctx: Context, principal: Principal, user_id: int) -> User:
     require_admin(principal)
-    user = await _target(ctx, user_id)
+    user = await get_user(ctx, user_id)
     if user.state != "disabled":
         raise Invalid("User is not disabled", code="not_disabled")
     updated = await ctx.store.users.update(user.id, UserPatch(state="active"))
@@ -94,19 +87,19 @@ async def enable_user(ctx: Context, principal: Principal, user_id: int) -> User:
 async def set_upload_limit(ctx: Context, principal: Principal, user_id: int, limit: int
                            ) -> quotas.UploadStats:
     require_admin(principal)
-    user = await _target(ctx, user_id)
+    user = await get_user(ctx, user_id)
     return await quotas.set_upload_limit(ctx, user.id, limit)
 
 
 async def user_upload_stats(ctx: Context, principal: Principal, user_id: int
                             ) -> quotas.UploadStats:
     require_admin(principal)
-    return await quotas.upload_stats(ctx, (await _target(ctx, user_id)).id)
+    return await quotas.upload_stats(ctx, (await get_user(ctx, user_id)).id)
 
 
 async def reset_uploads(ctx: Context, principal: Principal, user_id: int) -> quotas.UploadStats:
     require_admin(principal)
-    return await quotas.reset_uploads(ctx, (await _target(ctx, user_id)).id)
+    return await quotas.reset_uploads(ctx, (await get_user(ctx, user_id)).id)
 
 
 async def all_audio(ctx: Context, principal: Principal, *, skip: int, limit: int
@@ -118,5 +111,5 @@ async def all_audio(ctx: Context, principal: Principal, *, skip: int, limit: int
 async def delete_user_audio(ctx: Context, principal: Principal, user_id: int) -> int:
     """Every audio file of the user: rows and slots in one unit of work, then the bytes."""
     require_admin(principal)
-    user = await _target(ctx, user_id)
+    user = await get_user(ctx, user_id)
     return await audio.delete_owned_audio(ctx, user.id)

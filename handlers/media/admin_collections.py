@@ -7,8 +7,7 @@ from __future__ import annotations
 import msgspec
 
 from handlers.context import Context
-from handlers.errors import NotFound
-from handlers.identity.accounts import require_admin
+from handlers.identity.accounts import get_user, require_admin
 from handlers.identity.auth import Principal
 from handlers.social.collections import discard_collection
 from store.records import Collection, CollectionTotals, User
@@ -27,13 +26,6 @@ class CollectionSummary(msgspec.Struct, kw_only=True):
     top_curators: list[tuple[User, int]]
 
 
-async def _target(ctx: Context, user_id: int) -> User:
-    user = await ctx.store.users.get(user_id)
-    if user is None or user.state == "deleted":
-        raise NotFound("User not found", code="user_not_found")
-    return user
-
-
 async def collection_stats(ctx: Context, principal: Principal) -> CollectionTotals:
     require_admin(principal)
     return await ctx.store.collection_stats.totals()
@@ -42,7 +34,7 @@ async def collection_stats(ctx: Context, principal: Principal) -> CollectionTota
 async def user_collection_stats(ctx: Context, principal: Principal, user_id: int
                                 ) -> tuple[User, CollectionTotals]:
     require_admin(principal)
-    user = await _target(ctx, user_id)
+    user = await get_user(ctx, user_id)
     return user, await ctx.store.collection_stats.totals(user.id)
 
 
@@ -51,7 +43,7 @@ async def delete_user_collections(ctx: Context, principal: Principal, user_id: i
     the tracks added as entries go, posts made elsewhere go back to their authors' profiles,
     members are told); how many."""
     require_admin(principal)
-    user = await _target(ctx, user_id)
+    user = await get_user(ctx, user_id)
     owned = await ctx.store.collections.of_owner(user.id)
     for collection in owned:
         await discard_collection(ctx, collection)
