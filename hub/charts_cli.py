@@ -10,18 +10,15 @@ from pathlib import Path
 from handlers.errors import DomainError
 from handlers.media.charts_import import load_chart
 from hub.config import Config
-from store import open_store
+from hub.import_cli import local_store
 
 __all__ = ["run_charts_import"]
 
 
 async def run_charts_import(config: Config, files: list[Path], chart: str | None,
                             scraped_at: str | None) -> int:
-    config.data_path.mkdir(parents=True, exist_ok=True)
-    store = open_store(config.store_url)
-    await store.open()
     status = 0
-    try:
+    async with local_store(config) as store:
         for path in files:
             try:
                 name, count = await load_chart(store.charts, path, chart, scraped_at)
@@ -30,6 +27,4 @@ async def run_charts_import(config: Config, files: list[Path], chart: str | None
                 status = 1
                 continue
             print(f"{path}: {count} rows into {name}")
-    finally:
-        await store.close()
     return status

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,11 +18,25 @@ from handlers.listening.spotify_export import ExportError, count_rows, sniff
 from hub.app import build_context, close_context
 from hub.config import Config
 from store import open_store
+from store.interface import Store
 
-__all__ = ["run_import", "ProgressBar", "summary_line", "Offline"]
+__all__ = ["run_import", "ProgressBar", "summary_line", "Offline", "local_store"]
 
 BAR_WIDTH = 30
 REDRAW_EVERY = 0.2  # seconds between two bars at most
+
+
+@asynccontextmanager
+async def local_store(config: Config) -> AsyncIterator[Store]:
+    """The configured store, opened for a command-line command (its data folder made first)
+    and closed after it."""
+    config.data_path.mkdir(parents=True, exist_ok=True)
+    store = open_store(config.store_url)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 class Offline:
@@ -103,10 +118,7 @@ async def run_import(config: Config, username: str, files: list[Path], *,
         except (ExportError, OSError) as exc:
             err.write(f"chorus import: {path}: {exc}\n")
             return 2
-    config.data_path.mkdir(parents=True, exist_ok=True)
-    store = open_store(config.store_url)
-    await store.open()
-    try:
+    async with local_store(config) as store:
         user = await store.users.by_username(username)
         if user is None:
             err.write(f"chorus import: no user named {username!r}\n")
@@ -130,6 +142,4 @@ async def run_import(config: Config, username: str, files: list[Path], *,
                 out.write(summary_line("total", overall) + "\n")
         finally:
             await close_context(ctx)
-    finally:
-        await store.close()
     return 0

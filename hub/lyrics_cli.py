@@ -12,8 +12,7 @@ from handlers.catalog.lyrics_import import import_lyrics_dir
 from handlers.errors import Invalid
 from hub.app import build_context, close_context
 from hub.config import Config
-from hub.import_cli import Offline
-from store import open_store
+from hub.import_cli import Offline, local_store
 
 __all__ = ["run_lyrics_import"]
 
@@ -24,10 +23,7 @@ async def run_lyrics_import(config: Config, folder: Path, *, out: TextIO = sys.s
     if not folder.is_dir():
         err.write(f"chorus lyrics import: {folder} is not a folder\n")
         return 2
-    config.data_path.mkdir(parents=True, exist_ok=True)
-    store = open_store(config.store_url)
-    await store.open()
-    try:
+    async with local_store(config) as store:
         ctx = build_context(config, store, Offline())
         try:
             report = await import_lyrics_dir(ctx, folder)
@@ -36,8 +32,6 @@ async def run_lyrics_import(config: Config, folder: Path, *, out: TextIO = sys.s
             return 2
         finally:
             await close_context(ctx)
-    finally:
-        await store.close()
     for done in report.imported:
         out.write(f"imported  {done.path}  ->  {done.track} (track {done.track_id})\n")
     for skipped in report.skipped:
