@@ -1,10 +1,11 @@
 """Openwhyd's `/img/<kind>/<id>`: the picture of a user, a user's cover, a post or a playlist.
 A picture stored here is served, a remote one redirected to (307, the query kept, as
 Openwhyd does), and when there is none Openwhyd's default image is served with 200:
-`blank_user.gif` for users, a transparent pixel for covers, `no_image.png` otherwise."""
+`blank_user.gif` (a silhouette) for users, a transparent pixel for covers, `no_image.png` otherwise."""
 
 from __future__ import annotations
 
+import base64
 import io
 from functools import cache
 from pathlib import Path
@@ -33,9 +34,21 @@ DEFAULTS = {"blank_user.gif": ("GIF", "image/gif"), "1x1-pixel.png": ("PNG", "im
             "no_image.png": ("PNG", "image/png")}
 
 
+# a 64x64 grey silhouette (GIF, 262 bytes), Openwhyd's blank_user.gif in spirit; also what
+# /uAvatarImg answers for a user without an avatar
+BLANK_USER_GIF = base64.b64decode(
+    "R0lGODdhQABAAIEAAN3d3aCgoAAAAAAAACwAAAAAQABAAEAI3wABCBxIsKDBgwgTKlzIsKHDhxAdBphIsaLFixEz"
+    "GrzIsWNFjSALesQYsqTAkShNKkTJsqVFkC5jypyosqbNkjFvRpzZUWdDnhR9Ch26EKjLmkaTfoSotOlSolCjStXJ"
+    "cepDoFY3Ks160ilXAE2/DsQqNmHVsj97ogXr9CnVtilNwp2pca5RpnbvSsxLdq3fv4ADCx4sd+RgumuTlg3LtW1j"
+    "r1kdR4Y8WbFYy2gRB45LuLNnmDIzU4bKN8DQ0m4Lo36pejXruq4NZ4wtGy9tj7Zv496re3fa3mp/AydZMCAAOw==")
+
+
 @cache
 def default_image(name: str) -> bytes:
-    """Openwhyd's placeholder images, drawn once: a grey square, a transparent pixel."""
+    """Openwhyd's placeholder images: the user silhouette, else drawn once (a grey square, a
+    transparent pixel)."""
+    if name == "blank_user.gif":
+        return BLANK_USER_GIF
     fmt, _ = DEFAULTS[name]
     out = io.BytesIO()
     if name == "1x1-pixel.png":

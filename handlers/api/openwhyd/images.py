@@ -7,27 +7,18 @@ a silhouette and a client can still tell that there was none.
 
 from __future__ import annotations
 
-import base64
-
 from aiohttp import web
 
 from handlers.api.keys import context
 from handlers.api.openwhyd.common import MAX_ID, openwhyd
 from handlers.errors import NotFound
 from handlers.identity import accounts
+from handlers.media.pictures import default_image
 
-__all__ = ["setup_routes", "DEFAULT_AVATAR"]
-
-# a 64x64 grey silhouette (GIF, 262 bytes), Openwhyd's blank_user.gif in spirit
-DEFAULT_AVATAR = base64.b64decode(
-    "R0lGODdhQABAAIEAAN3d3aCgoAAAAAAAACwAAAAAQABAAEAI3wABCBxIsKDBgwgTKlzIsKHDhxAdBphIsaLFixEz"
-    "GrzIsWNFjSALesQYsqTAkShNKkTJsqVFkC5jypyosqbNkjFvRpzZUWdDnhR9Ch26EKjLmkaTfoSotOlSolCjStXJ"
-    "cepDoFY3Ks160ilXAE2/DsQqNmHVsj97ogXr9CnVtilNwp2pca5RpnbvSsxLdq3fv4ADCx4sd+RgumuTlg3LtW1j"
-    "r1kdR4Y8WbFYy2gRB45LuLNnmDIzU4bKN8DQ0m4Lo36pejXruq4NZ4wtGy9tj7Zv496re3fa3mp/AydZMCAAOw==")
-
+__all__ = ["setup_routes"]
 
 def _default_avatar() -> web.Response:
-    return web.Response(body=DEFAULT_AVATAR, status=404, content_type="image/gif",
+    return web.Response(body=default_image("blank_user.gif"), status=404, content_type="image/gif",
                         headers={"Cache-Control": "public, max-age=3600"})
 
 

@@ -7,8 +7,8 @@ import io
 
 from PIL import Image
 
-from handlers.api.openwhyd.images import DEFAULT_AVATAR
 from handlers.media.images import save_image
+from handlers.media.pictures import default_image
 from store.records import UserPatch
 from tests.conftest import ctx_of
 from tests.handlers.api.openwhyd.test_lists import register_member
@@ -40,6 +40,6 @@ async def test_no_avatar_no_user_or_no_id_answer_the_default_with_a_404(client):
         resp = await client.get(f"/uAvatarImg/{ref}")
         assert resp.status == 404, ref
         assert resp.content_type == "image/gif"
-        assert await resp.read() == DEFAULT_AVATAR
-    with Image.open(io.BytesIO(DEFAULT_AVATAR)) as img:
+        assert await resp.read() == default_image("blank_user.gif")
+    with Image.open(io.BytesIO(default_image("blank_user.gif"))) as img:
         assert img.format == "GIF" and img.size == (64, 64)
