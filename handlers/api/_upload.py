@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from handlers.api._input import invalid_field
@@ -35,20 +35,27 @@ async def _copy(part: BodyPartReader, out: BinaryIO, limit: int) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def file_part(request: web.Request, field: str) -> AsyncIterator[BodyPartReader]:
-    """The multipart part named `field`, to read in chunks; 422 when there is no such field or
-    the body is malformed (no boundary, or it ends inside the part while it is read)."""
+async def _multipart(request: web.Request, field: str) -> AsyncIterator[MultipartReader]:
+    """The body's multipart reader: 422 about `field` when the body is not multipart, and 422
+    "Malformed multipart body" when reading it inside the block fails."""
     if not request.content_type.startswith("multipart/"):
         raise invalid_field(("body", field), "Field required", "missing")
     try:
-        reader = await request.multipart()
+        yield await request.multipart()
+    # no boundary, the body ends inside a part, or a part's headers are unreadable (a NUL)
+    except (ValueError, HttpProcessingError) as exc:
+        raise invalid_field(("body",), "Malformed multipart body", "form_invalid") from exc
+
+
+@contextlib.asynccontextmanager
+async def file_part(request: web.Request, field: str) -> AsyncIterator[BodyPartReader]:
+    """The multipart part named `field`, to read in chunks; 422 when there is no such field or
+    the body is malformed (no boundary, or it ends inside the part while it is read)."""
+    async with _multipart(request, field) as reader:
         while (part := await reader.next()) is not None:
             if isinstance(part, BodyPartReader) and part.name == field:
                 yield part
                 return
-    # no boundary, the body ends inside a part, or a part's headers are unreadable (a NUL)
-    except (ValueError, HttpProcessingError) as exc:
-        raise invalid_field(("body",), "Malformed multipart body", "form_invalid") from exc
     raise invalid_field(("body", field), "Field required", "missing")
 
 
@@ -110,11 +117,8 @@ async def save_form(request: web.Request, file_field: str, dest: Path, limit: in
     """Stream `file_field` to `dest` (TooLarge past `limit` bytes, without reading the rest)
     and read the form's other fields as text; 422 when the file field is missing, twice, or
     the body is malformed. The caller removes `dest` when this raises."""
-    if not request.content_type.startswith("multipart/"):
-        raise invalid_field(("body", file_field), "Field required", "missing")
     form = UploadForm()
-    try:
-        reader = await request.multipart()
+    async with _multipart(request, file_field) as reader:
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader) or not part.name:
                 continue
@@ -127,9 +131,6 @@ async def save_form(request: web.Request, file_field: str, dest: Path, limit: in
                 if not await _copy(part, out, limit):
                     raise TooLarge(too_large, code="file_too_large")
             form.filename, form.saved = part.filename, True
-    # no boundary, the body ends inside a part, or a part's headers are unreadable (a NUL)
-    except (ValueError, HttpProcessingError) as exc:
-        raise invalid_field(("body",), "Malformed multipart body", "form_invalid") from exc
     if not form.saved:
         raise invalid_field(("body", file_field), "Field required", "missing")
     return form
