@@ -16,7 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from handlers.api._input import invalid_field
 from handlers.errors import TooLarge
 
-__all__ = ["file_part", "read_file_field", "save_file_field", "save_form", "UploadForm", "CHUNK",
+__all__ = ["file_part", "read_part", "read_file_field", "save_file_field", "save_form", "UploadForm", "CHUNK",
            "TEXT_FIELD_MAX"]
 
 CHUNK = 256 * 1024
@@ -78,6 +78,17 @@ async def save_file_field(request: web.Request, field: str, dest: Path, limit: i
                 dest.unlink()
 
 
+async def read_part(part: BodyPartReader, limit: int) -> bytes | None:
+    """The part's bytes, or None once it passes `limit` (the rest is drained, so the parts
+    after it can still be read)."""
+    data, size = bytearray(), 0
+    while chunk := await part.read_chunk(CHUNK):
+        size += len(chunk)
+        if size <= limit:
+            data += chunk
+    return bytes(data) if size <= limit else None
+
+
 async def read_file_field(request: web.Request, field: str, limit: int, too_large: str) -> bytes:
     """The bytes of multipart field `field`; past `limit` the rest is drained, then TooLarge
     (413, message `too_large`) raised.
@@ -85,14 +96,10 @@ async def read_file_field(request: web.Request, field: str, limit: int, too_larg
     Read in chunks from the streaming reader, the upload is bounded by `limit`, not by the
     app's body limit (CHORUS_MAX_BODY_BYTES), which `read()` and `post()` obey."""
     async with file_part(request, field) as part:
-        data, size = bytearray(), 0
-        while chunk := await part.read_chunk(CHUNK):
-            size += len(chunk)
-            if size <= limit:
-                data += chunk
-        if size > limit:
+        data = await read_part(part, limit)
+        if data is None:
             raise TooLarge(too_large, code="file_too_large")
-        return bytes(data)
+        return data
 @dataclass
 class UploadForm:
     """A multipart form whose one file field went to disk: the name the client gave it

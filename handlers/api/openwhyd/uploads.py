@@ -14,6 +14,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from handlers.api._auth import require_principal
 from handlers.api._input import read_form
+from handlers.api._upload import read_part
 from handlers.api.dialect import mark_slow
 from handlers.api.keys import context
 from handlers.api.openwhyd.common import AJAX_ERRORS, LOGIN_FIRST, ajax_error, openwhyd
@@ -24,7 +25,6 @@ from handlers.media.images import IMAGE_MAX_BYTES
 __all__ = ["setup_routes"]
 
 MAX_FILES = 5
-CHUNK = 64 * 1024
 TEXT_MAX = 1024
 NOT_AN_IMAGE = "Only images are supported for upload, for now."
 TRUE = ("true", "1", "on", "yes")
@@ -33,16 +33,6 @@ TRUE = ("true", "1", "on", "yes")
 def _text_response(data: Any) -> web.Response:
     return web.Response(body=msgspec.json.encode(data), content_type="text/plain",
                         charset="utf-8")
-
-
-async def _read_part(part: BodyPartReader, limit: int) -> bytes | None:
-    """The part's bytes, or None once it passes `limit` (the rest is drained)."""
-    data, size = bytearray(), 0
-    while chunk := await part.read_chunk(CHUNK):
-        size += len(chunk)
-        if size <= limit:
-            data += chunk
-    return bytes(data) if size <= limit else None
 
 
 async def _read_multipart(request: web.Request
@@ -56,12 +46,12 @@ async def _read_multipart(request: web.Request
             if not isinstance(part, BodyPartReader) or not part.name:
                 continue
             if part.filename is None:
-                raw = await _read_part(part, TEXT_MAX)
+                raw = await read_part(part, TEXT_MAX)
                 fields[part.name] = (raw or b"").decode("utf-8", errors="replace")
             elif len(files) >= MAX_FILES:
                 raise Invalid(f"At most {MAX_FILES} files at once", code="too_many_files")
             else:
-                files.append((part.name, part.filename, await _read_part(part, IMAGE_MAX_BYTES)))
+                files.append((part.name, part.filename, await read_part(part, IMAGE_MAX_BYTES)))
     except (ValueError, HttpProcessingError) as exc:
         raise Invalid("Error during file upload, please try again.",
                       code="bad_upload") from exc
