@@ -11,7 +11,7 @@ from aiohttp import web
 from handlers.api._input import invalid_field
 from handlers.paging import MAX_ID, Window, parse_whole_number, window
 
-__all__ = ["path_id", "page_window", "page_out", "query_flag"]
+__all__ = ["path_id", "page_window", "page_out", "query_flag", "flag_value"]
 
 
 def path_id(request: web.Request, name: str) -> int:
@@ -32,8 +32,9 @@ def page_out(items: Sequence[Any], total: int, page: Window) -> dict[str, Any]:
             "has_more": page.skip + len(items) < total}
 
 
-def query_flag(request: web.Request, name: str, default: bool = False) -> bool:
-    raw = request.query.get(name)
+def flag_value(raw: str | None, loc: tuple[str, ...], default: bool = False) -> bool:
+    """A boolean as FastAPI reads one (true/1/yes/on, false/0/no/off); absent or empty:
+    `default`; anything else 422 at `loc`."""
     if raw is None or raw == "":
         return default
     value = raw.strip().lower()
@@ -41,4 +42,8 @@ def query_flag(request: web.Request, name: str, default: bool = False) -> bool:
         return True
     if value in ("false", "0", "no", "off"):
         return False
-    raise invalid_field(("query", name), "Input should be a valid boolean", "bool_parsing")
+    raise invalid_field(loc, "Input should be a valid boolean", "bool_parsing")
+
+
+def query_flag(request: web.Request, name: str, default: bool = False) -> bool:
+    return flag_value(request.query.get(name), ("query", name), default)

@@ -14,7 +14,7 @@ from handlers.api._upload import save_form
 from handlers.api.dialect import json_response, mark_slow
 from handlers.api.keys import context
 from handlers.api.sono._dialect import iso, sono
-from handlers.api.sono._paging import page_out, page_window, path_id
+from handlers.api.sono._paging import flag_value, page_out, page_window, path_id
 from handlers.errors import DomainError
 from handlers.identity.auth import Principal, principal_from_access_token
 from handlers.media import audio, quotas
@@ -23,8 +23,6 @@ from store.records import AudioFile
 __all__ = ["setup_routes", "AudioFileOut", "audio_out"]
 
 PREFIX = "/api/v1/audio"
-TRUE = ("true", "1", "yes", "on")
-FALSE = ("false", "0", "no", "off", "")
 
 
 class AudioFileOut(msgspec.Struct):
@@ -76,13 +74,6 @@ def _form_text(fields: dict[str, str], name: str, limit: int) -> str | None:
     return value
 
 
-def _form_flag(fields: dict[str, str], name: str) -> bool:
-    value = fields.get(name, "").strip().lower()
-    if value not in TRUE + FALSE:
-        raise invalid_field(("body", name), "Input should be a valid boolean", "bool_parsing")
-    return value in TRUE
-
-
 @mark_slow
 async def upload(request: web.Request) -> web.Response:
     principal = await require_principal(request)
@@ -95,7 +86,7 @@ async def upload(request: web.Request) -> web.Response:
             original_name=form.filename,
             title=_form_text(form.fields, "title", audio.TITLE_MAX),
             description=_form_text(form.fields, "description", audio.DESCRIPTION_MAX),
-            is_public=_form_flag(form.fields, "is_public"))
+            is_public=flag_value(form.fields.get("is_public"), ("body", "is_public")))
     return json_response(audio_out(record), status=201)
 
 
