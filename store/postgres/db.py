@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 
 from store.postgres.connection import PgConnection, StatementCache
+from store.postgres.dialect import PgDialect
 
 __all__ = ["AfterCommit", "PgDatabase", "migrations", "split_url"]
 
@@ -64,6 +65,8 @@ class _Unit:
 class PgDatabase:
     """A PostgreSQL database (one schema of it): pooled connections, each task's
     `transaction()` on a connection of its own."""
+
+    dialect = PgDialect()
 
     def __init__(self, url: str) -> None:
         self.dsn, self.schema, self.pool_size = split_url(url)
