@@ -11,13 +11,16 @@ __all__ = ["Store", "Duplicate", "open_store", "open_kworb"]
 
 
 def open_store(url: str) -> Store:
-    """A Store for `url` (sqlite:///path); not yet opened."""
+    """A Store for `url` (sqlite:///path, or postgresql://user@host:port/db with optional
+    `?schema=NAME&pool=N`); not yet opened."""
     if url.startswith("sqlite:///"):
         from store.sqlite.store import SqliteStore
 
         return SqliteStore(url.removeprefix("sqlite:///"))
     if url.startswith(("postgresql://", "postgres://")):
-        raise ValueError("the PostgreSQL backend is not built yet; use sqlite:///path")
+        from store.postgres.store import PgStore
+
+        return PgStore(url)
     raise ValueError(f"unsupported store URL: {url!r}")
 
 

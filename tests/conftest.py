@@ -1,8 +1,12 @@
-"""Shared fixtures: the production app factory served on loopback, on a fresh SQLite file."""
+"""Shared fixtures: the production app factory served on loopback, on a fresh SQLite file, or
+on a fresh PostgreSQL schema when CHORUS_TEST_STORE=postgresql://... (the whole suite on
+PostgreSQL with one variable)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -29,9 +33,49 @@ TEST_SETTINGS: dict[str, Any] = {
 
 STRONG_PASSWORD = "Sup3r-secret!"
 
+# empty: every test's store is a SQLite file in its own folder; postgresql://...: a schema of
+# that database per test folder, named after this run so parallel runs never meet
+TEST_STORE = os.environ.get("CHORUS_TEST_STORE", "")
+_RUN = secrets.token_hex(4)
+
+
+def store_url_for(data_dir: Path) -> str:
+    """The store of `data_dir` in this run: the same folder always reaches the same store, so
+    a test can stop an app and start another on what it left."""
+    if not TEST_STORE:
+        return f"sqlite:///{data_dir / 'chorus.db'}"
+    digest = hashlib.sha1(str(data_dir).encode()).hexdigest()[:12]
+    joiner = "&" if "?" in TEST_STORE else "?"
+    return f"{TEST_STORE}{joiner}schema=t{_RUN}_{digest}&pool=4"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_schemas() -> Any:
+    """Drop this run's PostgreSQL schemas when the run ends."""
+    yield
+    if TEST_STORE:
+        import asyncio
+
+        import asyncpg
+
+        from store.postgres.db import split_url
+
+        async def drop() -> None:
+            conn = await asyncpg.connect(split_url(TEST_STORE)[0])
+            try:
+                names = await conn.fetch("SELECT nspname FROM pg_namespace WHERE nspname LIKE $1",
+                                         f"t{_RUN}\\_%")
+                for (name,) in names:
+                    await conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+            finally:
+                await conn.close()
+
+        asyncio.run(drop())
+
 
 def make_config(data_dir: Path, **overrides: Any) -> Config:
-    values = {**TEST_SETTINGS, "data_dir": str(data_dir), **overrides}
+    values = {**TEST_SETTINGS, "data_dir": str(data_dir), "store": store_url_for(data_dir),
+              **overrides}
     return load_config(env={k: v for k, v in os.environ.items() if k.startswith("CHORUS_OAUTH")},
                        **values)
 
@@ -61,7 +105,7 @@ def ctx_of(client: TestClient) -> Any:
 
 async def stored_job(data_dir: Path, job_id: str) -> Any:
     """The job's row as a stopped process left it in `data_dir`'s store."""
-    store = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
+    store = open_store(store_url_for(data_dir))
     await store.open()
     try:
         return await store.jobs.get(job_id)
@@ -71,8 +115,9 @@ async def stored_job(data_dir: Path, job_id: str) -> Any:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Any]:
-    """A real SQLite store in the test's own folder, open for the test and closed after."""
-    s = open_store(f"sqlite:///{tmp_path / 'chorus.db'}")
+    """A real store (SQLite in the test's own folder, or CHORUS_TEST_STORE's PostgreSQL), open
+    for the test and closed after."""
+    s = open_store(store_url_for(tmp_path))
     await s.open()
     yield s
     await s.close()

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import aiosqlite
 import msgspec
 
-__all__ = ["to_record", "JSON_COLUMNS"]
+__all__ = ["to_record", "encode_value", "inserted_id", "JSON_COLUMNS"]
 
 T = TypeVar("T", bound=msgspec.Struct)
 
@@ -30,3 +30,10 @@ def encode_value(key: str, value: Any) -> Any:
     if key in JSON_COLUMNS:
         return msgspec.json.encode(value).decode()
     return value
+
+
+async def inserted_id(cursor: Any) -> int:
+    """The id an `INSERT ... RETURNING id` answered (portable, where `lastrowid` is SQLite's)."""
+    row = await cursor.fetchone()
+    assert row is not None, "the INSERT answered no id"
+    return int(row[0])

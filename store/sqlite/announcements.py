@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from store.records import Announcement
-from store.sqlite._rows import to_record
+from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqliteAnnouncements"]
@@ -25,10 +25,10 @@ class SqliteAnnouncements:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "INSERT INTO announcements (author_id, title, content, is_published, "
-                "published_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "published_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (author_id, title, content, is_published, now if is_published else None,
                  now, now))
-            new_id = int(cur.lastrowid or 0)
+            new_id = await inserted_id(cur)
         created = await self.get(new_id)
         assert created is not None
         return created

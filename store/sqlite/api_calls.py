@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from store.records import ApiCall, ApiCallStats, EndpointCount
-from store.sqlite._rows import to_record
+from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqliteApiCalls"]
@@ -23,10 +23,10 @@ class SqliteApiCalls:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "INSERT INTO api_calls (provider, method, url, status, duration_ms, error, "
-                "user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (provider, method.upper(), url, status, duration_ms, error, user_id,
                  time.time() if created_at is None else created_at))
-            return int(cur.lastrowid or 0)
+            return await inserted_id(cur)
 
     async def page(self, *, provider: str | None = None, method: str | None = None,
                    status_min: int | None = None, status_max: int | None = None,

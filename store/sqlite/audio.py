@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from store.records import AudioFile, AudioTotals, UploadQuota
-from store.sqlite._rows import to_record
+from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqliteAudio", "SqliteQuotas"]
@@ -42,8 +42,8 @@ class SqliteAudio:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 f"INSERT INTO audio_files ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})", values)
-            new_id = int(cur.lastrowid or 0)
+                f"VALUES ({', '.join('?' for _ in columns)}) RETURNING id", values)
+            new_id = await inserted_id(cur)
             async with conn.execute("SELECT * FROM audio_files WHERE id = ?", (new_id,)) as c:
                 row = await c.fetchone()
         created = to_record(AudioFile, row)
@@ -133,7 +133,7 @@ class SqliteQuotas:
         """Take one slot if one is free, in one statement: two uploads at once cannot both
         take the last slot."""
         async with self.db.write() as conn:
-            await conn.execute("INSERT OR IGNORE INTO upload_quotas (user_id) VALUES (?)",
+            await conn.execute("INSERT INTO upload_quotas (user_id) VALUES (?) ON CONFLICT DO NOTHING",
                                (user_id,))
             cur = await conn.execute(
                 "UPDATE upload_quotas SET used = used + 1 "

@@ -27,9 +27,9 @@ async def bulk_insert(db: Database, table: str, columns: Sequence[str],
     allowed = BULK_TABLES.get(table)
     if allowed is None or not set(columns) <= allowed:
         raise ValueError(f"bulk loading {table}({', '.join(columns)}) is not allowed")
-    verb = "INSERT OR IGNORE" if ignore_duplicates else "INSERT"
-    sql = (f"{verb} INTO {table} ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})"
+           + (" ON CONFLICT DO NOTHING" if ignore_duplicates else ""))
     for start in range(0, len(rows), batch):
         async with db.write() as conn:
             await conn.executemany(sql, rows[start:start + batch])

@@ -8,7 +8,7 @@ from typing import Any
 
 from store.records import Collection, CollectionCollaborator
 from store.sqlite._private import recount_reposts, reposted_in
-from store.sqlite._rows import to_record
+from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqliteCollections"]
@@ -32,9 +32,9 @@ class SqliteCollections:
                            "WHERE owner_id = ?)", "?", "?", "?", *("?" for _ in extra)])
         async with self.db.write() as conn:
             cur = await conn.execute(
-                f"INSERT INTO collections ({columns}) VALUES ({marks})",
+                f"INSERT INTO collections ({columns}) VALUES ({marks}) RETURNING id",
                 (owner_id, owner_id, title, now, now, *extra.values()))
-            new_id = int(cur.lastrowid or 0)
+            new_id = await inserted_id(cur)
             async with conn.execute("SELECT * FROM collections WHERE id = ?", (new_id,)) as c:
                 row = await c.fetchone()
         created = to_record(Collection, row)
@@ -163,9 +163,9 @@ class SqliteCollections:
         """None when `user_id` already collaborates on it."""
         async with self.db.write() as conn:
             cur = await conn.execute(
-                "INSERT OR IGNORE INTO collection_collaborators "
+                "INSERT INTO collection_collaborators "
                 "(collection_id, user_id, permission, added_by_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (collection_id, user_id, permission, added_by_id, time.time()))
             if cur.rowcount != 1:
                 return None

@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from store.catalog_ids import SQL_FUNCTION, path_safe_id
+from store.sqlite.dialect import SqliteDialect
 
 __all__ = ["AfterCommit", "Database", "migrations"]
 
@@ -58,6 +59,8 @@ class _Unit:
 class Database:
     """The SQLite file: `write()` yields the writer inside a transaction, `read()` a reader,
     `transaction()` makes the calling task's writes and reads one unit of work."""
+
+    dialect = SqliteDialect()
 
     def __init__(self, path: Path, readers: int = 4) -> None:
         self.path = path

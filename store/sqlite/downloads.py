@@ -12,14 +12,21 @@ from store.sqlite.jobs import TERMINAL, _job, _marks
 
 __all__ = ["SqliteDownloads"]
 
-TYPE = "json_extract(payload, '$.download_type')"
 # queued again after a failed attempt (a retry keeps the error; a restart keeps none)
 RETRYING = "(status = 'queued' AND attempts > 0 AND error IS NOT NULL)"
-# completed with some items failed (a collection's summary counts them)
-PARTIAL = ("(status = 'completed' AND "
-           "coalesce(json_extract(result, '$.summary.total_failed'), 0) > 0)")
-_SEARCHED = ("json_extract(payload, '$.name')", "json_extract(payload, '$.artist')",
-             "json_extract(payload, '$.album')")
+RETRYING_COUNT = f"CASE WHEN {RETRYING} THEN 1 ELSE 0 END"
+
+
+class _Columns:
+    """The payload and result fields read here, in the database's JSON spelling."""
+
+    def __init__(self, dialect: Any) -> None:
+        self.type = dialect.json_value("payload", "download_type")
+        # completed with some items failed (a collection's summary counts them)
+        failed = dialect.json_number("result", "summary", "total_failed")
+        self.partial = f"(status = 'completed' AND coalesce({failed}, 0) > 0)"
+        self.bytes = dialect.json_number("result", "bytes")
+        self.searched = tuple(dialect.json_value("payload", k) for k in ("name", "artist", "album"))
 
 
 def _like(word: str) -> str:
@@ -45,6 +52,7 @@ class _Where:
 class SqliteDownloads:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.columns = _Columns(db.dialect)
 
     async def list(self, owner_id: int, *, kinds: Sequence[str],
                    download_types: Sequence[str] = (), statuses: Sequence[str] = (),
@@ -57,16 +65,16 @@ class SqliteDownloads:
         elif roots_only:
             where.add("parent_id IS NULL")
         if download_types:
-            where.add(f"{TYPE} IN ({_marks(download_types)})", *download_types)
+            where.add(f"{self.columns.type} IN ({_marks(download_types)})", *download_types)
         if statuses:
             where.add(f"status IN ({_marks(statuses)})", *(str(s) for s in statuses))
         if retrying is not None:
             where.add(RETRYING if retrying else f"NOT {RETRYING}")
         if partial is not None:
-            where.add(PARTIAL if partial else f"NOT {PARTIAL}")
+            where.add(self.columns.partial if partial else f"NOT {self.columns.partial}")
         for word in query.split():
-            where.add("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")",
-                      *[_like(word)] * len(_SEARCHED))
+            where.add("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in self.columns.searched)
+                      + ")", *[_like(word)] * len(self.columns.searched))
         if since is not None:
             where.add("updated_at > ?", since)
         async with self.db.read() as conn:
@@ -86,7 +94,7 @@ class SqliteDownloads:
         if roots_only:
             where.add("parent_id IS NULL")
         rows = await self.db.fetch_all(
-            f"SELECT status, count(*), sum({RETRYING}) FROM jobs WHERE {where.sql()} "
+            f"SELECT status, count(*), sum({RETRYING_COUNT}) FROM jobs WHERE {where.sql()} "
             "GROUP BY status", where.params)
         counts = {row[0]: int(row[1]) for row in rows}
         counts["retrying"] = sum(int(row[2] or 0) for row in rows)
@@ -96,14 +104,14 @@ class SqliteDownloads:
         where = _Where(owner_id, kinds)
         roots = f"{where.sql()} AND parent_id IS NULL"
         by_status = await self.db.fetch_all(
-            f"SELECT status, count(*), sum({RETRYING}), min(created_at), max(created_at) "
+            f"SELECT status, count(*), sum({RETRYING_COUNT}), min(created_at), max(created_at) "
             f"FROM jobs WHERE {roots} GROUP BY status", where.params)
         by_type = await self.db.fetch_all(
-            f"SELECT {TYPE}, count(*) FROM jobs WHERE {roots} GROUP BY 1", where.params)
+            f"SELECT {self.columns.type}, count(*) FROM jobs WHERE {roots} GROUP BY 1", where.params)
         tracks = await self.db.fetch_all(
             f"SELECT status, count(*), sum(CASE WHEN status = 'completed' THEN "
-            f"coalesce(json_extract(result, '$.bytes'), 0) ELSE 0 END) FROM jobs "
-            f"WHERE {where.sql()} AND {TYPE} = 'track' GROUP BY status", where.params)
+            f"coalesce({self.columns.bytes}, 0) ELSE 0 END) FROM jobs "
+            f"WHERE {where.sql()} AND {self.columns.type} = 'track' GROUP BY status", where.params)
         firsts = [row[3] for row in by_status if row[3] is not None]
         lasts = [row[4] for row in by_status if row[4] is not None]
         return DownloadStats(

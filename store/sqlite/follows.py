@@ -19,8 +19,8 @@ class SqliteFollows:
         """True when the follow is new."""
         async with self.db.write() as conn:
             cur = await conn.execute(
-                "INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) "
-                "VALUES (?, ?, ?)", (follower_id, followee_id, time.time()))
+                "INSERT INTO follows (follower_id, followee_id, created_at) "
+                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (follower_id, followee_id, time.time()))
             return cur.rowcount == 1
 
     async def unfollow(self, follower_id: int, followee_id: int) -> bool:

@@ -27,7 +27,7 @@ ACTIVE = ("queued", "running")
 TERMINAL = ("completed", "failed", "cancelled", "skipped")
 _JSON = ("progress", "payload", "result")
 # the job and every job below it (album -> tracks, artist -> albums -> tracks)
-_TREE = ("WITH RECURSIVE tree(id) AS (SELECT ? UNION ALL "
+_TREE = ("WITH RECURSIVE tree(id) AS (SELECT CAST(? AS TEXT) UNION ALL "
          "SELECT jobs.id FROM jobs JOIN tree ON jobs.parent_id = tree.id) ")
 _NO_ACTIVE_CHILD = ("NOT EXISTS (SELECT 1 FROM jobs AS c WHERE c.parent_id = jobs.id "
                     "AND c.status IN ('queued', 'running'))")
@@ -180,13 +180,15 @@ class SqliteJobs:
         if not ids:
             return []
         return await self._back_to_queue(
-            f"id IN ({_marks(ids)}) AND status = 'running'", ids, "max(attempts - 1, 0)")
+            f"id IN ({_marks(ids)}) AND status = 'running'", ids,
+            "CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END")
 
     async def requeue_orphans(self, *, heartbeat_before: float | None = None,
                               exclude_worker: str | None = None) -> list[Job]:
         return await self._back_to_queue(
-            "status = 'running' AND (? IS NULL OR coalesce(heartbeat_at, 0) < ?) "
-            "AND (? IS NULL OR claimed_by IS NOT ?)",
+            "status = 'running' AND (CAST(? AS DOUBLE PRECISION) IS NULL "
+            "OR coalesce(heartbeat_at, 0) < ?) "
+            "AND (CAST(? AS TEXT) IS NULL OR claimed_by IS DISTINCT FROM ?)",
             (heartbeat_before, heartbeat_before, exclude_worker, exclude_worker), "attempts")
 
     async def _back_to_queue(self, where: str, params: Sequence[Any], attempts: str
@@ -212,12 +214,13 @@ class SqliteJobs:
         async with self.db.write() as conn:
             async with conn.execute(
                 _TREE + "UPDATE jobs SET status = 'cancelled', finished_at = ?, updated_at = ? "
-                "WHERE id IN tree AND status = 'queued' RETURNING *", (job_id, now, now),
+                "WHERE id IN (SELECT id FROM tree) AND status = 'queued' RETURNING *", (job_id, now, now),
             ) as cur:
                 jobs = [_job(row) for row in await cur.fetchall()]
             async with conn.execute(
                 _TREE + "UPDATE jobs SET cancel_requested = 1, updated_at = ? "
-                "WHERE id IN tree AND status = 'running' AND cancel_requested = 0 RETURNING *",
+                "WHERE id IN (SELECT id FROM tree) AND status = 'running' AND cancel_requested = 0 "
+                "RETURNING *",
                 (job_id, now),
             ) as cur:
                 jobs += [_job(row) for row in await cur.fetchall()]
@@ -228,11 +231,11 @@ class SqliteJobs:
                    roots_only: bool = False, since: float | None = None,
                    payload: Mapping[str, Any] | None = None,
                    offset: int = 0, limit: int = 50) -> JobPage:
-        where: list[str] = ["1"]
+        where: list[str] = ["1 = 1"]
         params: list[object] = []
         for field, value in (payload or {}).items():
-            where.append("json_extract(payload, ?) = ?")
-            params.extend((f'$."{field}"', value))
+            where.append(self.db.dialect.json_equals("payload", field))
+            params.append(self.db.dialect.json_param(value))
         for column, value in (("owner_id", owner_id), ("parent_id", parent_id)):
             if value is not None:
                 where.append(f"{column} = ?")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from store.records import NowPlaying
-from store.sqlite._rows import to_record
+from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqliteListening"]
@@ -26,9 +26,9 @@ class SqliteListening:
                 (now, user_id))
             cur = await conn.execute(
                 "INSERT INTO now_playing (user_id, link, description, latitude, longitude, "
-                "geohash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "geohash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (user_id, link, description, latitude, longitude, geohash, now))
-            row_id = int(cur.lastrowid or 0)
+            row_id = await inserted_id(cur)
             if latitude is not None and longitude is not None:
                 await conn.execute(
                     "INSERT INTO now_playing_geo (id, min_lat, max_lat, min_lon, max_lon) "

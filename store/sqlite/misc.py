@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from store.records import Consent, OutboxMail
-from store.sqlite._rows import to_record
+from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqliteOutbox", "SqliteConsents", "SqliteSettings"]
@@ -23,9 +23,9 @@ class SqliteOutbox:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "INSERT INTO outbox (to_addr, subject, body, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, ?, ?)", (to_addr, subject, body, now, now),
+                "VALUES (?, ?, ?, ?, ?) RETURNING id", (to_addr, subject, body, now, now),
             )
-            return int(cur.lastrowid or 0)
+            return await inserted_id(cur)
 
     async def due(self, now: float, limit: int = 20) -> list[OutboxMail]:
         rows = await self.db.fetch_all(
@@ -74,10 +74,10 @@ class SqliteConsents:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "INSERT INTO consents (user_id, consent_type, consent_version, ip_address, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
+                "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (user_id, consent_type, consent_version, ip_address, now),
             )
-            consent_id = int(cur.lastrowid or 0)
+            consent_id = await inserted_id(cur)
         return Consent(id=consent_id, user_id=user_id, consent_type=consent_type,
                        consent_version=consent_version, ip_address=ip_address, created_at=now)
 

@@ -16,7 +16,7 @@ import aiosqlite
 from store.records import Comment, HotScore, Post
 from store.sqlite._fts import FullText
 from store.sqlite._private import public_only, recount_reposts, seen_by
-from store.sqlite._rows import to_record
+from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqlitePosts", "POST_FIELDS"]
@@ -62,7 +62,8 @@ def _posts(rows: Iterable[aiosqlite.Row]) -> list[Post]:
 
 async def _write_tags(conn: aiosqlite.Connection, post_id: int, tags: Iterable[str]) -> None:
     await conn.execute("DELETE FROM post_tags WHERE post_id = ?", (post_id,))
-    await conn.executemany("INSERT OR IGNORE INTO post_tags (post_id, tag) VALUES (?, ?)",
+    await conn.executemany("INSERT INTO post_tags (post_id, tag) VALUES (?, ?) "
+                           "ON CONFLICT DO NOTHING",
                            [(post_id, t) for t in dict.fromkeys(tags) if t])
 
 
@@ -92,9 +93,9 @@ class SqlitePosts:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 f"INSERT INTO posts ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
+                f"VALUES ({', '.join('?' for _ in columns)}) RETURNING id",
                 (user_id, link, eid, now, now, *values.values()))
-            post_id = int(cur.lastrowid or 0)
+            post_id = await inserted_id(cur)
             await _write_tags(conn, post_id, tags)
             await _write_geo(conn, post_id, values.get("latitude"), values.get("longitude"))
             if count_repost and values.get("repost_of"):
@@ -386,9 +387,10 @@ class SqlitePosts:
         now = time.time()
         async with self.db.write() as conn:
             cur = await conn.execute(
-                "INSERT INTO comments (post_id, user_id, text, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO comments (post_id, user_id, text, created_at) VALUES (?, ?, ?, ?) "
+                "RETURNING id",
                 (post_id, user_id, text, now))
-            comment_id = int(cur.lastrowid or 0)
+            comment_id = await inserted_id(cur)
         return Comment(id=comment_id, post_id=post_id, user_id=user_id, text=text,
                        created_at=now)
 

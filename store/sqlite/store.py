@@ -1,9 +1,12 @@
-"""SqliteStore: the embedded default backend (see store.interface.Store)."""
+"""SqliteStore: the embedded default backend (see store.interface.Store), and SqlStore, the
+repositories over any database that speaks store/sqlite/db.py's API (PostgreSQL's adapter
+reuses them: store/postgres/store.py)."""
 
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
 from store.interface import (
     AnnouncementRepo,
@@ -62,12 +65,15 @@ from store.sqlite.tokens import SqliteTokens
 from store.sqlite.users import SqliteUsers
 from store.sqlite.watch import SqliteWatches
 
-__all__ = ["SqliteStore"]
+__all__ = ["SqlStore", "SqliteStore"]
 
 
-class SqliteStore:
-    def __init__(self, path: Path | str, readers: int = 4) -> None:
-        self.db = Database(Path(path), readers=readers)
+class SqlStore:
+    """Every repository over one database handle (SQLite's Database or an adapter with its
+    API); a backend replaces the repositories whose SQL is not its own after this."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
         self.users: UserRepo = SqliteUsers(self.db)
         self.tokens: TokenRepo = SqliteTokens(self.db)
         self.oauth: OAuthRepo = SqliteOAuth(self.db)
@@ -113,6 +119,12 @@ class SqliteStore:
         await self.db.after_commit(callback)
 
     async def ping(self) -> None:
+        """Raise unless the database answers a query."""
         row = await self.db.fetch_one("SELECT 1")
         if row is None or row[0] != 1:
             raise RuntimeError("store did not answer")
+
+
+class SqliteStore(SqlStore):
+    def __init__(self, path: Path | str, readers: int = 4) -> None:
+        super().__init__(Database(Path(path), readers=readers))

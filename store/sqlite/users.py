@@ -14,7 +14,7 @@ import aiosqlite
 
 from store.errors import Duplicate
 from store.records import User, UserCounts, UserPatch
-from store.sqlite._rows import encode_value, to_record
+from store.sqlite._rows import encode_value, inserted_id, to_record
 from store.sqlite.db import Database
 from store.sqlite.listen_rollups import LISTEN_TABLES
 
@@ -49,8 +49,9 @@ class SqliteUsers:
         marks = ", ".join("?" for _ in fields)
         values = [encode_value(k, v) for k, v in fields.items()]
         async with self._write() as conn:
-            cur = await conn.execute(f"INSERT INTO users ({columns}) VALUES ({marks})", values)
-            user_id = cur.lastrowid
+            cur = await conn.execute(
+                f"INSERT INTO users ({columns}) VALUES ({marks}) RETURNING id", values)
+            user_id = await inserted_id(cur)
             async with conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)) as c2:
                 row = await c2.fetchone()
         user = to_record(User, row)

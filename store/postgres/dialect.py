@@ -1,0 +1,29 @@
+"""PostgreSQL's spelling of what store/sqlite/dialect.py names (JSON held in TEXT columns)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from store.sqlite.dialect import json_key
+
+__all__ = ["PgDialect"]
+
+
+class PgDialect:
+    name = "postgresql"
+
+    def json_value(self, column: str, *path: str | int) -> str:
+        """The JSON scalar at `path`, as text."""
+        steps = ",".join(str(json_key(k)) for k in path)
+        return f"({column}::jsonb #>> '{{{steps}}}')"
+
+    def json_number(self, column: str, *path: str | int) -> str:
+        return f"{self.json_value(column, *path)}::numeric"
+
+    def json_equals(self, column: str, key: str) -> str:
+        return f"({column}::jsonb -> '{json_key(key)}') = CAST(? AS jsonb)"
+
+    def json_param(self, value: Any) -> Any:
+        return msgspec.json.encode(value).decode()
