@@ -9,7 +9,7 @@ import re
 
 from store.sqlite._fts import FullText
 
-__all__ = ["PostgresFullText", "ts_query", "WEIGHTS"]
+__all__ = ["PgFullText", "ts_query", "WEIGHTS"]
 
 # letters and digits: `_` would be a word character to Python but is a separator to the
 # text search parser, which would turn one token into a phrase
@@ -37,8 +37,8 @@ def ts_query(text: str, weights: str = "", max_tokens: int = 8) -> str:
     return " & ".join(f"'{token}':*{weights}" for token in tokens)
 
 
-class PostgresFullText(FullText):
-    """The query is a to_tsquery text, folded (chorus_fold) and parsed in SQL as the indexed
+class PgFullText(FullText):
+    """The query is a to_tsquery text, unaccented in SQL (chorus_unaccent) as the indexed
     columns are; ts_rank is negated so that, as bm25's, the lower rank is the better match."""
 
     def query(self, text: str, genres: str = "") -> str:
@@ -47,4 +47,4 @@ class PostgresFullText(FullText):
 
     def hits(self, table: str) -> str:
         return (f"SELECT id, -ts_rank('{WEIGHTS[table]}', fts, q) AS rank FROM {table}, "
-                "to_tsquery('simple', chorus_fold(?)) AS q WHERE fts @@ q")
+                "to_tsquery('simple', chorus_unaccent(?)) AS q WHERE fts @@ q")

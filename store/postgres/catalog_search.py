@@ -4,12 +4,12 @@ item read with json_array_elements_text."""
 
 from __future__ import annotations
 
-from store.postgres._fts import PostgresFullText
+from store.postgres._fts import PgFullText
 from store.sqlite.catalog_search import SqliteCatalogSearch
 
-__all__ = ["PostgresCatalogSearch"]
+__all__ = ["PgCatalogSearch"]
 
 
-class PostgresCatalogSearch(SqliteCatalogSearch):
-    fulltext = PostgresFullText()
+class PgCatalogSearch(SqliteCatalogSearch):
+    fulltext = PgFullText()
     artist_rows = "json_array_elements_text(c.artist_names::json) AS a(value)"

@@ -3,11 +3,11 @@ repository's SQL around tsvector matches instead of FTS5 ones (store.postgres._f
 
 from __future__ import annotations
 
-from store.postgres._fts import PostgresFullText
+from store.postgres._fts import PgFullText
 from store.sqlite.search import SqliteSearch
 
-__all__ = ["PostgresSearch"]
+__all__ = ["PgSearch"]
 
 
-class PostgresSearch(SqliteSearch):
-    fulltext = PostgresFullText()
+class PgSearch(SqliteSearch):
+    fulltext = PgFullText()

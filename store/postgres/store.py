@@ -5,7 +5,10 @@ PostgreSQL subclasses beside this module."""
 
 from __future__ import annotations
 
+from store.postgres.catalog_search import PgCatalogSearch
 from store.postgres.db import PgDatabase
+from store.postgres.posts import PgPosts
+from store.postgres.search import PgSearch
 from store.sqlite.store import SqlStore
 
 __all__ = ["PgStore"]
@@ -14,6 +17,9 @@ __all__ = ["PgStore"]
 class PgStore(SqlStore):
     def __init__(self, url: str) -> None:
         super().__init__(PgDatabase(url))
+        self.posts = PgPosts(self.db)
+        self.search = PgSearch(self.db)
+        self.catalog_search = PgCatalogSearch(self.db)
 
     async def drop(self) -> None:
         """Drop the store's schema with everything in it (tests' own schemas)."""
