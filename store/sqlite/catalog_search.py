@@ -1,5 +1,6 @@
 """Reads over the local catalog by kind, words, genre, album and artist (implements
-store.interface.CatalogSearchRepo); words go through catalog_fts as prefixes."""
+store.interface.CatalogSearchRepo); words go through the catalog's full-text index as
+prefixes (store.sqlite._fts: the `fulltext` that the PostgreSQL store replaces)."""
 
 from __future__ import annotations
 
@@ -7,27 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from store.records import CatalogItem
-from store.sqlite._fts import fts_query
+from store.sqlite._fts import FullText
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
 
 __all__ = ["SqliteCatalogSearch"]
 
-# bm25 weights in catalog_fts column order: name, artists, album, playlist, description, genres
-RANK = "bm25(catalog_fts, 10.0, 6.0, 4.0, 4.0, 1.0, 2.0)"
-
 
 def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" for _ in values)
-
-
-def _match(text: str, genre: str) -> str:
-    """An FTS5 query: every word of `text` anywhere, every word of `genre` in genres."""
-    words, genres = fts_query(text), fts_query(genre)
-    parts = [words] if words else []
-    if genres:
-        parts.append(f"genres : ({genres})")
-    return " AND ".join(parts)
 
 
 def _items(rows: Sequence[Any]) -> list[CatalogItem]:
@@ -35,6 +24,10 @@ def _items(rows: Sequence[Any]) -> list[CatalogItem]:
 
 
 class SqliteCatalogSearch:
+    fulltext = FullText()
+    # an item's artists as rows of a column `a.value` (artist_names is a JSON list)
+    artist_rows = "json_each(c.artist_names) a"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -44,15 +37,14 @@ class SqliteCatalogSearch:
         first; with neither, every item of `kinds`, most recently seen first."""
         if not kinds:
             return [], 0
-        query = _match(text, genre)
+        query = self.fulltext.query(text, genre)
         if not query and (text.strip() or genre.strip()):
             return [], 0  # only punctuation: nothing can match
         if not query:
             where, params = f"kind IN ({_marks(kinds)})", [*kinds]
             return await self._page("catalog c", where, params,
                                     "c.updated_at DESC, c.id DESC", offset, limit)
-        source = ("(SELECT rowid AS id, " + RANK + " AS rank FROM catalog_fts "
-                  "WHERE catalog_fts MATCH ?) h JOIN catalog c ON c.id = h.id")
+        source = f"({self.fulltext.hits('catalog')}) h JOIN catalog c ON c.id = h.id"
         where = f"c.kind IN ({_marks(kinds)})"
         return await self._page(source, where, [query, *kinds], "h.rank, c.id DESC",
                                 offset, limit)
@@ -85,7 +77,7 @@ class SqliteCatalogSearch:
                         limit: int = 20) -> tuple[list[CatalogItem], int]:
         """Items of `kinds` naming `artist_name` among their artists (case-insensitive)."""
         where = (f"c.kind IN ({_marks(kinds)}) AND EXISTS (SELECT 1 FROM "
-                 "json_each(c.artist_names) a WHERE a.value = ? COLLATE NOCASE)")
+                 f"{self.artist_rows} WHERE a.value = ? COLLATE NOCASE)")
         return await self._page("catalog c", where, [*kinds, artist_name],
                                 "c.updated_at DESC, c.id DESC", offset, limit)
 
@@ -94,13 +86,13 @@ class SqliteCatalogSearch:
         """Up to `limit` items of `kinds` picked at random (among matches of `text`/`genre`)."""
         if not kinds:
             return []
-        query = _match(text, genre)
+        query = self.fulltext.query(text, genre)
         if not query and (text.strip() or genre.strip()):
             return []
         if query:
             rows = await self.db.fetch_all(
-                f"SELECT c.* FROM catalog_fts f JOIN catalog c ON c.id = f.rowid "
-                f"WHERE catalog_fts MATCH ? AND c.kind IN ({_marks(kinds)}) "
+                f"SELECT c.* FROM ({self.fulltext.hits('catalog')}) h "
+                f"JOIN catalog c ON c.id = h.id WHERE c.kind IN ({_marks(kinds)}) "
                 "ORDER BY random() LIMIT ?", (query, *kinds, limit))
         else:
             rows = await self.db.fetch_all(

@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 
 from store.records import Comment, HotScore, Post
-from store.sqlite._fts import fts_query
+from store.sqlite._fts import FullText
 from store.sqlite._private import public_only, recount_reposts, seen_by
 from store.sqlite._rows import inserted_id, to_record
 from store.sqlite.db import Database
@@ -76,6 +76,8 @@ async def _write_geo(conn: aiosqlite.Connection, post_id: int, lat: float | None
 
 
 class SqlitePosts:
+    fulltext = FullText()
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -291,12 +293,12 @@ class SqlitePosts:
 
     async def search(self, text: str, *, limit: int = 20, offset: int = 0) -> list[Post]:
         """Full-text search over names and comments (prefix match), best match first."""
-        query = fts_query(text)
+        query = self.fulltext.query(text)
         if not query:
             return []
         return _posts(await self.db.fetch_all(
-            "SELECT p.* FROM posts_fts f JOIN posts p ON p.id = f.rowid WHERE posts_fts MATCH ? "
-            "ORDER BY bm25(posts_fts), p.id DESC LIMIT ? OFFSET ?", (query, limit, offset)))
+            f"SELECT p.* FROM ({self.fulltext.hits('posts')}) h JOIN posts p ON p.id = h.id "
+            "ORDER BY h.rank, p.id DESC LIMIT ? OFFSET ?", (query, limit, offset)))
 
     # ---- reactions ------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Full-text search reads over the FTS5 tables (implements store.interface.SearchRepo).
 
-Every query is the user's words as prefixes (store.sqlite._fts.fts_query), ranked by bm25 with
-the most telling columns weighted up. People whose account is deleted or disabled are never
-found, nor are their posts and collections. With a `viewer_id`, the viewer's own rows come
-first, then those of the people they follow, then everyone else's, each tier by rank.
+Every query is the user's words as prefixes, ranked by bm25 with the most telling columns
+weighted up (store.sqlite._fts: the `fulltext` that the PostgreSQL store replaces). People whose
+account is deleted or disabled are never found, nor are their posts and collections. With a
+`viewer_id`, the viewer's own rows come first, then those of the people they follow, then
+everyone else's, each tier by rank.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from store.records import CatalogItem, Collection, Post, User
-from store.sqlite._fts import fts_query
+from store.sqlite._fts import FullText
 from store.sqlite._private import seen_by
 from store.sqlite._rows import to_record
 from store.sqlite.db import Database
@@ -24,11 +25,6 @@ __all__ = ["SqliteSearch"]
 T = TypeVar("T", bound=msgspec.Struct)
 
 VISIBLE_USER = "u.state NOT IN ('deleted', 'disabled')"
-# bm25 weights, one per indexed column, in the order of the FTS table's columns
-POSTS_RANK = "bm25(posts_fts, 10.0, 2.0)"  # name, text
-CATALOG_RANK = "bm25(catalog_fts, 10.0, 6.0, 4.0, 4.0, 1.0, 2.0)"  # name, artists, ..., genres
-USERS_RANK = "bm25(users_fts, 10.0, 8.0, 10.0, 3.0)"  # name, surname, username, labels
-COLLECTIONS_RANK = "bm25(collections_fts, 10.0, 2.0)"  # title, description
 
 
 def _tier(owner_column: str, viewer_id: int | None) -> tuple[str, list[Any]]:
@@ -44,25 +40,30 @@ def _records(cls: type[T], rows: Sequence[Any]) -> list[T]:
 
 
 class SqliteSearch:
+    fulltext = FullText()
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def _page(self, cls: type[T], query: str, fts: str, rank: str, table: str,
-                    where: list[str], params: list[Any], *, owner: str | None = None,
+    async def _page(self, cls: type[T], text: str, table: str, where: list[str],
+                    params: list[Any], *, owner: str | None = None,
                     viewer_id: int | None = None, distinct: str | None = None,
                     offset: int = 0, limit: int = 20) -> tuple[list[T], int]:
         """Rows of `table` (aliased `t`, joined to their owner `u` when `owner` names the
-        column) matching `query` in `fts`, best first, with their total; `distinct` keeps the
-        best row of each value of that column."""
+        column) matching the words of `text`, best first, with their total (none when `text`
+        has no word); `distinct` keeps the best row of each value of that column."""
+        query = self.fulltext.query(text)
+        if not query:
+            return [], 0
         source = f"hits h JOIN {table} t ON t.id = h.id"
         if owner:
             source += f" JOIN users u ON u.id = t.{owner}"
         tier, tier_params = _tier(f"t.{owner}", viewer_id) if owner else ("0", [])
         window = (f"row_number() OVER (PARTITION BY {distinct} ORDER BY _tier, _rank, id DESC)"
                   if distinct else "1")
-        cte = (f"WITH hits AS (SELECT rowid AS id, {rank} AS rank FROM {fts} WHERE {fts} "
-               f"MATCH ?), matched AS (SELECT t.*, h.rank AS _rank, {tier} AS _tier "
-               f"FROM {source} WHERE {' AND '.join(where) or '1'}), "
+        cte = (f"WITH hits AS ({self.fulltext.hits(table)}), "
+               f"matched AS (SELECT t.*, h.rank AS _rank, {tier} AS _tier "
+               f"FROM {source} WHERE {' AND '.join(where) or 'true'}), "
                f"ranked AS (SELECT *, {window} AS _n FROM matched) ")
         args = (query, *tier_params, *params)
         total = await self.db.fetch_one(f"{cte}SELECT count(*) FROM ranked WHERE _n = 1", args)
@@ -77,9 +78,6 @@ class SqliteSearch:
                     ) -> tuple[list[Post], int]:
         """Posts whose name or text match (none filed in a collection private to others);
         `distinct_eid` keeps the best post of each track."""
-        query = fts_query(text)
-        if not query:
-            return [], 0
         private, params = seen_by("t.collection_id", viewer_id)
         where = [VISIBLE_USER, private]
         if user_id is not None:
@@ -88,8 +86,8 @@ class SqliteSearch:
         if exclude_user_id is not None:
             where.append("t.user_id != ?")
             params.append(exclude_user_id)
-        return await self._page(Post, query, "posts_fts", POSTS_RANK, "posts", where, params,
-                                owner="user_id", viewer_id=viewer_id,
+        return await self._page(Post, text, "posts", where, params, owner="user_id",
+                                viewer_id=viewer_id,
                                 distinct="eid" if distinct_eid else None,
                                 offset=offset, limit=limit)
 
@@ -97,33 +95,23 @@ class SqliteSearch:
                       ) -> tuple[list[CatalogItem], int]:
         """Catalog items (tracks, albums, playlists, artists...) by name, artists, album,
         playlist, description or genre."""
-        query = fts_query(text)
-        if not query:
-            return [], 0
-        return await self._page(CatalogItem, query, "catalog_fts", CATALOG_RANK, "catalog",
-                                [], [], offset=offset, limit=limit)
+        return await self._page(CatalogItem, text, "catalog", [], [], offset=offset,
+                                limit=limit)
 
     async def users(self, text: str, *, viewer_id: int | None = None, offset: int = 0,
                     limit: int = 20) -> tuple[list[User], int]:
         """People by name, surname, username or labels."""
-        query = fts_query(text)
-        if not query:
-            return [], 0
-        return await self._page(User, query, "users_fts", USERS_RANK, "users", [VISIBLE_USER],
-                                [], owner="id", viewer_id=viewer_id, offset=offset,
-                                limit=limit)
+        return await self._page(User, text, "users", [VISIBLE_USER], [], owner="id",
+                                viewer_id=viewer_id, offset=offset, limit=limit)
 
     async def collections(self, text: str, *, viewer_id: int | None = None,
                           non_empty: bool = False, offset: int = 0, limit: int = 20
                           ) -> tuple[list[Collection], int]:
         """Public collections (and the viewer's private ones) by title or description;
         `non_empty` leaves out those without a post."""
-        query = fts_query(text)
-        if not query:
-            return [], 0
         where = [VISIBLE_USER, "(t.is_public = 1 OR t.owner_id = ?)"]
         if non_empty:
             where.append("EXISTS (SELECT 1 FROM posts p WHERE p.collection_id = t.id)")
-        return await self._page(Collection, query, "collections_fts", COLLECTIONS_RANK,
-                                "collections", where, [viewer_id], owner="owner_id",
-                                viewer_id=viewer_id, offset=offset, limit=limit)
+        return await self._page(Collection, text, "collections", where, [viewer_id],
+                                owner="owner_id", viewer_id=viewer_id, offset=offset,
+                                limit=limit)
