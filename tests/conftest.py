@@ -49,6 +49,16 @@ def store_url_for(data_dir: Path) -> str:
     return f"{TEST_STORE}{joiner}schema=t{_RUN}_{digest}&pool=4"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip what only SQLite has when the suite runs on PostgreSQL."""
+    if not TEST_STORE:
+        return
+    skip = pytest.mark.skip(reason="SQLite's own files or pragmas; CHORUS_TEST_STORE is set")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _drop_test_schemas() -> Any:
     """Drop this run's PostgreSQL schemas when the run ends."""

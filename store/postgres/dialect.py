@@ -13,6 +13,7 @@ __all__ = ["PgDialect"]
 
 class PgDialect:
     name = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def json_value(self, column: str, *path: str | int) -> str:
         """The JSON scalar at `path`, as text."""

@@ -30,7 +30,7 @@ class SqliteCatalog:
                   *(encode_value(k, v) for k, v in values.items())]
         updates = ", ".join(
             f"{k} = CASE WHEN excluded.{k} IS NULL OR excluded.{k} IN ('', '[]') "
-            f"THEN {k} ELSE excluded.{k} END" for k in values)
+            f"THEN catalog.{k} ELSE excluded.{k} END" for k in values)
         sql = (f"INSERT INTO catalog ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)}) "
                "ON CONFLICT (provider, kind, provider_id) DO UPDATE SET updated_at = "

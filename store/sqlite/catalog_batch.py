@@ -25,7 +25,7 @@ def _sql(columns: tuple[str, ...]) -> str:
     names = ["provider", "kind", "provider_id", "created_at", "updated_at", *columns]
     updates = "".join(
         f", {k} = CASE WHEN excluded.{k} IS NULL OR excluded.{k} IN ('', '[]') "
-        f"THEN {k} ELSE excluded.{k} END" for k in columns)
+        f"THEN catalog.{k} ELSE excluded.{k} END" for k in columns)
     return (f"INSERT INTO catalog ({', '.join(names)}) "
             f"VALUES ({', '.join('?' for _ in names)}) "
             "ON CONFLICT (provider, kind, provider_id) DO UPDATE SET "

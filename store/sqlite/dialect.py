@@ -21,6 +21,9 @@ def json_key(key: str | int) -> str | int:
 
 class SqliteDialect:
     name = "sqlite"
+    # a claim's subquery: rows another transaction holds are left to it (one engine-wide
+    # writer makes this empty in SQLite)
+    skip_locked = ""
 
     def json_value(self, column: str, *path: str | int) -> str:
         """The JSON scalar at `path` (a number stays a number, text stays text)."""

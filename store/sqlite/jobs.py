@@ -88,22 +88,25 @@ class SqliteJobs:
                      progress: dict[str, Any] | None = None) -> Submitted:
         now = time.time()
         async with self.db.write() as conn:
-            if dedupe_key is not None:
-                async with conn.execute(
-                    "SELECT * FROM jobs WHERE dedupe_key = ? AND status IN ('queued', 'running')",
-                    (dedupe_key,),
-                ) as cur:
-                    row = await cur.fetchone()
-                if row is not None:
-                    return Submitted(job=_job(row), duplicate=True)
+            # the active job of a dedupe key is unique (index jobs_dedupe_active): a concurrent
+            # submit of the same key inserts nothing here and answers the job that won
             async with conn.execute(
                 "INSERT INTO jobs (id, kind, owner_id, parent_id, payload, progress, dedupe_key, "
                 "max_attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "RETURNING *",
+                "ON CONFLICT DO NOTHING RETURNING *",
                 (str(uuid.uuid4()), kind, owner_id, parent_id, _json(payload or {}),
                  _json(progress or {}), dedupe_key, max(1, max_attempts), now, now),
             ) as cur:
                 row = await cur.fetchone()
+            if row is None:
+                async with conn.execute(
+                    "SELECT * FROM jobs WHERE dedupe_key = ? AND status IN ('queued', 'running')",
+                    (dedupe_key,),
+                ) as cur:
+                    active = await cur.fetchone()
+                if active is None:
+                    raise RuntimeError(f"job with dedupe key {dedupe_key!r} neither made nor found")
+                return Submitted(job=_job(active), duplicate=True)
         assert row is not None
         job = _job(row)
         await self._queued([job])
@@ -117,12 +120,14 @@ class SqliteJobs:
         if limit <= 0:
             return []
         now = time.time()
+        # the picked rows in a CTE, read once (an IN subquery may be read again per row)
         jobs = await self._rows(
+            "WITH picked AS (SELECT id FROM jobs WHERE status = 'queued' AND kind = ? "
+            f"AND run_after <= ? ORDER BY created_at, rowid LIMIT ?{self.db.dialect.skip_locked}) "
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, claimed_by = ?, "
-            "started_at = ?, heartbeat_at = ?, updated_at = ? WHERE id IN (SELECT id FROM jobs "
-            "WHERE status = 'queued' AND kind = ? AND run_after <= ? "
-            "ORDER BY created_at, rowid LIMIT ?) RETURNING *",
-            (worker, now, now, now, kind, now, limit),
+            "started_at = ?, heartbeat_at = ?, updated_at = ? "
+            "WHERE id IN (SELECT id FROM picked) AND status = 'queued' RETURNING *",
+            (kind, now, limit, worker, now, now, now),
         )
         return sorted(jobs, key=lambda job: job.created_at)
 
@@ -168,7 +173,7 @@ class SqliteJobs:
         job = await self._row(
             "UPDATE jobs SET error = ?, run_after = ?, claimed_by = NULL, updated_at = ?, "
             "status = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'queued' END, "
-            "finished_at = CASE WHEN cancel_requested = 1 THEN ? END "
+            "finished_at = CASE WHEN cancel_requested = 1 THEN CAST(? AS DOUBLE PRECISION) END "
             "WHERE id = ? AND status = 'running' RETURNING *",
             (error, run_after, now, now, job_id),
         )

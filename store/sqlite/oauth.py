@@ -71,7 +71,7 @@ class SqliteOAuth:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (provider, subject) DO UPDATE SET email = excluded.email, "
                 "access_token_enc = excluded.access_token_enc, "
-                "refresh_token_enc = coalesce(excluded.refresh_token_enc, refresh_token_enc), "
+                "refresh_token_enc = coalesce(excluded.refresh_token_enc, oauth_accounts.refresh_token_enc), "
                 "expires_at = excluded.expires_at, profile = excluded.profile",
                 (account.user_id, account.provider, account.subject, account.email,
                  account.access_token_enc, account.refresh_token_enc, account.expires_at,

@@ -25,13 +25,14 @@ _UPSERT = (
     "INSERT INTO watch_items (watch_id, item_id, position, job_id, target, title, artist, "
     "duration_ms, requeues, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (watch_id, item_id) DO UPDATE SET "
-    "position = coalesce(excluded.position, position), "
-    "job_id = coalesce(excluded.job_id, job_id), "
-    "target = CASE WHEN excluded.target = '' THEN target ELSE excluded.target END, "
-    "title = CASE WHEN excluded.title = '' THEN title ELSE excluded.title END, "
-    "artist = CASE WHEN excluded.artist = '' THEN artist ELSE excluded.artist END, "
-    "duration_ms = coalesce(excluded.duration_ms, duration_ms), "
-    "requeues = max(excluded.requeues, requeues)")
+    "position = coalesce(excluded.position, watch_items.position), "
+    "job_id = coalesce(excluded.job_id, watch_items.job_id), "
+    "target = CASE WHEN excluded.target = '' THEN watch_items.target ELSE excluded.target END, "
+    "title = CASE WHEN excluded.title = '' THEN watch_items.title ELSE excluded.title END, "
+    "artist = CASE WHEN excluded.artist = '' THEN watch_items.artist ELSE excluded.artist END, "
+    "duration_ms = coalesce(excluded.duration_ms, watch_items.duration_ms), "
+    "requeues = CASE WHEN excluded.requeues > watch_items.requeues THEN excluded.requeues "
+    "ELSE watch_items.requeues END")
 
 
 def _watch(row: aiosqlite.Row) -> Watch:

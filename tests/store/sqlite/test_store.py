@@ -20,6 +20,7 @@ async def test_migrations_are_numbered_and_applied_once(tmp_path, store):
     assert [r[0] for r in rows] == numbers
 
 
+@pytest.mark.sqlite_only
 async def test_wal_and_foreign_keys_are_on(store):
     assert (await store.db.fetch_one("PRAGMA journal_mode"))[0] == "wal"
     assert (await store.db.fetch_one("PRAGMA foreign_keys"))[0] == 1
