@@ -46,5 +46,6 @@ class PgFullText(FullText):
                           if part)
 
     def hits(self, table: str) -> str:
-        return (f"SELECT id, -ts_rank('{WEIGHTS[table]}', fts, q) AS rank FROM {table}, "
+        # normalization 1 divides by 1 + log(length): a shorter text ranks higher, as in bm25
+        return (f"SELECT id, -ts_rank('{WEIGHTS[table]}', fts, q, 1) AS rank FROM {table}, "
                 "to_tsquery('simple', chorus_unaccent(?)) AS q WHERE fts @@ q")
