@@ -232,18 +232,30 @@ async def _copy_to(data: Path, url: str) -> None:
         await source.close()
 
 
+async def _drop(url: str) -> None:
+    from store.postgres.store import PgStore
+
+    await PgStore(url).drop()
+
+
 def _measure_postgres(opts: Options, data: Path, sessions: dict[str, Any], result: Result,
                       server_core: int | None) -> None:
     """Step 5: the same stream pages on a server whose store is the PostgreSQL copy."""
+    # a schema of this run's own in the given database, dropped after
+    url = f"{opts.store}{'&' if '?' in opts.store else '?'}schema=chorus_bench_{os.getpid()}"
     started = time.monotonic()
-    asyncio.run(_copy_to(data, opts.store))
+    asyncio.run(_copy_to(data, url))
     result.pg_copy_s = round(time.monotonic() - started, 1)
-    server = ServerProcess("chorus", server_core, data, None, extra=["--store", opts.store])
     try:
-        first, after, _ = asyncio.run(http_stream(server.url, sessions["users"], opts.samples))
-        result.pg_first, result.pg_next = _ms(first, (.5, .99)), _ms(after, (.5, .99))
+        server = ServerProcess("chorus", server_core, data, None, extra=["--store", url])
+        try:
+            first, after, _ = asyncio.run(http_stream(server.url, sessions["users"],
+                                                      opts.samples))
+            result.pg_first, result.pg_next = _ms(first, (.5, .99)), _ms(after, (.5, .99))
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        asyncio.run(_drop(url))
 
 
 def run(opts: Options) -> Result:
