@@ -12,6 +12,8 @@ __all__ = ["PgStore"]
 
 
 class PgStore(SqlStore):
+    shared = True  # several processes, on one machine or many
+
     def __init__(self, url: str) -> None:
         super().__init__(PgDatabase(url))
 
