@@ -139,6 +139,9 @@ class Broker(Protocol):
     async def nodes(self) -> list[NodeInfo]:
         """What every live process recorded with `update_node` (expired ones left out)."""
 
+    async def remove_node(self, uid: str) -> None:
+        """The process is stopping: leave the list before its entry expires."""
+
     async def close(self) -> None: ...
 
 

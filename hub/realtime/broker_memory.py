@@ -152,6 +152,9 @@ class MemoryBroker:
         now = self._clock()
         return [info for expiry, info in self._nodes.values() if expiry >= now]
 
+    async def remove_node(self, uid: str) -> None:
+        self._nodes.pop(uid, None)
+
     async def close(self) -> None:
         self._streams.clear()
 

@@ -147,6 +147,16 @@ def _reachable() -> Iterator[None]:
         raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
 
 
+async def _remove_member(client: aioredis.Redis, keys: list[str], member: str) -> None:
+    """Take `member` out of a hash + expiries pair (presence, nodes)."""
+    hash_key, expiries = keys
+    with _reachable():
+        async with client.pipeline(transaction=True) as pipe:
+            pipe.hdel(hash_key, member)
+            pipe.zrem(expiries, member)
+            await pipe.execute()
+
+
 def _new_epoch() -> str:
     return "".join(random.choices(string.ascii_letters, k=8))
 
@@ -364,6 +374,9 @@ class RedisBroker:
             flat = await self._node_get(keys=self._nodes, args=[repr(self._clock())])
         return [msgspec.json.decode(info, type=NodeInfo) for info in flat[1::2]]
 
+    async def remove_node(self, uid: str) -> None:
+        await _remove_member(self._redis, self._nodes, uid)
+
     async def close(self) -> None:
         if self._subscriber is not None:
             await self._subscriber.close()
@@ -406,12 +419,7 @@ class RedisPresence:
             return bool(await self._admit(keys=self._keys(channel), args=args))
 
     async def remove_presence(self, channel: str, client_id: str) -> None:
-        hash_key, expiries = self._keys(channel)
-        with _reachable():
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hdel(hash_key, client_id)
-                pipe.zrem(expiries, client_id)
-                await pipe.execute()
+        await _remove_member(self._redis, self._keys(channel), client_id)
 
     async def presence(self, channel: str) -> dict[str, ClientInfo]:
         with _reachable():

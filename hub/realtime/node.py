@@ -40,6 +40,7 @@ from hub.realtime.protocol import (
     encode_json,
 )
 from hub.realtime.sessions import Sessions
+from hub.realtime.survey import Survey
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
 
@@ -129,6 +130,7 @@ class Node:
         self.name = socket.gethostname()
         self.started = time.monotonic()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._survey = Survey()
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -167,7 +169,17 @@ class Node:
             return
         if command.origin == self.uid:
             return
-        self._spawn(self._apply_control(command))
+        if command.op == "stats":
+            self._spawn(self._answer_survey(command.survey))
+        elif command.op == "stats_reply":
+            self._survey.answer(command)
+        else:
+            self._spawn(self._apply_control(command))
+
+    async def _answer_survey(self, survey: str) -> None:
+        with _best_effort("answering a stats survey"):
+            await self.broker.publish_control(control.encode(control.Control(
+                "stats_reply", "", origin=self.uid, survey=survey, stats=self.stats())))
 
     def on_reconnect(self) -> None:
         """The broker is back after an outage: write this process's presence, connection
@@ -438,10 +450,14 @@ class Node:
                         num_subs=sum(counts.values()), uptime=self.uptime, channels=counts)
 
     async def cluster_stats(self) -> list[NodeInfo]:
-        """Every live process's stats (this one's fresh, the others' as last recorded); only
-        this process's while the broker is out of reach."""
+        """Every live process's stats: asked now (hub.realtime.survey) from the processes
+        that recorded themselves (`update_node`), as last recorded for those that do not
+        answer in time; only this process's while the broker is out of reach."""
         try:
             nodes = {info.uid: info for info in await self.broker.nodes()}
+            nodes.pop(self.uid, None)
+            if nodes:
+                nodes.update(await self._survey.ask(self.broker, self.uid, set(nodes)))
         except BrokerUnavailable:
             nodes = {}
         nodes[self.uid] = self.stats()
@@ -458,6 +474,8 @@ class Node:
     async def shutdown(self, timeout: float = 3.0) -> None:
         """Tell every client to reconnect later (3001 shutdown) and wait for them to go."""
         self.shutting_down = True
+        with _best_effort("leaving the list of nodes"):
+            await self.broker.remove_node(self.uid)
         for client in [*self.clients.values(), *self.pending]:
             client.disconnect(codes.SHUTDOWN, "shutdown")
         deadline = asyncio.get_running_loop().time() + timeout

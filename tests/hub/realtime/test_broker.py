@@ -246,3 +246,5 @@ async def test_nodes_report_themselves_until_their_entry_expires(make_broker, cl
     assert set(nodes) == {"a", "b"} and nodes["a"].channels == {"chat:x": 2}
     clock.now += 11
     assert [info.uid for info in await seen_by.nodes()] == ["b"]
+    await broker.remove_node("b")  # stopped before its entry expired
+    assert await seen_by.nodes() == []

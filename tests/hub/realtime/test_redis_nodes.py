@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from handlers.identity.auth import end_all_sessions, end_session
 from hub.realtime import codes
+from hub.realtime.broker import NodeInfo
 from hub.realtime.broker_redis import RedisBroker
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
@@ -252,8 +253,7 @@ async def test_server_api_info_channels_and_presence_answer_for_both_nodes(hubs)
         for raw in (alice, bob, carol):
             assert "error" not in await raw.call("subscribe", {"channel": CHAT})
         assert "error" not in await carol.call("subscribe", {"channel": "chat:side"})
-        await node_of(b).refresh_presence()  # what B's periodic refresh records
-        info = (await _api(a, "info", {}))["result"]["nodes"]
+        info = (await _api(a, "info", {}))["result"]["nodes"]  # B asked now, not as recorded
         by_uid = {node["uid"]: node for node in info}
         assert set(by_uid) == {node_of(a).uid, node_of(b).uid}
         assert (by_uid[node_of(a).uid]["num_clients"], by_uid[node_of(b).uid]["num_clients"]) \
@@ -268,6 +268,18 @@ async def test_server_api_info_channels_and_presence_answer_for_both_nodes(hubs)
     finally:
         for raw in (alice, bob, carol):
             await raw.close()
+
+
+async def test_a_node_that_does_not_answer_is_listed_as_it_last_recorded_itself(hubs):
+    a, b = hubs
+    ghost = NodeInfo(uid="ghost", name="gone", version="v", num_clients=7,
+                     channels={CHAT: 7})
+    await node_of(b).broker.update_node(ghost, ttl=60)  # a process killed since
+    info = (await _api(a, "info", {}))["result"]["nodes"]
+    assert {node["uid"]: node["num_clients"] for node in info} == {
+        node_of(a).uid: 0, node_of(b).uid: 0, "ghost": 7}
+    channels = (await _api(a, "channels", {}))["result"]["channels"]
+    assert channels == {CHAT: {"num_clients": 7}}
 
 
 async def test_server_api_subscribe_on_one_node_subscribes_connections_on_the_other(hubs):
