@@ -15,7 +15,7 @@ from typing import cast
 import msgspec
 
 from hub.realtime import codes
-from hub.realtime.broker import HistoryFilter, UnrecoverablePosition
+from hub.realtime.broker import BrokerUnavailable, HistoryFilter, UnrecoverablePosition
 from hub.realtime.centrifugo_token import app_user, check_grant
 from hub.realtime.channels import MAX_CHANNEL_LENGTH, Access, Namespace
 from hub.realtime.client import Client
@@ -198,7 +198,19 @@ async def subscribe_channel(client: Client, channel: str, namespace: Namespace,
                             grant: SubOptions | None = None
                             ) -> tuple[SubscribeResult, ChannelState, int]:
     """Subscribe and work out recovery; returns the result, the held state and the offset
-    after which held publications are released (`grant`: what a token gave)."""
+    after which held publications are released (`grant`: what a token gave). A broker out
+    of reach leaves the client unsubscribed (BrokerUnavailable), free to try again."""
+    try:
+        return await _subscribe_positioned(client, channel, namespace, req, server_side, grant)
+    except BrokerUnavailable:
+        await client.node.remove_subscription(client, channel)
+        raise
+
+
+async def _subscribe_positioned(client: Client, channel: str, namespace: Namespace,
+                                req: SubscribeRequest, server_side: bool,
+                                grant: SubOptions | None
+                                ) -> tuple[SubscribeResult, ChannelState, int]:
     node = client.node
     join_leave = await _wants_join_leave(client, channel, namespace, req)
     state = await node.add_subscription(client, channel, server_side, join_leave=join_leave,

@@ -167,3 +167,23 @@ async def test_clients_stay_and_presence_is_written_again_after_an_outage(
 
 async def _users_in(store: RedisPresence, expected: set[str]) -> bool:
     return {info.user for info in (await store.presence(CHAT)).values()} == expected
+
+
+async def test_a_subscribe_during_the_outage_fails_and_can_be_made_again_after(hub, proxy):
+    alice = await app_client(hub, "alice")
+    try:
+        await proxy.cut()
+        reply = await alice.call("subscribe", {"channel": CHAT})
+        assert reply["error"] == {"code": 100, "message": "internal server error",
+                                  "temporary": True}
+        assert CHAT not in node_of(hub).channels  # nothing half-subscribed stays
+        await proxy.restore()
+        await until(lambda: _status(hub, 200))
+        reply = await alice.call("subscribe", {"channel": CHAT})
+        assert "error" not in reply, reply
+        resp = await hub.post("/hub/api/publish", headers={"X-API-Key": API_KEY},
+                              data=json.dumps({"channel": CHAT, "data": {"n": 3}}))
+        assert "result" in await resp.json()
+        assert (await alice.next_push(CHAT))["pub"]["data"] == {"n": 3}
+    finally:
+        await alice.close()
