@@ -201,7 +201,7 @@ class RedisBroker:
 
     @property
     def sharded(self) -> bool:
-        """Whether pub/sub is sharded (known once started)."""
+        """Whether pub/sub is sharded (known once Redis answered)."""
         return bool(self._sharded)
 
     def register_handler(self, handler: BrokerEventHandler) -> None:
@@ -210,12 +210,11 @@ class RedisBroker:
     # ---- pub/sub ------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        """Connect, or while Redis cannot be reached keep trying in the background (not
+        ready meanwhile: `ping` fails)."""
         if self._subscriber is not None:
             return
-        if self._sharded is None:
-            with _reachable():
-                self._sharded = await _server_has_sharded_pubsub(self._redis)
-        self._subscriber = RedisSubscriber(self._pubsub_client, bool(self._sharded),
+        self._subscriber = RedisSubscriber(self._pubsub_client, self._is_sharded,
                                            self._dispatch, self._reconnected)
         await self._subscriber.start(self._control)
 
@@ -269,21 +268,25 @@ class RedisBroker:
 
     # ---- publishing ---------------------------------------------------------------------------
 
-    @property
-    def _publish_command(self) -> str:
-        return "spublish" if self._sharded else "publish"
+    async def _is_sharded(self) -> bool:
+        """Whether pub/sub is sharded, asked of Redis the first time it answers."""
+        if self._sharded is None:
+            self._sharded = await _server_has_sharded_pubsub(self._redis)
+        return self._sharded
 
-    async def _publish_on(self, target: Any, channel: str, payload: bytes,
+    async def _publish_command(self) -> str:
+        return "spublish" if await self._is_sharded() else "publish"
+
+    async def _publish_on(self, target: Any, command: str, channel: str, payload: bytes,
                           history: HistoryOptions) -> Any:
         """Send one publication (`target` a client: its reply) or queue it (a pipeline)."""
         name = self._pub_name(channel)
         if not history.enabled:
-            return await target.execute_command(self._publish_command.upper(), name,
-                                                b"p0 " + payload)
+            return await target.execute_command(command.upper(), name, b"p0 " + payload)
         keys = [_key(self._prefix, channel, "meta"), _key(self._prefix, channel, "stream")]
         args: list[bytes | str | int] = [
             payload, repr(self._clock()), history.size, max(1, math.ceil(history.ttl)),
-            META_TTL, _new_epoch(), name, self._publish_command]
+            META_TTL, _new_epoch(), name, command]
         return await self._publish_script(keys=keys, args=args, client=target)
 
     @staticmethod
@@ -298,7 +301,8 @@ class RedisBroker:
         payload = msgspec.json.encode(Publication(data=msgspec.Raw(data), info=info,
                                                   tags=tags or None))
         with _reachable():
-            reply = await self._publish_on(self._redis, channel, payload, history)
+            reply = await self._publish_on(self._redis, await self._publish_command(), channel,
+                                           payload, history)
         return self._position(reply, history)
 
     async def publish_many(self, channels: Sequence[str], data: bytes, *,
@@ -307,27 +311,25 @@ class RedisBroker:
             return []
         payload = msgspec.json.encode(Publication(data=msgspec.Raw(data)))
         with _reachable():
+            command = await self._publish_command()
             async with self._redis.pipeline(transaction=False) as pipe:
                 for channel in channels:
-                    await self._publish_on(pipe, channel, payload, history)
+                    await self._publish_on(pipe, command, channel, payload, history)
                 replies = await pipe.execute()
         return [self._position(reply, history) for reply in replies]
 
-    async def publish_control(self, data: bytes) -> None:
+    async def _publish_raw(self, name: bytes, data: bytes) -> None:
         with _reachable():
-            await self._redis.execute_command(self._publish_command.upper(), self._control, data)
+            await self._redis.execute_command((await self._publish_command()).upper(), name, data)
 
-    async def _publish_event(self, channel: str, tag: bytes, info: ClientInfo) -> None:
-        with _reachable():
-            await self._redis.execute_command(self._publish_command.upper(),
-                                              self._pub_name(channel),
-                                              tag + msgspec.json.encode(info))
+    async def publish_control(self, data: bytes) -> None:
+        await self._publish_raw(self._control, data)
 
     async def publish_join(self, channel: str, info: ClientInfo) -> None:
-        await self._publish_event(channel, b"j", info)
+        await self._publish_raw(self._pub_name(channel), b"j" + msgspec.json.encode(info))
 
     async def publish_leave(self, channel: str, info: ClientInfo) -> None:
-        await self._publish_event(channel, b"l", info)
+        await self._publish_raw(self._pub_name(channel), b"l" + msgspec.json.encode(info))
 
     # ---- history ------------------------------------------------------------------------------
 

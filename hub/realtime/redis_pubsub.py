@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -35,13 +35,15 @@ _FAILURES = (RedisError, OSError, RuntimeError, asyncio.TimeoutError)
 
 
 class RedisSubscriber:
-    """`client` should not retry by itself (its failures are what starts a reconnection)."""
+    """`client` should not retry by itself (its failures are what starts a reconnection);
+    `sharded` tells, once Redis answers, whether it has sharded pub/sub."""
 
-    def __init__(self, client: aioredis.Redis, sharded: bool, on_message: MessageCallback,
-                 on_reconnect: Callable[[], None],
+    def __init__(self, client: aioredis.Redis, sharded: Callable[[], Awaitable[bool]],
+                 on_message: MessageCallback, on_reconnect: Callable[[], None],
                  delay: Callable[[int], float] = backoff_delay) -> None:
         self._redis = client
-        self._sharded = sharded
+        self._ask_sharded = sharded
+        self._sharded = False
         self._on_message = on_message
         self._on_reconnect = on_reconnect
         self._delay = delay
@@ -52,10 +54,16 @@ class RedisSubscriber:
         self.up = False  # connected, every remembered channel subscribed
 
     async def start(self, name: bytes) -> None:
-        """Connect and subscribe `name` (the control channel); raises when Redis is down."""
+        """Connect and subscribe `name` (the control channel); when Redis cannot be reached,
+        return at once and keep trying in the background."""
         self._names.add(name)
-        await self._open()
-        self._reader = asyncio.get_running_loop().create_task(self._read())
+        loop = asyncio.get_running_loop()
+        try:
+            await self._open()
+        except _FAILURES as exc:
+            self._reader = loop.create_task(self._read(lost=exc))
+            return
+        self._reader = loop.create_task(self._read())
         await self._confirmed(name)
 
     async def subscribe(self, name: bytes) -> None:
@@ -102,6 +110,7 @@ class RedisSubscriber:
         """A new connection with every remembered channel subscribed (those remembered while
         this runs too); raises when Redis cannot be reached."""
         await self._drop()
+        self._sharded = await self._ask_sharded()
         self._pubsub = self._redis.pubsub()
         sent: set[bytes] = set()
         while missing := self._names - sent:
@@ -141,9 +150,11 @@ class RedisSubscriber:
             self._on_reconnect()
             return
 
-    async def _read(self) -> None:
+    async def _read(self, lost: BaseException | None = None) -> None:
         """Deliver what arrives on the subscribed channels; reconnect when the connection
-        fails."""
+        fails (first, when it was `lost` before this started)."""
+        if lost is not None:
+            await self._reconnect(lost)
         while True:
             assert self._pubsub is not None
             try:

@@ -187,3 +187,25 @@ async def test_a_subscribe_during_the_outage_fails_and_can_be_made_again_after(h
         assert (await alice.next_push(CHAT))["pub"]["data"] == {"n": 3}
     finally:
         await alice.close()
+
+
+async def test_a_hub_started_while_redis_is_away_becomes_ready_when_it_comes(
+        proxy, make_client, redis_prefix):
+    await proxy.cut()
+    hub = await make_client(broker=proxy.url, redis_prefix=redis_prefix,
+                            centrifugo_env=env_of())
+    resp = await hub.get("/api/health/ready")
+    assert resp.status == 503 and (await resp.json())["reason"] == "broker unreachable"
+    await proxy.restore()
+    await until(lambda: _status(hub, 200), failure="not ready after Redis came")
+    alice = await app_client(hub, "alice")
+    try:
+        assert "error" not in await alice.call("subscribe", {"channel": CHAT})
+        resp = await hub.post("/hub/api/publish", headers={"X-API-Key": API_KEY},
+                              data=json.dumps({"channel": CHAT, "data": {"n": 4}}))
+        assert "result" in await resp.json()
+        assert (await alice.next_push(CHAT))["pub"]["data"] == {"n": 4}
+        broker = node_of(hub).broker
+        assert isinstance(broker, RedisBroker) and broker.sharded  # asked once Redis answered
+    finally:
+        await alice.close()
