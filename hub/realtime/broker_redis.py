@@ -200,6 +200,11 @@ class RedisBroker:
         self._node_get = client.register_script(_PRESENCE_GET)
 
     @property
+    def connected(self) -> bool:
+        """Whether the pub/sub connection is up (every channel of this process subscribed)."""
+        return self._subscriber is not None and self._subscriber.up
+
+    @property
     def sharded(self) -> bool:
         """Whether pub/sub is sharded (known once Redis answered)."""
         return bool(self._sharded)
@@ -219,10 +224,10 @@ class RedisBroker:
         await self._subscriber.start(self._control)
 
     async def ping(self) -> None:
+        if not self.connected:
+            raise BrokerUnavailable("the pub/sub connection is down")
         with _reachable():
             await asyncio.wait_for(self._redis.ping(), PING_TIMEOUT)
-        if self._subscriber is None or not self._subscriber.up:
-            raise BrokerUnavailable("the pub/sub connection is down")
 
     def _pub_name(self, channel: str) -> bytes:
         return _key(self._prefix, channel, "pub").encode()
@@ -449,9 +454,9 @@ def redis_broker(url: str, prefix: str = DEFAULT_PREFIX, clock: Clock = time.tim
         url, max_connections=POOL_SIZE, timeout=POOL_TIMEOUT,
         retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 1), **timeouts)
     client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
+    # (reads of messages wait READ_TIMEOUT; the timeout bounds the connection's handshake)
     pubsub_pool = aioredis.ConnectionPool.from_url(
-        url, max_connections=2, retry=Retry(NoBackoff(), 0),
-        socket_connect_timeout=CONNECT_TIMEOUT, socket_keepalive=True)
+        url, max_connections=2, retry=Retry(NoBackoff(), 0), **timeouts)
     pubsub_client = aioredis.Redis.from_pool(pubsub_pool)
     return (RedisBroker(client, prefix, clock, sharded, pubsub_client),
             RedisPresence(client, prefix, clock))

@@ -28,10 +28,17 @@ log = logging.getLogger("chorus.realtime.redis")
 
 SUBSCRIBE_TIMEOUT = 10.0
 READ_TIMEOUT = 1.0  # seconds one read waits for a message (then reads again)
+# after this many seconds without a message the connection is asked for a PING; without an
+# answer for as long again it is taken for dead (a Redis cut off without closing it)
+HEALTH_INTERVAL = 5.0
+
+
+class _Silent(Exception):
+    """Redis answered nothing, not even a PING, for 2 x HEALTH_INTERVAL."""
 
 # (pub/sub channel, payload) of each message
 MessageCallback = Callable[[bytes, bytes], None]
-_FAILURES = (RedisError, OSError, RuntimeError, asyncio.TimeoutError)
+_FAILURES = (RedisError, OSError, RuntimeError, asyncio.TimeoutError, _Silent)
 
 
 class RedisSubscriber:
@@ -155,20 +162,35 @@ class RedisSubscriber:
         fails (first, when it was `lost` before this started)."""
         if lost is not None:
             await self._reconnect(lost)
+        clock = asyncio.get_running_loop().time
+        heard = clock()
         while True:
             assert self._pubsub is not None
             try:
                 message = await self._pubsub.get_message(timeout=READ_TIMEOUT)
+                if message is None:
+                    await self._check_health(clock() - heard)
             except asyncio.CancelledError:
                 raise
             except _FAILURES as exc:
                 await self._reconnect(exc)
+                heard = clock()
                 continue
             if message is not None:
+                heard = clock()
                 try:
                     self._dispatch(message)
                 except Exception:  # one bad message must not stop delivery
                     log.exception("could not deliver a redis pub/sub message")
+
+    async def _check_health(self, silence: float) -> None:
+        """Ask for a PING (its pong is a message) once the connection has been silent for
+        HEALTH_INTERVAL; raise _Silent when even that brought nothing."""
+        assert self._pubsub is not None
+        if silence >= 2 * HEALTH_INTERVAL:
+            raise _Silent(f"no answer from Redis in {silence:.1f} s")
+        if silence >= HEALTH_INTERVAL:
+            await self._pubsub.ping()
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         kind, name = message["type"], message["channel"]

@@ -1,6 +1,7 @@
 """A TCP proxy in front of a server (asyncio) that a test cuts and restores, to play a Redis
 that goes away: `cut()` closes every relayed connection and refuses new ones, `restore()`
-listens again on the same port."""
+listens again on the same port; `freeze()` holds every byte in both directions with the
+connections left open (a network partition), `thaw()` lets them through again."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     @property
     def url(self) -> str:
@@ -44,6 +47,7 @@ class TcpProxy:
     async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await source.read(CHUNK):
+                await self._flowing.wait()
                 sink.write(data)
                 await sink.drain()
         sink.close()
@@ -61,6 +65,12 @@ class TcpProxy:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
 
     async def restore(self) -> None:
         await self.start()

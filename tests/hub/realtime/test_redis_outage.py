@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import pytest
 import redis.asyncio as aioredis
 
+from hub.realtime import redis_pubsub
 from hub.realtime.broker import BrokerUnavailable
 from hub.realtime.broker_redis import RedisBroker, RedisPresence, redis_broker
 from hub.realtime.protocol import ClientInfo, Publication
@@ -209,3 +210,32 @@ async def test_a_hub_started_while_redis_is_away_becomes_ready_when_it_comes(
         assert isinstance(broker, RedisBroker) and broker.sharded  # asked once Redis answered
     finally:
         await alice.close()
+
+
+async def test_a_redis_that_stops_answering_without_closing_is_taken_for_gone(
+        brokers, proxy, monkeypatch):
+    monkeypatch.setattr(redis_pubsub, "HEALTH_INTERVAL", 0.2)  # instead of 5 s
+    monkeypatch.setattr(redis_pubsub, "READ_TIMEOUT", 0.05)
+    behind, direct, events = brokers
+    await behind.subscribe("c")
+    proxy.freeze()  # the connection stays open; neither a message nor a pong comes through
+    await until(lambda: not behind.connected,
+                failure="the silent pub/sub connection was taken for alive")
+    await _fails_at_once(behind.ping())
+    proxy.thaw()
+    await until(lambda: events.reconnects == 1, failure="no reconnection after the thaw")
+    await direct.publish("c", b'{"n":1}')
+    await until(lambda: ("c", b'{"n":1}') in events.publications,
+                failure=lambda: f"heard {events.publications}")
+
+
+async def test_a_quiet_but_healthy_connection_is_kept(brokers, monkeypatch):
+    monkeypatch.setattr(redis_pubsub, "HEALTH_INTERVAL", 0.4)
+    monkeypatch.setattr(redis_pubsub, "READ_TIMEOUT", 0.05)
+    behind, direct, events = brokers
+    await behind.subscribe("c")
+    for n in range(2):  # quiet spells of several health intervals, kept alive by pongs
+        await asyncio.sleep(1.0)
+        await direct.publish("c", b"%d" % n)
+    await until(lambda: len(events.publications) == 2)
+    assert events.reconnects == 0
