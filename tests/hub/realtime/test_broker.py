@@ -47,6 +47,9 @@ class Recorder:
     def on_control(self, data: bytes) -> None:
         self.controls.append(data)
 
+    def on_reconnect(self) -> None:
+        return None  # these brokers stay connected
+
 
 @pytest.fixture(params=["memory", "redis"])
 async def make_broker(request: pytest.FixtureRequest) -> AsyncIterator[Callable[..., Any]]:
