@@ -4,7 +4,8 @@ It remembers every pub/sub channel the process wants. When the connection fails 
 opens a new one after a backoff delay (hub.realtime.backoff), subscribes every remembered
 channel on it, and reports the reconnection. While it is down, subscribing only remembers the
 channel (nothing can be published through Redis meanwhile by this process either), so callers
-never wait for Redis to come back.
+never wait for Redis to come back. A connection silent for HEALTH_INTERVAL is sent a PING;
+one that stays silent as long again is taken for dead too (a partition closes nothing).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ HEALTH_INTERVAL = 5.0
 
 class _Silent(Exception):
     """Redis answered nothing, not even a PING, for 2 x HEALTH_INTERVAL."""
+
 
 # (pub/sub channel, payload) of each message
 MessageCallback = Callable[[bytes, bytes], None]
