@@ -185,7 +185,11 @@ class Node:
         """The broker is back after an outage: write this process's presence, connection
         counts and node stats again (they may have expired, or Redis may have restarted
         empty)."""
-        self._spawn(self.refresh_presence())
+        self._spawn(self._rewrite_presence())
+
+    async def _rewrite_presence(self) -> None:
+        with _best_effort("writing presence again after a reconnection"):
+            await self.refresh_presence()
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)
