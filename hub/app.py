@@ -58,6 +58,7 @@ from hub.middleware.request_log import remember_status, request_log_middleware
 from hub.realtime.brokers import open_broker
 from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
 from hub.realtime.centrifugo_token import TokenVerifier
+from hub.realtime.commands import server_subscribe
 from hub.realtime.node import Node, NodeConfig
 from hub.realtime.publisher import Publisher
 from hub.realtime.server_api import ServerAPI
@@ -231,7 +232,8 @@ async def create_app(config: Config) -> web.Application:
     app[centrifugo_key] = centrifugo = load_centrifugo_config(config.centrifugo_config or None,
                                                               dict(config.centrifugo_env))
     broker, presence = open_broker(config.broker, config.redis_prefix)  # ValueError: bad URL
-    app[node_key] = Node(broker, presence, channel_rules(centrifugo), node_config(config))
+    app[node_key] = node = Node(broker, presence, channel_rules(centrifugo), node_config(config))
+    node.on_server_subscribe = server_subscribe  # the server API's subscribe, in every process
     app.on_shutdown.append(_shutdown_node)
     app.on_response_prepare.append(on_response_prepare)
     app.on_response_prepare.append(remember_status)
