@@ -98,6 +98,10 @@ class Result:
     closed: int
     notes: list[str] = field(default_factory=list)
     broker_cpu_per_msg_us: float = 0.0  # the Redis server's CPU (chorus+broker only)
+    # --broker: paced publications made on a second Chorus process on the same Redis, received
+    # by the clients of the first (on the memory broker: the same-process figures, its baseline)
+    cross_p50_ms: float = 0.0
+    cross_p99_ms: float = 0.0
 
 
 # ---- servers ---------------------------------------------------------------------------------
@@ -351,6 +355,19 @@ class _Load:
             p50_ms=percentile(latencies, 0.50) / 1e6, p99_ms=percentile(latencies, 0.99) / 1e6,
             max_ms=latencies[-1] / 1e6 if latencies else 0.0)
 
+    def paced_across(self, other: ServerProcess) -> None:
+        """The paced phase again, published on `other` (another process on the broker)."""
+        rate, p = self.figures["paced_rate"], self.figures["paced_messages"]
+        timeout = 30 + p / rate
+        _expect(self.workers, "cross", p, timeout)
+        asyncio.run(paced(other.url + "/bench/publish", "cross", p, self.opts.size, rate))
+        latencies = _latencies(_collect(self.workers, timeout))
+        if len(latencies) < self.connected * p:
+            self.notes.append(f"cross-process incomplete: {len(latencies)} of "
+                              f"{self.connected * p}")
+        self.figures.update(cross_p50_ms=percentile(latencies, 0.50) / 1e6,
+                            cross_p99_ms=percentile(latencies, 0.99) / 1e6)
+
     def close(self) -> None:
         _ask_all(self.workers, [("close",)] * len(self.workers), 60)
 
@@ -369,6 +386,15 @@ def measure(kind: str, run: int, opts: Options, workers: Sequence[Worker], token
         load.warm()
         load.flood(profile is not None)
         load.paced(rate)
+        if kind.endswith("+broker"):  # a publisher process beside it, on the same Redis
+            other = ServerProcess("chorus", None, data, None, broker_args(kind, opts))
+            try:
+                load.paced_across(other)
+            finally:
+                other.stop()
+        elif opts.broker:
+            load.figures.update(cross_p50_ms=load.figures["p50_ms"],
+                                cross_p99_ms=load.figures["p99_ms"])
         load.close()
     finally:
         server.stop()
@@ -458,6 +484,9 @@ def run(opts: Options) -> list[Result]:
             print(_header(opts, run_no, pair[0].paced_rate, pair[0].paced_messages,
                           server_core, load_core))
             print(table(pair[0], pair[1], broker_rows(opts)), flush=True)
+            if opts.broker:
+                print("  * published on a second Chorus process on the same Redis; the memory "
+                      "broker's column is the same-process paced latency", flush=True)
     finally:
         for worker in workers:
             worker.stop()
@@ -513,7 +542,9 @@ def _run_from_args(args: argparse.Namespace) -> int:
 BROKER_ROWS: tuple[tuple[str, str, str, tuple[str, float] | None], ...] = tuple(
     (label, attr, fmt, ("max", 1.3) if attr == "cpu_per_msg_us" else None)
     for label, attr, fmt, _ in ROWS) + (
-    ("Redis server CPU per delivered msg (µs)", "broker_cpu_per_msg_us", "{:.2f}", None),)
+    ("Redis server CPU per delivered msg (µs)", "broker_cpu_per_msg_us", "{:.2f}", None),
+    ("other-process publish: latency p50 (ms) *", "cross_p50_ms", "{:.2f}", None),
+    ("other-process publish: latency p99 (ms) *", "cross_p99_ms", "{:.2f}", None),)
 
 
 def add_broker_argument(parser: argparse.ArgumentParser) -> None:

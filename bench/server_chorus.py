@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file")
     parser.add_argument("--broker", default="", help="CHORUS_BROKER (default: memory)")
     parser.add_argument("--redis-prefix", default="chorus:", help="CHORUS_REDIS_PREFIX")
+    parser.add_argument("--store", default="", help="CHORUS_STORE (default: SQLite in --data)")
     args = parser.parse_args()
     pin(args.core)
     raise_nofile()
@@ -147,7 +148,7 @@ def main() -> None:
             args.tokens.write_text(text)
     else:
         asyncio.run(_serve(data, args.profile, broker=args.broker,
-                           redis_prefix=args.redis_prefix))
+                           redis_prefix=args.redis_prefix, store=args.store))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,10 @@
    and each follower's feed item on `user:#<uid>` is timed from just before the POST was
    sent to its arrival (one monotonic clock for every process).
 
+5. With --store postgresql://..., the seeded store is copied into that (empty) PostgreSQL
+   store (store.copy, as `chorus migrate --from --to` does) and step 3 runs again on a server
+   using it: the stream page p50/p99 on PostgreSQL against SQLite, in the same run.
+
 Figures are p50/p99 (nearest rank); the stream target is p99 <= 20 ms. Loopback only,
 bounded in count and time. See bench/README.md for the pinning and the load generator.
 """
@@ -57,6 +61,7 @@ class Options:
     pushes: int
     procs: int
     json: Path | None
+    store: str = ""  # postgresql://... for the PostgreSQL leg (step 5)
 
 
 @dataclass
@@ -74,6 +79,9 @@ class Result:
     push: list[float] = field(default_factory=list)  # p50, p99, max (ms) over deliveries
     push_last: list[float] = field(default_factory=list)  # p50, max of the slowest per post
     delivered: int = 0
+    pg_first: list[float] = field(default_factory=list)  # step 5: /stream on PostgreSQL
+    pg_next: list[float] = field(default_factory=list)
+    pg_copy_s: float = 0.0
     notes: list[str] = field(default_factory=list)
 
 
@@ -206,6 +214,50 @@ def _measure_server(opts: Options, data: Path, sessions: dict[str, Any], result:
         server.stop()
 
 
+async def _copy_to(data: Path, url: str) -> None:
+    from store.copy import copy_store
+    from store.postgres.store import PgStore
+    from store.sqlite.store import SqliteStore
+
+    source, target = SqliteStore(data / "chorus.db"), PgStore(url)
+    await source.open()
+    await target.open()
+    try:
+        counts = await copy_store(source, target)
+        bad = [c.table for c in counts if not c.matches]
+        if bad:
+            raise RuntimeError(f"copy counts differ in {bad}")
+    finally:
+        await target.close()
+        await source.close()
+
+
+async def _drop(url: str) -> None:
+    from store.postgres.store import PgStore
+
+    await PgStore(url).drop()
+
+
+def _measure_postgres(opts: Options, data: Path, sessions: dict[str, Any], result: Result,
+                      server_core: int | None) -> None:
+    """Step 5: the same stream pages on a server whose store is the PostgreSQL copy."""
+    # a schema of this run's own in the given database, dropped after
+    url = f"{opts.store}{'&' if '?' in opts.store else '?'}schema=chorus_bench_{os.getpid()}"
+    started = time.monotonic()
+    asyncio.run(_copy_to(data, url))
+    result.pg_copy_s = round(time.monotonic() - started, 1)
+    try:
+        server = ServerProcess("chorus", server_core, data, None, extra=["--store", url])
+        try:
+            first, after, _ = asyncio.run(http_stream(server.url, sessions["users"],
+                                                      opts.samples))
+            result.pg_first, result.pg_next = _ms(first, (.5, .99)), _ms(after, (.5, .99))
+        finally:
+            server.stop()
+    finally:
+        asyncio.run(_drop(url))
+
+
 def run(opts: Options) -> Result:
     raise_nofile()
     available = cores()
@@ -230,6 +282,8 @@ def run(opts: Options) -> Result:
         result.domain_first = _ms(timings["first"], (.5, .99))
         result.domain_next = _ms(timings["next"], (.5, .99))
         _measure_server(opts, data, sessions, result, server_core, load_core)
+        if opts.store:
+            _measure_postgres(opts, data, sessions, result, server_core)
     finally:
         shutil.rmtree(data, ignore_errors=True)
     print(report(result, opts, server_core, load_core), flush=True)
@@ -259,6 +313,15 @@ def report(r: Result, opts: Options, server_core: int | None, load_core: int | N
         f"({r.delivered:,} deliveries); last follower reached after p50 {r.push_last[0]} ms, "
         f"max {r.push_last[1]} ms",
     ]
+    if r.pg_first:
+        lines += [
+            f"PostgreSQL ({opts.store.split('@')[-1]}), the same store copied in "
+            f"{r.pg_copy_s:.1f} s:",
+            f"{'GET /stream?format=json, page 1 (HTTP)':46}{r.pg_first[0]:>10}{r.pg_first[1]:>10}"
+            f"   p99 {r.pg_first[1] / max(r.http_first[1], 1e-9):.2f}x SQLite's",
+            f"{'GET /stream?format=json&after=, page 2':46}{r.pg_next[0]:>10}{r.pg_next[1]:>10}"
+            f"   p99 {r.pg_next[1] / max(r.http_next[1], 1e-9):.2f}x SQLite's",
+        ]
     lines += [f"  note: {n}" for n in r.notes]
     return "\n".join(lines)
 
@@ -273,6 +336,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--pushes", type=int, default=20, help="posts by the star (default 20)")
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes")
     parser.add_argument("--json", type=Path, default=None, help="also write results as JSON")
+    parser.add_argument("--store", default="",
+                        help="postgresql://... (empty): also time the stream pages on a copy of "
+                             "the seeded store there, against SQLite in the same run")
     parser.set_defaults(run=_run_from_args)
 
 
@@ -282,5 +348,5 @@ def _run_from_args(args: argparse.Namespace) -> int:
     if args.follows >= args.users:
         raise SystemExit("--follows must be smaller than --users")
     run(Options(users=args.users, posts=args.posts, follows=args.follows, samples=args.samples,
-                pushes=args.pushes, procs=args.procs, json=args.json))
+                pushes=args.pushes, procs=args.procs, json=args.json, store=args.store))
     return 0

@@ -213,12 +213,25 @@ def safe_redirect(target: str, allowed_origins: Iterable[str]) -> str | None:
 
 
 def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The key at `path`, made if absent. Processes starting together on one data directory
+    agree on one key: it is written whole to a file of its own, then linked into place (an
+    atomic create-if-absent), so nobody reads a half-written key, and whoever loses the race
+    reads the winner's."""
     if path.exists():
         return path.read_bytes()
     data = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_bytes()
+    finally:
+        draft.unlink(missing_ok=True)
     return data
 
 

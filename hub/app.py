@@ -58,6 +58,7 @@ from hub.middleware.request_log import remember_status, request_log_middleware
 from hub.realtime.brokers import open_broker
 from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
 from hub.realtime.centrifugo_token import TokenVerifier
+from hub.realtime.commands import server_subscribe
 from hub.realtime.node import Node, NodeConfig
 from hub.realtime.publisher import Publisher
 from hub.realtime.server_api import ServerAPI
@@ -69,6 +70,7 @@ from workers.actor import Supervisor
 from workers.download_parent import make_parent_handler
 from workers.downloader import make_track_handler
 from workers.jobs import JobRunner
+from workers.lease import once_across_processes
 from workers.mailer import MailerActor
 from workers.periodic import PeriodicActor
 from workers.watcher import WatcherActor
@@ -110,12 +112,16 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     supervisor = Supervisor()
     mailer = MailerActor(store.outbox, make_mailer(config.smtp_url), config.mail_from)
     # durable jobs: a submit wakes the runner through the store's in-process listener
-    jobs = JobRunner(store.jobs, node)
+    jobs = JobRunner(store.jobs, node, exclusive=not store.shared,
+                     orphan_after=config.job_lease_seconds,
+                     heartbeat_interval=min(10.0, config.job_lease_seconds / 4))
     ctx = build_context(config, store, node, wake_mailer=mailer.wake, jobs=jobs)
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)
-    await clear_incoming(ctx)  # audio uploads a stop cut short
+    # audio uploads a stop cut short (on a shared store, only those idle for an hour: another
+    # process may be receiving the rest)
+    await clear_incoming(ctx, idle_for=3600.0 if store.shared else 0.0)
     kworb = await open_kworb(config.kworb_database_url)  # a scraper's charts, read-only
     ctx.kworb = kworb
     await apply_api_config(ctx)  # a Spotify app saved by an admin serves the catalog
@@ -144,15 +150,22 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     ctx.quiz_state.supervisor = supervisor
     await supervisor.start(mailer)
     await supervisor.start(jobs)
-    await supervisor.start(WatcherActor(partial(check_due, ctx)))  # Spotizerr's watch lists
-    await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600,
-                                         partial(erase_due_accounts, ctx)))
+    # once across the processes sharing the store (each holds a lease while it runs them)
+    watcher = WatcherActor(partial(check_due, ctx))
+    watcher.check_due = once_across_processes(store.leases, "watcher", 3 * watcher.max_sleep,
+                                              watcher.check_due, watcher.max_sleep)
+    await supervisor.start(watcher)  # Spotizerr's watch lists
+    await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600, once_across_processes(
+        store.leases, "erase-deleted-accounts", 2 * 3600, partial(erase_due_accounts, ctx), 0)))
     # presence entries expire unless refreshed: a crashed process's clients vanish on their own
     await supervisor.start(PeriodicActor("presence-refresh", node.config.presence_ttl / 3,
                                          node.refresh_presence))
     if config.spotify_sync_interval > 0:
         await supervisor.start(PeriodicActor("spotify-sync", config.spotify_sync_interval,
-                                             partial(queue_spotify_syncs, ctx)))
+                                             once_across_processes(
+                                                 store.leases, "spotify-sync",
+                                                 2 * config.spotify_sync_interval,
+                                                 partial(queue_spotify_syncs, ctx), None)))
     try:
         yield
     finally:
@@ -219,7 +232,8 @@ async def create_app(config: Config) -> web.Application:
     app[centrifugo_key] = centrifugo = load_centrifugo_config(config.centrifugo_config or None,
                                                               dict(config.centrifugo_env))
     broker, presence = open_broker(config.broker, config.redis_prefix)  # ValueError: bad URL
-    app[node_key] = Node(broker, presence, channel_rules(centrifugo), node_config(config))
+    app[node_key] = node = Node(broker, presence, channel_rules(centrifugo), node_config(config))
+    node.on_server_subscribe = server_subscribe  # the server API's subscribe, in every process
     app.on_shutdown.append(_shutdown_node)
     app.on_response_prepare.append(on_response_prepare)
     app.on_response_prepare.append(remember_status)

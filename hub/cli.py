@@ -34,8 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="start the server")
     _add_setting_flags(serve)
-    migrate = sub.add_parser("migrate", help="apply pending database migrations and exit")
+    migrate = sub.add_parser("migrate", help="apply pending database migrations and exit; with "
+                             "--from and --to, copy an embedded store into PostgreSQL")
     _add_setting_flags(migrate)
+    migrate.add_argument("--from", dest="copy_from", metavar="URL",
+                         help="sqlite:///path of the store to copy (with --to)")
+    migrate.add_argument("--to", dest="copy_to", metavar="URL",
+                         help="postgresql://... store to copy into; it must be empty")
     show = sub.add_parser("config", help="print the effective configuration (no secrets)")
     _add_setting_flags(show)
     load = sub.add_parser("import", help="import Spotify listening-history exports into a user's "
@@ -113,6 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(config.log_level)
     if args.command == "serve":
         serve(config)
+    elif args.command == "migrate" and (args.copy_from or args.copy_to):
+        if not (args.copy_from and args.copy_to):
+            print("chorus migrate: --from and --to go together", file=sys.stderr)
+            return 2
+        from hub.migrate_cli import run_copy
+
+        return asyncio.run(run_copy(args.copy_from, args.copy_to))
     elif args.command == "migrate":
         config.data_path.mkdir(parents=True, exist_ok=True)
         asyncio.run(_migrate(config))

@@ -91,6 +91,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     import_max_bytes: int = 600 * 1024 * 1024
     # seconds between the Spotify syncs of every linked account (recently-played); 0: off
     spotify_sync_interval: float = 1800.0
+    job_lease_seconds: float = 120.0
     # Sono's audio uploads: largest file, and upload slots per user unless an admin sets others
     audio_max_bytes: int = 50 * 1024 * 1024
     audio_max_uploads: int = 25
@@ -222,6 +223,9 @@ SETTINGS: tuple[Setting, ...] = (
             "bearer token /metrics requires; empty: /metrics answers 404"),
     Setting("import_max_bytes", "CHORUS_IMPORT_MAX_BYTES",
             "largest listening-history upload (Spotify export JSON or zip), bytes; 413 past it"),
+    Setting("job_lease_seconds", "CHORUS_JOB_LEASE_SECONDS",
+            "seconds without a heartbeat after which a running job's process counts as dead and "
+            "another process (or this one, restarted, on a shared store) runs the job again"),
     Setting("spotify_sync_interval", "CHORUS_SPOTIFY_SYNC_INTERVAL",
             "seconds between syncs of linked Spotify accounts' recently-played; 0 turns them off"),
     Setting("audio_max_bytes", "CHORUS_AUDIO_MAX_BYTES",

@@ -449,6 +449,15 @@ class QuizRepo(Protocol):
     async def rounds(self, room_id: str) -> builtins.list[QuizRound]: ...
 
 
+class LeaseRepo(Protocol):
+    """Named leases: at most one holder at a time, until it lets go or stops renewing."""
+
+    async def acquire(self, name: str, holder: str, ttl: float) -> bool:
+        """Take or renew `name` for `ttl` seconds; False while another holder's lease runs."""
+    async def release(self, name: str, holder: str) -> None:
+        """Let go of `name` if `holder` has it."""
+
+
 class Store(Protocol):
     """Persistence for all of Chorus; opened once per process by hub.app."""
 
@@ -480,6 +489,10 @@ class Store(Protocol):
     collection_stats: CollectionStatsRepo
     lyrics: LyricsRepo
     quiz: QuizRepo
+    leases: LeaseRepo
+    # several processes may share this store (PostgreSQL): no process may take the running
+    # work of another as its own at start
+    shared: bool
 
     async def open(self) -> None:
         """Connect and apply pending migrations."""

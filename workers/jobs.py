@@ -132,14 +132,19 @@ class _Run:
 class JobRunner(Actor):
     """Claims queued jobs up to each kind's concurrency limit and runs each in its own task
     (implements JobSubmitter). At start, jobs left running by a dead process go back to the
-    queue; at shutdown, running jobs are cancelled, clean up and go back to the queue."""
+    queue: every other runner's on a store this process has alone (`exclusive`), else only
+    those whose runner stopped heartbeating `orphan_after` seconds ago (the others belong to
+    live processes); at shutdown, running jobs are cancelled, clean up and go back to the
+    queue."""
 
     def __init__(self, jobs: JobRepo, publisher: UserPublisher | None = None, *,
                  worker_id: str | None = None, poll_interval: float = 5.0,
                  heartbeat_interval: float = 10.0, orphan_after: float = 120.0,
                  progress_interval: float = 0.25, retry_base_delay: float = 1.0,
-                 retry_max_delay: float = 300.0, cancel_grace: float = 4.0) -> None:
+                 retry_max_delay: float = 300.0, cancel_grace: float = 4.0,
+                 exclusive: bool = True) -> None:
         super().__init__(name="jobs")
+        self.exclusive = exclusive
         self.jobs = jobs
         self.publisher = publisher
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -231,7 +236,9 @@ class JobRunner(Actor):
         if self._unsubscribe is None:
             self._unsubscribe = self.jobs.subscribe(self._on_queued)
         if not self._recovered:
-            for job in await self.jobs.requeue_orphans(exclude_worker=self.worker_id):
+            stale = None if self.exclusive else time.time() - self.orphan_after
+            for job in await self.jobs.requeue_orphans(heartbeat_before=stale,
+                                                       exclude_worker=self.worker_id):
                 log.warning("job %s (%s) was left running by a stopped process: %s",
                             job.id, job.kind, job.status)
                 await self._push(job)

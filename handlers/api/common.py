@@ -17,7 +17,7 @@ from handlers import health as health_checks
 from handlers.api._auth import bearer_token
 from handlers.api.dialect import FastAPIDialect, json_response
 from handlers.api.keys import context, fallback_dialects_key
-from hub.keys import metrics_key
+from hub.keys import metrics_key, node_key
 from hub.metrics import CONTENT_TYPE_LATEST
 
 __all__ = ["setup_common_routes", "VERSION", "SERVICE", "ECHOSTATS_SERVICE"]
@@ -53,7 +53,8 @@ async def get_api_health(request: web.Request) -> web.Response:
 
 
 async def get_ready(request: web.Request) -> web.Response:
-    reasons = await health_checks.readiness(context(request))
+    """Ready when the store and the broker answer; 503 naming the parts that do not."""
+    reasons = await health_checks.readiness(context(request), request.app[node_key].broker.ping)
     if reasons:
         return json_response({"status": "not_ready", "reason": ", ".join(reasons)}, status=503)
     return json_response({"status": "ready"})

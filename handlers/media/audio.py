@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,13 +113,20 @@ async def _record(ctx: Context, owner_id: int, **fields: object) -> AudioFile:
     return updated
 
 
-async def clear_incoming(ctx: Context) -> int:
+async def clear_incoming(ctx: Context, idle_for: float = 0.0) -> int:
     """Remove what uploads cut short by a stop left in the incoming folder (at start, when no
-    upload is running); how many files."""
+    upload of this process is running; with `idle_for`, only files unchanged that long, as
+    other processes may be writing theirs); how many files."""
     folder = audio_root(ctx) / "incoming"
     if not await asyncio.to_thread(folder.is_dir):
         return 0
-    stale = await asyncio.to_thread(lambda: [p for p in folder.iterdir() if p.suffix == ".part"])
+    before = time.time() - idle_for
+
+    def unfinished() -> list[Path]:
+        return [p for p in folder.iterdir()
+                if p.suffix == ".part" and (not idle_for or p.stat().st_mtime < before)]
+
+    stale = await asyncio.to_thread(unfinished)
     for path in stale:
         await asyncio.to_thread(_unlink, path)
     if stale:

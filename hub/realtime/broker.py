@@ -4,7 +4,9 @@ one process; `RedisBroker` (broker_redis.py) implements the same so several proc
 channels, presence and history through one Redis.
 
 Nothing above these interfaces may assume one process: the node learns of publications only
-through the `on_publication` callback, even those it published itself.
+through the `on_publication` callback, even those it published itself. A broker that loses its
+server keeps reconnecting by itself; meanwhile its calls raise `BrokerUnavailable` rather than
+wait.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import msgspec
 from hub.realtime.protocol import ClientInfo, Publication, StreamPosition
 
 __all__ = ["HistoryOptions", "HistoryFilter", "BrokerEventHandler", "Broker", "PresenceStore",
-           "UnrecoverablePosition"]
+           "UnrecoverablePosition", "BrokerUnavailable", "NodeInfo"]
 
 
 class HistoryOptions(msgspec.Struct, frozen=True):
@@ -44,6 +46,24 @@ class UnrecoverablePosition(Exception):
     """`since.epoch` names another incarnation of the stream (protocol error 112)."""
 
 
+class BrokerUnavailable(Exception):
+    """The broker cannot be reached now (Redis down or cut off): the call did nothing, and
+    the broker keeps reconnecting in the background."""
+
+
+class NodeInfo(msgspec.Struct, frozen=True):
+    """What one process serves, as the server API's `info` and `channels` report it."""
+
+    uid: str
+    name: str
+    version: str
+    num_clients: int = 0
+    num_users: int = 0
+    num_subs: int = 0
+    uptime: int = 0
+    channels: dict[str, int] = {}  # channel -> connections of this process in it
+
+
 class BrokerEventHandler(Protocol):
     def on_publication(self, channel: str, pub: Publication) -> None:
         """A publication reached `channel` (from this process or another)."""
@@ -54,6 +74,10 @@ class BrokerEventHandler(Protocol):
     def on_control(self, data: bytes) -> None:
         """A control message (hub.realtime.control) from any process, this one's included."""
 
+    def on_reconnect(self) -> None:
+        """The broker lost its connection and has it again (every channel subscribed anew):
+        what this process had written with expiry (presence) may need writing again."""
+
 
 class Broker(Protocol):
     def register_handler(self, handler: BrokerEventHandler) -> None:
@@ -61,6 +85,13 @@ class Broker(Protocol):
 
     async def start(self) -> None:
         """Connect and listen to the control channel (before the node serves clients)."""
+
+    async def ping(self) -> None:
+        """Return when the broker answers (readiness).
+
+        Raises:
+            BrokerUnavailable: it does not.
+        """
 
     async def subscribe(self, channel: str) -> None:
         """This process has subscribers in `channel` and wants its publications (from the
@@ -102,6 +133,15 @@ class Broker(Protocol):
 
     async def remove_history(self, channel: str) -> None: ...
 
+    async def update_node(self, info: NodeInfo, ttl: float) -> None:
+        """Record (or refresh) what this process serves, for `ttl` seconds."""
+
+    async def nodes(self) -> list[NodeInfo]:
+        """What every live process recorded with `update_node` (expired ones left out)."""
+
+    async def remove_node(self, uid: str) -> None:
+        """The process is stopping: leave the list before its entry expires."""
+
     async def close(self) -> None: ...
 
 
@@ -114,6 +154,12 @@ class PresenceStore(Protocol):
     async def presence(self, channel: str) -> dict[str, ClientInfo]: ...
     async def presence_stats(self, channel: str) -> tuple[int, int]:
         """(number of clients, number of distinct users)."""
+
+    async def admit(self, channel: str, client_id: str, info: ClientInfo, ttl: float,
+                    limit: int) -> bool:
+        """`add_presence` only if the channel then holds at most `limit` clients, checked and
+        added in one step (across processes for a shared store); whether it was added. A
+        client already present is refreshed and admitted."""
 
 
 PublicationCallback = Callable[[str, Publication], Awaitable[None]]

@@ -22,6 +22,7 @@ from hub.realtime.broker import (
     BrokerEventHandler,
     HistoryFilter,
     HistoryOptions,
+    NodeInfo,
     UnrecoverablePosition,
 )
 from hub.realtime.protocol import ClientInfo, Publication, StreamPosition
@@ -49,12 +50,16 @@ class MemoryBroker:
         self._streams: dict[str, _Stream] = {}
         self._clock = clock
         self._epoch = _new_epoch()  # of every stream until it expires
+        self._nodes: dict[str, tuple[float, NodeInfo]] = {}
 
     def register_handler(self, handler: BrokerEventHandler) -> None:
         self._handler = handler
 
     async def start(self) -> None:
         return None
+
+    async def ping(self) -> None:
+        return None  # in this process: always there
 
     async def subscribe(self, channel: str) -> None:
         return None  # one process: every publication is already local
@@ -140,6 +145,16 @@ class MemoryBroker:
         if stream is not None:
             stream.items.clear()
 
+    async def update_node(self, info: NodeInfo, ttl: float) -> None:
+        self._nodes[info.uid] = (self._clock() + ttl, info)
+
+    async def nodes(self) -> list[NodeInfo]:
+        now = self._clock()
+        return [info for expiry, info in self._nodes.values() if expiry >= now]
+
+    async def remove_node(self, uid: str) -> None:
+        self._nodes.pop(uid, None)
+
     async def close(self) -> None:
         self._streams.clear()
 
@@ -173,3 +188,11 @@ class MemoryPresence:
     async def presence_stats(self, channel: str) -> tuple[int, int]:
         entries = self._live(channel)
         return len(entries), len({info.user for _, info in entries.values()})
+
+    async def admit(self, channel: str, client_id: str, info: ClientInfo, ttl: float,
+                    limit: int) -> bool:
+        entries = self._live(channel)  # no await between the count and the add: atomic
+        if client_id not in entries and len(entries) >= limit:
+            return False
+        await self.add_presence(channel, client_id, info, ttl)
+        return True

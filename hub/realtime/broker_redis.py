@@ -26,37 +26,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import math
 import random
 import string
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from hub.realtime.broker import (
     BrokerEventHandler,
+    BrokerUnavailable,
     HistoryFilter,
     HistoryOptions,
+    NodeInfo,
     UnrecoverablePosition,
 )
 from hub.realtime.protocol import ClientInfo, Publication, StreamPosition
+from hub.realtime.redis_pubsub import RedisSubscriber
 
 __all__ = ["RedisBroker", "RedisPresence", "redis_broker", "DEFAULT_PREFIX"]
 
-log = logging.getLogger("chorus.realtime.redis")
-
 DEFAULT_PREFIX = "chorus:"
 META_TTL = 30 * 86400
-SUBSCRIBE_TIMEOUT = 10.0
-RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 POOL_SIZE = 32  # connections per process for commands (pub/sub has its own)
 POOL_TIMEOUT = 10.0  # seconds a command waits for a free connection
+SOCKET_TIMEOUT = 5.0  # seconds a command waits for Redis's answer: a cut-off Redis fails it
+CONNECT_TIMEOUT = 2.0
+PING_TIMEOUT = 2.0
 
 Clock = Callable[[], float]
 
@@ -112,15 +115,46 @@ if redis.call("ttl", KEYS[2]) < ttl then redis.call("expire", KEYS[2], ttl) end
 return 1
 """
 
-# KEYS: hash, expiries. ARGV: now. Returns the hash's fields and values, expired ones dropped.
-_PRESENCE_GET = """
-local expired = redis.call("zrangebyscore", KEYS[2], "-inf", "(" .. ARGV[1])
+# Drops the expired members of a hash + expiries pair; NOW names the argument with the time.
+_DROP_EXPIRED = """
+local expired = redis.call("zrangebyscore", KEYS[2], "-inf", "(" .. NOW)
 if #expired > 0 then
-  redis.call("zremrangebyscore", KEYS[2], "-inf", "(" .. ARGV[1])
+  redis.call("zremrangebyscore", KEYS[2], "-inf", "(" .. NOW)
   redis.call("hdel", KEYS[1], unpack(expired))
 end
+"""
+
+# KEYS: hash, expiries. ARGV: now. Returns the hash's fields and values, expired ones dropped.
+_PRESENCE_GET = _DROP_EXPIRED.replace("NOW", "ARGV[1]") + """
 return redis.call("hgetall", KEYS[1])
 """
+
+# KEYS: hash, expiries. ARGV: as _PRESENCE_ADD, then now and the limit. Returns 1 when the
+# client was added (or was there already), 0 when the hash holds `limit` live members.
+_PRESENCE_ADMIT = _DROP_EXPIRED.replace("NOW", "ARGV[5]") + """
+if not redis.call("zscore", KEYS[2], ARGV[2])
+   and redis.call("zcard", KEYS[2]) >= tonumber(ARGV[6]) then
+  return 0
+end
+""" + _PRESENCE_ADD
+
+@contextlib.contextmanager
+def _reachable() -> Iterator[None]:
+    """Redis out of reach (refused, cut off, timed out) becomes BrokerUnavailable."""
+    try:
+        yield
+    except (TimeoutError, RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
+
+
+async def _remove_member(client: aioredis.Redis, keys: list[str], member: str) -> None:
+    """Take `member` out of a hash + expiries pair (presence, nodes)."""
+    hash_key, expiries = keys
+    with _reachable():
+        async with client.pipeline(transaction=True) as pipe:
+            pipe.hdel(hash_key, member)
+            pipe.zrem(expiries, member)
+            await pipe.execute()
 
 
 def _new_epoch() -> str:
@@ -145,23 +179,34 @@ class RedisBroker:
     """A Broker on Redis; `prefix` keeps installs (or test runs) sharing one Redis apart."""
 
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX,
-                 clock: Clock = time.time, sharded: bool | None = None) -> None:
+                 clock: Clock = time.time, sharded: bool | None = None,
+                 pubsub_client: aioredis.Redis | None = None) -> None:
+        """`pubsub_client` (default `client`) holds the pub/sub connection; it should not
+        retry by itself, so that a lost connection is seen and every channel subscribed
+        again (redis_broker makes one so)."""
         self._redis = client
+        self._pubsub_client = pubsub_client or client
         self._prefix = prefix
         self._clock = clock
         self._sharded = sharded
         self._handler: BrokerEventHandler | None = None
-        self._pubsub: PubSub | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._subscriber: RedisSubscriber | None = None
         self._names: dict[bytes, str] = {}  # pub/sub channel -> Chorus channel
-        self._confirm: dict[bytes, asyncio.Future[None]] = {}
         self._control = f"{prefix}control".encode()
+        self._nodes = [f"{prefix}nodes", f"{prefix}nodes.exp"]
         self._publish_script = client.register_script(_PUBLISH)
         self._history_script = client.register_script(_HISTORY)
+        self._node_add = client.register_script(_PRESENCE_ADD)
+        self._node_get = client.register_script(_PRESENCE_GET)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the pub/sub connection is up (every channel of this process subscribed)."""
+        return self._subscriber is not None and self._subscriber.up
 
     @property
     def sharded(self) -> bool:
-        """Whether pub/sub is sharded (known once started)."""
+        """Whether pub/sub is sharded (known once Redis answered)."""
         return bool(self._sharded)
 
     def register_handler(self, handler: BrokerEventHandler) -> None:
@@ -170,88 +215,45 @@ class RedisBroker:
     # ---- pub/sub ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self._reader is not None:
+        """Connect, or while Redis cannot be reached keep trying in the background (not
+        ready meanwhile: `ping` fails)."""
+        if self._subscriber is not None:
             return
-        if self._sharded is None:
-            self._sharded = await _server_has_sharded_pubsub(self._redis)
-        self._pubsub = self._redis.pubsub()
-        name, send = self._send_subscribe(self._control)
-        await send  # before the reader starts: it needs the connection this opens
-        self._reader = asyncio.get_running_loop().create_task(self._read())
-        await self._confirmed(name)
+        self._subscriber = RedisSubscriber(self._pubsub_client, self._is_sharded,
+                                           self._dispatch, self._reconnected)
+        await self._subscriber.start(self._control)
+
+    async def ping(self) -> None:
+        if not self.connected:
+            raise BrokerUnavailable("the pub/sub connection is down")
+        with _reachable():
+            await asyncio.wait_for(self._redis.ping(), PING_TIMEOUT)
 
     def _pub_name(self, channel: str) -> bytes:
         return _key(self._prefix, channel, "pub").encode()
 
-    def _send_subscribe(self, name: bytes) -> tuple[bytes, Any]:
-        """Ask Redis to subscribe to `name`: (name, the send to await)."""
-        assert self._pubsub is not None, "RedisBroker.start() was not awaited"
-        self._confirm.setdefault(name, asyncio.get_running_loop().create_future())
-        send = self._pubsub.ssubscribe(name) if self._sharded else self._pubsub.subscribe(name)
-        return name, send
-
-    async def _confirmed(self, name: bytes) -> None:
-        """Wait until the reader saw Redis confirm the subscription to `name`."""
-        confirmed = self._confirm[name]
-        try:
-            await asyncio.wait_for(asyncio.shield(confirmed), SUBSCRIBE_TIMEOUT)
-        finally:
-            if self._confirm.get(name) is confirmed and confirmed.done():
-                del self._confirm[name]
-
-    async def _listen(self, name: bytes) -> None:
-        name, send = self._send_subscribe(name)
-        await send
-        await self._confirmed(name)
+    def _started(self) -> RedisSubscriber:
+        assert self._subscriber is not None, "RedisBroker.start() was not awaited"
+        return self._subscriber
 
     async def subscribe(self, channel: str) -> None:
         name = self._pub_name(channel)
         self._names[name] = channel
-        await self._listen(name)
+        await self._started().subscribe(name)
 
     async def unsubscribe(self, channel: str) -> None:
         name = self._pub_name(channel)
         self._names.pop(name, None)
-        if self._pubsub is None:
-            return
-        if self._sharded:
-            await self._pubsub.sunsubscribe(name)
-        else:
-            await self._pubsub.unsubscribe(name)
+        if self._subscriber is not None:
+            await self._subscriber.unsubscribe(name)
 
-    async def _read(self) -> None:
-        """Deliver what arrives on the subscribed channels; reconnect with backoff (redis-py
-        subscribes again on reconnect)."""
-        assert self._pubsub is not None
-        failures = 0
-        while True:
-            try:
-                message = await self._pubsub.get_message(timeout=1.0)
-                failures = 0
-            except asyncio.CancelledError:
-                raise
-            except (RedisError, OSError, RuntimeError) as exc:
-                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
-                failures += 1
-                log.warning("redis pub/sub read failed (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay)
-                continue
-            if message is not None:
-                try:
-                    self._dispatch(message)
-                except Exception:  # one bad message must not stop delivery
-                    log.exception("could not deliver a redis pub/sub message")
+    def _reconnected(self) -> None:
+        if self._handler is not None:
+            self._handler.on_reconnect()
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        kind, name = message["type"], message["channel"]
-        if kind in ("subscribe", "ssubscribe"):
-            confirmed = self._confirm.get(name)
-            if confirmed is not None and not confirmed.done():
-                confirmed.set_result(None)
+    def _dispatch(self, name: bytes, data: bytes) -> None:
+        if self._handler is None:
             return
-        if kind not in ("message", "smessage") or self._handler is None:
-            return
-        data: bytes = message["data"]
         if name == self._control:
             self._handler.on_control(data)
             return
@@ -271,21 +273,25 @@ class RedisBroker:
 
     # ---- publishing ---------------------------------------------------------------------------
 
-    @property
-    def _publish_command(self) -> str:
-        return "spublish" if self._sharded else "publish"
+    async def _is_sharded(self) -> bool:
+        """Whether pub/sub is sharded, asked of Redis the first time it answers."""
+        if self._sharded is None:
+            self._sharded = await _server_has_sharded_pubsub(self._redis)
+        return self._sharded
 
-    async def _publish_on(self, target: Any, channel: str, payload: bytes,
+    async def _publish_command(self) -> str:
+        return "spublish" if await self._is_sharded() else "publish"
+
+    async def _publish_on(self, target: Any, command: str, channel: str, payload: bytes,
                           history: HistoryOptions) -> Any:
         """Send one publication (`target` a client: its reply) or queue it (a pipeline)."""
         name = self._pub_name(channel)
         if not history.enabled:
-            return await target.execute_command(self._publish_command.upper(), name,
-                                                b"p0 " + payload)
+            return await target.execute_command(command.upper(), name, b"p0 " + payload)
         keys = [_key(self._prefix, channel, "meta"), _key(self._prefix, channel, "stream")]
         args: list[bytes | str | int] = [
             payload, repr(self._clock()), history.size, max(1, math.ceil(history.ttl)),
-            META_TTL, _new_epoch(), name, self._publish_command]
+            META_TTL, _new_epoch(), name, command]
         return await self._publish_script(keys=keys, args=args, client=target)
 
     @staticmethod
@@ -299,7 +305,9 @@ class RedisBroker:
                       tags: dict[str, str] | None = None) -> StreamPosition:
         payload = msgspec.json.encode(Publication(data=msgspec.Raw(data), info=info,
                                                   tags=tags or None))
-        reply = await self._publish_on(self._redis, channel, payload, history)
+        with _reachable():
+            reply = await self._publish_on(self._redis, await self._publish_command(), channel,
+                                           payload, history)
         return self._position(reply, history)
 
     async def publish_many(self, channels: Sequence[str], data: bytes, *,
@@ -307,24 +315,26 @@ class RedisBroker:
         if not channels:
             return []
         payload = msgspec.json.encode(Publication(data=msgspec.Raw(data)))
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for channel in channels:
-                await self._publish_on(pipe, channel, payload, history)
-            replies = await pipe.execute()
+        with _reachable():
+            command = await self._publish_command()
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for channel in channels:
+                    await self._publish_on(pipe, command, channel, payload, history)
+                replies = await pipe.execute()
         return [self._position(reply, history) for reply in replies]
 
-    async def publish_control(self, data: bytes) -> None:
-        await self._redis.execute_command(self._publish_command.upper(), self._control, data)
+    async def _publish_raw(self, name: bytes, data: bytes) -> None:
+        with _reachable():
+            await self._redis.execute_command((await self._publish_command()).upper(), name, data)
 
-    async def _publish_event(self, channel: str, tag: bytes, info: ClientInfo) -> None:
-        await self._redis.execute_command(self._publish_command.upper(), self._pub_name(channel),
-                                          tag + msgspec.json.encode(info))
+    async def publish_control(self, data: bytes) -> None:
+        await self._publish_raw(self._control, data)
 
     async def publish_join(self, channel: str, info: ClientInfo) -> None:
-        await self._publish_event(channel, b"j", info)
+        await self._publish_raw(self._pub_name(channel), b"j" + msgspec.json.encode(info))
 
     async def publish_leave(self, channel: str, info: ClientInfo) -> None:
-        await self._publish_event(channel, b"l", info)
+        await self._publish_raw(self._pub_name(channel), b"l" + msgspec.json.encode(info))
 
     # ---- history ------------------------------------------------------------------------------
 
@@ -335,7 +345,8 @@ class RedisBroker:
         keys = [_key(self._prefix, channel, "meta"), _key(self._prefix, channel, "stream")]
         args: list[str | int] = [_new_epoch(), META_TTL, "0" if flt.limit == 0 else "1",
                                  since, "1" if flt.reverse else "0"]
-        top, epoch, entries = await self._history_script(keys=keys, args=args)
+        with _reachable():
+            top, epoch, entries = await self._history_script(keys=keys, args=args)
         position = StreamPosition(offset=int(top or 0), epoch=_text(epoch))
         if flt.since is not None and flt.since.epoch and flt.since.epoch != position.epoch:
             raise UnrecoverablePosition(channel)
@@ -353,18 +364,32 @@ class RedisBroker:
         return pubs, position
 
     async def remove_history(self, channel: str) -> None:
-        await self._redis.delete(_key(self._prefix, channel, "stream"))
+        with _reachable():
+            await self._redis.delete(_key(self._prefix, channel, "stream"))
+
+    # ---- nodes --------------------------------------------------------------------------------
+
+    async def update_node(self, info: NodeInfo, ttl: float) -> None:
+        """Kept like presence: `P nodes` (uid -> NodeInfo) and `P nodes.exp` (uid -> expiry)."""
+        args: list[bytes | str | int] = [repr(self._clock() + ttl), info.uid,
+                                         msgspec.json.encode(info), max(1, math.ceil(ttl))]
+        with _reachable():
+            await self._node_add(keys=self._nodes, args=args)
+
+    async def nodes(self) -> list[NodeInfo]:
+        with _reachable():
+            flat = await self._node_get(keys=self._nodes, args=[repr(self._clock())])
+        return [msgspec.json.decode(info, type=NodeInfo) for info in flat[1::2]]
+
+    async def remove_node(self, uid: str) -> None:
+        await _remove_member(self._redis, self._nodes, uid)
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
-        if self._pubsub is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()
-            self._pubsub = None
+        if self._subscriber is not None:
+            await self._subscriber.close()
+            self._subscriber = None
+        if self._pubsub_client is not self._redis:
+            await self._pubsub_client.aclose()
         await self._redis.aclose()
 
 
@@ -379,27 +404,33 @@ class RedisPresence:
         self._clock = clock
         self._add = client.register_script(_PRESENCE_ADD)
         self._get = client.register_script(_PRESENCE_GET)
+        self._admit = client.register_script(_PRESENCE_ADMIT)
 
     def _keys(self, channel: str) -> list[str]:
         return [_key(self._prefix, channel, "presence"),
                 _key(self._prefix, channel, "presence.exp")]
 
+    def _add_args(self, client_id: str, info: ClientInfo, ttl: float) -> list[bytes | str | int]:
+        return [repr(self._clock() + ttl), client_id, msgspec.json.encode(info),
+                max(1, math.ceil(ttl))]
+
     async def add_presence(self, channel: str, client_id: str, info: ClientInfo,
                            ttl: float) -> None:
-        args: list[bytes | str | int] = [
-            repr(self._clock() + ttl), client_id, msgspec.json.encode(info),
-            max(1, math.ceil(ttl))]
-        await self._add(keys=self._keys(channel), args=args)
+        with _reachable():
+            await self._add(keys=self._keys(channel), args=self._add_args(client_id, info, ttl))
+
+    async def admit(self, channel: str, client_id: str, info: ClientInfo, ttl: float,
+                    limit: int) -> bool:
+        args = [*self._add_args(client_id, info, ttl), repr(self._clock()), limit]
+        with _reachable():
+            return bool(await self._admit(keys=self._keys(channel), args=args))
 
     async def remove_presence(self, channel: str, client_id: str) -> None:
-        hash_key, expiries = self._keys(channel)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(hash_key, client_id)
-            pipe.zrem(expiries, client_id)
-            await pipe.execute()
+        await _remove_member(self._redis, self._keys(channel), client_id)
 
     async def presence(self, channel: str) -> dict[str, ClientInfo]:
-        flat = await self._get(keys=self._keys(channel), args=[repr(self._clock())])
+        with _reachable():
+            flat = await self._get(keys=self._keys(channel), args=[repr(self._clock())])
         return {_text(client_id): msgspec.json.decode(info, type=ClientInfo)
                 for client_id, info in zip(flat[::2], flat[1::2], strict=True)}
 
@@ -412,8 +443,20 @@ def redis_broker(url: str, prefix: str = DEFAULT_PREFIX, clock: Clock = time.tim
                  sharded: bool | None = None) -> tuple[RedisBroker, RedisPresence]:
     """A broker and a presence store on one connection pool to the Redis at `url`
     (redis://[user:password@]host:port/db, rediss:// for TLS); commands wait for one of
-    POOL_SIZE connections rather than opening one per concurrent request."""
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=POOL_SIZE,
-                                                    timeout=POOL_TIMEOUT)
+    POOL_SIZE connections rather than opening one per concurrent request, retry once after a
+    lost connection, and fail (BrokerUnavailable) rather than wait when Redis is cut off. The
+    pub/sub connection has a client of its own that never retries: RedisSubscriber
+    reconnects it."""
+    timeouts: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT,
+                                "socket_connect_timeout": CONNECT_TIMEOUT,
+                                "socket_keepalive": True}
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=POOL_SIZE, timeout=POOL_TIMEOUT,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 1), **timeouts)
     client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
-    return (RedisBroker(client, prefix, clock, sharded), RedisPresence(client, prefix, clock))
+    # (reads of messages wait READ_TIMEOUT; the timeout bounds the connection's handshake)
+    pubsub_pool = aioredis.ConnectionPool.from_url(
+        url, max_connections=2, retry=Retry(NoBackoff(), 0), **timeouts)
+    pubsub_client = aioredis.Redis.from_pool(pubsub_pool)
+    return (RedisBroker(client, prefix, clock, sharded, pubsub_client),
+            RedisPresence(client, prefix, clock))

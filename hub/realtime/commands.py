@@ -15,12 +15,12 @@ from typing import cast
 import msgspec
 
 from hub.realtime import codes
-from hub.realtime.broker import HistoryFilter, UnrecoverablePosition
+from hub.realtime.broker import BrokerUnavailable, HistoryFilter, UnrecoverablePosition
 from hub.realtime.centrifugo_token import app_user, check_grant
 from hub.realtime.channels import MAX_CHANNEL_LENGTH, Access, Namespace
 from hub.realtime.client import Client
 from hub.realtime.control import Control
-from hub.realtime.node import VERSION, Node
+from hub.realtime.node import VERSION, Connection
 from hub.realtime.protocol import (
     EMPTY_RAW,
     ClientInfo,
@@ -55,7 +55,7 @@ from hub.realtime.types import (
 
 __all__ = ["HANDLERS", "subscribe_channel", "server_side_channels", "apply_identity",
            "accept_connect", "connect_unidirectional", "ConnectRefused",
-           "subscribe_server_side", "subscribe_user"]
+           "subscribe_server_side", "server_subscribe"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -198,7 +198,19 @@ async def subscribe_channel(client: Client, channel: str, namespace: Namespace,
                             grant: SubOptions | None = None
                             ) -> tuple[SubscribeResult, ChannelState, int]:
     """Subscribe and work out recovery; returns the result, the held state and the offset
-    after which held publications are released (`grant`: what a token gave)."""
+    after which held publications are released (`grant`: what a token gave). A broker out
+    of reach leaves the client unsubscribed (BrokerUnavailable), free to try again."""
+    try:
+        return await _subscribe_positioned(client, channel, namespace, req, server_side, grant)
+    except BrokerUnavailable:
+        await client.node.remove_subscription(client, channel)
+        raise
+
+
+async def _subscribe_positioned(client: Client, channel: str, namespace: Namespace,
+                                req: SubscribeRequest, server_side: bool,
+                                grant: SubOptions | None
+                                ) -> tuple[SubscribeResult, ChannelState, int]:
     node = client.node
     join_leave = await _wants_join_leave(client, channel, namespace, req)
     state = await node.add_subscription(client, channel, server_side, join_leave=join_leave,
@@ -324,8 +336,7 @@ async def accept_connect(client: Client, req: ConnectRequest
     if identity.external and node.rules.single_connection and identity.user:
         await node.run_control(Control("disconnect", key, whitelist=(client.id,),
                                        code=codes.CONNECTION_LIMIT, reason="connection limit"))
-    elif identity.user and (await node.connection_count(key)
-                            >= node.config.max_connections_per_user):
+    elif identity.user and not await node.admit_connection(key, client.id, identity.user):
         raise Disconnected(codes.CONNECTION_LIMIT, "connection limit")
     apply_identity(client, identity)
     client.connected = True
@@ -407,18 +418,11 @@ async def subscribe_server_side(client: Client, channel: str, grant: SubOptions,
     return True
 
 
-async def subscribe_user(node: Node, user_id: str, channel: str, grant: SubOptions,
-                         client_id: str = "", since: StreamPosition | None = None) -> int:
-    """Server-side subscribe the connections of an app's user (one when `client_id`)
-    with a `subscribe` push; returns how many were subscribed."""
-    count = 0
-    for client in node.sessions.of(session_key(user_id, external=True)):
-        if (client_id and client.id != client_id) or channel in client.channels:
-            continue
-        # the node holds its connections as node.Connection; every one of them is a Client
-        if await subscribe_server_side(cast(Client, client), channel, grant, since):
-            count += 1
-    return count
+async def server_subscribe(connection: Connection, channel: str, grant: SubOptions,
+                           since: StreamPosition | None = None) -> bool:
+    """`subscribe_server_side` as the node's ServerSubscribeHook (Node.subscribe_user)."""
+    # the node holds its connections as node.Connection; every one of them is a Client
+    return await subscribe_server_side(cast(Client, connection), channel, grant, since)
 
 
 async def unsubscribe(client: Client, command: Command) -> Reply:

@@ -1,7 +1,8 @@
 """Control messages between the processes of one hub (after centrifuge's control channel):
-disconnecting or unsubscribing a user's connections reaches the connections every process
-holds. The node that is asked applies a command to its own connections, then publishes it
-through the broker; the other nodes apply it when it arrives (the sender skips its own)."""
+disconnecting, unsubscribing or server-side subscribing a user's connections reaches the
+connections every process holds. The node that is asked applies a command to its own
+connections, then publishes it through the broker; the other nodes apply it when it arrives
+(the sender skips its own)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,39 @@ from typing import Literal
 
 import msgspec
 
-from hub.realtime.types import Identity
+from hub.realtime.broker import NodeInfo
+from hub.realtime.protocol import StreamPosition
+from hub.realtime.types import Identity, SubOptions
 
-__all__ = ["Control", "encode", "decode", "selects"]
+__all__ = ["Control", "encode", "decode", "selects", "grant_of"]
 
 
 class Control(msgspec.Struct, frozen=True, omit_defaults=True):
-    """What to do to which connections of one user."""
+    """What to do to which connections of one user; or (`stats`) a survey of what every
+    process serves, and (`stats_reply`) one process's answer (hub.realtime.survey)."""
 
-    op: Literal["disconnect", "unsubscribe"]
-    key: str  # the user's Sessions key (types.session_key)
+    op: Literal["disconnect", "unsubscribe", "subscribe", "stats", "stats_reply"]
+    key: str  # the user's Sessions key (types.session_key); "" for a survey
     origin: str = ""  # uid of the node that sent it (it has applied it already)
     session: str = ""  # only connections opened with this sign-in
     client: str = ""  # only this connection
     whitelist: tuple[str, ...] = ()  # never these connections
-    channel: str = ""  # unsubscribe: from this channel
+    channel: str = ""  # unsubscribe: from this channel; subscribe: to this one
     code: int = 0
     reason: str = ""
+    info: str = ""  # subscribe: the channel info (JSON), the subscribe push's data (JSON),
+    data: str = ""  # when the grant expires (unix seconds, 0 never) and where to recover from
+    expires_at: float = 0.0
+    since: StreamPosition | None = None
+    survey: str = ""  # stats, stats_reply: the survey's id
+    stats: NodeInfo | None = None  # stats_reply: the answering process's
+
+
+def grant_of(command: Control) -> SubOptions:
+    """The server-side subscription a `subscribe` command grants."""
+    return SubOptions(command.channel, info=command.info.encode() or None,
+                      data=command.data.encode() or None,
+                      expires_at=command.expires_at or None)
 
 
 _decoder = msgspec.json.Decoder(Control)

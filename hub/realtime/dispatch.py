@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from hub.realtime import codes
+from hub.realtime.broker import BrokerUnavailable
 from hub.realtime.client import Client
 from hub.realtime.commands import HANDLERS
 from hub.realtime.protocol import Command, Error, ProtocolError
@@ -47,8 +48,11 @@ async def _handle(client: Client, command: Command) -> None:
         reply = await HANDLERS[method](client, command)
     except Disconnected:
         raise
-    except Exception:
-        log.exception("realtime command %s failed", method)
+    except Exception as exc:
+        if isinstance(exc, BrokerUnavailable):  # expected while Redis is away: no traceback
+            log.warning("realtime command %s failed: broker unavailable (%s)", method, exc)
+        else:
+            log.exception("realtime command %s failed", method)
         reply = client.codec.encode_error_reply(command.id, Error(
             codes.INTERNAL, "internal server error", temporary=True))
     if isinstance(reply, tuple):  # subscribe/connect: reply first, then held pushes

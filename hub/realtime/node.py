@@ -10,17 +10,24 @@ runs the commands.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, Protocol
 
 import msgspec
 
 from hub.realtime import codes, control
-from hub.realtime.broker import Broker, HistoryOptions, PresenceStore
+from hub.realtime.broker import (
+    Broker,
+    BrokerUnavailable,
+    HistoryOptions,
+    NodeInfo,
+    PresenceStore,
+)
 from hub.realtime.channels import ChannelRules
 from hub.realtime.protocol import (
     ClientInfo,
@@ -33,10 +40,12 @@ from hub.realtime.protocol import (
     encode_json,
 )
 from hub.realtime.sessions import Sessions
+from hub.realtime.survey import Survey
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
 
-__all__ = ["NodeConfig", "Node", "Connection", "ConnectingHook", "RPCHook", "SubTokenHook"]
+__all__ = ["NodeConfig", "Node", "Connection", "ConnectingHook", "RPCHook", "SubTokenHook",
+           "ServerSubscribeHook"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -85,6 +94,20 @@ ConnectingHook = Callable[[str], Awaitable[Identity]]
 RPCHook = Callable[[Identity, str, bytes], Awaitable[bytes]]
 # subscription token -> what it grants; raises AuthError (expired or invalid)
 SubTokenHook = Callable[[str], SubOptions]
+# (connection, channel, grant, recover since) -> whether it was subscribed (commands.py's
+# server-side subscribe, which the node cannot import)
+ServerSubscribeHook = Callable[["Connection", str, SubOptions, StreamPosition | None],
+                               Awaitable[bool]]
+
+
+@contextlib.contextmanager
+def _best_effort(what: str) -> Iterator[None]:
+    """Clean-up that may not stop for a broker out of reach: what it leaves in the broker
+    expires there (presence) or concerns nobody any more (a leave push)."""
+    try:
+        yield
+    except BrokerUnavailable as exc:
+        log.warning("%s skipped: broker unavailable (%s)", what, exc)
 
 
 class Node:
@@ -101,11 +124,13 @@ class Node:
         self.on_connecting: ConnectingHook | None = None
         self.on_rpc: RPCHook | None = None
         self.on_subscription_token: SubTokenHook | None = None
+        self.on_server_subscribe: ServerSubscribeHook | None = None
         self.shutting_down = False
         self.uid = str(uuid.uuid4())
         self.name = socket.gethostname()
         self.started = time.monotonic()
-        self._control_tasks: set[asyncio.Task[int]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._survey = Survey()
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -144,13 +169,38 @@ class Node:
             return
         if command.origin == self.uid:
             return
-        task = asyncio.get_running_loop().create_task(self._apply_control(command))
-        self._control_tasks.add(task)
-        task.add_done_callback(self._control_tasks.discard)
+        if command.op == "stats":
+            self._spawn(self._answer_survey(command.survey))
+        elif command.op == "stats_reply":
+            self._survey.answer(command)
+        else:
+            self._spawn(self._apply_control(command))
+
+    async def _answer_survey(self, survey: str) -> None:
+        with _best_effort("answering a stats survey"):
+            await self.broker.publish_control(control.encode(control.Control(
+                "stats_reply", "", origin=self.uid, survey=survey, stats=self.stats())))
+
+    def on_reconnect(self) -> None:
+        """The broker is back after an outage: write this process's presence, connection
+        counts and node stats again (they may have expired, or Redis may have restarted
+        empty)."""
+        self._spawn(self._rewrite_presence())
+
+    async def _rewrite_presence(self) -> None:
+        with _best_effort("writing presence again after a reconnection"):
+            await self.refresh_presence()
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _apply_control(self, command: control.Control) -> int:
         clients = [c for c in self.sessions.of(command.key)
                    if control.selects(command, c.id, c.identity)]
+        if command.op == "subscribe":
+            return await self._subscribe_clients(clients, command)
         if command.op == "unsubscribe":
             clients = [c for c in clients if command.channel in c.channels]
         for client in clients:
@@ -160,6 +210,19 @@ class Node:
             else:
                 client.disconnect(command.code, command.reason)
         return len(clients)
+
+    async def _subscribe_clients(self, clients: list[Connection],
+                                 command: control.Control) -> int:
+        """Server-side subscribe those of `clients` not yet in the command's channel."""
+        if self.on_server_subscribe is None:
+            return 0
+        grant = control.grant_of(command)
+        count = 0
+        for client in clients:
+            if command.channel not in client.channels and await self.on_server_subscribe(
+                    client, command.channel, grant, command.since):
+                count += 1
+        return count
 
     async def run_control(self, command: control.Control) -> int:
         """Apply `command` here and in every other process; returns how many connections of
@@ -201,6 +264,17 @@ class Node:
         clients, _ = await self.presence_store.presence_stats(CONNECTIONS + key)
         return max(clients, self.sessions.count(key))
 
+    async def admit_connection(self, key: str, client_id: str, user: str) -> bool:
+        """Count a new connection of the user (Sessions key) unless the user already has
+        `max_connections_per_user` in every process: checked and counted in one step of the
+        presence store, so connections racing on several processes cannot pass together."""
+        limit = self.config.max_connections_per_user
+        if self.sessions.count(key) >= limit:
+            return False
+        return await self.presence_store.admit(CONNECTIONS + key, client_id,
+                                               ClientInfo(user=user, client=client_id),
+                                               self.config.presence_ttl, limit)
+
     async def remove_client(self, client: Connection) -> None:
         self.pending.discard(client)
         if self.clients.pop(client.id, None) is None:
@@ -208,7 +282,8 @@ class Node:
         key = _key_of(client)
         self.sessions.remove(key, client.id)
         if key:
-            await self.presence_store.remove_presence(CONNECTIONS + key, client.id)
+            with _best_effort("removing a connection's count"):
+                await self.presence_store.remove_presence(CONNECTIONS + key, client.id)
         for channel in list(client.channels):
             await self.remove_subscription(client, channel)
 
@@ -248,13 +323,15 @@ class Node:
         namespace = self.rules.namespace(channel)
         info = (state.info if state is not None else None) or client.info
         if namespace is not None and namespace.presence and info is not None:
-            await self.presence_store.remove_presence(channel, client.id)
-            if namespace.join_leave:
-                await self.broker.publish_leave(channel, info)
+            with _best_effort("removing presence"):
+                await self.presence_store.remove_presence(channel, client.id)
+                if namespace.join_leave:
+                    await self.broker.publish_leave(channel, info)
 
     async def refresh_presence(self) -> None:
-        """Keep presence entries (and connection counts) of this process's clients from
-        expiring (run periodically)."""
+        """Keep presence entries (and connection counts) of this process's clients, and its
+        node stats, from expiring (run periodically)."""
+        await self.broker.update_node(self.stats(), self.config.presence_ttl)
         for client in list(self.clients.values()):
             await self.track_connection(client)
         for channel, subscribers in list(self.channels.items()):
@@ -319,6 +396,16 @@ class Node:
             "unsubscribe", session_key(str(user_id), external), client=client_id,
             channel=channel, code=codes.UNSUBSCRIBE_SERVER, reason="server unsubscribe"))
 
+    async def subscribe_user(self, user_id: str, channel: str, grant: SubOptions,
+                             client_id: str = "", since: StreamPosition | None = None) -> int:
+        """Server-side subscribe the connections of an app's user (one when `client_id`) in
+        every process, each told with a subscribe push; returns how many of this process's
+        connections were subscribed."""
+        return await self.run_control(control.Control(
+            "subscribe", session_key(user_id, external=True), client=client_id, channel=channel,
+            info=(grant.info or b"").decode(), data=(grant.data or b"").decode(),
+            expires_at=grant.expires_at or 0.0, since=since))
+
     async def unsubscribe_client(self, client: Connection, channel: str, code: int,
                                  reason: str) -> None:
         """Unsubscribe one connection and tell it why with an unsubscribe push."""
@@ -359,6 +446,27 @@ class Node:
         """Channels with subscribers on this node and how many connections each."""
         return {channel: len(subscribers) for channel, subscribers in self.channels.items()}
 
+    def stats(self) -> NodeInfo:
+        """What this process serves now (the server API's `info` and `channels`)."""
+        counts = self.channel_counts()
+        return NodeInfo(uid=self.uid, name=self.name, version=VERSION,
+                        num_clients=len(self.clients), num_users=self.sessions.users(),
+                        num_subs=sum(counts.values()), uptime=self.uptime, channels=counts)
+
+    async def cluster_stats(self) -> list[NodeInfo]:
+        """Every live process's stats: asked now (hub.realtime.survey) from the processes
+        that recorded themselves (`update_node`), as last recorded for those that do not
+        answer in time; only this process's while the broker is out of reach."""
+        try:
+            nodes = {info.uid: info for info in await self.broker.nodes()}
+            nodes.pop(self.uid, None)
+            if nodes:
+                nodes.update(await self._survey.ask(self.broker, self.uid, set(nodes)))
+        except BrokerUnavailable:
+            nodes = {}
+        nodes[self.uid] = self.stats()
+        return list(nodes.values())
+
     async def presence(self, channel: str) -> dict[str, ClientInfo]:
         return await self.presence_store.presence(channel)
 
@@ -370,6 +478,8 @@ class Node:
     async def shutdown(self, timeout: float = 3.0) -> None:
         """Tell every client to reconnect later (3001 shutdown) and wait for them to go."""
         self.shutting_down = True
+        with _best_effort("leaving the list of nodes"):
+            await self.broker.remove_node(self.uid)
         for client in [*self.clients.values(), *self.pending]:
             client.disconnect(codes.SHUTDOWN, "shutdown")
         deadline = asyncio.get_running_loop().time() + timeout

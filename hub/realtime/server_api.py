@@ -26,11 +26,16 @@ from typing import Any
 import msgspec
 
 from hub.realtime import codes
-from hub.realtime.broker import HistoryFilter, HistoryOptions, UnrecoverablePosition
+from hub.realtime.broker import (
+    BrokerUnavailable,
+    HistoryFilter,
+    HistoryOptions,
+    NodeInfo,
+    UnrecoverablePosition,
+)
 from hub.realtime.channels import Namespace
-from hub.realtime.commands import subscribe_user
 from hub.realtime.control import Control
-from hub.realtime.node import VERSION, Node
+from hub.realtime.node import Node
 from hub.realtime.protocol import (
     EMPTY_RAW,
     EmptyResult,
@@ -64,6 +69,7 @@ BAD_REQUEST = ApiError(codes.BAD_REQUEST_ERROR, "bad request")
 UNKNOWN_CHANNEL = ApiError(codes.UNKNOWN_CHANNEL, "unknown channel")
 NOT_AVAILABLE = ApiError(codes.NOT_AVAILABLE, "not available")
 UNRECOVERABLE = ApiError(codes.UNRECOVERABLE_POSITION, "unrecoverable position")
+INTERNAL = ApiError(codes.INTERNAL, "internal server error")
 
 
 # ---- requests ---------------------------------------------------------------------------------
@@ -259,7 +265,10 @@ class ServerAPI:
             raise BadRequest(str(exc)) from exc
         except RecursionError as exc:
             raise BadRequest("JSON is nested too deeply") from exc
-        outcome = await handler(request)
+        try:
+            outcome = await handler(request)
+        except BrokerUnavailable:  # Redis cut off: an answer now rather than a wait
+            outcome = INTERNAL
         if isinstance(outcome, ApiError):
             return b'{"error":%s}' % encode_json(outcome)
         return b'{"result":%s}' % encode_json(outcome)
@@ -331,8 +340,8 @@ class ServerAPI:
             return BAD_REQUEST
         grant = SubOptions(req.channel, info=info or None, data=data or None,
                            expires_at=float(req.expire_at) if req.expire_at > 0 else None)
-        await subscribe_user(self.node, req.user, req.channel, grant, req.client,
-                             since=req.recover_since)
+        await self.node.subscribe_user(req.user, req.channel, grant, req.client,
+                                       since=req.recover_since)
         return EmptyResult()
 
     async def unsubscribe(self, req: _Unsubscribe) -> Outcome:
@@ -401,20 +410,28 @@ class ServerAPI:
     # ---- node -----------------------------------------------------------------------------
 
     async def channels(self, req: _Channels) -> Outcome:
-        """Active channels of configured namespaces (a glob `pattern`: *, ?, [...])."""
-        counts = {channel: ChannelInfo(num_clients=count)
-                  for channel, count in self.node.channel_counts().items()
+        """Active channels of configured namespaces (a glob `pattern`: *, ?, [...]) in every
+        process, with their connections summed."""
+        totals: dict[str, int] = {}
+        for stats in await self.node.cluster_stats():
+            for channel, count in stats.channels.items():
+                totals[channel] = totals.get(channel, 0) + count
+        counts = {channel: ChannelInfo(num_clients=count) for channel, count in totals.items()
                   if self._namespace(channel) is not None
                   and (not req.pattern or fnmatch.fnmatchcase(channel, req.pattern))}
         return ChannelsResult(channels=counts)
 
     async def info(self, req: _Info) -> Outcome:
-        node = self.node
-        counts = node.channel_counts()
-        return InfoResult(nodes=[NodeResult(
-            uid=node.uid, name=node.name, version=VERSION, num_clients=len(node.clients),
-            num_users=node.sessions.users(), num_channels=len(counts), uptime=node.uptime,
-            num_subs=sum(counts.values()))])
+        """Every live process, as each last recorded itself (this one now)."""
+        return InfoResult(nodes=[_node_result(stats)
+                                 for stats in await self.node.cluster_stats()])
+
+
+def _node_result(stats: NodeInfo) -> NodeResult:
+    return NodeResult(uid=stats.uid, name=stats.name, version=stats.version,
+                      num_clients=stats.num_clients, num_users=stats.num_users,
+                      num_channels=len(stats.channels), num_subs=stats.num_subs,
+                      uptime=stats.uptime)
 
 
 METHODS = ("publish", "broadcast", "subscribe", "unsubscribe", "disconnect", "presence",

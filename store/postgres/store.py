@@ -15,6 +15,8 @@ __all__ = ["PgStore"]
 
 
 class PgStore(SqlStore):
+    shared = True  # several processes, on one machine or many
+
     def __init__(self, url: str) -> None:
         super().__init__(PgDatabase(url))
         self.posts = PgPosts(self.db)

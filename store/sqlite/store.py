@@ -22,6 +22,7 @@ from store.interface import (
     DownloadRepo,
     FollowRepo,
     JobRepo,
+    LeaseRepo,
     ListeningRepo,
     ListenRepo,
     ListenTokenRepo,
@@ -51,6 +52,7 @@ from store.sqlite.db import AfterCommit, Database
 from store.sqlite.downloads import SqliteDownloads
 from store.sqlite.follows import SqliteFollows
 from store.sqlite.jobs import SqliteJobs
+from store.sqlite.leases import SqlLeases
 from store.sqlite.listen_tokens import SqliteListenTokens
 from store.sqlite.listening import SqliteListening
 from store.sqlite.listens import SqliteListens
@@ -102,6 +104,7 @@ class SqlStore:
         self.collection_stats: CollectionStatsRepo = SqliteCollectionStats(self.db)
         self.lyrics: LyricsRepo = SqliteLyrics(self.db)
         self.quiz: QuizRepo = SqliteQuiz(self.db)
+        self.leases: LeaseRepo = SqlLeases(self.db)
 
     async def open(self) -> None:
         await self.db.open()
@@ -126,5 +129,7 @@ class SqlStore:
 
 
 class SqliteStore(SqlStore):
+    shared = False  # one process writes the file (DESIGN: the embedded default)
+
     def __init__(self, path: Path | str, readers: int = 4) -> None:
         super().__init__(Database(Path(path), readers=readers))

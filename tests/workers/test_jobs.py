@@ -475,3 +475,26 @@ async def test_progress_reaches_the_owner_over_the_websocket(client: Any) -> Non
     assert [p for p in other.pushes if p.get("channel", "").startswith("user:")] == []
     await owner.close()
     await other.close()
+
+
+async def test_a_runner_starting_beside_a_live_one_on_a_shared_store_leaves_its_jobs(
+        start: Any, store: SqliteStore) -> None:
+    """On a store several processes share, a runner that starts takes over only the jobs whose
+    runner stopped heartbeating for its lease, never a live runner's."""
+    live = await start()
+    gate = asyncio.Event()
+
+    async def held(job: Job, progress: ProgressReporter, cancel: CancelSignal) -> None:
+        await gate.wait()
+
+    live.register("held", held)
+    job_id = (await live.submit("held", {})).job.id
+    await status_of(store.jobs, job_id, "running")
+    beside = await start(exclusive=False, orphan_after=3600.0)
+    beside.register("held", echo)
+    await asyncio.sleep(0.05)
+    running = await store.jobs.get(job_id)
+    assert running.status == "running" and running.claimed_by == live.worker_id
+    assert running.attempts == 1
+    gate.set()
+    assert (await status_of(store.jobs, job_id, "completed")).claimed_by == live.worker_id

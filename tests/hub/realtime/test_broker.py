@@ -3,12 +3,13 @@ RedisBroker (a real Redis, each test under its own key prefix)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from hub.realtime.broker import HistoryFilter, HistoryOptions, UnrecoverablePosition
+from hub.realtime.broker import HistoryFilter, HistoryOptions, NodeInfo, UnrecoverablePosition
 from hub.realtime.broker_memory import MemoryBroker, MemoryPresence
 from hub.realtime.broker_redis import redis_broker
 from hub.realtime.protocol import ClientInfo, Publication, StreamPosition
@@ -45,6 +46,9 @@ class Recorder:
 
     def on_control(self, data: bytes) -> None:
         self.controls.append(data)
+
+    def on_reconnect(self) -> None:
+        return None  # these brokers stay connected
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -215,3 +219,35 @@ async def test_unsubscribed_channels_are_not_delivered(parts):
     if isinstance(broker, MemoryBroker):  # one process: the node filters by its subscribers
         return
     assert [c for c, _ in recorder.publications] == ["d"]
+
+
+async def test_admit_lets_exactly_the_limit_in_when_connections_race(parts, make_broker, clock):
+    """Admissions racing on two processes' presence stores (Redis: one set of keys; memory:
+    one process, one store) let in exactly the limit."""
+    _, presence, _ = parts
+    other = presence if isinstance(presence, MemoryPresence) else (await make_broker(clock))[1]
+    info = ClientInfo(user="1", client="")
+    admitted = await asyncio.gather(*(
+        (presence, other)[n % 2].admit("$c", f"conn{n}", info, 10, limit=3) for n in range(10)))
+    assert admitted.count(True) == 3
+    inside = set(await presence.presence("$c"))
+    assert inside == {f"conn{n}" for n, ok in enumerate(admitted) if ok}
+    assert await other.admit("$c", sorted(inside)[0], info, 10, limit=3)  # already in: refreshed
+    assert not await other.admit("$c", "late", info, 10, limit=3)
+    clock.now += 11  # the three expired (their process stopped refreshing them)
+    assert await presence.admit("$c", "late", info, 10, limit=3)
+
+
+async def test_nodes_report_themselves_until_their_entry_expires(make_broker, clock):
+    broker, _ = await make_broker(clock)
+    other, _ = await make_broker(clock)
+    seen_by = other if not isinstance(broker, MemoryBroker) else broker
+    await broker.update_node(NodeInfo(uid="a", name="h1", version="v", num_clients=2,
+                                      channels={"chat:x": 2}), ttl=10)
+    await broker.update_node(NodeInfo(uid="b", name="h2", version="v"), ttl=30)
+    nodes = {info.uid: info for info in await seen_by.nodes()}
+    assert set(nodes) == {"a", "b"} and nodes["a"].channels == {"chat:x": 2}
+    clock.now += 11
+    assert [info.uid for info in await seen_by.nodes()] == ["b"]
+    await broker.remove_node("b")  # stopped before its entry expired
+    assert await seen_by.nodes() == []

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from handlers.identity.auth import end_all_sessions, end_session
 from hub.realtime import codes
+from hub.realtime.broker import NodeInfo
 from hub.realtime.broker_redis import RedisBroker
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
@@ -218,3 +219,80 @@ async def _connection_count(hub: TestClient, user: str, expected: int) -> bool:
     from hub.realtime.types import session_key
 
     return await node_of(hub).connection_count(session_key(user, external=True)) == expected
+
+
+async def test_connections_racing_on_both_nodes_stop_at_the_limit(hubs):
+    """Three connects of one user at once, on two nodes, with a limit of two: one is refused."""
+    a, b = hubs
+    outcomes = await asyncio.gather(
+        *(RawCentrifuge.open(hub, connection_token("alice"), cookies=False)
+          for hub in (a, b, a)), return_exceptions=True)
+    opened = [raw for raw in outcomes if isinstance(raw, RawCentrifuge)]
+    try:
+        assert [str(e) for e in outcomes if not isinstance(e, RawCentrifuge)] == [
+            "websocket closed: CLOSE 3504 connection limit"]
+        assert all("connect" in raw.connect_reply for raw in opened) and len(opened) == 2
+    finally:
+        for raw in opened:
+            await raw.close()
+
+
+async def _api(hub: TestClient, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    resp = await hub.post(f"/hub/api/{method}", headers={"X-API-Key": API_KEY},
+                          data=json.dumps(body))
+    assert resp.status == 200
+    answer: dict[str, Any] = await resp.json()
+    return answer
+
+
+async def test_server_api_info_channels_and_presence_answer_for_both_nodes(hubs):
+    a, b = hubs
+    alice, bob, carol = (await app_client(a, "alice"), await app_client(b, "bob"),
+                         await app_client(b, "carol"))
+    try:
+        for raw in (alice, bob, carol):
+            assert "error" not in await raw.call("subscribe", {"channel": CHAT})
+        assert "error" not in await carol.call("subscribe", {"channel": "chat:side"})
+        info = (await _api(a, "info", {}))["result"]["nodes"]  # B asked now, not as recorded
+        by_uid = {node["uid"]: node for node in info}
+        assert set(by_uid) == {node_of(a).uid, node_of(b).uid}
+        assert (by_uid[node_of(a).uid]["num_clients"], by_uid[node_of(b).uid]["num_clients"]) \
+            == (1, 2)
+        assert by_uid[node_of(b).uid]["num_channels"] == 2
+        channels = (await _api(a, "channels", {"pattern": "chat:*"}))["result"]["channels"]
+        assert channels == {CHAT: {"num_clients": 3}, "chat:side": {"num_clients": 1}}
+        stats = (await _api(a, "presence_stats", {"channel": CHAT}))["result"]
+        assert stats == {"num_clients": 3, "num_users": 3}
+        present = (await _api(a, "presence", {"channel": CHAT}))["result"]["presence"]
+        assert {entry["user"] for entry in present.values()} == {"alice", "bob", "carol"}
+    finally:
+        for raw in (alice, bob, carol):
+            await raw.close()
+
+
+async def test_a_node_that_does_not_answer_is_listed_as_it_last_recorded_itself(hubs):
+    a, b = hubs
+    ghost = NodeInfo(uid="ghost", name="gone", version="v", num_clients=7,
+                     channels={CHAT: 7})
+    await node_of(b).broker.update_node(ghost, ttl=60)  # a process killed since
+    info = (await _api(a, "info", {}))["result"]["nodes"]
+    assert {node["uid"]: node["num_clients"] for node in info} == {
+        node_of(a).uid: 0, node_of(b).uid: 0, "ghost": 7}
+    channels = (await _api(a, "channels", {}))["result"]["channels"]
+    assert channels == {CHAT: {"num_clients": 7}}
+
+
+async def test_server_api_subscribe_on_one_node_subscribes_connections_on_the_other(hubs):
+    a, b = hubs
+    alice = await app_client(a, "alice")
+    try:
+        answer = await _api(b, "subscribe", {"user": "alice", "channel": CHAT,
+                                             "data": {"welcome": True}})
+        assert answer == {"result": {}}
+        push = await alice.next_push(CHAT)
+        assert push["subscribe"]["data"] == {"welcome": True}
+        await until(lambda: CHAT in node_of(a).channels)
+        await node_of(b).publish(CHAT, {"n": 1})
+        assert (await alice.next_push(CHAT))["pub"]["data"] == {"n": 1}
+    finally:
+        await alice.close()
