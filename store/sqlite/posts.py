@@ -32,18 +32,18 @@ _UNSET: Any = object()
 # is one for everyone); see SqlitePosts.hot
 _HOT_SQL = """
 WITH events(eid, post_id, at, posts, reposts, likes) AS (
-    SELECT eid, id, created_at, 1, repost_of IS NOT NULL, 0 FROM posts
-    WHERE created_at >= ?1 AND id > ?2 AND NOT (repost_of IS NOT NULL AND ctx IS 'hot')
-      AND {public}
+    SELECT eid, id, created_at, 1, CASE WHEN repost_of IS NULL THEN 0 ELSE 1 END, 0 FROM posts
+    WHERE created_at >= :since AND id > :after
+      AND NOT (repost_of IS NOT NULL AND ctx IS NOT DISTINCT FROM 'hot') AND {public}
     UNION ALL
     SELECT p.eid, p.id, r.created_at, 0, 0, 1 FROM post_reactions r JOIN posts p ON p.id = r.post_id
-    WHERE r.kind = 'like' AND r.created_at >= ?1 AND p.id > ?2
-      AND NOT (p.repost_of IS NOT NULL AND p.ctx IS 'hot') AND {public_p}
+    WHERE r.kind = 'like' AND r.created_at >= :since AND p.id > :after
+      AND NOT (p.repost_of IS NOT NULL AND p.ctx IS NOT DISTINCT FROM 'hot') AND {public_p}
 )
-SELECT eid, min(post_id), sum((posts + reposts + likes) * exp((at - ?4) * ?3)), sum(posts),
-       sum(reposts), sum(likes)
+SELECT eid, min(post_id), sum((posts + reposts + likes) * exp((at - :now) * :rate)),
+       sum(posts), sum(reposts), sum(likes)
 FROM events WHERE eid NOT IN ('', '/sc/undefined') GROUP BY eid
-ORDER BY 3 DESC, 2 LIMIT ?5 OFFSET ?6
+ORDER BY 3 DESC, 2 LIMIT :limit OFFSET :offset
 """.format(public=public_only("collection_id"), public_p=public_only("p.collection_id"))
 
 
@@ -172,7 +172,7 @@ class SqlitePosts:
         `user_ids` None means everyone; `collection_id` None means "in no collection";
         `viewer_id` (None: nobody signed in) leaves out posts filed in private collections
         the viewer neither owns nor collaborates on."""
-        where: list[str] = ["1"]
+        where: list[str] = ["1 = 1"]
         params: list[Any] = []
         _seen_by(viewer_id, where, params)
         if user_ids is not None:
@@ -277,7 +277,8 @@ class SqlitePosts:
         (a post and a repost, as Openwhyd's nbPosts + nbReposts), a like 1, each decayed by
         its age; ties go to the track posted first."""
         rate = math.log(2) / half_life
-        rows = await self.db.fetch_all(_HOT_SQL, (since, after_id, rate, now, limit, offset))
+        rows = await self.db.fetch_all(_HOT_SQL, {"since": since, "after": after_id, "rate": rate,
+                                                   "now": now, "limit": limit, "offset": offset})
         return [HotScore(eid=r[0], post_id=r[1], score=r[2], posts=r[3], reposts=r[4],
                          likes=r[5]) for r in rows]
 
