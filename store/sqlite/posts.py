@@ -34,11 +34,11 @@ _HOT_SQL = """
 WITH events(eid, post_id, at, posts, reposts, likes) AS (
     SELECT eid, id, created_at, 1, CASE WHEN repost_of IS NULL THEN 0 ELSE 1 END, 0 FROM posts
     WHERE created_at >= :since AND id > :after
-      AND NOT (repost_of IS NOT NULL AND ctx IS NOT DISTINCT FROM 'hot') AND {public}
+      AND NOT (repost_of IS NOT NULL AND coalesce(ctx, '') = 'hot') AND {public}
     UNION ALL
     SELECT p.eid, p.id, r.created_at, 0, 0, 1 FROM post_reactions r JOIN posts p ON p.id = r.post_id
     WHERE r.kind = 'like' AND r.created_at >= :since AND p.id > :after
-      AND NOT (p.repost_of IS NOT NULL AND p.ctx IS NOT DISTINCT FROM 'hot') AND {public_p}
+      AND NOT (p.repost_of IS NOT NULL AND coalesce(p.ctx, '') = 'hot') AND {public_p}
 )
 SELECT eid, min(post_id), sum((posts + reposts + likes) * exp((at - :now) * :rate)),
        sum(posts), sum(reposts), sum(likes)
@@ -172,7 +172,7 @@ class SqlitePosts:
         `user_ids` None means everyone; `collection_id` None means "in no collection";
         `viewer_id` (None: nobody signed in) leaves out posts filed in private collections
         the viewer neither owns nor collaborates on."""
-        where: list[str] = ["1 = 1"]
+        where: list[str] = ["true"]
         params: list[Any] = []
         _seen_by(viewer_id, where, params)
         if user_ids is not None:
@@ -277,8 +277,9 @@ class SqlitePosts:
         (a post and a repost, as Openwhyd's nbPosts + nbReposts), a like 1, each decayed by
         its age; ties go to the track posted first."""
         rate = math.log(2) / half_life
-        rows = await self.db.fetch_all(_HOT_SQL, {"since": since, "after": after_id, "rate": rate,
-                                                   "now": now, "limit": limit, "offset": offset})
+        rows = await self.db.fetch_all(_HOT_SQL, {"since": since, "after": after_id,
+                                                  "rate": rate, "now": now, "limit": limit,
+                                                  "offset": offset})
         return [HotScore(eid=r[0], post_id=r[1], score=r[2], posts=r[3], reposts=r[4],
                          likes=r[5]) for r in rows]
 
