@@ -15,6 +15,12 @@ class PgDialect:
     name = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
+    def ids_taken(self, table: str) -> str | None:
+        # an identity column's sequence does not see explicit ids: the next default would
+        # collide with them
+        return (f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
+
     def json_value(self, column: str, *path: str | int) -> str:
         """The JSON scalar at `path`, as text."""
         steps = ",".join(str(json_key(k)) for k in path)

@@ -28,16 +28,23 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-# Chorus users' rows (integer user ids) and app users' rows ("app:<sub>" keys) as one list
-_ALL_PLAYERS = ("SELECT room_id, user_id, name, score, joined_at, left_at FROM quiz_players "
-                "UNION ALL SELECT room_id, player, name, score, joined_at, left_at "
-                "FROM quiz_app_players")
+# Chorus users' rows (integer user ids) and app users' rows ("app:<sub>" keys), read apart: one
+# column of a UNION has one type in PostgreSQL, and the ids must stay integers
+_PLAYERS = ("SELECT room_id, {key} AS user_id, name, score, joined_at, left_at FROM {table} "
+            "WHERE room_id = ?")
 
 
 def _table(user_id: int | str) -> tuple[str, str]:
     """(table, key column) of a player: a Chorus user's id, or an app user's key."""
     return ("quiz_players", "user_id") if isinstance(user_id, int) \
         else ("quiz_app_players", "player")
+
+
+def _joined(player: QuizPlayer) -> tuple[float, int, int, str]:
+    """Players in SQLite's order of the union: by joining time, Chorus users (by id) first."""
+    if isinstance(player.user_id, str):
+        return player.joined_at, 1, 0, player.user_id
+    return player.joined_at, 0, player.user_id, ""
 
 
 class SqliteQuiz:
@@ -93,16 +100,16 @@ class SqliteQuiz:
                                f"{key} = ?", (at, room_id, user_id))
 
     async def players(self, room_id: str) -> list[QuizPlayer]:
-        rows = await self.db.fetch_all(
-            f"SELECT * FROM ({_ALL_PLAYERS}) WHERE room_id = ? ORDER BY joined_at, user_id",
-            (room_id,))
-        return [p for p in (to_record(QuizPlayer, r) for r in rows) if p is not None]
+        rows = [row for table, key in (_table(0), _table(""))
+                for row in await self.db.fetch_all(_PLAYERS.format(table=table, key=key),
+                                                   (room_id,))]
+        found = [p for p in (to_record(QuizPlayer, r) for r in rows) if p is not None]
+        return sorted(found, key=_joined)
 
     async def player(self, room_id: str, user_id: int | str) -> QuizPlayer | None:
         table, key = _table(user_id)
         return to_record(QuizPlayer, await self.db.fetch_one(
-            f"SELECT room_id, {key} AS user_id, name, score, joined_at, left_at FROM {table} "
-            f"WHERE room_id = ? AND {key} = ?", (room_id, user_id)))
+            _PLAYERS.format(table=table, key=key) + f" AND {key} = ?", (room_id, user_id)))
 
     async def record_round(self, round_: QuizRound, scores: Mapping[int | str, int]) -> None:
         async with self.db.write() as conn:
