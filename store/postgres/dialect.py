@@ -28,3 +28,6 @@ class PgDialect:
 
     def json_param(self, value: Any) -> Any:
         return msgspec.json.encode(value).decode()
+
+    def position(self, text: str, part: str) -> str:
+        return f"strpos({text}, {part})"
