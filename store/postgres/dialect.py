@@ -16,7 +16,10 @@ class PgDialect:
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def json_value(self, column: str, *path: str | int) -> str:
-        """The JSON scalar at `path`, as text."""
+        """The JSON scalar at `path`, as text; one array index is spelled as the expression
+        indexes use (catalog_first_artist: `artist_names::json ->> 0`)."""
+        if len(path) == 1 and isinstance(path[0], int):
+            return f"({column}::json ->> {path[0]})"
         steps = ",".join(str(json_key(k)) for k in path)
         return f"({column}::jsonb #>> '{{{steps}}}')"
 
