@@ -6,6 +6,7 @@ PostgreSQL subclasses beside this module."""
 from __future__ import annotations
 
 from store.postgres.db import PgDatabase
+from store.postgres.listens import PgListens
 from store.sqlite.store import SqlStore
 
 __all__ = ["PgStore"]
@@ -14,6 +15,7 @@ __all__ = ["PgStore"]
 class PgStore(SqlStore):
     def __init__(self, url: str) -> None:
         super().__init__(PgDatabase(url))
+        self.listens = PgListens(self.db)
 
     async def drop(self) -> None:
         """Drop the store's schema with everything in it (tests' own schemas)."""
