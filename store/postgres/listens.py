@@ -35,8 +35,11 @@ def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _arrays(listens: Sequence[NewListen], now: float) -> dict[str, list[Any]]:
-    """The batch column by column, each value of its column's type."""
+def _arrays(batch: Sequence[NewListen], now: float) -> dict[str, list[Any]]:
+    """The batch column by column, each value of its column's type, in the order of the
+    unique key: two batches holding the same plays wait on each other in one order, never
+    in a cycle."""
+    listens = sorted(batch, key=lambda x: (x.user_id, x.played_at, x.track_id))
     columns: dict[str, list[Any]] = {}
     for column in COLUMNS:
         if column == "created_at":
