@@ -22,7 +22,10 @@ class PgDialect:
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
 
     def json_value(self, column: str, *path: str | int) -> str:
-        """The JSON scalar at `path`, as text."""
+        """The JSON scalar at `path`, as text; one array index is spelled as the expression
+        indexes use (catalog_first_artist: `artist_names::json ->> 0`)."""
+        if len(path) == 1 and isinstance(path[0], int):
+            return f"({column}::json ->> {path[0]})"
         steps = ",".join(str(json_key(k)) for k in path)
         return f"({column}::jsonb #>> '{{{steps}}}')"
 
@@ -34,3 +37,6 @@ class PgDialect:
 
     def json_param(self, value: Any) -> Any:
         return msgspec.json.encode(value).decode()
+
+    def position(self, text: str, part: str) -> str:
+        return f"strpos({text}, {part})"

@@ -46,3 +46,7 @@ class SqliteDialect:
 
     def json_param(self, value: Any) -> Any:
         return value
+
+    def position(self, text: str, part: str) -> str:
+        """Where `part` first starts in `text`, from 1 (0 when it is not there)."""
+        return f"instr({text}, {part})"
