@@ -33,6 +33,7 @@ from hub.realtime.protocol import (
     encode_json,
 )
 from hub.realtime.sessions import Sessions
+from hub.realtime.timers import TimerWheel, resolution_for
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
 
@@ -97,6 +98,9 @@ class Node:
         self.clients: dict[str, Connection] = {}
         self.pending: set[Connection] = set()  # accepted, no connect yet (shutdown closes them too)
         self.sessions: Sessions[Connection] = Sessions()
+        # every client's ping, pong, stale and expiry deadlines, on one loop timer
+        self.timers = TimerWheel(resolution_for(config.ping_interval, config.pong_timeout,
+                                                config.stale_delay))
         self.channels: dict[str, dict[str, Connection]] = {}
         self.on_connecting: ConnectingHook | None = None
         self.on_rpc: RPCHook | None = None
