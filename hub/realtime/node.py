@@ -193,17 +193,21 @@ class Node:
 
     async def track_connection(self, client: Connection) -> None:
         """Count the client among its user's connections in every process (see
-        `connection_count`); refreshed with presence, gone when it closes or expires."""
+        `connection_count`); refreshed with presence, gone when it closes or expires. A store
+        only this process sees is not told: the session registry counts them here."""
         key = _key_of(client)
-        if key:
+        if key and self.presence_store.shared:
             await self.presence_store.add_presence(CONNECTIONS + key, client.id,
                                                    ClientInfo(user=client.user, client=client.id),
                                                    self.config.presence_ttl)
 
     async def connection_count(self, key: str) -> int:
         """Live connections of the user (Sessions key) across every process."""
+        here = self.sessions.count(key)
+        if not self.presence_store.shared:
+            return here
         clients, _ = await self.presence_store.presence_stats(CONNECTIONS + key)
-        return max(clients, self.sessions.count(key))
+        return max(clients, here)
 
     async def remove_client(self, client: Connection) -> None:
         self.pending.discard(client)
@@ -211,7 +215,7 @@ class Node:
             return
         key = _key_of(client)
         self.sessions.remove(key, client.id)
-        if key:
+        if key and self.presence_store.shared:
             await self.presence_store.remove_presence(CONNECTIONS + key, client.id)
         for channel in list(client.channels):
             await self.remove_subscription(client, channel)
