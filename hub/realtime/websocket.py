@@ -58,20 +58,30 @@ class _Inbox(WebSocketDataQueue):
         self.ws.wake()
 
 
+class _Serving:
+    """What a DeferredWebSocket serves with, in one attribute: a few more on the response
+    itself would turn its instance dict from the class's shared keys into a table of its own
+    (a kilobyte more per connection)."""
+
+    __slots__ = ("receiver", "context", "done", "draining")
+
+    def __init__(self, receiver: Receiver) -> None:
+        self.receiver = receiver
+        self.context = contextvars.copy_context()
+        self.done: asyncio.Future[None] | None = None  # set when the connection is over
+        self.draining: asyncio.Task[None] | None = None
+
+
 class DeferredWebSocket(web.WebSocketResponse):
     """A websocket whose messages go to a Receiver once aiohttp finishes the response (it
     calls `write_eof` after the handler and every middleware returned), in the context the
     handler saw (the request id the middleware set, for log lines)."""
 
-    _receiver: Receiver | None = None
-    _context: contextvars.Context | None = None
-    _done: asyncio.Future[None] | None = None  # set when the connection is over
-    _draining: asyncio.Task[None] | None = None
+    _serving: _Serving | None = None
 
     def defer(self, receiver: Receiver) -> None:
         """Serve messages with `receiver` once the handler and its middleware returned."""
-        self._receiver = receiver
-        self._context = contextvars.copy_context()
+        self._serving = _Serving(receiver)
 
     def _post_start(self, request: web.BaseRequest, protocol: str | None,
                     writer: Any) -> None:
@@ -92,19 +102,21 @@ class DeferredWebSocket(web.WebSocketResponse):
     def wake(self) -> None:
         """Something was queued (or the stream ended): read it in a task, unless one runs or
         serving has not begun."""
-        if self._done is not None and self._draining is None and not self._done.done():
-            self._draining = asyncio.get_running_loop().create_task(self._drain(),
-                                                                    context=self._context)
+        serving = self._serving
+        if serving is not None and serving.done is not None and serving.draining is None \
+                and not serving.done.done():
+            serving.draining = asyncio.get_running_loop().create_task(
+                self._drain(serving), context=serving.context)
 
-    async def _drain(self) -> None:
+    async def _drain(self, serving: _Serving) -> None:
         """Hand the receiver what is queued; end the connection on a close or when it says
         so; return when the queue is empty."""
-        reader, receiver, done = self._reader, self._receiver, self._done
-        assert reader is not None and receiver is not None and done is not None
+        reader, done = self._reader, serving.done
+        assert reader is not None and done is not None
         try:
             while reader._buffer or reader.is_eof():
                 msg = await self.receive()
-                if msg.type in END or not await receiver.received(msg):
+                if msg.type in END or not await serving.receiver.received(msg):
                     done.set_result(None)
                     return
         except Exception as exc:  # the handler's task raises it, as a read loop would have
@@ -115,20 +127,20 @@ class DeferredWebSocket(web.WebSocketResponse):
                 done.cancel()
             raise
         finally:
-            self._draining = None
+            serving.draining = None
 
     async def write_eof(self) -> None:  # type: ignore[override]
-        receiver = self._receiver
-        if receiver is not None and self._done is None:
-            self._done = asyncio.get_running_loop().create_future()
+        serving = self._serving
+        if serving is not None and serving.done is None:
+            loop = asyncio.get_running_loop()
+            serving.done = loop.create_future()
             reader = self._reader
             if reader is not None and (reader._buffer or reader.is_eof()):
                 self.wake()  # frames that came with the handshake
             try:
-                await self._done
+                await serving.done
             finally:
-                if self._draining is not None:
-                    self._draining.cancel()
-                await asyncio.get_running_loop().create_task(receiver.ended(),
-                                                             context=self._context)
+                if serving.draining is not None:
+                    serving.draining.cancel()
+                await loop.create_task(serving.receiver.ended(), context=serving.context)
         await super().write_eof()
