@@ -295,7 +295,7 @@ class _Load:
         self.notes += [f"{r.failed} connects failed, e.g. {r.errors[:2]}" for r in reports
                        if r.failed]
         first = sum(r.connected for r in phases[0]) if half else 0
-        self.connected = sum(r.connected for r in phases[-1])  # a worker counts all its clients
+        self.connected = sum(r.connected for r in reports)
         self.figures.update(
             connected=self.connected,
             connect_s=sum((max(r.finished for r in phase) - min(r.started for r in phase)) / 1e9
