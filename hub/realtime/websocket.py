@@ -85,7 +85,8 @@ class DeferredWebSocket(web.WebSocketResponse):
 
     def _post_start(self, request: web.BaseRequest, protocol: str | None,
                     writer: Any) -> None:
-        """aiohttp's own (3.14), with an _Inbox as the queue its parser feeds."""
+        """aiohttp's own (3.14), with an _Inbox as the queue its parser feeds, and without the
+        HTTP parser."""
         self._ws_protocol = protocol
         self._writer = writer
         self._reset_heartbeat()
@@ -98,6 +99,9 @@ class DeferredWebSocket(web.WebSocketResponse):
         callback = None if self._heartbeat is None else self._on_data_received
         request.protocol.set_parser(self._parser, data_received_cb=callback)
         request.protocol.keep_alive(False)
+        # The connection reads websocket frames from now on: its HTTP request parser (and its
+        # buffers) would stay until the connection is lost, unused.
+        request.protocol._parser = None
 
     def wake(self) -> None:
         """Something was queued (or the stream ended): read it in a task, unless one runs or
