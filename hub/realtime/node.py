@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from hub.realtime import codes, control
+from hub.realtime import codes, control, timers
 from hub.realtime.broker import Broker, HistoryOptions, PresenceStore
 from hub.realtime.channels import ChannelRules
 from hub.realtime.protocol import (
@@ -33,7 +33,6 @@ from hub.realtime.protocol import (
     encode_json,
 )
 from hub.realtime.sessions import Sessions
-from hub.realtime.timers import TimerWheel, resolution_for
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
 
@@ -99,8 +98,8 @@ class Node:
         self.pending: set[Connection] = set()  # accepted, no connect yet (shutdown closes them too)
         self.sessions: Sessions[Connection] = Sessions()
         # every client's ping, pong, stale and expiry deadlines, on one loop timer
-        self.timers = TimerWheel(resolution_for(config.ping_interval, config.pong_timeout,
-                                                config.stale_delay))
+        self.timers = timers.TimerWheel(timers.resolution_for(
+            config.ping_interval, config.pong_timeout, config.stale_delay))
         self.channels: dict[str, dict[str, Connection]] = {}
         self.on_connecting: ConnectingHook | None = None
         self.on_rpc: RPCHook | None = None
@@ -215,7 +214,7 @@ class Node:
             return
         key = _key_of(client)
         self.sessions.remove(key, client.id)
-        if key and self.presence_store.shared:
+        if key:
             await self.presence_store.remove_presence(CONNECTIONS + key, client.id)
         for channel in list(client.channels):
             await self.remove_subscription(client, channel)
