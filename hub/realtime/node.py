@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 import msgspec
 
-from hub.realtime import codes, control, timers
+import hub.realtime.timers as timers
+from hub.realtime import codes, control
 from hub.realtime.broker import Broker, HistoryOptions, PresenceStore
 from hub.realtime.channels import ChannelRules
 from hub.realtime.protocol import (
