@@ -279,6 +279,8 @@ class Node:
         limit = self.config.max_connections_per_user
         if self.sessions.count(key) >= limit:
             return False
+        if not self.presence_store.shared:  # alone: the session registry is the count
+            return True
         return await self.presence_store.admit(CONNECTIONS + key, client_id,
                                                ClientInfo(user=user, client=client_id),
                                                self.config.presence_ttl, limit)
