@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from hub.realtime import codes, control
+from hub.realtime import codes, control, relay
 from hub.realtime.broker import Broker, HistoryOptions, PresenceStore
 from hub.realtime.channels import ChannelRules
 from hub.realtime.protocol import (
@@ -106,6 +106,8 @@ class Node:
         self.name = socket.gethostname()
         self.started = time.monotonic()
         self._control_tasks: set[asyncio.Task[int]] = set()
+        # request and reply with the other processes, on the control channel
+        self.relay = relay.Relay(self.uid, broker)
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -136,7 +138,11 @@ class Node:
         self._push_join_leave(channel, Push(channel=channel, leave=Leave(info=info)))
 
     def on_control(self, data: bytes) -> None:
-        """A control command from another process: apply it to the connections held here."""
+        """A control command from another process: apply it to the connections held here (a
+        relay frame goes to the relay)."""
+        if data.startswith(relay.TAG):
+            self.relay.receive(data)
+            return
         try:
             command = control.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):
