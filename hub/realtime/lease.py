@@ -39,11 +39,11 @@ class Leases(Protocol):
         too: one lease per name at a time)."""
 
     async def renew(self, lease: Lease) -> bool:
-        """Extend `lease` by `ttl` from now; False when it is no longer held (it expired, and
-        maybe another owner took it): the owner must stop acting on the state."""
+        """Extend `lease` (this owner's) by `ttl` from now; False when it is no longer held (it
+        expired, and maybe another owner took it): the owner must stop acting on the state."""
 
     async def release(self, lease: Lease) -> None:
-        """Give `lease` up (nothing happens when it is no longer held)."""
+        """Give `lease` up (nothing happens when it is no longer held, or another owner's)."""
 
     async def holder(self, name: str) -> str | None:
         """The owner holding `name` now, or None."""

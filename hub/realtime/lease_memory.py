@@ -42,7 +42,8 @@ class MemoryLeases:
 
     def _holds(self, lease: Lease) -> bool:
         entry = self._current(lease.name)
-        return entry is not None and entry[:2] == (lease.owner, lease.token)
+        return lease.owner == self.owner and entry is not None \
+            and entry[:2] == (lease.owner, lease.token)
 
     async def acquire(self, name: str, floor: int = 0) -> Lease | None:
         if self._current(name) is not None:

@@ -81,10 +81,14 @@ class RedisLeases:
         return Lease(name, self.owner, token) if token else None
 
     async def renew(self, lease: Lease) -> bool:
+        if lease.owner != self.owner:
+            return False
         return bool(await self._renew(keys=[self._key(lease.name, "owner")],
                                       args=[_value(lease), self._ttl_ms]))
 
     async def release(self, lease: Lease) -> None:
+        if lease.owner != self.owner:
+            return
         await self._release(keys=[self._key(lease.name, "owner")], args=[_value(lease)])
 
     async def holder(self, name: str) -> str | None:
