@@ -119,12 +119,13 @@ class ScrobbleState:
 class QuizState:
     """The live quiz rooms this process plays (handlers.quiz.registry): each room's actor and
     lease by room id, the supervisor that runs them (set by hub.app; None: rooms cannot start
-    here), where leases are kept and how to reach a room's owner (set by hub.app: shared with
-    the other processes on a Redis broker), a lock per room being taken over, and the lease
-    releases under way."""
+    here), whether other processes play rooms too, where leases are kept and how to reach a
+    room's owner (set by hub.app: shared with the other processes on a Redis broker), a lock
+    per room being taken over, and the lease releases under way."""
 
     rooms: dict[str, QuizRoomActor] = field(default_factory=dict)
     supervisor: Supervisor | None = None
+    shared: bool = False  # other processes play rooms too (a Redis broker)
     leases: Leases = field(default_factory=MemoryLeases)
     relay: Relay | None = None
     held: dict[str, Lease] = field(default_factory=dict)

@@ -185,7 +185,8 @@ def _start_quiz_rooms(ctx: Context, node: Node) -> bool:
                                         config.quiz_lease_seconds)
     ctx.quiz_state.relay = node.relay
     node.relay.serve(ROUTE_TOPIC, partial(serve_routed, ctx))
-    return shares_state(config.broker)
+    ctx.quiz_state.shared = shares_state(config.broker)
+    return ctx.quiz_state.shared
 
 
 def node_config(config: Config) -> NodeConfig:

@@ -4,9 +4,11 @@ Requests (join, leave, start, answer, state, end) arrive in the actor's mailbox 
 for the answer and are handled one at a time, so a room never sees two changes at once. The
 loop waits for the next message or the next timer, whichever comes first; timers are absolute
 epoch times (a round's deadline, the next round's start), recomputed on every wake, so a busy
-process is late at most once and never drifts. The room's rows (players, each round as it
-opens, its answers, scores after each reveal, the final board) are stored before the push
-that tells of them goes to `quiz:<room>`, so another process can resume the room from them.
+process is late at most once and never drifts. Pushes go to `quiz:<room>`; the room's rows
+(players, scores after each reveal, the final board) go to the store as they change. A room
+that another process may resume (`resumable`) also stores each round as it opens and each
+answer as it comes, always before the push that tells of it, so that the process resuming it
+from its rows never contradicts what the players heard.
 
 The store may refuse a write with `RoomMoved` (this process no longer owns the room: another
 one took it over, handlers/quiz/registry.py); the actor then stops without ending the room,
@@ -113,10 +115,14 @@ class QuizRoomActor(Actor):
 
     def __init__(self, state: RoomState, *, store: RoomStore, publisher: ChannelPublisher,
                  questions: QuestionSource, clock: Callable[[], float] = time.time,
-                 on_end: Callable[[str], None] = lambda room: None) -> None:
+                 on_end: Callable[[str], None] = lambda room: None,
+                 resumable: bool = False) -> None:
         super().__init__(name=f"quiz-{state.room_id}")
         self.state, self.store, self.publisher = state, store, publisher
         self.questions, self.clock, self.on_end = questions, clock, on_end
+        # another process may resume the room: every answer is stored as it comes (alone, an
+        # open round's answers matter to nobody once the process stops)
+        self.resumable = resumable
         self.next_round_at: float | None = None  # absolute: when the next round opens
         self.next_question: QuizQuestion | None = None
         self.drifts: list[float] = []  # how late each round opened against its schedule
@@ -247,7 +253,8 @@ class QuizRoomActor(Actor):
         state = self.state
         state.answer(request.user_id, request.round, request.choice, now)
         assert state.round is not None
-        await self.store.record_round(round_row(state.room_id, state.round), {})
+        if self.resumable:
+            await self.store.record_round(round_row(state.room_id, state.round), {})
         await self._publish({"type": "answered", "round": request.round,
                              "user": request.user_id})
         if state.everyone_answered():
@@ -280,25 +287,25 @@ class QuizRoomActor(Actor):
             self.drifts.append(max(0.0, now - self.next_round_at))
         self.next_round_at = None
         opened = state.open_round(question, now)
-        await self.store.record_round(round_row(state.room_id, opened), {})
+        if self.resumable:
+            await self.store.record_round(round_row(state.room_id, opened), {})
         await self._publish(opened.public(state.settings.rounds))
 
     async def _reveal(self) -> None:
-        """Close the round: points and scores stored, then the reveal and scores pushed (a
-        crash in between: the process that resumes the room has them), the next round
-        scheduled from now."""
+        """Close the round: the reveal and scores pushed and stored, the next round scheduled
+        from now."""
         state = self.state
         revealed = state.reveal(self.clock())
         assert revealed.revealed_at is not None
         next_at = revealed.revealed_at + state.settings.reveal_seconds
-        await self.store.record_round(round_row(state.room_id, revealed),
-                                      {p.user_id: p.score for p in state.players.values()})
         question = revealed.question
-        await self._publish({"type": "reveal", "round": revealed.number,
-                             "correct": question.correct,
-                             "link": question.options[question.correct].link,
-                             "points": {str(k): v for k, v in revealed.points.items()}})
-        await self._publish({"type": "scores", "scores": state.scores_json()})
+        await self._stored_and_pushed(
+            round_row(state.room_id, revealed),
+            {p.user_id: p.score for p in state.players.values()},
+            [{"type": "reveal", "round": revealed.number, "correct": question.correct,
+              "link": question.options[question.correct].link,
+              "points": {str(k): v for k, v in revealed.points.items()}},
+             {"type": "scores", "scores": state.scores_json()}])
         if state.last_round():
             await self._end("completed")
             return
@@ -307,6 +314,20 @@ class QuizRoomActor(Actor):
             self.next_question = await self.questions(frozenset(state.asked))
         except QuizError:
             await self._end("no_more_songs")
+
+    async def _stored_and_pushed(self, row: QuizRound, scores: Mapping[int | str, int],
+                                 pushes: list[dict[str, Any]]) -> None:
+        """Store the round and `scores` and send `pushes`: stored first when another process
+        may resume the room (it must never have told of a round its rows do not have, nor a
+        process whose writes are refused tell of one); alone, pushed first, so the players
+        hear it at once (a crash in between loses this round's points, never a stored
+        board)."""
+        if self.resumable:
+            await self.store.record_round(row, scores)
+        for push in pushes:
+            await self._publish(push)
+        if not self.resumable:
+            await self.store.record_round(row, scores)
 
     async def _end(self, reason: str) -> None:
         state = self.state

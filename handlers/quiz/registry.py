@@ -2,9 +2,10 @@
 
 A room is played by one actor in one process, its owner: the process holding the room's
 lease (ctx.quiz_state.leases: on a Redis broker a Redis lock shared by every process, else
-this process's own) with a fencing token that the room's writes carry (handlers/quiz/fence.py),
-so the writes of a process whose lease expired are refused once another took the room over.
-The owner renews its leases while it plays (`keep_rooms`).
+this process's own) with a fencing token. When rooms are shared between processes, the
+room's writes carry it (handlers/quiz/fence.py), so the writes of a process whose lease
+expired are refused once another took the room over, and every answer is stored as it comes;
+the owner renews its leases while it plays (`keep_rooms`).
 
 A request for a room played elsewhere goes to its owner through the relay (request and reply
 on the broker's control channel, hub.realtime.relay) and its answer comes back. A room whose
@@ -30,7 +31,7 @@ from hub.realtime.lease import Lease
 from hub.realtime.relay import RelayError, RelayTimeout
 from store.records import QuizRoom
 from workers.quiz_room import QuizError, QuizQuestion, RoomState
-from workers.quizmaster import QuizRoomActor, Request, RoomMoved
+from workers.quizmaster import QuizRoomActor, Request, RoomMoved, RoomStore
 
 __all__ = ["ask_room", "host_room", "serve_routed", "keep_rooms", "release_rooms",
            "lease_name", "ROUTE_TOPIC", "RoutedRequest", "RoutedReply"]
@@ -99,11 +100,13 @@ async def _play(ctx: Context, state: RoomState, lease: Lease) -> QuizRoomActor:
     quiz = ctx.quiz_state
     if quiz.supervisor is None:
         raise QuizError("quiz_unavailable", "Quiz rooms are not running in this process")
-    actor = QuizRoomActor(state, store=FencedRoomStore(ctx.store, state.room_id, lease.token),
-                          publisher=ctx.publisher,
+    # alone, nobody else can own the room: its writes need no fence
+    store: RoomStore = FencedRoomStore(ctx.store, state.room_id, lease.token) \
+        if quiz.shared else ctx.store.quiz
+    actor = QuizRoomActor(state, store=store, publisher=ctx.publisher,
                           questions=lambda asked: _question(ctx, asked),
                           clock=lambda: ctx.clock(),
-                          on_end=lambda room: _forget(ctx, room))
+                          on_end=lambda room: _forget(ctx, room), resumable=quiz.shared)
     quiz.rooms[state.room_id] = actor
     quiz.held[state.room_id] = lease
     await quiz.supervisor.start(actor)

@@ -38,7 +38,8 @@ async def _questions(asked: frozenset[int]) -> QuizQuestion:
 
 def _actor(store: Any, state: RoomState, token: int, ended: list[str]) -> QuizRoomActor:
     return QuizRoomActor(state, store=FencedRoomStore(store, "r1", token),
-                         publisher=_Pushes(), questions=_questions, on_end=ended.append)
+                         publisher=_Pushes(), questions=_questions, on_end=ended.append,
+                         resumable=True)
 
 
 class _Pushes:
