@@ -453,9 +453,8 @@ class QuizRepo(Protocol):
         room is not finished; whether it did."""
     async def hold_room(self, room_id: str, token: int) -> bool:
         """Inside a transaction: whether `token` is still the room's owner token, and keep it
-        so until the transaction ends (PostgreSQL: the room's row locked FOR UPDATE), so
-        that the owner's writes in the same transaction are refused once another owner
-        claimed the room."""
+        so until the transaction ends (the room's row locked), so that the owner's writes in
+        the same transaction are refused once another owner claimed the room."""
 
 
 class Store(Protocol):

@@ -107,9 +107,13 @@ class SqliteQuiz:
     async def record_round(self, round_: QuizRound, scores: Mapping[int | str, int]) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO quiz_rounds (room_id, number, catalog_id, started_at, "
-                "deadline, correct, points, question, answers, revealed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO quiz_rounds (room_id, number, catalog_id, started_at, deadline, "
+                "correct, points, question, answers, revealed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, number) DO UPDATE "
+                "SET catalog_id = excluded.catalog_id, started_at = excluded.started_at, "
+                "deadline = excluded.deadline, correct = excluded.correct, "
+                "points = excluded.points, question = excluded.question, "
+                "answers = excluded.answers, revealed_at = excluded.revealed_at",
                 (round_.room_id, round_.number, round_.catalog_id, round_.started_at,
                  round_.deadline, round_.correct, _json(round_.points), _json(round_.question),
                  _json(round_.answers), round_.revealed_at))
@@ -137,8 +141,10 @@ class SqliteQuiz:
             return cursor.rowcount == 1
 
     async def hold_room(self, room_id: str, token: int) -> bool:
-        # inside a transaction this reads on the writer, which holds SQLite's write lock
-        # (BEGIN IMMEDIATE) until the transaction ends: no claim can come in between
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM quiz_rooms WHERE id = ? AND owner_token = ?", (room_id, token))
-        return row is not None
+        # a write that changes nothing: inside the caller's transaction it holds the lock
+        # (SQLite's write lock, PostgreSQL's row lock) until the end, so no claim comes between
+        async with self.db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE quiz_rooms SET owner_token = owner_token WHERE id = ? "
+                "AND owner_token = ?", (room_id, token))
+            return cursor.rowcount == 1
