@@ -144,6 +144,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     if not shared:  # alone: rooms a stopped process left open end with their scores
         await close_abandoned_rooms(ctx)
     ctx.quiz_state.supervisor = supervisor
+    if shared:  # quiz rooms' leases renewed, rooms of dead processes taken over
+        await supervisor.start(PeriodicActor("quiz-rooms", config.quiz_lease_seconds / 3,
+                                             partial(keep_rooms, ctx)))
     await supervisor.start(mailer)
     await supervisor.start(jobs)
     await supervisor.start(WatcherActor(partial(check_due, ctx)))  # Spotizerr's watch lists
@@ -155,9 +158,6 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     if config.spotify_sync_interval > 0:
         await supervisor.start(PeriodicActor("spotify-sync", config.spotify_sync_interval,
                                              partial(queue_spotify_syncs, ctx)))
-    if shared:  # quiz rooms' leases renewed, rooms of dead processes taken over
-        await supervisor.start(PeriodicActor("quiz-rooms", config.quiz_lease_seconds / 3,
-                                             partial(keep_rooms, ctx)))
     try:
         yield
     finally:
