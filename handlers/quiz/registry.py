@@ -27,7 +27,7 @@ from handlers.errors import Conflict
 from handlers.quiz.fence import FencedRoomStore
 from handlers.quiz.questions import make_question
 from handlers.quiz.restore import restore_state, restore_timers
-from hub.realtime.lease import Lease
+from hub.realtime.lease import Lease, LeasesUnavailable
 from hub.realtime.relay import RelayError, RelayTimeout
 from store.records import QuizRoom
 from workers.quiz_room import QuizError, QuizQuestion, RoomState
@@ -117,7 +117,11 @@ async def host_room(ctx: Context, room: QuizRoom, state: RoomState) -> QuizRoomA
     """Store a new room and play it here."""
     if ctx.quiz_state.supervisor is None:
         raise QuizError("quiz_unavailable", "Quiz rooms are not running in this process")
-    lease = await ctx.quiz_state.leases.acquire(lease_name(room.id))
+    try:
+        lease = await ctx.quiz_state.leases.acquire(lease_name(room.id))
+    except LeasesUnavailable:
+        raise _unavailable("Quiz rooms cannot start now (their leases' Redis is down); try "
+                           "again") from None
     if lease is None:  # a fresh random id: nobody else can hold it
         raise _unavailable("This quiz room's id is taken; create it again")
     await ctx.store.quiz.create_room(msgspec.structs.replace(room, owner_token=lease.token))
@@ -175,8 +179,17 @@ async def ask_room(ctx: Context, room_id: str, request: Request) -> Any:
     Raises:
         QuizError: the room's refusal; `unknown_room`, `room_finished`; `room_unavailable`
             when its owner does not answer (it died: its lease expires within
-            CHORUS_QUIZ_LEASE_SECONDS, then any process takes the room over).
+            CHORUS_QUIZ_LEASE_SECONDS, then any process takes the room over) or the leases
+            cannot be reached.
     """
+    try:
+        return await _ask(ctx, room_id, request)
+    except LeasesUnavailable:
+        raise _unavailable("Quiz rooms cannot be reached now (their leases' Redis is down); "
+                           "try again") from None
+
+
+async def _ask(ctx: Context, room_id: str, request: Request) -> Any:
     quiz = ctx.quiz_state
     for attempt in range(ATTEMPTS):
         if attempt and room_id not in quiz.rooms:

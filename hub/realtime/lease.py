@@ -14,7 +14,11 @@ from typing import Protocol
 
 import msgspec
 
-__all__ = ["Lease", "Leases"]
+__all__ = ["Lease", "Leases", "LeasesUnavailable"]
+
+
+class LeasesUnavailable(Exception):
+    """Where leases are kept cannot be reached now (Redis down): nobody can take one."""
 
 
 class Lease(msgspec.Struct, frozen=True):
@@ -27,7 +31,7 @@ class Lease(msgspec.Struct, frozen=True):
 
 class Leases(Protocol):
     """The leases of one owner (`owner`, this process's node id), each lasting `ttl` seconds
-    after its acquisition or last renewal."""
+    after its acquisition or last renewal. Every method may raise LeasesUnavailable."""
 
     owner: str
     ttl: float

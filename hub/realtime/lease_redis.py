@@ -15,10 +15,13 @@ Each step is one script, so a check and its write are atomic.
 from __future__ import annotations
 
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
-from hub.realtime.lease import Lease
+from hub.realtime.lease import Lease, LeasesUnavailable
 
 __all__ = ["RedisLeases", "redis_leases", "TOKEN_TTL"]
 
@@ -56,6 +59,15 @@ def _value(lease: Lease) -> str:
     return f"{lease.owner} {lease.token}"
 
 
+@asynccontextmanager
+async def _reached() -> AsyncIterator[None]:
+    """Redis's failures as LeasesUnavailable."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise LeasesUnavailable(str(exc)) from exc
+
+
 class RedisLeases:
     """Leases (hub.realtime.lease.Leases) on Redis; `prefix` keeps installs apart."""
 
@@ -75,24 +87,28 @@ class RedisLeases:
         return max(1, math.ceil(self.ttl * 1000))
 
     async def acquire(self, name: str, floor: int = 0) -> Lease | None:
-        token = int(await self._acquire(
-            keys=[self._key(name, "owner"), self._key(name, "token")],
-            args=[self.owner, self._ttl_ms, floor, TOKEN_TTL]))
+        async with _reached():
+            token = int(await self._acquire(
+                keys=[self._key(name, "owner"), self._key(name, "token")],
+                args=[self.owner, self._ttl_ms, floor, TOKEN_TTL]))
         return Lease(name, self.owner, token) if token else None
 
     async def renew(self, lease: Lease) -> bool:
         if lease.owner != self.owner:
             return False
-        return bool(await self._renew(keys=[self._key(lease.name, "owner")],
-                                      args=[_value(lease), self._ttl_ms]))
+        async with _reached():
+            return bool(await self._renew(keys=[self._key(lease.name, "owner")],
+                                          args=[_value(lease), self._ttl_ms]))
 
     async def release(self, lease: Lease) -> None:
         if lease.owner != self.owner:
             return
-        await self._release(keys=[self._key(lease.name, "owner")], args=[_value(lease)])
+        async with _reached():
+            await self._release(keys=[self._key(lease.name, "owner")], args=[_value(lease)])
 
     async def holder(self, name: str) -> str | None:
-        value = await self._redis.get(self._key(name, "owner"))
+        async with _reached():
+            value = await self._redis.get(self._key(name, "owner"))
         if value is None:
             return None
         text = value.decode() if isinstance(value, bytes) else str(value)

@@ -13,6 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from handlers.quiz.registry import lease_name
+from hub.realtime.lease_redis import redis_leases
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.handlers.quiz.helpers import member, seed_songs
@@ -192,3 +193,22 @@ async def test_a_process_that_stops_hands_its_rooms_over(hubs):
     assert state["status"] == "lobby" and [p["user"] for p in state["players"]] == [
         ann.id, bob.id]
     assert state["host"] == ann.id
+
+
+async def test_rooms_answer_room_unavailable_while_their_leases_cannot_be_reached(make_client):
+    client = await make_client()
+    await seed_songs(client)
+    ann = await member(client, "ann")
+    ann_ws = await RawCentrifuge.open(client, ann.token, cookies=False)
+    try:
+        room = (await _rpc(ann_ws, "quiz.create", {}))["room"]
+        quiz = ctx_of(client).quiz_state
+        quiz.leases = redis_leases("redis://127.0.0.1:9/0", "chorus-test:", "me", 1.0)
+        quiz.rooms.clear()  # as if it played elsewhere: its owner must be looked up
+        state = await client.get(f"/api/quiz/rooms/{room}", headers=ann.auth)
+        assert state.status == 503 and (await state.json())["code"] == "room_unavailable"
+        refused = await ann_ws.call("rpc", {"method": "quiz.create", "data": {}})
+        assert refused["error"]["code"] == 1016
+        await quiz.leases.close()
+    finally:
+        await ann_ws.close()

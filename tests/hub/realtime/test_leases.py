@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from hub.realtime.brokers import open_leases
+from hub.realtime.lease import LeasesUnavailable
 from hub.realtime.lease_memory import LeaseTable, MemoryLeases
 from hub.realtime.lease_redis import redis_leases
 from tests.waiting import until
@@ -94,3 +95,14 @@ async def test_alone_a_process_keeps_its_leases_until_it_releases_them():
     lease = await leases.acquire("quiz:r1")
     assert lease is not None and await leases.holder("quiz:r1") == "node-a"
     assert await leases.renew(lease)
+
+
+async def test_an_unreachable_redis_is_told_as_leases_unavailable():
+    leases = redis_leases("redis://127.0.0.1:9/0", "chorus-test:", "node-a", 1.0)  # closed
+    try:
+        with pytest.raises(LeasesUnavailable):
+            await leases.acquire("quiz:r1")
+        with pytest.raises(LeasesUnavailable):
+            await leases.holder("quiz:r1")
+    finally:
+        await leases.close()
