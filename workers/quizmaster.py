@@ -280,8 +280,14 @@ class QuizRoomActor(Actor):
 
     async def _open_round(self) -> None:
         state = self.state
-        question = self.next_question or await self.questions(frozenset(state.asked))
+        question = self.next_question
         self.next_question = None
+        if question is None:  # not made ahead (a resumed room)
+            try:
+                question = await self.questions(frozenset(state.asked))
+            except QuizError:
+                await self._end("no_more_songs")
+                return
         now = self.clock()
         if self.next_round_at is not None:
             self.drifts.append(max(0.0, now - self.next_round_at))

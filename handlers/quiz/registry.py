@@ -26,11 +26,11 @@ from handlers.context import Context
 from handlers.errors import Conflict
 from handlers.quiz.fence import FencedRoomStore
 from handlers.quiz.questions import make_question
-from handlers.quiz.restore import restore_state, restore_timers
+from handlers.quiz.restore import STALE_SECONDS, idle_since, restore_state, restore_timers
 from hub.realtime.lease import Lease, LeasesUnavailable
 from hub.realtime.relay import RelayError, RelayTimeout
 from store.records import QuizRoom
-from workers.quiz_room import QuizError, QuizQuestion, RoomState
+from workers.quiz_room import QuizError, QuizQuestion, RoomPhase, RoomState
 from workers.quizmaster import QuizRoomActor, Request, RoomMoved, RoomStore
 
 __all__ = ["ask_room", "host_room", "serve_routed", "keep_rooms", "release_rooms",
@@ -160,6 +160,13 @@ async def _resume(ctx: Context, room_id: str) -> None:
         return
     state = restore_state(room, await ctx.store.quiz.players(room_id),
                           await ctx.store.quiz.rounds(room_id))
+    if state.phase is not RoomPhase.LOBBY \
+            and ctx.clock() - idle_since(state, room) > STALE_SECONDS:
+        # nobody could play it for long (every process was down): ended, not resumed
+        await FencedRoomStore(ctx.store, room_id, lease.token).finish_room(
+            room_id, state.board(), "restart", ctx.clock())
+        await leases.release(lease)
+        raise QuizError("room_finished", "This quiz room has finished")
     try:
         actor = await _play(ctx, state, lease)
     except QuizError:

@@ -21,7 +21,11 @@ from workers.quiz_room import (
 )
 from workers.quizmaster import LOBBY_SECONDS, QuizRoomActor
 
-__all__ = ["restore_state", "restore_timers"]
+__all__ = ["restore_state", "restore_timers", "idle_since", "STALE_SECONDS"]
+
+# a started room nobody played for this long (every process was down) is not resumed but
+# ended, as a process alone ends the rooms a crash left open
+STALE_SECONDS = LOBBY_SECONDS
 
 
 def _key(stored: str) -> PlayerKey:
@@ -72,3 +76,12 @@ def restore_timers(actor: QuizRoomActor, room: QuizRoom) -> None:
         revealed_at = current.revealed_at if current is not None else None
         actor.next_round_at = actor.clock() if revealed_at is None \
             else revealed_at + actor.state.settings.reveal_seconds
+
+
+def idle_since(state: RoomState, room: QuizRoom) -> float:
+    """When the resumed room last changed as far as its rows tell (a round opened or was
+    revealed; else it started, or was created)."""
+    current = state.round
+    if current is not None:
+        return current.revealed_at if current.revealed_at is not None else current.started_at
+    return room.started_at if room.started_at is not None else room.created_at

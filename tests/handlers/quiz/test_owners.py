@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from handlers.quiz.registry import lease_name
 from hub.realtime.lease_redis import redis_leases
+from store.records import QuizPlayer, QuizRoom
 from tests.conftest import ctx_of
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.handlers.quiz.helpers import member, seed_songs
@@ -212,3 +213,35 @@ async def test_rooms_answer_room_unavailable_while_their_leases_cannot_be_reache
         await quiz.leases.close()
     finally:
         await ann_ws.close()
+
+
+async def test_a_started_room_nobody_played_for_an_hour_ends_when_taken_over(make_client):
+    """Every process was down for long: the room is ended with its stored scores (`restart`),
+    not played on to nobody."""
+    client = await make_client()
+    ann = await member(client, "ann")
+    quiz = ctx_of(client).store.quiz
+    await quiz.create_room(QuizRoom(id="stale", host_id=ann.id, status="running",
+                                    created_at=1.0, settings={"rounds": 3}))
+    await quiz.add_player(QuizPlayer(room_id="stale", user_id=ann.id, name="Ann", score=700,
+                                     joined_at=1.0))
+    state = await client.get("/api/quiz/rooms/stale", headers=ann.auth)
+    assert state.status == 409 and (await state.json())["code"] == "room_finished"
+    stored = await quiz.get_room("stale")
+    assert stored.status == "finished" and stored.end_reason == "restart"
+    assert [(e["user"], e["score"]) for e in stored.board] == [(ann.id, 700)]
+    assert stored.owner_token >= 1 and "stale" not in ctx_of(client).quiz_state.rooms
+
+
+async def test_a_resumed_room_without_songs_left_ends_instead_of_failing(make_client):
+    client = await make_client()
+    ann = await member(client, "ann")
+    quiz = ctx_of(client).store.quiz
+    now = ctx_of(client).clock()
+    await quiz.create_room(QuizRoom(id="songless", host_id=ann.id, status="running",
+                                    created_at=now, started_at=now, settings={"rounds": 3}))
+    await quiz.add_player(QuizPlayer(room_id="songless", user_id=ann.id, name="Ann",
+                                     joined_at=now))
+    await client.get("/api/quiz/rooms/songless", headers=ann.auth)  # taken over here
+    stored = await until(lambda: _finished(client, "songless"))
+    assert stored.end_reason == "no_more_songs" and stored.board[0]["user"] == ann.id
