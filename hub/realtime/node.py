@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from hub.realtime import codes, control, relay
+from hub.realtime import codes, control
 from hub.realtime.broker import Broker, HistoryOptions, PresenceStore
 from hub.realtime.channels import ChannelRules
 from hub.realtime.protocol import (
@@ -32,6 +32,7 @@ from hub.realtime.protocol import (
     Unsubscribe,
     encode_json,
 )
+from hub.realtime.relay import RELAY_TAG, Relay
 from hub.realtime.sessions import Sessions
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
@@ -103,11 +104,10 @@ class Node:
         self.on_subscription_token: SubTokenHook | None = None
         self.shutting_down = False
         self.uid = str(uuid.uuid4())
+        self.relay = Relay(self.uid, broker)  # request and reply with the other processes
         self.name = socket.gethostname()
         self.started = time.monotonic()
         self._control_tasks: set[asyncio.Task[int]] = set()
-        # request and reply with the other processes, on the control channel
-        self.relay = relay.Relay(self.uid, broker)
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -140,7 +140,7 @@ class Node:
     def on_control(self, data: bytes) -> None:
         """A control command from another process: apply it to the connections held here (a
         relay frame goes to the relay)."""
-        if data.startswith(relay.TAG):
+        if data.startswith(RELAY_TAG):
             self.relay.receive(data)
             return
         try:

@@ -3,7 +3,7 @@
 and waits for the reply, up to a timeout. Every process hears every message on the control
 channel; each keeps only those addressed to it, by a header read before any decoding.
 
-Frame: TAG, the addressee's node id, a newline, then a `RelayMessage` in JSON. With the
+Frame: RELAY_TAG, the addressee's node id, a newline, then a `RelayMessage` in JSON. With the
 in-process broker, a process calls itself.
 """
 
@@ -18,11 +18,11 @@ from typing import Protocol
 
 import msgspec
 
-__all__ = ["TAG", "Relay", "RelayError", "RelayTimeout", "RelayMessage", "RelayHandler"]
+__all__ = ["RELAY_TAG", "Relay", "RelayError", "RelayTimeout", "RelayMessage", "RelayHandler"]
 
 log = logging.getLogger("chorus.realtime.relay")
 
-TAG = b"R"  # control messages are JSON objects otherwise: "{"
+RELAY_TAG = b"R"  # control messages are JSON objects otherwise: "{"
 
 # the request's JSON body -> the reply's JSON body
 RelayHandler = Callable[[bytes], Awaitable[bytes]]
@@ -56,7 +56,7 @@ _decoder = msgspec.json.Decoder(RelayMessage)
 
 class Relay:
     """The relay of the process `uid`, sending through `broker`'s control channel; the node
-    hands it the control messages that start with TAG (`receive`)."""
+    hands it the control messages that start with RELAY_TAG (`receive`)."""
 
     def __init__(self, uid: str, broker: ControlSender) -> None:
         self.uid = uid
@@ -91,11 +91,11 @@ class Relay:
 
     async def _send(self, to: str, message: RelayMessage) -> None:
         await self._broker.publish_control(
-            TAG + to.encode() + b"\n" + msgspec.json.encode(message))
+            RELAY_TAG + to.encode() + b"\n" + msgspec.json.encode(message))
 
     def receive(self, data: bytes) -> None:
         """A relay frame from the control channel (ignored unless addressed here)."""
-        to, _, payload = data[len(TAG):].partition(b"\n")
+        to, _, payload = data[len(RELAY_TAG):].partition(b"\n")
         if to != self._me:
             return
         try:
