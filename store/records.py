@@ -657,6 +657,7 @@ class QuizRoom(msgspec.Struct, kw_only=True):
     ended_at: float | None = None
     end_reason: str = ""
     board: list[dict[str, Any]] = []
+    owner_token: int = 0  # the fencing token of the process that plays it (claim_room)
 
 
 class QuizPlayer(msgspec.Struct, kw_only=True):
@@ -675,4 +676,7 @@ class QuizRound(msgspec.Struct, kw_only=True):
     started_at: float
     deadline: float
     correct: int
-    points: dict[str, int] = {}
+    points: dict[str, int] = {}  # player key (str) -> points, once revealed
+    question: dict[str, Any] = {}  # the question as asked (workers.quiz_room.QuizQuestion)
+    answers: dict[str, tuple[int, float]] = {}  # player key (str) -> (choice, at)
+    revealed_at: float | None = None  # None while the round is open

@@ -40,6 +40,7 @@ from hub.realtime.protocol import (
     Unsubscribe,
     encode_json,
 )
+from hub.realtime.relay import RELAY_TAG, Relay
 from hub.realtime.sessions import Sessions
 from hub.realtime.survey import Survey
 from hub.realtime.transport import PushFrames, Transport
@@ -131,6 +132,7 @@ class Node:
         self.on_server_subscribe: ServerSubscribeHook | None = None
         self.shutting_down = False
         self.uid = str(uuid.uuid4())
+        self.relay = Relay(self.uid, broker)  # request and reply with the other processes
         self.name = socket.gethostname()
         self.started = time.monotonic()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -165,7 +167,11 @@ class Node:
         self._push_join_leave(channel, Push(channel=channel, leave=Leave(info=info)))
 
     def on_control(self, data: bytes) -> None:
-        """A control command from another process: apply it to the connections held here."""
+        """A control command from another process: apply it to the connections held here (a
+        relay frame goes to the relay)."""
+        if data.startswith(RELAY_TAG):
+            self.relay.receive(data)
+            return
         try:
             command = control.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):

@@ -54,10 +54,10 @@ class SqliteQuiz:
     async def create_room(self, room: QuizRoom) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT INTO quiz_rooms (id, host_id, status, settings, invite_code, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (room.id, room.host_id, room.status,
-                                              _json(room.settings), room.invite_code,
-                                              room.created_at))
+                "INSERT INTO quiz_rooms (id, host_id, status, settings, invite_code, created_at, "
+                "owner_token) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (room.id, room.host_id, room.status, _json(room.settings), room.invite_code,
+                 room.created_at, room.owner_token))
 
     async def get_room(self, room_id: str) -> QuizRoom | None:
         return _room(await self.db.fetch_one("SELECT * FROM quiz_rooms WHERE id = ?", (room_id,)))
@@ -114,10 +114,16 @@ class SqliteQuiz:
     async def record_round(self, round_: QuizRound, scores: Mapping[int | str, int]) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR REPLACE INTO quiz_rounds (room_id, number, catalog_id, started_at, "
-                "deadline, correct, points) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO quiz_rounds (room_id, number, catalog_id, started_at, deadline, "
+                "correct, points, question, answers, revealed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, number) DO UPDATE "
+                "SET catalog_id = excluded.catalog_id, started_at = excluded.started_at, "
+                "deadline = excluded.deadline, correct = excluded.correct, "
+                "points = excluded.points, question = excluded.question, "
+                "answers = excluded.answers, revealed_at = excluded.revealed_at",
                 (round_.room_id, round_.number, round_.catalog_id, round_.started_at,
-                 round_.deadline, round_.correct, _json(round_.points)))
+                 round_.deadline, round_.correct, _json(round_.points), _json(round_.question),
+                 _json(round_.answers), round_.revealed_at))
             for user_id, score in scores.items():
                 table, key = _table(user_id)
                 await conn.execute(f"UPDATE {table} SET score = ? WHERE room_id = ? AND "
@@ -129,6 +135,23 @@ class SqliteQuiz:
         found = []
         for row in rows:
             data = dict(zip(row.keys(), row, strict=True))
-            data["points"] = msgspec.json.decode(data["points"])
+            for column in ("points", "question", "answers"):
+                data[column] = msgspec.json.decode(data[column])
             found.append(msgspec.convert(data, QuizRound))
         return found
+
+    async def claim_room(self, room_id: str, token: int) -> bool:
+        async with self.db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE quiz_rooms SET owner_token = ? WHERE id = ? AND owner_token < ? "
+                "AND status != 'finished'", (token, room_id, token))
+            return cursor.rowcount == 1
+
+    async def hold_room(self, room_id: str, token: int) -> bool:
+        # a write that changes nothing: inside the caller's transaction it holds the lock
+        # (SQLite's write lock, PostgreSQL's row lock) until the end, so no claim comes between
+        async with self.db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE quiz_rooms SET owner_token = owner_token WHERE id = ? "
+                "AND owner_token = ?", (room_id, token))
+            return cursor.rowcount == 1
