@@ -228,14 +228,19 @@ def _counts(rows: list[Any]) -> tuple[list[RollupCount], int]:
     return [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows], total
 
 
-def _first(groups: dict[Any, list[int]], limit: int) -> list[tuple[Any, list[int]]]:
-    """The `limit` groups with most plays, then most time, then smallest key."""
-    return heapq.nsmallest(limit, groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+def _first(groups: dict[Any, Any], limit: int) -> list[tuple[Any, Any]]:
+    """The `limit` groups (key: (plays, ms, ...)) with most plays, then most time, then smallest
+    key: sorted after dropping those with fewer plays than the `limit`-th most (a few
+    thousand groups, a few dozen left)."""
+    if len(groups) > 4 * limit:
+        floor = heapq.nlargest(limit, (sums[0] for sums in groups.values()))[-1]
+        groups = {key: sums for key, sums in groups.items() if sums[0] >= floor}
+    return sorted(groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
 
 
 def _group_tops(rows: Iterable[Any], limit: int) -> dict[str, tuple[list[RollupCount], int]]:
     """Every dimension's top from track rows (track_id, plays, ms, artist, album, genres)."""
-    tracks: dict[int, list[int]] = {}
+    tracks: dict[int, tuple[int, int]] = {}
     artists: dict[str, list[int]] = {}
     albums: dict[tuple[str, str], list[int]] = {}
     genres: dict[str, list[int]] = {}
@@ -249,7 +254,7 @@ def _group_tops(rows: Iterable[Any], limit: int) -> dict[str, tuple[list[RollupC
             sums[1] += ms
 
     for track_id, plays, ms, artist, album, names in rows:
-        tracks[track_id] = [plays, ms]
+        tracks[track_id] = (plays, ms)
         if artist:
             add(artists, artist, plays, ms)
         if album:
