@@ -252,6 +252,23 @@ async def test_tops_gives_every_dimension_as_top_does(store):
         assert tops["genre"][1] == 2 and tops["track"][1] == 3  # counted past the limit
 
 
+
+async def test_tops_of_many_tracks_with_ties_at_the_cut_match_top(store):
+    # more groups than the first few: those with fewer plays than the limit-th are left out
+    # before sorting, and ties on plays at the cut are ordered by time then key as top does
+    alice, _, _ = await _setup(store)
+    tracks = [await store.catalog.upsert("spotify", "track", f"t{i}", url=f"u:t{i}", eid=f"/sp/t{i}",
+                                         name=f"T{i}", artist_names=[f"A{i % 7}"],
+                                         album_name=f"B{i % 11}", genres=[f"g{i % 13}"])
+              for i in range(60)]
+    listens = [_listen(alice, T0 + n * 400, tracks[i], ms=200_000 + (i % 4) * 1_000)
+               for n, i in enumerate(i for i in range(60) for _ in range(1 + i % 3))]
+    await store.listens.add_many(listens)
+    tops = await store.listens.tops(alice, "", limit=5)
+    for dimension, answer in tops.items():
+        assert answer == await store.listens.top(alice, dimension, "", limit=5)
+    assert tops["track"][1] == 60 and len(tops["track"][0]) == 5
+
 async def test_per_day_track_rows_are_kept_from_detail_since_and_the_rest_is_whole(store):
     # an import of old history: per-day track sums only from `detail_since`; days, hours and
     # all-time sums still count every listen
