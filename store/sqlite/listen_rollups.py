@@ -379,10 +379,13 @@ class ListenRollups:
         """Plays per UTC weekday (Monday 0) and hour from the UTC day `since`: all time from the
         all-time rollup, a period summed over its daily hours."""
         if since:
+            # each day's weekday computed once (from the day rows), not once per hour row
             rows = await self.db.fetch_all(
-                "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays) "
-                "FROM listen_day_hours WHERE user_id = ? AND day >= ? GROUP BY 1, 2 ORDER BY 1, 2",
-                (user_id, since))
+                "WITH w AS MATERIALIZED (SELECT day, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 "
+                "AS weekday FROM listen_days WHERE user_id = :user AND day >= :since) "
+                "SELECT w.weekday, h.hour, SUM(h.plays) FROM w JOIN listen_day_hours h "
+                "ON h.user_id = :user AND h.day = w.day GROUP BY 1, 2 ORDER BY 1, 2",
+                {"user": user_id, "since": since})
         else:
             rows = await self.db.fetch_all(
                 "SELECT weekday, hour, plays FROM listen_weekday_hours WHERE user_id = ? "
