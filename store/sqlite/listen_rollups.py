@@ -348,19 +348,19 @@ class ListenRollups:
 
     async def streak(self, user_id: int, today: str) -> int:
         """How many consecutive UTC days with plays end on `today`, or on the day before when
-        `today` has none yet (0 when neither has). The run's first day is found by reading the
-        days backwards from its last one until one whose day before has no plays."""
+        `today` has none yet (0 when neither has). One query: the last day with plays, and the
+        run's first day found by reading the days backwards from it until one whose day before
+        has no plays (not read when the last day is older than yesterday)."""
         row = await self.db.fetch_one(
-            "SELECT MAX(day) FROM listen_days WHERE user_id = ? AND day <= ?", (user_id, today))
-        last = row[0] if row else None
-        if last is None or last < _days_after(today, -1):
+            "WITH last AS (SELECT MAX(day) AS day FROM listen_days WHERE user_id = :user "
+            "AND day <= :today) SELECT last.day, (SELECT a.day FROM listen_days a "
+            "WHERE a.user_id = :user AND a.day <= last.day AND NOT EXISTS (SELECT 1 "
+            "FROM listen_days b WHERE b.user_id = :user AND b.day = date(a.day, '-1 day')) "
+            "ORDER BY a.day DESC LIMIT 1) FROM last WHERE last.day >= :yesterday",
+            {"user": user_id, "today": today, "yesterday": _days_after(today, -1)})
+        if row is None:
             return 0
-        row = await self.db.fetch_one(
-            "SELECT a.day FROM listen_days a WHERE a.user_id = :user AND a.day <= :last "
-            "AND NOT EXISTS (SELECT 1 FROM listen_days b WHERE b.user_id = :user "
-            "AND b.day = date(a.day, '-1 day')) ORDER BY a.day DESC LIMIT 1",
-            {"user": user_id, "last": last})
-        first = str(row[0]) if row else last
+        last, first = str(row[0]), str(row[1] or row[0])
         return (datetime.strptime(last, "%Y-%m-%d") - datetime.strptime(first, "%Y-%m-%d")).days + 1
 
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]:
