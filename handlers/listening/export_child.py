@@ -18,6 +18,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -69,17 +70,20 @@ def read_in_child(path: Path, *, batch: int, stats: ReadStats, skip_rows: int = 
     the read would raise it, after the batches before it."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty child never blocks on it
     child = subprocess.Popen(
         [sys.executable, "-m", "handlers.listening.export_child", str(path), str(batch),
-         str(skip_rows)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    assert child.stdout is not None and child.stderr is not None
+         str(skip_rows)], stdout=subprocess.PIPE, stderr=errors, env=env)
+    assert child.stdout is not None
     decoder = msgspec.msgpack.Decoder(Frame)
     try:
         while True:
             head = child.stdout.read(_LENGTH.size)
             if not head:
+                child.wait()
+                errors.seek(0)
                 raise RuntimeError("the export reader ended without its last frame: "
-                                   + child.stderr.read().decode(errors="replace")[-2000:])
+                                   + errors.read().decode(errors="replace")[-2000:])
             frame = decoder.decode(_read_exact(child.stdout, _LENGTH.unpack(head)[0]))
             if isinstance(frame, Failed):
                 raise ExportError(frame.message, code=frame.code)
@@ -91,7 +95,7 @@ def read_in_child(path: Path, *, batch: int, stats: ReadStats, skip_rows: int = 
         child.kill()
         child.wait()
         child.stdout.close()
-        child.stderr.close()
+        errors.close()
 
 
 def _write(out: IO[bytes], encoder: msgspec.msgpack.Encoder, frame: Frame) -> None:

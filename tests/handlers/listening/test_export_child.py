@@ -61,3 +61,11 @@ async def test_an_import_read_in_a_child_stores_what_one_read_here_stores(client
     assert there == here and there.added == distinct_plays(export)
     for user in (alice, bob):
         assert await ctx.store.listens.count(user.id) == here.added
+
+
+def test_a_reader_that_dies_says_why(tmp_path: Path):
+    # no file: the child dies before its first frame, and its traceback is in the error
+    reader = read_in_child(tmp_path / "missing.json", batch=10, stats=ReadStats())
+    with pytest.raises(RuntimeError) as err:
+        next(reader)
+    assert "FileNotFoundError" in str(err.value) and "missing.json" in str(err.value)
