@@ -232,7 +232,7 @@ def _first(groups: dict[Any, Any], limit: int) -> list[tuple[Any, Any]]:
     """The `limit` groups (key: (plays, ms, ...)) with most plays, then most time, then smallest
     key: sorted after dropping those with fewer plays than the `limit`-th most (a few
     thousand groups, a few dozen left)."""
-    if len(groups) > 4 * limit:
+    if 0 < limit and 4 * limit < len(groups):
         floor = heapq.nlargest(limit, (sums[0] for sums in groups.values()))[-1]
         groups = {key: sums for key, sums in groups.items() if sums[0] >= floor}
     return sorted(groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
