@@ -48,6 +48,7 @@ from handlers.quiz.registry import ROUTE_TOPIC, keep_rooms, release_rooms, serve
 from handlers.quiz.rooms import close_abandoned_rooms, end_rooms
 from handlers.social.channels import channel_hooks
 from hub.config import Config
+from hub.heap import frozen_startup_heap
 from hub.keys import centrifugo_key, config_key, limiter_key, metrics_key, node_key
 from hub.metrics import Metrics
 from hub.middleware.errors import error_middleware
@@ -261,6 +262,7 @@ async def create_app(config: Config) -> web.Application:
     app.on_response_prepare.append(on_response_prepare)
     app.on_response_prepare.append(remember_status)
     app.cleanup_ctx.append(_context)
+    app.cleanup_ctx.append(frozen_startup_heap)  # last: the started app, store open
     setup_common_routes(app)
     setup_media_routes(app)
     api_key = centrifugo.http_api.key if centrifugo and not centrifugo.http_api.disabled else ""
