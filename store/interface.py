@@ -191,8 +191,9 @@ class CollectionRepo(Protocol):
     async def update(self, collection_id: int, **fields: Any) -> Collection | None: ...
     async def delete(self, collection_id: int) -> bool:
         """Its posts stay, back on the owner's profile, in the same transaction."""
-    async def track_ids(self, collection_id: int) -> list[int]:
-        """Its posts' ids in the order they show."""
+    async def track_ids(self, collection_id: int, *, for_update: bool = False) -> list[int]:
+        """Its posts' ids in the order they show; `for_update` (inside a transaction): the
+        collection is held until the transaction ends, so that edits of its order queue."""
     async def set_order(self, collection_id: int, post_ids: list[int]) -> int:
         """Number the listed posts 1..n; the collection's other posts lose their order."""
     async def track_counts(self, collection_ids: list[int]) -> dict[int, int]: ...

@@ -5,7 +5,8 @@ collection as a post by whoever added it, with `ctx` ENTRY_CTX; Openwhyd shows i
 playlist like any post filed there. Every change runs in one transaction that reads the
 collection's order, applies the change and numbers all its posts 1..n again, so orders stay
 dense and unique however many requests change the collection at once (the transaction holds
-the store's writer, and a unique index on (collection, order) stands behind it).
+SQLite's one writer, or the collection's row on PostgreSQL; a unique index on (collection,
+order) stands behind it).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ async def _finish(ctx: Context, collection_id: int, order: list[int], changed: l
 
 
 async def _order(ctx: Context, collection_id: int) -> list[int]:
-    return await ctx.store.collections.track_ids(collection_id)
+    """The collection's order, the collection held until the transaction ends."""
+    return await ctx.store.collections.track_ids(collection_id, for_update=True)
 
 
 async def _announce(ctx: Context, collection_id: int) -> None:

@@ -13,6 +13,8 @@ __all__ = ["PgDialect"]
 
 class PgDialect:
     name = "postgresql"
+    # NO KEY: holds the row against other holders and writers, not against rows that refer to it
+    for_update = " FOR NO KEY UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def ids_taken(self, table: str) -> str | None:

@@ -77,8 +77,14 @@ class SqliteCollections:
             await recount_reposts(conn, originals)
             return cur.rowcount == 1
 
-    async def track_ids(self, collection_id: int) -> list[int]:
-        """The ids of the collection's posts in the order they show (as posts.in_collection)."""
+    async def track_ids(self, collection_id: int, *, for_update: bool = False) -> list[int]:
+        """The ids of the collection's posts in the order they show (as posts.in_collection);
+        `for_update`: the collection's row is locked first (PostgreSQL; SQLite's transaction
+        holds the writer), so concurrent edits read the order one after the other."""
+        if for_update:
+            await self.db.fetch_all(
+                f"SELECT id FROM collections WHERE id = ?{self.db.dialect.for_update}",
+                (collection_id,))
         rows = await self.db.fetch_all(
             "SELECT id FROM posts WHERE collection_id = ? "
             "ORDER BY track_order IS NULL, track_order, id DESC", (collection_id,))

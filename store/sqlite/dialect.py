@@ -21,6 +21,9 @@ def json_key(key: str | int) -> str | int:
 
 class SqliteDialect:
     name = "sqlite"
+    # a read that holds its rows until the transaction ends: a transaction already holds the
+    # one writer in SQLite
+    for_update = ""
     # a claim's subquery: rows another transaction holds are left to it (one engine-wide
     # writer makes this empty in SQLite)
     skip_locked = ""
