@@ -139,7 +139,7 @@ class PgConnection:
         statement = self._statements.get(sql)
         if statement is None:
             translated = translate(sql)
-            prepared = await self.raw.prepare(translated.sql)
+            prepared = await _prepare(self.raw, translated.sql)
             if len(self._statements) >= _STATEMENT_CACHE:
                 self._statements.clear()
             statement = self._statements[sql] = _Statement(translated.sql, translated.names,
@@ -175,6 +175,16 @@ class PgConnection:
     async def script(self, sql: str) -> None:
         """Several statements at once, no parameters (migrations)."""
         await self.raw.execute(sql)
+
+
+async def _prepare(raw: Any, sql: str) -> PreparedStatement:
+    """`sql` prepared into the connection's statement cache, where the `fetch`/`execute` that
+    follows finds it: one Parse/Describe round trip. asyncpg's public `prepare` bypasses that
+    cache, so the first run on the connection would prepare the statement a second time."""
+    cached_prepare = getattr(raw, "_prepare", None)
+    if cached_prepare is None:  # an asyncpg without it: the public call, one round trip more
+        return await raw.prepare(sql)
+    return await cached_prepare(sql, use_cache=True)
 
 
 def _rowcount(status: str) -> int:

@@ -1,14 +1,14 @@
-"""PostgreSQL connections (asyncpg pool) behind the same API as store/sqlite/db.py: `write()`,
-`read()`, `transaction()` with savepoints and after-commit callbacks, `fetch_one/fetch_all`,
-and numbered migrations from store/postgres/migrations applied under an advisory lock (several
-processes may start at once)."""
+"""PostgreSQL connections (asyncpg, pooled by store/postgres/pool.py) behind the same API as
+store/sqlite/db.py: `write()`, `read()`, `transaction()` with savepoints and after-commit
+callbacks, `fetch_one/fetch_all`, and numbered migrations from store/postgres/migrations applied
+under an advisory lock (several processes may start at once)."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -18,6 +18,7 @@ import asyncpg
 
 from store.postgres.connection import PgConnection, StatementCache
 from store.postgres.dialect import PgDialect
+from store.postgres.pool import PgPool
 
 __all__ = ["AfterCommit", "PgDatabase", "migrations", "split_url"]
 
@@ -70,7 +71,7 @@ class PgDatabase:
 
     def __init__(self, url: str) -> None:
         self.dsn, self.schema, self.pool_size = split_url(url)
-        self._pool: asyncpg.Pool | None = None
+        self._pool: PgPool | None = None
         self._statements: StatementCache = {}
         self._units: dict[asyncio.Task[Any], _Unit] = {}
 
@@ -80,11 +81,13 @@ class PgDatabase:
             await raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         finally:
             await raw.close()
-        self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size,
-            statement_cache_size=1024,
-            server_settings={"search_path": self.schema, "application_name": "chorus"})
+        self._pool = PgPool(self._connect, self.pool_size)
         await self.migrate()
+
+    def _connect(self) -> Awaitable[asyncpg.Connection]:
+        return asyncpg.connect(
+            self.dsn, statement_cache_size=1024,
+            server_settings={"search_path": self.schema, "application_name": "chorus"})
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -95,7 +98,7 @@ class PgDatabase:
     @asynccontextmanager
     async def _acquire(self) -> AsyncIterator[PgConnection]:
         assert self._pool is not None, "database is not open"
-        async with self._pool.acquire() as raw:
+        async with self._pool.connection() as raw:
             yield PgConnection(raw, self._statements)
 
     async def migrate(self) -> list[str]:
@@ -123,7 +126,7 @@ class PgDatabase:
                 await raw.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
         if applied:  # the connections' prepared statements may predate the new tables
             assert self._pool is not None
-            await self._pool.expire_connections()
+            await self._pool.expire()
             self._statements.clear()
         return applied
 
