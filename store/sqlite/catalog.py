@@ -29,7 +29,7 @@ class SqliteCatalog:
         params = [provider, kind, provider_id, now, now,
                   *(encode_value(k, v) for k, v in values.items())]
         updates = ", ".join(
-            f"{k} = CASE WHEN excluded.{k} IS NULL OR excluded.{k} IN ('', '[]') "
+            f"{k} = CASE WHEN excluded.{k} IS NULL OR CAST(excluded.{k} AS TEXT) IN ('', '[]') "
             f"THEN catalog.{k} ELSE excluded.{k} END" for k in values)
         sql = (f"INSERT INTO catalog ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)}) "
