@@ -4,9 +4,10 @@ For each repeat, the bare server (bench.server_bare) and then Chorus (bench.serv
 run as separate processes pinned to the last core, while the load generator
 (bench.loadgen: worker processes) and the publisher run on the first. Against each server:
 
-1. RSS of the server, then N clients connect (Chorus: with a token) and subscribe to `hot`:
-   connect time is from the first attempt to the last subscribe reply; one second later the
-   RSS again: (after - before) / N is the RSS per idle connection.
+1. N clients connect (Chorus: with a token) and subscribe to `hot`, in two halves: connect
+   time is from the first attempt to the last subscribe reply of each half, summed; RSS one
+   second after each half: the RSS growth over the second half / its clients is the RSS per
+   idle connection (a slope: the first connections' one-time costs do not count).
 2. Warm-up: 3 publications, every client must receive them.
 3. Flood: M publications posted as fast as the server answers (a few POSTs in flight);
    delivered messages per second = N*M / (last arrival - first post); server CPU per
@@ -281,20 +282,29 @@ class _Load:
         self.broker_pid: int | None = None
 
     def connect(self) -> None:
-        """Connect and subscribe every client; RSS before and after (idle for a second)."""
+        """Connect and subscribe every client, in two halves; the RSS per idle connection is
+        the slope over the second half (RSS idle a second after each), so what the first
+        connections cost once (code run the first time, pools, caches) is not counted."""
         time.sleep(0.5)
-        rss_before = rss_bytes(self.server.pid)
-        reports = _connect(self.workers, self.server.url, self.tokens, self.opts.encoding,
-                           timeout=60 + self.opts.clients / 20)
-        self.connected = sum(r.connected for r in reports)
+        half = len(self.tokens) // 2
+        timeout = 60 + self.opts.clients / 20
+        phases, rss = [], [rss_bytes(self.server.pid)]
+        for tokens in (self.tokens[:half], self.tokens[half:]):
+            if tokens:
+                phases.append(_connect(self.workers, self.server.url, tokens,
+                                       self.opts.encoding, timeout))
+                time.sleep(1.0)
+            rss.append(rss_bytes(self.server.pid))
+        reports = [r for phase in phases for r in phase]
         self.notes += [f"{r.failed} connects failed, e.g. {r.errors[:2]}" for r in reports
                        if r.failed]
-        time.sleep(1.0)
-        rss_growth = rss_bytes(self.server.pid) - rss_before
+        first = sum(r.connected for r in phases[0]) if half else 0
+        self.connected = sum(r.connected for r in reports)
         self.figures.update(
             connected=self.connected,
-            connect_s=(max(r.finished for r in reports) - min(r.started for r in reports)) / 1e9,
-            rss_per_conn_kb=rss_growth / max(1, self.connected) / 1024)
+            connect_s=sum((max(r.finished for r in phase) - min(r.started for r in phase)) / 1e9
+                          for phase in phases),
+            rss_per_conn_kb=(rss[2] - rss[1]) / max(1, self.connected - first) / 1024)
 
     def warm(self) -> None:
         _expect(self.workers, "warm", WARM_MESSAGES, 30)

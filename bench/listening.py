@@ -6,7 +6,9 @@ Each import runs in its own child process (`python -m bench.listening import|pla
 its own fresh store (the migrated schema and the PRAGMAs of store.sqlite.db) in a /dev/shm
 folder when there is one, and reports its time and peak RSS (VmHWM of /proc/self/status):
 - *chorus*: handlers.listening.imports.import_export (what the import job and `chorus
-  import` run) with `--batch` plays per batch: read_plays in a worker thread one batch ahead,
+  import` run) with `--batch` plays per batch: read_plays one batch ahead (in a child process,
+  handlers.listening.export_child, for an export this large: its CPU time is counted with the
+  import's and its peak RSS shown apart),
   each batch through handlers.listening.listens.record_plays (track resolution, dedup,
   rollups, push) on the production app's context;
 - *plain*: the same reader and batches; the batch's unseen tracks inserted into the catalog
@@ -19,7 +21,7 @@ imports their history). The overview is handlers.listening.analytics.overview (w
 side computes the same figures (totals, top 10 with plays and ms and distinct counts of
 tracks, artists, albums and genres, hours, weekdays, the streak) by GROUP BY over `listens`
 joined to the catalog, and the run names every figure where the two differ. Each import also
-reports its CPU time (every thread). See bench/README.md.
+reports its CPU time (every thread, and its children). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -62,10 +64,20 @@ class Result:
 
 
 def _cpu_seconds() -> float:
-    """User + system CPU time of this process, every thread (SQLite's included)."""
+    """User + system CPU time of this process, every thread (SQLite's included), and of its
+    children that ended (Chorus's export reader)."""
     import resource
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def _child_peak_rss_mib() -> float:
+    """The largest peak RSS of this process's children that ended (0 without any)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def _peak_rss_mib() -> float:
@@ -113,7 +125,8 @@ async def _chorus_import(export: Path, data: Path, batch: int) -> dict[str, Any]
         await runner.cleanup()
     return {"seconds": seconds, "cpu_seconds": cpu, "listens": inserted, "duplicates": duplicates,
             "listens_per_s": inserted / seconds, "rss_before_mib": rss_before,
-            "peak_rss_mib": _peak_rss_mib(), "user_id": user.id}
+            "peak_rss_mib": _peak_rss_mib(), "reader_peak_rss_mib": _child_peak_rss_mib(),
+            "user_id": user.id}
 
 
 def _plain_import(export: Path, data: Path, batch: int) -> dict[str, Any]:
@@ -312,7 +325,8 @@ def table(r: Result) -> str:
             ("import CPU time (s)", f"{p['cpu_seconds']:.1f}", f"{c['cpu_seconds']:.1f}"),
             ("plain CPU / chorus CPU", "", f"{r.cpu_ratio:.2f}"),
             ("peak RSS (MiB; before)", f"{p['peak_rss_mib']:.0f} ({p['rss_before_mib']:.0f})",
-             f"{c['peak_rss_mib']:.0f} ({c['rss_before_mib']:.0f})")]
+             f"{c['peak_rss_mib']:.0f} ({c['rss_before_mib']:.0f})"),
+            ("export reader's peak RSS (MiB)", "", f"{c.get('reader_peak_rss_mib', 0):.0f}")]
     lines = [f"  {a:<28}{b:>20}{c_:>28}" for a, b, c_ in rows]
     lines.append(f"\n  {'overview (ms)':<14}{'plays':>10}{'rollups p50':>14}{'p99':>9}"
                  f"{'GROUP BY p50':>15}{'p99':>9}{'same':>7}")

@@ -251,14 +251,15 @@ async def _connect_all(clients: _Clients, url: str, tokens: list[str], protobuf:
         reader = clients.read_protobuf if binary else clients.read
         clients.tasks.append(asyncio.create_task(reader(ws)))
 
-    started = time.monotonic_ns()
+    started, before = time.monotonic_ns(), len(clients.sockets)
     jobs = [asyncio.create_task(one(token, binary))
             for token, binary in zip(tokens, protobuf, strict=True)]
     _, pending = await asyncio.wait(jobs, timeout=timeout)
     for job in pending:
         job.cancel()
     errors += ["timeout"] * len(pending)
-    return ConnectReport(connected=len(clients.sockets), failed=len(tokens) - len(clients.sockets),
+    connected = len(clients.sockets) - before  # by this command (a worker may hold others)
+    return ConnectReport(connected=connected, failed=len(tokens) - connected,
                          errors=errors[:5], started=started, finished=time.monotonic_ns())
 
 

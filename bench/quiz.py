@@ -13,7 +13,12 @@ being the bottleneck) and answers a random option. Figures, over every room and 
   round) to its `reveal` push, i.e. the scoring and the score pushes;
 - round start drift: a `round` push's arrival against its schedule (the previous reveal's
   arrival + the reveal pause), p99;
-- server CPU per answer: the server's CPU seconds over the play / answers accepted.
+- server CPU per answer: the server's CPU seconds over the play / answers accepted (with
+  several Chorus processes, theirs together).
+
+With `--broker redis://... --processes N`, Chorus runs as N processes on one Redis and one
+data directory, the bots spread over them: each room plays in its host's process, and the
+other players' calls are routed to it (handlers/quiz/registry.py).
 
 Latencies are wall-clock on loopback with the bots on the other core; see bench/README.md.
 """
@@ -54,6 +59,8 @@ class Options:
     seconds: float
     reveal: float
     think: float
+    broker: str = ""  # Chorus's CHORUS_BROKER; empty: the in-process broker
+    processes: int = 1  # Chorus processes (on `broker`), the bots spread over them
 
 
 @dataclass
@@ -67,12 +74,15 @@ class Figures:
 
 
 class QuizServer(ServerProcess):
-    def __init__(self, kind: str, core: int | None, data: Path, opts: Options) -> None:
+    def __init__(self, kind: str, core: int | None, data: Path, opts: Options,
+                 prefix: str = "") -> None:
         if kind == "bare":
             cmd = [sys.executable, "-m", "bench.server_quiz_bare", "--reveal", str(opts.reveal)]
         else:
             cmd = [sys.executable, "-m", "bench.server_quiz", "serve", "--data", str(data),
                    "--reveal", str(opts.reveal), "--players", str(opts.players)]
+            if opts.broker:
+                cmd += ["--broker", opts.broker, "--redis-prefix", prefix]
         self._launch(kind, cmd, core)
 
 
@@ -182,19 +192,26 @@ def _reveal_latencies(bots: list[Bot], rounds: int) -> list[float]:
     return found
 
 
-async def play(server: QuizServer, tokens: Sequence[str], opts: Options) -> Figures:
-    url = f"ws://127.0.0.1:{server.port}/connection/websocket"
+async def play(servers: Sequence[QuizServer], tokens: Sequence[str], opts: Options) -> Figures:
+    """Play every room; bot i connects to server i modulo their number (so with several
+    processes, a room's host is on the first and its players on all of them)."""
+    urls = [f"ws://127.0.0.1:{server.port}/connection/websocket" for server in servers]
     rng = random.Random(11)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         bots = [Bot(i + 1, tokens[i], opts, random.Random(rng.random()))
                 for i in range(opts.rooms * opts.players)]
         for start in range(0, len(bots), 50):
-            await asyncio.gather(*(b.open(session, url) for b in bots[start:start + 50]))
+            await asyncio.gather(*(b.open(session, urls[(start + n) % len(urls)])
+                                   for n, b in enumerate(bots[start:start + 50])))
         rooms = [bots[r * opts.players:(r + 1) * opts.players] for r in range(opts.rooms)]
-        cpu_before, wall_before = cpu_seconds(server.pid), time.monotonic()
+
+        def cpu() -> float:
+            return sum(cpu_seconds(server.pid) for server in servers)
+
+        cpu_before, wall_before = cpu(), time.monotonic()
         await asyncio.gather(*(_play_room(room, opts) for room in rooms))
-        figures = Figures(cpu_seconds=cpu_seconds(server.pid) - cpu_before,
+        figures = Figures(cpu_seconds=cpu() - cpu_before,
                           wall_seconds=time.monotonic() - wall_before)
         for room in rooms:
             figures.reveal_ms += _reveal_latencies(room, opts.rounds)
@@ -238,20 +255,40 @@ def run(opts: Options) -> dict[str, Figures]:
                    cwd=ROOT, env=env, check=True, timeout=120 + users * 0.1)
     tokens = json.loads(tokens_file.read_text())
     results: dict[str, Figures] = {}
-    for kind in ("bare", "chorus"):
-        server = QuizServer(kind, server_core, data, opts)
+    prefix = f"chorus-bench-{os.getpid()}-{random.randrange(1 << 30)}:"
+    for kind, count in (("bare", 1), ("chorus", opts.processes)):
+        servers: list[QuizServer] = []
         try:
-            results[kind] = asyncio.run(play(server, tokens, opts))
+            for _ in range(count):
+                servers.append(QuizServer(kind, server_core, data, opts, prefix))
+            results[kind] = asyncio.run(play(servers, tokens, opts))
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
+    if opts.broker:
+        _drop_keys(opts.broker, prefix)
     return results
+
+
+def _drop_keys(url: str, prefix: str) -> None:
+    """Delete what the run left in Redis (history, leases) under its own prefix."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def report(opts: Options, results: dict[str, Figures]) -> str:
     bare, chorus = _rows(results["bare"]), _rows(results["chorus"])
     lines = [f"chorus bench quiz: {opts.rooms} rooms x {opts.players} bots, {opts.rounds} "
              f"rounds of {opts.seconds:g} s, reveal pause {opts.reveal:g} s, "
-             f"think 0-{opts.think:g} s",
+             f"think 0-{opts.think:g} s; chorus: {opts.processes} process(es), broker "
+             f"{opts.broker or 'memory'}",
              f"answers: bare {results['bare'].answers}, chorus {results['chorus'].answers}; "
              f"play: bare {results['bare'].wall_seconds:.1f} s, "
              f"chorus {results['chorus'].wall_seconds:.1f} s",
@@ -272,13 +309,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         help="seconds between a reveal and the next round (default 0.5)")
     parser.add_argument("--think", type=float, default=2.0,
                         help="a bot answers after 0 to this many seconds (default 2)")
+    parser.add_argument("--broker", default="",
+                        help="Chorus's broker, e.g. redis://127.0.0.1:6379/0 (default: memory)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="Chorus processes on that broker, bots spread over them "
+                             "(default 1; more needs --broker redis://...)")
     parser.set_defaults(run=_run_from_args)
 
 
 def _run_from_args(args: argparse.Namespace) -> int:
     opts = Options(rooms=args.rooms, players=args.players, rounds=args.rounds,
-                   seconds=args.seconds, reveal=args.reveal, think=args.think)
-    if min(opts.rooms, opts.players, opts.rounds) < 1:
-        raise SystemExit("--rooms, --players and --rounds must be positive")
+                   seconds=args.seconds, reveal=args.reveal, think=args.think,
+                   broker=args.broker, processes=args.processes)
+    if min(opts.rooms, opts.players, opts.rounds, opts.processes) < 1:
+        raise SystemExit("--rooms, --players, --rounds and --processes must be positive")
+    if opts.processes > 1 and not opts.broker.startswith(("redis://", "rediss://", "unix://")):
+        raise SystemExit("--processes above 1 needs --broker redis://...")
     print(report(opts, run(opts)), flush=True)
     return 0

@@ -3,8 +3,9 @@
 - `python -m bench.server_quiz prepare --data DIR --users N --songs S --tokens FILE`: N
   users with one access token each (bench.server_chorus.prepare) and S catalog tracks by
   S different artists, each with made-up lyrics (so every question can be made).
-- `python -m bench.server_quiz serve --data DIR --reveal R [--core C]`: serves the app on a
-  free loopback port and prints `READY <port>` (bench._serve).
+- `python -m bench.server_quiz serve --data DIR --reveal R [--core C] [--broker URL
+  --redis-prefix P]`: serves the app on a free loopback port and prints `READY <port>`
+  (bench._serve); with a Redis broker, several of them on one data directory are one hub.
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ async def seed_songs(data_dir: Path, songs: int) -> None:
         await store.close()
 
 
-async def _serve(data: Path, reveal: float, players: int) -> None:
+async def _serve(data: Path, reveal: float, players: int, broker: str, prefix: str) -> None:
     from hub.app import create_app
 
-    config = bench_config(data, quiz_reveal_seconds=reveal, quiz_max_players=players)
+    shared = {"broker": broker, "redis_prefix": prefix} if broker else {}
+    config = bench_config(data, quiz_reveal_seconds=reveal, quiz_max_players=players, **shared)
     await serve(await create_app(config))
 
 
@@ -70,6 +72,8 @@ def main() -> None:
     parser.add_argument("--reveal", type=float, default=0.5, help="seconds after a reveal")
     parser.add_argument("--players", type=int, default=10, help="players per room at most")
     parser.add_argument("--core", type=int, default=None, help="pin the server to this core")
+    parser.add_argument("--broker", default="", help="CHORUS_BROKER (serve; empty: memory)")
+    parser.add_argument("--redis-prefix", default="chorus-bench:", help="CHORUS_REDIS_PREFIX")
     args = parser.parse_args()
     pin(args.core)
     raise_nofile()
@@ -79,7 +83,8 @@ def main() -> None:
         assert args.tokens is not None
         args.tokens.write_text(json.dumps(tokens))
     else:
-        asyncio.run(_serve(args.data, args.reveal, args.players))
+        asyncio.run(_serve(args.data, args.reveal, args.players, args.broker,
+                           args.redis_prefix))
 
 
 if __name__ == "__main__":

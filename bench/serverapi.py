@@ -257,7 +257,7 @@ def measure(kind: str, run_no: int, opts: argparse.Namespace, worker: Worker,
     notes: list[str] = []
     try:
         ws_url = server.url.replace("http://", "ws://") + "/connection/websocket"
-        worker.send("connect", ws_url, [""], CHANNEL, 1, 30.0)
+        worker.send("connect", ws_url, [""], [False], CHANNEL, 1, 30.0)  # one JSON client
         connected = worker.receive(40.0)
         if connected.connected != 1:
             raise RuntimeError(f"{kind}: the subscriber did not connect: {connected.errors}")

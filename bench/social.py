@@ -143,8 +143,9 @@ def _connect(workers: Sequence[Worker], url: str, tokens: list[str], channel: st
              timeout: float) -> int:
     ws_url = url.replace("http://", "ws://") + "/connection/websocket"
     for i, worker in enumerate(workers):
-        worker.send("connect", ws_url, tokens[i::len(workers)], channel, CONNECT_CONCURRENCY,
-                    timeout)
+        share = tokens[i::len(workers)]
+        worker.send("connect", ws_url, share, [False] * len(share), channel,
+                    CONNECT_CONCURRENCY, timeout)  # JSON clients
     reports = [w.receive(timeout + 5) for w in workers]
     return sum(r.connected for r in reports)
 

@@ -11,6 +11,9 @@ from typing import Any
 
 import msgspec
 
+from hub.realtime.lease import Lease, Leases
+from hub.realtime.lease_memory import MemoryLeases
+from hub.realtime.relay import Relay
 from providers.sources import Source
 from providers.spotify import SpotifyClient
 from store.records import HotScore
@@ -114,8 +117,17 @@ class ScrobbleState:
 
 @dataclass
 class QuizState:
-    """The live quiz rooms of this process (handlers.quiz.rooms): each room's actor by room id,
-    and the supervisor that runs them (set by hub.app; None: rooms cannot start here)."""
+    """The live quiz rooms this process plays (handlers.quiz.registry): each room's actor and
+    lease by room id, the supervisor that runs them (set by hub.app; None: rooms cannot start
+    here), whether other processes play rooms too, where leases are kept and how to reach a
+    room's owner (set by hub.app: shared with the other processes on a Redis broker), a lock
+    per room being taken over, and the lease releases under way."""
 
     rooms: dict[str, QuizRoomActor] = field(default_factory=dict)
     supervisor: Supervisor | None = None
+    shared: bool = False  # other processes play rooms too (a Redis broker)
+    leases: Leases = field(default_factory=MemoryLeases)
+    relay: Relay | None = None
+    held: dict[str, Lease] = field(default_factory=dict)
+    taking: dict[str, asyncio.Lock] = field(default_factory=dict)
+    releases: set[asyncio.Task[None]] = field(default_factory=set)

@@ -44,9 +44,11 @@ from handlers.listening.sync import (
 )
 from handlers.media.audio import clear_incoming
 from handlers.media.maintenance import load_maintenance
+from handlers.quiz.registry import ROUTE_TOPIC, keep_rooms, release_rooms, serve_routed
 from handlers.quiz.rooms import close_abandoned_rooms, end_rooms
 from handlers.social.channels import channel_hooks
 from hub.config import Config
+from hub.heap import frozen_startup_heap
 from hub.keys import centrifugo_key, config_key, limiter_key, metrics_key, node_key
 from hub.metrics import Metrics
 from hub.middleware.errors import error_middleware
@@ -55,7 +57,7 @@ from hub.middleware.headers import cors_preflight_middleware, gzip_middleware, o
 from hub.middleware.maintenance import maintenance_middleware
 from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
 from hub.middleware.request_log import remember_status, request_log_middleware
-from hub.realtime.brokers import open_broker
+from hub.realtime.brokers import open_broker, open_leases, shares_state
 from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
 from hub.realtime.centrifugo_token import TokenVerifier
 from hub.realtime.commands import server_subscribe
@@ -145,9 +147,13 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     if config.admin_username and config.admin_password:
         await ensure_admin(ctx, config.admin_username, config.admin_password,
                            config.admin_email or None)
-    # quiz rooms a stopped process left open end with their scores; new ones run here
-    await close_abandoned_rooms(ctx)
+    shared = _start_quiz_rooms(ctx, node)
+    if not shared:  # alone: rooms a stopped process left open end with their scores
+        await close_abandoned_rooms(ctx)
     ctx.quiz_state.supervisor = supervisor
+    if shared:  # quiz rooms' leases renewed, rooms of dead processes taken over
+        await supervisor.start(PeriodicActor("quiz-rooms", config.quiz_lease_seconds / 3,
+                                             partial(keep_rooms, ctx)))
     await supervisor.start(mailer)
     await supervisor.start(jobs)
     # once across the processes sharing the store (each holds a lease while it runs them)
@@ -169,14 +175,32 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await end_rooms(ctx, "shutdown")  # boards stored before the actors stop
-        await supervisor.close()
+        if shared:  # the other processes take this one's quiz rooms over
+            await supervisor.close()
+            await release_rooms(ctx)
+        else:
+            await end_rooms(ctx, "shutdown")  # boards stored before the actors stop
+            await supervisor.close()
+        await node.relay.close()
+        await ctx.quiz_state.leases.close()
         await close_context(ctx)
         if kworb is not None:
             await kworb.close()
         await audio_http.close()
         await node.broker.close()
         await store.close()
+
+
+def _start_quiz_rooms(ctx: Context, node: Node) -> bool:
+    """Quiz rooms' leases (on the broker's Redis when it has one) and requests routed here by
+    the other processes; whether the rooms are shared with other processes."""
+    config = ctx.config
+    ctx.quiz_state.leases = open_leases(config.broker, config.redis_prefix, node.uid,
+                                        config.quiz_lease_seconds)
+    ctx.quiz_state.relay = node.relay
+    node.relay.serve(ROUTE_TOPIC, partial(serve_routed, ctx))
+    ctx.quiz_state.shared = shares_state(config.broker)
+    return ctx.quiz_state.shared
 
 
 def node_config(config: Config) -> NodeConfig:
@@ -238,6 +262,7 @@ async def create_app(config: Config) -> web.Application:
     app.on_response_prepare.append(on_response_prepare)
     app.on_response_prepare.append(remember_status)
     app.cleanup_ctx.append(_context)
+    app.cleanup_ctx.append(frozen_startup_heap)  # last: the started app, store open
     setup_common_routes(app)
     setup_media_routes(app)
     api_key = centrifugo.http_api.key if centrifugo and not centrifugo.http_api.disabled else ""

@@ -8,13 +8,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from aiohttp import web
 
 from hub.config import SETTINGS, Config, load_config
 from hub.logs import setup_logging
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "shown_url"]
 
 log = logging.getLogger("chorus")
 
@@ -88,6 +89,17 @@ async def _migrate(config: Config) -> list[str]:
         await store.close()
 
 
+def shown_url(value: str) -> str:
+    """A URL as printed: its password (postgresql://user:PASSWORD@host/db) masked."""
+    if "://" not in value or "@" not in value:
+        return value
+    parts = urlsplit(value)
+    if not parts.password:
+        return value
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
 def serve(config: Config) -> None:
     from hub.app import create_app
 
@@ -128,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "migrate":
         config.data_path.mkdir(parents=True, exist_ok=True)
         asyncio.run(_migrate(config))
-        print(f"store at {config.store_url} is up to date")
+        print(f"store at {shown_url(config.store_url)} is up to date")
     elif args.command == "import":
         from hub.import_cli import run_import
 
@@ -146,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             value = getattr(config, setting.field)
             if setting.field.endswith(("password", "secret", "_token")):
                 value = "***" if value else ""
+            elif isinstance(value, str):
+                value = shown_url(value)
             print(f"{setting.env}={value}")
     return 0
 

@@ -109,6 +109,10 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     # live quiz rooms (handlers/quiz): players per room, pause between reveal and next round
     quiz_max_players: int = 16
     quiz_reveal_seconds: float = 3.0
+    # on a Redis broker: how long a room's owner may go silent before another process takes
+    # the room over, and how long a request routed to the owner waits for its answer
+    quiz_lease_seconds: float = 10.0
+    quiz_route_timeout: float = 5.0
 
     @property
     def data_path(self) -> Path:
@@ -246,6 +250,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("quiz_max_players", "CHORUS_QUIZ_MAX_PLAYERS", "players per live quiz room"),
     Setting("quiz_reveal_seconds", "CHORUS_QUIZ_REVEAL_SECONDS",
             "seconds between a quiz round's reveal and the next round"),
+    Setting("quiz_lease_seconds", "CHORUS_QUIZ_LEASE_SECONDS",
+            "on a Redis broker, seconds a live quiz room's lease lasts unless its process "
+            "renews it (every third of it): a process that dies hands its rooms over after "
+            "this"),
+    Setting("quiz_route_timeout", "CHORUS_QUIZ_ROUTE_TIMEOUT",
+            "on a Redis broker, seconds a quiz request waits for the process that plays the "
+            "room (then 503 `room_unavailable`)"),
 )
 
 OAUTH_PROVIDERS: dict[str, dict[str, str]] = {

@@ -17,6 +17,7 @@ from handlers.listening.imports import ImportTally, import_export
 from handlers.listening.spotify_export import ExportError, count_rows, sniff
 from hub.app import build_context, close_context
 from hub.config import Config
+from hub.heap import frozen_heap
 from store import open_store
 from store.interface import Store
 
@@ -34,7 +35,8 @@ async def local_store(config: Config) -> AsyncIterator[Store]:
     store = open_store(config.store_url)
     await store.open()
     try:
-        yield store
+        with frozen_heap():  # a long import: collections walk only what it allocates
+            yield store
     finally:
         await store.close()
 

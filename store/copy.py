@@ -5,9 +5,9 @@ Both stores are opened first, so both are at the latest migration and share one 
 are copied parents first (by the target's foreign keys), each table's rows in SQLite's
 insertion order (a job's parent before its children), with binary COPY, all in one PostgreSQL
 transaction: a failed copy leaves the target as empty as it was. Ids are kept, and the
-target's identity sequences are moved past them. What SQLite keeps in its own structures
-(FTS5 and R*Tree tables) is not copied: PostgreSQL derives its search and spatial columns from
-the rows.
+target's identity sequences are moved past them; the tables are analyzed at the end. What
+SQLite keeps in its own structures (FTS5 and R*Tree tables) is not copied: PostgreSQL derives
+its search and spatial columns from the rows.
 """
 
 from __future__ import annotations
@@ -109,6 +109,9 @@ async def copy_store(source: SqliteStore, target: PgStore,
         for table in order:
             await _copy_table(source, conn.raw, table, sources[table], targets[table], progress)
         await _move_identities(conn.raw)
+    async with target.db.write() as conn:  # the planner's statistics for what just arrived
+        for table in order:
+            await conn.raw.execute(f'ANALYZE "{table}"')
     counts = []
     for table in order:
         (src,) = await source.db.fetch_one(f'SELECT count(*) FROM "{table}"')

@@ -445,8 +445,16 @@ class QuizRepo(Protocol):
     async def player(self, room_id: str, user_id: int | str) -> QuizPlayer | None: ...
     async def record_round(self, round_: QuizRound, scores: Mapping[int | str, int]
                            ) -> None:
-        """Store a revealed round and every player's score after it, in one transaction."""
+        """Store a round (open, with the answers so far, or revealed) and the `scores` of
+        players after it, in one transaction; a round stored again replaces its row."""
     async def rounds(self, room_id: str) -> builtins.list[QuizRound]: ...
+    async def claim_room(self, room_id: str, token: int) -> bool:
+        """Make `token` the room's owner token when it is higher than the one stored and the
+        room is not finished; whether it did."""
+    async def hold_room(self, room_id: str, token: int) -> bool:
+        """Inside a transaction: whether `token` is still the room's owner token, and keep it
+        so until the transaction ends (the room's row locked), so that the owner's writes in
+        the same transaction are refused once another owner claimed the room."""
 
 
 class LeaseRepo(Protocol):

@@ -456,9 +456,10 @@ __all__ += ["NewListen", "Listen", "RollupCount", "RollupDay", "RollupHour", "Ro
             "RollupStatus"]
 
 
-class NewListen(msgspec.Struct, kw_only=True, frozen=True):
+class NewListen(msgspec.Struct, kw_only=True, frozen=True, gc=False):
     """A listen to store: `played_at` is when the play started (UTC epoch seconds), `track_id`
-    a catalog track."""
+    a catalog track. Not tracked by the garbage collector (scalars only: no cycle possible):
+    an import makes a million."""
 
     user_id: int
     played_at: float
@@ -657,6 +658,7 @@ class QuizRoom(msgspec.Struct, kw_only=True):
     ended_at: float | None = None
     end_reason: str = ""
     board: list[dict[str, Any]] = []
+    owner_token: int = 0  # the fencing token of the process that plays it (claim_room)
 
 
 class QuizPlayer(msgspec.Struct, kw_only=True):
@@ -675,4 +677,7 @@ class QuizRound(msgspec.Struct, kw_only=True):
     started_at: float
     deadline: float
     correct: int
-    points: dict[str, int] = {}
+    points: dict[str, int] = {}  # player key (str) -> points, once revealed
+    question: dict[str, Any] = {}  # the question as asked (workers.quiz_room.QuizQuestion)
+    answers: dict[str, tuple[int, float]] = {}  # player key (str) -> (choice, at)
+    revealed_at: float | None = None  # None while the round is open

@@ -83,7 +83,11 @@ class Round:
     # player -> (choice, at)
     answers: dict[PlayerKey, tuple[int, float]] = field(default_factory=dict)
     points: dict[PlayerKey, int] = field(default_factory=dict)
-    revealed: bool = False
+    revealed_at: float | None = None  # when it closed (None: open for answers)
+
+    @property
+    def revealed(self) -> bool:
+        return self.revealed_at is not None
 
     def public(self, rounds: int) -> dict[str, Any]:
         """The `round` push: everything but the answer."""
@@ -213,7 +217,7 @@ class RoomState:
         current = self.round
         return current is not None and all(p.user_id in current.answers for p in self.present())
 
-    def reveal(self) -> Round:
+    def reveal(self, now: float) -> Round:
         """Close the open round: each player's points (0 without an answer) added to scores."""
         current = self.round
         assert current is not None and not current.revealed
@@ -225,7 +229,7 @@ class RoomState:
             if player.user_id in current.answers or player.present:
                 current.points[player.user_id] = gained
             player.score += gained
-        current.revealed = True
+        current.revealed_at = now
         self.phase = RoomPhase.REVEALED
         return current
 

@@ -5,7 +5,14 @@ for the answer and are handled one at a time, so a room never sees two changes a
 loop waits for the next message or the next timer, whichever comes first; timers are absolute
 epoch times (a round's deadline, the next round's start), recomputed on every wake, so a busy
 process is late at most once and never drifts. Pushes go to `quiz:<room>`; the room's rows
-(players, scores after each reveal, the final board) go to the store as they change.
+(players, scores after each reveal, the final board) go to the store as they change. A room
+that another process may resume (`resumable`) also stores each round as it opens and each
+answer as it comes, always before the push that tells of it, so that the process resuming it
+from its rows never contradicts what the players heard.
+
+The store may refuse a write with `RoomMoved` (this process no longer owns the room: another
+one took it over, handlers/quiz/registry.py); the actor then stops without ending the room,
+and the requests waiting for it hear `RoomMoved` too.
 """
 
 from __future__ import annotations
@@ -13,19 +20,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import msgspec
 
-from store.interface import QuizRepo
 from store.records import QuizPlayer, QuizRound
 from workers.actor import Actor
-from workers.quiz_room import PlayerKey, QuizError, QuizQuestion, RoomPhase, RoomState
+from workers.quiz_room import PlayerKey, QuizError, QuizQuestion, RoomPhase, RoomState, Round
 
-__all__ = ["ChannelPublisher", "QuestionSource", "QuizRoomActor", "Join", "Leave", "Start",
-           "Answer", "State", "End"]
+__all__ = ["ChannelPublisher", "QuestionSource", "RoomStore", "RoomMoved", "QuizRoomActor",
+           "Join", "Leave", "Start", "Answer", "State", "End", "Request", "round_row",
+           "LOBBY_SECONDS"]
 
 log = logging.getLogger("chorus.quiz")
 
@@ -39,64 +45,104 @@ class ChannelPublisher(Protocol):
     async def publish(self, channel: str, data: Any) -> Any: ...
 
 
-@dataclass(frozen=True)
-class Join:
+class RoomStore(Protocol):
+    """The room's writes (store.interface.QuizRepo's); each may raise RoomMoved."""
+
+    async def set_host(self, room_id: str, host_id: int) -> None: ...
+    async def start_room(self, room_id: str, at: float) -> None: ...
+    async def finish_room(self, room_id: str, board: Sequence[Mapping[str, Any]], reason: str,
+                          at: float) -> None: ...
+    async def add_player(self, player: QuizPlayer) -> None: ...
+    async def leave(self, room_id: str, user_id: int | str, at: float) -> None: ...
+    async def record_round(self, round_: QuizRound, scores: Mapping[int | str, int]
+                           ) -> None: ...
+
+
+class RoomMoved(Exception):
+    """This process no longer owns the room: ask its owner."""
+
+
+# What a room is asked, as Structs so that a request can travel to the process that owns the
+# room (handlers/quiz/registry.py)
+class Join(msgspec.Struct, frozen=True, tag=True):
     user_id: PlayerKey
     name: str
     code: str = ""
 
 
-@dataclass(frozen=True)
-class Leave:
+class Leave(msgspec.Struct, frozen=True, tag=True):
     user_id: PlayerKey
 
 
-@dataclass(frozen=True)
-class Start:
+class Start(msgspec.Struct, frozen=True, tag=True):
     user_id: PlayerKey
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True, tag=True):
     user_id: PlayerKey
     round: Any
     choice: Any
 
 
-@dataclass(frozen=True)
-class State:
+class State(msgspec.Struct, frozen=True, tag=True):
     user_id: PlayerKey
 
 
-@dataclass(frozen=True)
-class End:
+class End(msgspec.Struct, frozen=True, tag=True):
     reason: str
 
 
 Request = Join | Leave | Start | Answer | State | End
 
+_LOST = object()  # in the mailbox: the room's lease is lost (QuizRoomActor.lose)
+
+
+def round_row(room_id: str, current: Round) -> QuizRound:
+    """The round as stored: open (answers so far) or revealed (points)."""
+    question = current.question
+    return QuizRound(
+        room_id=room_id, number=current.number, catalog_id=question.catalog_id,
+        started_at=current.started_at, deadline=current.deadline, correct=question.correct,
+        points={str(k): v for k, v in current.points.items()},
+        question=msgspec.to_builtins(question),
+        answers={str(k): v for k, v in current.answers.items()},
+        revealed_at=current.revealed_at)
+
 
 class QuizRoomActor(Actor):
-    """Plays one room until it ends (all rounds played, everyone left, or the process stops)."""
+    """Plays one room until it ends (all rounds played, everyone left, or the process stops)
+    or moves to another process (RoomMoved)."""
 
-    def __init__(self, state: RoomState, *, store: QuizRepo, publisher: ChannelPublisher,
+    def __init__(self, state: RoomState, *, store: RoomStore, publisher: ChannelPublisher,
                  questions: QuestionSource, clock: Callable[[], float] = time.time,
-                 on_end: Callable[[str], None] = lambda room: None) -> None:
+                 on_end: Callable[[str], None] = lambda room: None,
+                 resumable: bool = False) -> None:
         super().__init__(name=f"quiz-{state.room_id}")
         self.state, self.store, self.publisher = state, store, publisher
         self.questions, self.clock, self.on_end = questions, clock, on_end
+        # another process may resume the room: every answer is stored as it comes (alone, an
+        # open round's answers matter to nobody once the process stops)
+        self.resumable = resumable
         self.next_round_at: float | None = None  # absolute: when the next round opens
         self.next_question: QuizQuestion | None = None
         self.drifts: list[float] = []  # how late each round opened against its schedule
         self.lobby_until = clock() + LOBBY_SECONDS
+        self.moved = False  # another process owns the room now
 
     async def ask(self, request: Request) -> Any:
-        """Send `request` and wait for its answer (raises QuizError when refused)."""
+        """Send `request` and wait for its answer (raises QuizError when refused, RoomMoved
+        when the room plays elsewhere now)."""
+        if self.moved:
+            raise RoomMoved(self.state.room_id)
         if self.state.phase is RoomPhase.FINISHED:
             raise QuizError("room_finished", "This quiz room has finished")
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.tell((request, answer))
         return await answer
+
+    def lose(self) -> None:
+        """The room's lease is lost: stop playing it (as soon as the current step ends)."""
+        self.tell((_LOST, None))
 
     # ---- the loop -----------------------------------------------------------------------
 
@@ -111,6 +157,15 @@ class QuizRoomActor(Actor):
         return None
 
     async def run(self) -> None:
+        try:
+            await self._play()
+        except RoomMoved:
+            self.moved = True
+            log.info("quiz room %s: played by another process now", self.state.room_id)
+        self._refuse_waiting()
+        self.on_end(self.state.room_id)
+
+    async def _play(self) -> None:
         while self.state.phase is not RoomPhase.FINISHED:
             due = self._next_timer()
             timeout = None if due is None else max(0.0, due - self.clock())
@@ -119,28 +174,36 @@ class QuizRoomActor(Actor):
             except TimeoutError:
                 await self._on_timer()
                 continue
+            if request is _LOST:
+                raise RoomMoved(self.state.room_id)
             try:
                 result = await self._handle(request)
-            except QuizError as exc:
+            except (QuizError, RoomMoved) as exc:
                 answer.set_exception(exc)
+                if isinstance(exc, RoomMoved):
+                    raise
             except Exception as exc:  # noqa: BLE001 - the asker hears it, the room goes on
                 log.exception("quiz room %s: %r failed", self.state.room_id, request)
                 answer.set_exception(exc)
             else:
                 answer.set_result(result)
-        self._refuse_waiting()
-        self.on_end(self.state.room_id)
 
     def _refuse_waiting(self) -> None:
         while not self.mailbox.empty():
             _, answer = self.mailbox.get_nowait()
-            if not answer.done():
+            if answer is None or answer.done():
+                continue
+            if self.moved:
+                answer.set_exception(RoomMoved(self.state.room_id))
+            else:
                 answer.set_exception(QuizError("room_finished", "This quiz room has finished"))
 
     async def _on_timer(self) -> None:
         state = self.state
         if state.phase is RoomPhase.QUESTION:
             await self._reveal()
+        elif state.phase is RoomPhase.REVEALED and state.last_round():
+            await self._end("completed")  # resumed after the last reveal was stored
         elif state.phase is RoomPhase.REVEALED and self.next_round_at is not None:
             await self._open_round()
         elif state.phase is RoomPhase.LOBBY and self.clock() >= self.lobby_until:
@@ -162,12 +225,7 @@ class QuizRoomActor(Actor):
             await self._open_round()
             return {}
         if isinstance(request, Answer):
-            state.answer(request.user_id, request.round, request.choice, now)
-            await self._publish({"type": "answered", "round": request.round,
-                                 "user": request.user_id})
-            if state.everyone_answered():
-                await self._reveal()
-            return {"accepted": True}
+            return await self._answer(request, now)
         if isinstance(request, State):
             state.require_member(request.user_id)
             return self.snapshot(request.user_id)
@@ -191,6 +249,18 @@ class QuizRoomActor(Actor):
                                  "host": state.host_id})
         return self.snapshot(request.user_id)
 
+    async def _answer(self, request: Answer, now: float) -> dict[str, Any]:
+        state = self.state
+        state.answer(request.user_id, request.round, request.choice, now)
+        assert state.round is not None
+        if self.resumable:
+            await self.store.record_round(round_row(state.room_id, state.round), {})
+        await self._publish({"type": "answered", "round": request.round,
+                             "user": request.user_id})
+        if state.everyone_answered():
+            await self._reveal()
+        return {"accepted": True}
+
     async def _store_host(self) -> None:
         """Store the host when it is a Chorus user (the stored host is the last Chorus user who
         hosted; an app's user hosts in memory only)."""
@@ -210,33 +280,38 @@ class QuizRoomActor(Actor):
 
     async def _open_round(self) -> None:
         state = self.state
-        question = self.next_question or await self.questions(frozenset(state.asked))
+        question = self.next_question
         self.next_question = None
+        if question is None:  # not made ahead (a resumed room)
+            try:
+                question = await self.questions(frozenset(state.asked))
+            except QuizError:
+                await self._end("no_more_songs")
+                return
         now = self.clock()
         if self.next_round_at is not None:
             self.drifts.append(max(0.0, now - self.next_round_at))
         self.next_round_at = None
         opened = state.open_round(question, now)
+        if self.resumable:
+            await self.store.record_round(round_row(state.room_id, opened), {})
         await self._publish(opened.public(state.settings.rounds))
 
     async def _reveal(self) -> None:
-        """Close the round: reveal and scores pushed, then stored (a crash in between loses
-        this round's points, never a stored board's), the next round scheduled from now."""
+        """Close the round: the reveal and scores pushed and stored, the next round scheduled
+        from now."""
         state = self.state
-        revealed = state.reveal()
-        next_at = self.clock() + state.settings.reveal_seconds
-        points = {str(k): v for k, v in revealed.points.items()}
-        await self._publish({"type": "reveal", "round": revealed.number,
-                             "correct": revealed.question.correct,
-                             "link": revealed.question.options[revealed.question.correct].link,
-                             "points": points})
-        await self._publish({"type": "scores", "scores": state.scores_json()})
-        await self.store.record_round(
-            QuizRound(room_id=state.room_id, number=revealed.number,
-                      catalog_id=revealed.question.catalog_id, started_at=revealed.started_at,
-                      deadline=revealed.deadline, correct=revealed.question.correct,
-                      points=points),
-            {p.user_id: p.score for p in state.players.values()})
+        revealed = state.reveal(self.clock())
+        assert revealed.revealed_at is not None
+        next_at = revealed.revealed_at + state.settings.reveal_seconds
+        question = revealed.question
+        await self._stored_and_pushed(
+            round_row(state.room_id, revealed),
+            {p.user_id: p.score for p in state.players.values()},
+            [{"type": "reveal", "round": revealed.number, "correct": question.correct,
+              "link": question.options[question.correct].link,
+              "points": {str(k): v for k, v in revealed.points.items()}},
+             {"type": "scores", "scores": state.scores_json()}])
         if state.last_round():
             await self._end("completed")
             return
@@ -246,13 +321,27 @@ class QuizRoomActor(Actor):
         except QuizError:
             await self._end("no_more_songs")
 
+    async def _stored_and_pushed(self, row: QuizRound, scores: Mapping[int | str, int],
+                                 pushes: list[dict[str, Any]]) -> None:
+        """Store the round and `scores` and send `pushes`: stored first when another process
+        may resume the room (it must never have told of a round its rows do not have, nor a
+        process whose writes are refused tell of one); alone, pushed first, so the players
+        hear it at once (a crash in between loses this round's points, never a stored
+        board)."""
+        if self.resumable:
+            await self.store.record_round(row, scores)
+        for push in pushes:
+            await self._publish(push)
+        if not self.resumable:
+            await self.store.record_round(row, scores)
+
     async def _end(self, reason: str) -> None:
         state = self.state
         if state.phase is RoomPhase.FINISHED:
             return
-        state.phase = RoomPhase.FINISHED
         board = state.board()
         await self.store.finish_room(state.room_id, board, reason, self.clock())
+        state.phase = RoomPhase.FINISHED
         await self._publish({"type": "end", "reason": reason, "board": board})
 
     async def _publish(self, data: dict[str, Any]) -> None:

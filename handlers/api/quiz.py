@@ -30,7 +30,7 @@ QUIZ_ERROR_CODES = {
     "already_started": 1005, "not_a_player": 1006, "not_running": 1007, "wrong_round": 1008,
     "too_late": 1009, "already_answered": 1010, "choice_out_of_range": 1011,
     "not_enough_songs": 1012, "bad_invite": 1013, "too_many_rooms": 1014,
-    "app_cannot_host": 1015}
+    "app_cannot_host": 1015, "room_unavailable": 1016}
 RPC_ERROR_CODES.update(QUIZ_ERROR_CODES)
 
 
@@ -90,7 +90,7 @@ async def quiz_state(ctx: Context, principal: Caller, data: Any) -> Any:
 @rpc_method_for_apps("quiz.list")
 async def quiz_list(ctx: Context, principal: Caller, data: Any) -> Any:
     """{} -> {rooms: [...]}: public rooms waiting in their lobby"""
-    return {"rooms": rooms.public_rooms(ctx)}
+    return {"rooms": await rooms.public_rooms(ctx)}
 
 
 async def _rest_answer(request: web.Request) -> web.Response:

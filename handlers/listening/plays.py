@@ -12,7 +12,7 @@ SOURCES = ("import", "spotify_sync", "listenbrainz", "nowplaying", "manual", "up
 MIN_PLAY_MS = 30_000  # a play under 30 s is not a play
 
 
-class TrackRef(msgspec.Struct, frozen=True, kw_only=True):
+class TrackRef(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """How to find the played track in the catalog: its Spotify URI when the source has one,
     else its names (resolved through the catalog by artist and title)."""
 
@@ -24,8 +24,9 @@ class TrackRef(msgspec.Struct, frozen=True, kw_only=True):
     duration_ms: int | None = None
 
 
-class PlayIn(msgspec.Struct, frozen=True, kw_only=True):
-    """One play: `played_at` is when it started (UTC epoch seconds)."""
+class PlayIn(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One play: `played_at` is when it started (UTC epoch seconds). Plays and their TrackRefs
+    are not tracked by the garbage collector (no cycle possible): an import makes millions."""
 
     played_at: float
     ms_played: int

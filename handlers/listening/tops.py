@@ -102,8 +102,9 @@ async def top_tracks(ctx: Context, user_id: int, period: str, limit: int
 async def _tracks(ctx: Context, counts: list[RollupCount]) -> list[TopTrack]:
     tracks = await ctx.store.catalog.many([int(c.key) for c in counts])
     known = [(c, tracks[int(c.key)]) for c in counts if int(c.key) in tracks]
-    artists = await items_named(ctx, "artist", [n for _, t in known for n in t.artist_names])
-    albums = await items_named(ctx, "album", [t.album_name for _, t in known if t.album_name])
+    artists, albums = await asyncio.gather(
+        items_named(ctx, "artist", [n for _, t in known for n in t.artist_names]),
+        items_named(ctx, "album", [t.album_name for _, t in known if t.album_name]))
     out = []
     for c, track in known:
         first = track.artist_names[0] if track.artist_names else ""

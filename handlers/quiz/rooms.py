@@ -1,7 +1,8 @@
 """Live quiz rooms: the domain operations every way of playing calls (websocket RPC, the REST
-answer route). Each room is played by its actor (workers/quizmaster.py) in this process;
-these functions check the request, find the room's actor and ask it. Refusals are typed
-errors whose `code` is the quiz protocol's (README "Quiz protocol").
+answer route). Each room is played by its actor (workers/quizmaster.py) in one process, its
+owner (handlers/quiz/registry.py); these functions check the request and ask the room,
+wherever it plays. Refusals are typed errors whose `code` is the quiz protocol's (README
+"Quiz protocol").
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from handlers.context import Context
 from handlers.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
 from handlers.identity.app_users import AppUser, Caller
 from handlers.quiz.questions import make_question
+from handlers.quiz.registry import ask_room, host_room
 from handlers.quiz.scoring import points
 from store.records import QuizRoom
-from workers.quiz_room import PlayerKey, QuizError, QuizQuestion, RoomSettings, RoomState, ranked_board
-from workers.quizmaster import Answer, End, Join, Leave, QuizRoomActor, Request, Start, State
+from workers.quiz_room import PlayerKey, QuizError, RoomSettings, RoomState, ranked_board
+from workers.quizmaster import Answer, End, Join, Leave, Request, Start, State
 
 __all__ = ["create_room", "join_room", "start_room", "answer_round", "leave_room",
            "room_state", "public_rooms", "may_follow_room", "end_rooms", "close_abandoned_rooms",
@@ -30,7 +32,8 @@ MIN_SECONDS, MAX_SECONDS = 5.0, 120.0
 SOURCES = ("lyrics",)
 _ERRORS: dict[str, type[DomainError]] = {
     "unknown_room": NotFound, "not_host": Forbidden, "not_a_player": Forbidden,
-    "bad_invite": Forbidden, "choice_out_of_range": Invalid, "invalid_params": Invalid}
+    "bad_invite": Forbidden, "choice_out_of_range": Invalid, "invalid_params": Invalid,
+    "room_unavailable": Unavailable, "quiz_unavailable": Unavailable}
 
 
 def _domain(exc: QuizError) -> DomainError:
@@ -47,13 +50,6 @@ def _player_name(caller: Caller) -> str:
         return caller.name
     user = caller.user
     return user.name or user.username or f"player {user.id}"
-
-
-async def _question(ctx: Context, asked: frozenset[int]) -> QuizQuestion:
-    try:
-        return await make_question(ctx, exclude=asked)
-    except Conflict as exc:
-        raise QuizError(exc.code, exc.message) from exc
 
 
 def _settings(ctx: Context, rounds: Any, seconds: Any, source: Any, public: Any
@@ -78,14 +74,8 @@ def _settings(ctx: Context, rounds: Any, seconds: Any, source: Any, public: Any
 async def _ask(ctx: Context, room: Any, request: Request) -> Any:
     if not isinstance(room, str) or not room:
         raise Invalid("room must be a room id", code="invalid_params")
-    actor = ctx.quiz_state.rooms.get(room)
-    if actor is None:
-        stored = await ctx.store.quiz.get_room(room)
-        if stored is None:
-            raise NotFound("No quiz room has this id", code="unknown_room")
-        raise Conflict("This quiz room has finished", code="room_finished")
     try:
-        return await actor.ask(request)
+        return await ask_room(ctx, room, request)
     except QuizError as exc:
         raise _domain(exc) from exc
 
@@ -93,7 +83,8 @@ async def _ask(ctx: Context, room: Any, request: Request) -> Any:
 async def create_room(ctx: Context, principal: Caller, *, rounds: Any = 10,
                       seconds: Any = 20, source: Any = "lyrics", public: Any = True
                       ) -> dict[str, Any]:
-    """A new room hosted by the caller, who joins it: `{room, channel, invite_code, ...}`.
+    """A new room hosted by the caller, who joins it: `{room, channel, invite_code, ...}`;
+    it plays in this process.
 
     Raises:
         Invalid: bad settings. Conflict: `not_enough_songs`. Unavailable: no supervisor.
@@ -103,31 +94,22 @@ async def create_room(ctx: Context, principal: Caller, *, rounds: Any = 10,
         raise Forbidden("An app's user cannot create quiz rooms; join one a Chorus user hosts",
                         code="app_cannot_host")
     settings = _settings(ctx, rounds, seconds, source, public)
-    supervisor = ctx.quiz_state.supervisor
-    if supervisor is None:
+    if ctx.quiz_state.supervisor is None:
         raise Unavailable("Quiz rooms are not running in this process", code="quiz_unavailable")
     host = principal.user.id
-    hosted = sum(1 for a in ctx.quiz_state.rooms.values() if a.state.host_id == host)
+    hosted = sum(1 for r in await ctx.store.quiz.open_rooms() if r.host_id == host)
     if hosted >= ROOMS_PER_HOST:
         raise Conflict(f"You already host {hosted} live quiz rooms; end one first",
                        code="too_many_rooms")
     await make_question(ctx)  # fails now, with its reason, when the catalog cannot make one
     room_id = secrets.token_urlsafe(9)
     code = "" if settings.public else secrets.token_hex(4)
-    await ctx.store.quiz.create_room(QuizRoom(
-        id=room_id, host_id=host, settings=msgspec.to_builtins(settings),
-        invite_code=code, created_at=ctx.clock()))
-    rooms = ctx.quiz_state.rooms
-
-    def forget(room: str) -> None:
-        rooms.pop(room, None)
-
-    actor = QuizRoomActor(RoomState(room_id, host, settings, points, code), store=ctx.store.quiz,
-                          publisher=ctx.publisher,
-                          questions=lambda asked: _question(ctx, asked),
-                          clock=lambda: ctx.clock(), on_end=forget)
-    rooms[room_id] = actor
-    await supervisor.start(actor)
+    room = QuizRoom(id=room_id, host_id=host, settings=msgspec.to_builtins(settings),
+                    invite_code=code, created_at=ctx.clock())
+    try:
+        await host_room(ctx, room, RoomState(room_id, host, settings, points, code))
+    except QuizError as exc:
+        raise _domain(exc) from exc
     snapshot = await _ask(ctx, room_id, Join(host, _player_name(principal), code))
     return {**snapshot, "invite_code": code or None}
 
@@ -156,23 +138,33 @@ async def room_state(ctx: Context, principal: Caller, room: Any) -> Any:
     """The snapshot of a live room; a finished room's final board (to those who played)."""
     if isinstance(room, str) and room and room not in ctx.quiz_state.rooms:
         stored = await ctx.store.quiz.get_room(room)
-        player = None if stored is None else await ctx.store.quiz.player(room, player_key(principal))
-        if stored is not None and player is not None:
+        if stored is not None and stored.status == "finished" \
+                and await ctx.store.quiz.player(room, player_key(principal)) is not None:
             return {"room": room, "channel": f"quiz:{room}", "status": stored.status,
                     "board": stored.board, "end_reason": stored.end_reason}
     return await _ask(ctx, room, State(player_key(principal)))
 
 
-def public_rooms(ctx: Context) -> list[dict[str, Any]]:
-    """Public rooms still waiting for players to start."""
+async def public_rooms(ctx: Context) -> list[dict[str, Any]]:
+    """Public rooms still waiting for players to start, wherever they play."""
     found = []
-    for room_id, actor in ctx.quiz_state.rooms.items():
-        state = actor.state
-        if state.settings.public and state.phase.value == "lobby":
-            found.append({"room": room_id, "host": state.host_id,
-                          "players": len(state.present()), "rounds": state.settings.rounds,
-                          "seconds": state.settings.seconds})
+    for stored in await ctx.store.quiz.open_rooms():
+        actor = ctx.quiz_state.rooms.get(stored.id)
+        if actor is not None:
+            state = actor.state
+            if state.settings.public and state.phase.value == "lobby":
+                found.append(_listed(stored.id, state.host_id, len(state.present()),
+                                     state.settings))
+        elif stored.status == "lobby" and stored.settings.get("public", True):
+            present = [p for p in await ctx.store.quiz.players(stored.id) if p.left_at is None]
+            found.append(_listed(stored.id, stored.host_id, len(present),
+                                 msgspec.convert(stored.settings, RoomSettings)))
     return found
+
+
+def _listed(room: str, host: PlayerKey, players: int, settings: RoomSettings) -> dict[str, Any]:
+    return {"room": room, "host": host, "players": players, "rounds": settings.rounds,
+            "seconds": settings.seconds}
 
 
 async def may_follow_room(ctx: Context, user_id: PlayerKey, room: str) -> bool:

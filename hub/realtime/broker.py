@@ -146,6 +146,10 @@ class Broker(Protocol):
 
 
 class PresenceStore(Protocol):
+    # Whether other processes see this store. The per-user connection count is kept in it
+    # only then: one process counts its own connections in its session registry.
+    shared: bool
+
     async def add_presence(self, channel: str, client_id: str, info: ClientInfo,
                            ttl: float) -> None:
         """Record (or refresh) that the client is in the channel, for `ttl` seconds."""

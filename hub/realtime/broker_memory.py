@@ -160,6 +160,8 @@ class MemoryBroker:
 
 
 class MemoryPresence:
+    shared = False  # one process: nobody else reads it
+
     def __init__(self, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
         self._channels: dict[str, dict[str, tuple[float, ClientInfo]]] = {}
         self._clock = clock

@@ -397,6 +397,8 @@ class RedisPresence:
     """A PresenceStore on Redis: each process refreshes its own clients (Node.refresh_presence);
     a process that dies stops refreshing, and its clients vanish when their entries expire."""
 
+    shared = True
+
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX,
                  clock: Clock = time.time) -> None:
         self._redis = client

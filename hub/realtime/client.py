@@ -22,9 +22,11 @@ __all__ = ["Client"]
 
 
 class Client:
+    # Deadlines are loop times, 0.0 when unset, kept by the node's one TimerWheel (`_wake`:
+    # the tick this client is due at there) rather than a TimerHandle each.
     __slots__ = ("id", "node", "transport", "identity", "info", "channels", "connected",
-                 "closed", "unusable", "expires_at", "_ping_timer", "_pong_deadline",
-                 "_stale_timer", "_expire_timer", "_tokens", "_stamp", "cookie_identity", "codec")
+                 "closed", "unusable", "expires_at", "_ping_due", "_pong_due", "_stale_due",
+                 "_wake", "_tokens", "_stamp", "cookie_identity", "codec")
 
     def __init__(self, node: Node, transport: Transport,
                  cookie_identity: Identity | None = None, codec: Codec = JSON) -> None:
@@ -40,14 +42,12 @@ class Client:
         self.unusable = False
         self.expires_at: float | None = None
         self.cookie_identity = cookie_identity
-        self._ping_timer: asyncio.TimerHandle | None = None
-        self._pong_deadline: asyncio.TimerHandle | None = None
-        self._stale_timer: asyncio.TimerHandle | None = asyncio.get_running_loop().call_later(
-            node.config.stale_delay, self.disconnect, codes.STALE, "stale")
-        self._expire_timer: asyncio.TimerHandle | None = None
+        self._ping_due = self._pong_due = self._wake = 0.0
+        self._stale_due = asyncio.get_running_loop().time() + node.config.stale_delay
         self._tokens = float(node.config.commands_per_second)
         self._stamp = time.monotonic()
         node.pending.add(self)
+        self._rearm()
 
     @property
     def user(self) -> str:
@@ -96,42 +96,70 @@ class Client:
 
     def start_pings(self) -> None:
         """Schedule the first app-level ping (`{}` in JSON), then one every interval."""
-        if self._stale_timer is not None:
-            self._stale_timer.cancel()
-            self._stale_timer = None
+        self._stale_due = 0.0
         interval = self.node.config.ping_interval
         if interval > 0:
-            loop = asyncio.get_running_loop()
-            self._ping_timer = loop.call_later(interval, self._ping)
+            self._ping_due = asyncio.get_running_loop().time() + interval
+        self._rearm()
 
-    def _ping(self) -> None:
+    def on_timer(self, now: float) -> None:
+        """A tick of the node's TimerWheel: close or ping if a deadline passed, then ask for
+        the next one."""
+        if now >= self._wake:
+            self._wake = 0.0  # the tick this client was due at
         if self.closed:
             return
+        config = self.node.config
+        if self._stale_due and now >= self._stale_due:
+            self.disconnect(codes.STALE, "stale")
+        elif self._pong_due and now >= self._pong_due:
+            self.disconnect(codes.NO_PONG, "no pong")
+        elif self.expires_at is not None and \
+                time.time() >= self.expires_at + config.expired_grace:
+            self.disconnect(codes.EXPIRED, "connection expired")
+        elif self._ping_due and now >= self._ping_due:
+            self._ping(now)
+        else:
+            self._rearm()
+
+    def _ping(self, now: float | None = None) -> None:
+        """Send a ping, wait for its pong (bidirectional transports), schedule the next."""
+        if now is None:
+            now = asyncio.get_running_loop().time()
         self.send(self.codec.ping)
-        loop = asyncio.get_running_loop()
-        if self.transport.bidirectional and self._pong_deadline is None:
-            self._pong_deadline = loop.call_later(
-                self.node.config.pong_timeout, self.disconnect, codes.NO_PONG, "no pong")
-        self._ping_timer = loop.call_later(self.node.config.ping_interval, self._ping)
+        config = self.node.config
+        if self.transport.bidirectional and not self._pong_due:
+            self._pong_due = now + config.pong_timeout
+        self._ping_due = now + config.ping_interval
+        self._rearm()
+
+    def _rearm(self) -> None:
+        """Be on the wheel at the earliest deadline (if not already at or before it)."""
+        due = min((d for d in (self._stale_due, self._ping_due, self._pong_due) if d),
+                  default=0.0)
+        if self.expires_at is not None:
+            expiry = asyncio.get_running_loop().time() + self.node.config.expired_grace + \
+                max(0.0, self.expires_at - time.time())
+            due = min(due, expiry) if due else expiry
+        if due and (not self._wake or due < self._wake):
+            self._wake = self.node.timers.schedule(due, self)
+
+    @property
+    def awaiting_pong(self) -> bool:
+        """A ping was sent and its pong has not come yet."""
+        return bool(self._pong_due)
 
     def on_pong(self) -> None:
         """A pong (an empty command) answers the ping sent last; one unasked for is a bad
         request."""
-        if self._pong_deadline is None:
+        if not self._pong_due:
             raise Disconnected(codes.BAD_REQUEST, "bad request")
-        self._pong_deadline.cancel()
-        self._pong_deadline = None
+        self._pong_due = 0.0
 
     def set_expiry(self, expires_at: float | None) -> None:
         """Close with "connection expired" unless refreshed before `expires_at` + grace."""
-        if self._expire_timer is not None:
-            self._expire_timer.cancel()
-            self._expire_timer = None
         self.expires_at = expires_at
-        if expires_at is not None:
-            delay = max(0.0, expires_at - time.time()) + self.node.config.expired_grace
-            self._expire_timer = asyncio.get_running_loop().call_later(
-                delay, self.disconnect, codes.EXPIRED, "connection expired")
+        self._rearm()
 
     # ---- closing ----------------------------------------------------------------------------
 
@@ -147,9 +175,7 @@ class Client:
         """The transport ended: cancel timers, leave channels and the session registry
         (safe to call more than once)."""
         self.closed = True
-        for timer in (self._ping_timer, self._pong_deadline, self._stale_timer,
-                      self._expire_timer):
-            if timer is not None:
-                timer.cancel()
-        self._ping_timer = self._pong_deadline = self._stale_timer = self._expire_timer = None
+        if self._wake:
+            self.node.timers.cancel(self._wake, self)
+            self._wake = 0.0
         await self.node.remove_client(self)

@@ -1,7 +1,7 @@
-"""The websocket endpoint: one read loop per connection; writes go straight to the socket's
-buffer (encoded and framed once per push and encoding, see transport.PushFrames). The read
-loop runs after the middleware chain returned (DeferredWebSocket), so an idle connection
-holds no middleware frames.
+"""The websocket endpoint: a client's frames are run as they arrive, after the middleware
+chain returned (websocket.DeferredWebSocket: an idle connection holds neither middleware
+frames nor a read loop); writes go straight to the socket's buffer (encoded and framed once
+per push and encoding, see transport.PushFrames).
 
 The encoding is negotiated as Centrifugo does: the `centrifuge-protobuf` subprotocol (which
 the SDKs offer) or `cf_protocol=protobuf` / `format=protobuf` in the query select protobuf
@@ -10,12 +10,9 @@ binary frames; anything else speaks JSON text frames."""
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
-from collections.abc import Awaitable, Callable
-from functools import partial
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from hub.realtime import codes
 from hub.realtime.client import Client
@@ -26,6 +23,7 @@ from hub.realtime.protocol import ws_text_frame
 from hub.realtime.protocol_pb import ws_binary_frame
 from hub.realtime.transport import PushFrames
 from hub.realtime.types import Identity
+from hub.realtime.websocket import DeferredWebSocket
 
 __all__ = ["WebSocketTransport", "ProtobufWebSocketTransport", "DeferredWebSocket",
            "websocket_handler", "negotiated_codec"]
@@ -97,27 +95,31 @@ def negotiated_codec(ws: web.WebSocketResponse, request: web.Request) -> Codec:
     return JSON
 
 
-class DeferredWebSocket(web.WebSocketResponse):
-    """A websocket whose read loop runs in `write_eof`, which aiohttp calls once the handler
-    and every middleware have returned: an idle connection keeps none of their frames, only
-    the request task's own (the access log notes the 101 when the handshake is done)."""
+class _ClientReceiver:
+    """Runs the frames of one websocket client, then closes it (a DeferredWebSocket's
+    Receiver)."""
 
-    _deferred: tuple[Callable[[], Awaitable[None]], contextvars.Context] | None = None
+    __slots__ = ("client",)
 
-    def defer(self, serve: Callable[[], Awaitable[None]]) -> None:
-        """Run `serve` (the read loop) when aiohttp finishes this response, in the context
-        the handler saw (the request id the middleware set, for its log lines)."""
-        self._deferred = (serve, contextvars.copy_context())
+    def __init__(self, client: Client) -> None:
+        self.client = client
 
-    async def write_eof(self) -> None:  # type: ignore[override]
-        deferred = self._deferred
-        if deferred is not None:
-            self._deferred = None
-            serve, context = deferred
-            for var, value in context.items():
-                var.set(value)
-            await serve()
-        await super().write_eof()
+    async def received(self, msg: WSMessage) -> bool:
+        client = self.client
+        frame_type = WSMsgType.BINARY if client.codec is PROTOBUF else WSMsgType.TEXT
+        if msg.type == frame_type:
+            await handle_frame(client, msg.data)
+        elif msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+            client.disconnect(codes.BAD_REQUEST, f"{client.codec.name} protocol expects "
+                              f"{frame_type.name.lower()} frames")
+        return not client.closed
+
+    async def ended(self) -> None:
+        client = self.client
+        await client.on_closed()
+        transport = client.transport
+        if isinstance(transport, WebSocketTransport) and transport.closing is not None:
+            await transport.closing  # the close frame carries the disconnect code
 
 
 async def websocket_handler(request: web.Request, node: Node,
@@ -133,25 +135,5 @@ async def websocket_handler(request: web.Request, node: Node,
     client = Client(node, ws_transport, cookie_identity, codec)
     if node.shutting_down:
         client.disconnect(codes.SHUTDOWN, "shutdown")
-    ws.defer(partial(_read_loop, ws, client, ws_transport))
+    ws.defer(_ClientReceiver(client))
     return ws
-
-
-async def _read_loop(ws: web.WebSocketResponse, client: Client,
-                     ws_transport: WebSocketTransport) -> None:
-    """Run the client's frames until it or the peer closes."""
-    codec = client.codec
-    frame_type = WSMsgType.BINARY if codec is PROTOBUF else WSMsgType.TEXT
-    try:
-        async for msg in ws:
-            if msg.type == frame_type:
-                await handle_frame(client, msg.data)
-            elif msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                client.disconnect(codes.BAD_REQUEST, f"{codec.name} protocol expects "
-                                  f"{frame_type.name.lower()} frames")
-            if client.closed:
-                break
-    finally:
-        await client.on_closed()
-        if ws_transport.closing is not None:
-            await ws_transport.closing  # the close frame carries the disconnect code

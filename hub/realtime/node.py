@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+import hub.realtime.timers as timers
 from hub.realtime import codes, control
 from hub.realtime.broker import (
     Broker,
@@ -39,6 +40,7 @@ from hub.realtime.protocol import (
     Unsubscribe,
     encode_json,
 )
+from hub.realtime.relay import RELAY_TAG, Relay
 from hub.realtime.sessions import Sessions
 from hub.realtime.survey import Survey
 from hub.realtime.transport import PushFrames, Transport
@@ -120,6 +122,9 @@ class Node:
         self.clients: dict[str, Connection] = {}
         self.pending: set[Connection] = set()  # accepted, no connect yet (shutdown closes them too)
         self.sessions: Sessions[Connection] = Sessions()
+        # every client's ping, pong, stale and expiry deadlines, on one loop timer
+        self.timers = timers.TimerWheel(timers.resolution_for(
+            config.ping_interval, config.pong_timeout, config.stale_delay))
         self.channels: dict[str, dict[str, Connection]] = {}
         self.on_connecting: ConnectingHook | None = None
         self.on_rpc: RPCHook | None = None
@@ -127,6 +132,7 @@ class Node:
         self.on_server_subscribe: ServerSubscribeHook | None = None
         self.shutting_down = False
         self.uid = str(uuid.uuid4())
+        self.relay = Relay(self.uid, broker)  # request and reply with the other processes
         self.name = socket.gethostname()
         self.started = time.monotonic()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -161,7 +167,11 @@ class Node:
         self._push_join_leave(channel, Push(channel=channel, leave=Leave(info=info)))
 
     def on_control(self, data: bytes) -> None:
-        """A control command from another process: apply it to the connections held here."""
+        """A control command from another process: apply it to the connections held here (a
+        relay frame goes to the relay)."""
+        if data.startswith(RELAY_TAG):
+            self.relay.receive(data)
+            return
         try:
             command = control.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):
@@ -252,17 +262,21 @@ class Node:
 
     async def track_connection(self, client: Connection) -> None:
         """Count the client among its user's connections in every process (see
-        `connection_count`); refreshed with presence, gone when it closes or expires."""
+        `connection_count`); refreshed with presence, gone when it closes or expires. A store
+        only this process sees is not told: the session registry counts them here."""
         key = _key_of(client)
-        if key:
+        if key and self.presence_store.shared:
             await self.presence_store.add_presence(CONNECTIONS + key, client.id,
                                                    ClientInfo(user=client.user, client=client.id),
                                                    self.config.presence_ttl)
 
     async def connection_count(self, key: str) -> int:
         """Live connections of the user (Sessions key) across every process."""
+        here = self.sessions.count(key)
+        if not self.presence_store.shared:
+            return here
         clients, _ = await self.presence_store.presence_stats(CONNECTIONS + key)
-        return max(clients, self.sessions.count(key))
+        return max(clients, here)
 
     async def admit_connection(self, key: str, client_id: str, user: str) -> bool:
         """Count a new connection of the user (Sessions key) unless the user already has
@@ -271,6 +285,8 @@ class Node:
         limit = self.config.max_connections_per_user
         if self.sessions.count(key) >= limit:
             return False
+        if not self.presence_store.shared:  # alone: the session registry is the count
+            return True
         return await self.presence_store.admit(CONNECTIONS + key, client_id,
                                                ClientInfo(user=user, client=client_id),
                                                self.config.presence_ttl, limit)

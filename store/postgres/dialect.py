@@ -15,8 +15,17 @@ class PgDialect:
     name = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
+    def ids_taken(self, table: str) -> str | None:
+        # an identity column's sequence does not see explicit ids: the next default would
+        # collide with them
+        return (f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
+
     def json_value(self, column: str, *path: str | int) -> str:
-        """The JSON scalar at `path`, as text."""
+        """The JSON scalar at `path`, as text; one array index is spelled as the expression
+        indexes use (catalog_first_artist: `artist_names::json ->> 0`)."""
+        if len(path) == 1 and isinstance(path[0], int):
+            return f"({column}::json ->> {path[0]})"
         steps = ",".join(str(json_key(k)) for k in path)
         return f"({column}::jsonb #>> '{{{steps}}}')"
 
@@ -28,3 +37,6 @@ class PgDialect:
 
     def json_param(self, value: Any) -> Any:
         return msgspec.json.encode(value).decode()
+
+    def position(self, text: str, part: str) -> str:
+        return f"strpos({text}, {part})"

@@ -121,14 +121,18 @@ def _to_float(value: Any) -> Any:
 
 
 def _to_text(value: Any) -> Any:
-    if value is None or type(value) is str:
+    if type(value) is str:
+        # PostgreSQL's text holds no NUL (SQLite's does): a NUL from a request becomes U+FFFD,
+        # so a lookup finds nothing, as it would in SQLite, instead of failing
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if value is None:
         return value
     if isinstance(value, bool):  # SQLite keeps a bound bool as 1/0
         return "1" if value else "0"
     if isinstance(value, (int, float, Decimal)):
         return str(value)
     if isinstance(value, bytes):
-        return value.decode()
+        return _to_text(value.decode())
     return value
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from store.postgres.catalog_search import PgCatalogSearch
 from store.postgres.db import PgDatabase
+from store.postgres.listens import PgListens
 from store.postgres.posts import PgPosts
 from store.postgres.search import PgSearch
 from store.sqlite.store import SqlStore
@@ -22,6 +23,7 @@ class PgStore(SqlStore):
         self.posts = PgPosts(self.db)
         self.search = PgSearch(self.db)
         self.catalog_search = PgCatalogSearch(self.db)
+        self.listens = PgListens(self.db)
 
     async def drop(self) -> None:
         """Drop the store's schema with everything in it (tests' own schemas)."""

@@ -11,6 +11,9 @@ from store.sqlite.db import Database
 
 __all__ = ["SqliteApiCalls"]
 
+# what splits a URL into scheme, path and query (SQL literals)
+_SCHEME, _SLASH, _QUERY = "'://'", "'/'", "'?'"
+
 
 class SqliteApiCalls:
     def __init__(self, db: Database) -> None:
@@ -48,19 +51,20 @@ class SqliteApiCalls:
         where, params = _filters(None, None, None, None, None, user_id)
         row = await self.db.fetch_one(
             "SELECT count(*), "
-            "coalesce(sum(status IS NULL OR status >= 400), 0), "
-            "coalesce(sum(status = 429), 0), coalesce(avg(duration_ms), 0.0), "
-            "coalesce(sum(status BETWEEN 200 AND 299), 0), "
-            "coalesce(sum(status BETWEEN 300 AND 399), 0), "
-            "coalesce(sum(status BETWEEN 400 AND 499), 0), "
-            f"coalesce(sum(status >= 500), 0) FROM api_calls WHERE {where}", params)
+            f"{_count('status IS NULL OR status >= 400')}, {_count('status = 429')}, "
+            "coalesce(avg(duration_ms), 0.0), "
+            f"{_count('status BETWEEN 200 AND 299')}, {_count('status BETWEEN 300 AND 399')}, "
+            f"{_count('status BETWEEN 400 AND 499')}, {_count('status >= 500')} "
+            f"FROM api_calls WHERE {where}", params)
         assert row is not None
+        at = self.db.dialect.position
         rows = await self.db.fetch_all(
-            f"WITH r AS (SELECT method, substr(url, instr(url, '://') + 3) AS rest "
+            f"WITH r AS (SELECT method, substr(url, {at('url', _SCHEME)} + 3) AS rest "
             f"FROM api_calls WHERE {where}), "
-            "p AS (SELECT method, substr(rest, instr(rest, '/')) AS pq FROM r) "
-            "SELECT method, CASE WHEN instr(pq, '?') > 0 THEN substr(pq, 1, instr(pq, '?') - 1) "
-            "ELSE pq END AS path, count(*) AS n FROM p GROUP BY method, path "
+            f"p AS (SELECT method, substr(rest, {at('rest', _SLASH)}) AS pq FROM r), "
+            f"e AS (SELECT method, CASE WHEN {at('pq', _QUERY)} > 0 "
+            f"THEN substr(pq, 1, {at('pq', _QUERY)} - 1) ELSE pq END AS path FROM p) "
+            "SELECT method, path, count(*) AS n FROM e GROUP BY method, path "
             "ORDER BY n DESC, method, path LIMIT ?", (*params, top))
         return ApiCallStats(
             total=int(row[0]), errors=int(row[1]), rate_limited=int(row[2]),
@@ -92,4 +96,9 @@ def _filters(provider: str | None, method: str | None, status_min: int | None,
         escaped = url_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append("url LIKE ? ESCAPE '\\'")
         params.append(f"%{escaped}%")
-    return " AND ".join(clauses) or "1", params
+    return " AND ".join(clauses) or "1 = 1", params
+
+
+def _count(condition: str) -> str:
+    """How many rows meet `condition` (0 over none)."""
+    return f"coalesce(sum(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"

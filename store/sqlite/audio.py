@@ -142,8 +142,9 @@ class SqliteQuotas:
 
     async def release(self, user_id: int, count: int = 1) -> None:
         async with self.db.write() as conn:
-            await conn.execute("UPDATE upload_quotas SET used = max(used - ?, 0) "
-                               "WHERE user_id = ?", (count, user_id))
+            await conn.execute("UPDATE upload_quotas SET used = CASE WHEN used > ? "
+                               "THEN used - ? ELSE 0 END WHERE user_id = ?",
+                               (count, count, user_id))
 
     async def set_max(self, user_id: int, max_uploads: int | None) -> UploadQuota:
         async with self.db.write() as conn:

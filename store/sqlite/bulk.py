@@ -33,9 +33,15 @@ async def bulk_insert(db: Database, table: str, columns: Sequence[str],
     for start in range(0, len(rows), batch):
         async with db.write() as conn:
             await conn.executemany(sql, rows[start:start + batch])
+    resync = db.dialect.ids_taken(table) if "id" in columns else None
+    if resync is not None:
+        async with db.write() as conn:
+            await conn.execute(resync)
 
 
 async def analyze(db: Database) -> None:
-    """Refresh the query planner's statistics after a large load."""
+    """Refresh the query planner's statistics of the tables bulk loading writes (a bare
+    ANALYZE in PostgreSQL would visit every schema of the database)."""
     async with db.write() as conn:
-        await conn.execute("ANALYZE")
+        for table in BULK_TABLES:
+            await conn.execute(f"ANALYZE {table}")

@@ -9,10 +9,20 @@ from store.records import CatalogItem
 from store.sqlite._rows import encode_value, to_record
 from store.sqlite.db import Database
 
-__all__ = ["SqliteCatalog"]
+__all__ = ["SqliteCatalog", "DESCRIPTIVE", "keep_known"]
 
 DESCRIPTIVE = ("url", "eid", "name", "artist_names", "album_name", "playlist_name",
                "description", "image", "genres", "duration_ms", "ai_description", "lyrics")
+_NUMBERS = frozenset({"duration_ms"})  # the descriptive columns that hold no text
+
+
+def keep_known(column: str) -> str:
+    """An upsert's `SET column = ...` that keeps the stored value when the new one is empty
+    (NULL, and for text columns '' or an empty JSON list)."""
+    empty = f"excluded.{column} IS NULL"
+    if column not in _NUMBERS:  # PostgreSQL compares a number with '' as an error
+        empty += f" OR excluded.{column} IN ('', '[]')"
+    return f"{column} = CASE WHEN {empty} THEN catalog.{column} ELSE excluded.{column} END"
 
 
 class SqliteCatalog:
@@ -28,9 +38,7 @@ class SqliteCatalog:
         columns = ["provider", "kind", "provider_id", "created_at", "updated_at", *values]
         params = [provider, kind, provider_id, now, now,
                   *(encode_value(k, v) for k, v in values.items())]
-        updates = ", ".join(
-            f"{k} = CASE WHEN excluded.{k} IS NULL OR CAST(excluded.{k} AS TEXT) IN ('', '[]') "
-            f"THEN catalog.{k} ELSE excluded.{k} END" for k in values)
+        updates = ", ".join(keep_known(k) for k in values)
         sql = (f"INSERT INTO catalog ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)}) "
                "ON CONFLICT (provider, kind, provider_id) DO UPDATE SET updated_at = "

@@ -13,7 +13,7 @@ from typing import Any
 
 from store.records import CatalogItem
 from store.sqlite._rows import encode_value, to_record
-from store.sqlite.catalog import DESCRIPTIVE
+from store.sqlite.catalog import DESCRIPTIVE, keep_known
 from store.sqlite.db import Database
 
 __all__ = ["SqliteCatalogBatch"]
@@ -23,9 +23,7 @@ CHUNK = 500  # bound parameters per IN (...) query
 
 def _sql(columns: tuple[str, ...]) -> str:
     names = ["provider", "kind", "provider_id", "created_at", "updated_at", *columns]
-    updates = "".join(
-        f", {k} = CASE WHEN excluded.{k} IS NULL OR excluded.{k} IN ('', '[]') "
-        f"THEN catalog.{k} ELSE excluded.{k} END" for k in columns)
+    updates = "".join(f", {keep_known(k)}" for k in columns)
     return (f"INSERT INTO catalog ({', '.join(names)}) "
             f"VALUES ({', '.join('?' for _ in names)}) "
             "ON CONFLICT (provider, kind, provider_id) DO UPDATE SET "

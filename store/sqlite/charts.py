@@ -37,9 +37,16 @@ def _page_sql(table: str, chart: str) -> str:
 
 
 def _search_sql(table: str, chart: str) -> str:
-    # instr over lower(): partial and case-insensitive, with no LIKE wildcards to escape
+    # LIKE over lower() (both engines have them; instr is SQLite's): partial and
+    # case-insensitive, the bound words' wildcards escaped (`_contains`)
     return (f"SELECT {', '.join(_columns(chart))} FROM {table} "
-            "WHERE instr(lower(artist), lower(?)) > 0 ORDER BY rank, rowid LIMIT ?")
+            "WHERE lower(artist) LIKE lower(?) ESCAPE '\\' ORDER BY rank, rowid LIMIT ?")
+
+
+def _contains(words: str) -> str:
+    """A LIKE pattern matching `words` anywhere, taken literally."""
+    literal = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%"
 
 
 def _rows(rows: Sequence[Any]) -> builtins.list[ChartRow]:
@@ -56,7 +63,7 @@ class SqliteCharts:
 
     async def search(self, chart: str, artist: str, *, limit: int) -> builtins.list[ChartRow]:
         return _rows(await self.db.fetch_all(_search_sql(f"kworb_{chart}", chart),
-                                             (artist, limit)))
+                                             (_contains(artist), limit)))
 
     async def replace(self, chart: str, rows: Sequence[ChartRow]) -> int:
         """The chart becomes `rows` (one scrape replaces the last), in one transaction."""
@@ -97,7 +104,7 @@ class ExternalCharts:
         return await self._fetch(_page_sql(chart, chart), (limit, offset))
 
     async def search(self, chart: str, artist: str, *, limit: int) -> builtins.list[ChartRow]:
-        return await self._fetch(_search_sql(chart, chart), (artist, limit))
+        return await self._fetch(_search_sql(chart, chart), (_contains(artist), limit))
 
     async def replace(self, chart: str, rows: Sequence[ChartRow]) -> int:
         raise RuntimeError("the Kworb database is read-only here")

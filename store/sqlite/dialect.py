@@ -25,6 +25,11 @@ class SqliteDialect:
     # writer makes this empty in SQLite)
     skip_locked = ""
 
+    def ids_taken(self, table: str) -> str | None:
+        """A statement that moves `table`'s id counter past ids inserted explicitly (bulk
+        loads); None where the engine does it itself (SQLite's next rowid is max + 1)."""
+        return None
+
     def json_value(self, column: str, *path: str | int) -> str:
         """The JSON scalar at `path` (a number stays a number, text stays text)."""
         steps = "".join(f"[{k}]" if isinstance(k, int) else f".{k}"
@@ -41,3 +46,7 @@ class SqliteDialect:
 
     def json_param(self, value: Any) -> Any:
         return value
+
+    def position(self, text: str, part: str) -> str:
+        """Where `part` first starts in `text`, from 1 (0 when it is not there)."""
+        return f"instr({text}, {part})"

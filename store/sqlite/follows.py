@@ -16,7 +16,10 @@ class SqliteFollows:
         self.db = db
 
     async def follow(self, follower_id: int, followee_id: int) -> bool:
-        """True when the follow is new."""
+        """True when the follow is new; following oneself is no follow (False), as INSERT OR
+        IGNORE left it before ON CONFLICT, which ignores no CHECK, replaced it."""
+        if follower_id == followee_id:
+            return False
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "INSERT INTO follows (follower_id, followee_id, created_at) "

@@ -12,10 +12,12 @@ Per-day track rows are written only for days on or after `detail_since` (the cal
 day any period can still reach; '' for every day): an import of years of history writes one
 track row per listen only for its last year. Every other rollup covers every day.
 
-A batch of new listens (the ids above the largest before it) is summed per UTC hour and per
-track into temporary tables, and added with one set-based statement per rollup table; a
-rebuild clears the user's rollups and adds their listens the same way, 90 days of plays at a
-time.
+A batch of new listens (the ids above the largest before it) is summed per track straight into
+the all-time track rollup (one upsert), and per UTC hour (and, for the days from
+`detail_since`, per day and track) into temporary tables from which one set-based statement
+per rollup table adds them; a batch the caller knows to be older than `detail_since` skips the
+per-day track statements. A rebuild clears the user's rollups and adds their listens the same
+way, 90 days of plays at a time.
 """
 
 from __future__ import annotations
@@ -46,69 +48,75 @@ ROLLUP_KEYS: dict[str, tuple[str, ...]] = {
 LISTEN_TABLES = ("listens", *ROLLUP_KEYS, "listen_recent")
 DIMENSIONS = ("track", "artist", "album", "genre")
 
-_ADD = "ON CONFLICT DO UPDATE SET plays = plays + excluded.plays, ms = ms + excluded.ms"
+def _add(table: str) -> str:
+    """The upsert clause adding a row's plays and ms to the row of `table` with its keys."""
+    keys = ", ".join(("user_id", *ROLLUP_KEYS[table]))
+    return (f"ON CONFLICT ({keys}) DO UPDATE SET plays = {table}.plays + excluded.plays, "
+            f"ms = {table}.ms + excluded.ms")
+
 
 # The listens being added are read where `{where}` says (named parameters), by rowid for a
-# batch just inserted; their plays and time per UTC hour go to a temporary table of the
-# writer's connection, and so do their per-track sums, from which the day, hour and track
-# rollups are upserted. Days and hours are computed once per group, not once per listen.
+# batch just inserted. Their per-track sums are upserted into the all-time track rollup
+# straight from them (the catalog read for every track, used only by the tracks new to the
+# user). Their plays and time per UTC hour go to a temporary table of the writer's
+# connection, from which the day, hour and weekday rollups are upserted; days and hours are
+# computed once per group, not once per listen.
 _SOURCE = "FROM listens l{hint} WHERE {where}"
-_BATCH_TABLES = (
+_ADD_TRACKS = (
+    "INSERT INTO listen_tracks (user_id, track_id, plays, ms, artist, album, genres) "
+    "SELECT b.user_id, b.track_id, b.plays, b.ms, "
+    "COALESCE(json_extract(c.artist_names, '$[0]'), ''), COALESCE(c.album_name, ''), "
+    "COALESCE(c.genres, '[]') FROM (SELECT l.user_id, l.track_id, COUNT(*) AS plays, "
+    "SUM(l.ms_played) AS ms {source} GROUP BY l.user_id, l.track_id) b "
+    f"LEFT JOIN catalog c ON c.id = b.track_id WHERE true {_add('listen_tracks')}")
+_HOURS = (
     "CREATE TEMP TABLE IF NOT EXISTS listen_batch_hours (user_id INTEGER, day TEXT, "
     "hour INTEGER, plays INTEGER, ms INTEGER)",
-    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_tracks (user_id INTEGER, track_id INTEGER, "
-    "plays INTEGER, ms INTEGER, PRIMARY KEY (user_id, track_id)) WITHOUT ROWID",
-    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_days (user_id INTEGER, day TEXT, "
-    "track_id INTEGER, plays INTEGER, ms INTEGER)",
-)
-_CLEAR_BATCH = ("DELETE FROM temp.listen_batch_hours", "DELETE FROM temp.listen_batch_tracks",
-                "DELETE FROM temp.listen_batch_days")
-_FILL = (
+    "DELETE FROM temp.listen_batch_hours",
     "INSERT INTO temp.listen_batch_hours SELECT user_id, strftime('%Y-%m-%d', h * 3600, 'unixepoch'), "
     "CAST(strftime('%H', h * 3600, 'unixepoch') AS INTEGER), plays, ms FROM ("
     "SELECT l.user_id, CAST(floor(l.played_at / 3600) AS INTEGER) AS h, COUNT(*) AS plays, "
     "SUM(l.ms_played) AS ms {source} GROUP BY 1, 2)",
-    "INSERT INTO temp.listen_batch_tracks SELECT l.user_id, l.track_id, COUNT(*), SUM(l.ms_played) "
-    "{source} GROUP BY 1, 2",
-    # per-day track sums, from the day `detail_since` (:detail, epoch seconds) on
+)
+_ADD_HOURS = (
+    "INSERT INTO listen_day_hours (user_id, day, hour, plays, ms) "
+    f"SELECT user_id, day, hour, plays, ms FROM temp.listen_batch_hours WHERE true "
+    f"{_add('listen_day_hours')}",
+    "INSERT INTO listen_days (user_id, day, plays, ms) SELECT user_id, day, SUM(plays), SUM(ms) "
+    f"FROM temp.listen_batch_hours GROUP BY user_id, day {_add('listen_days')}",
+    "INSERT INTO listen_weekday_hours (user_id, weekday, hour, plays, ms) "
+    "SELECT user_id, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays), SUM(ms) "
+    f"FROM temp.listen_batch_hours GROUP BY 1, 2, 3 {_add('listen_weekday_hours')}",
+)
+# Per-day track sums of the listens from the day `detail_since` (:detail, epoch seconds) on,
+# skipped by a caller that knows none is that recent; with them, the users' recent sums (which
+# start with their first detail day)
+_DETAIL = (
+    "CREATE TEMP TABLE IF NOT EXISTS listen_batch_days (user_id INTEGER, day TEXT, "
+    "track_id INTEGER, plays INTEGER, ms INTEGER)",
+    "DELETE FROM temp.listen_batch_days",
     "INSERT INTO temp.listen_batch_days "
     "SELECT user_id, strftime('%Y-%m-%d', d * 86400, 'unixepoch'), track_id, plays, ms FROM ("
     "SELECT l.user_id, CAST(floor(l.played_at / 86400) AS INTEGER) AS d, l.track_id, "
     "COUNT(*) AS plays, SUM(l.ms_played) AS ms {source} AND l.played_at >= :detail "
     "GROUP BY 1, 2, 3)",
 )
-_ADD_BATCH = (
+_ADD_DETAIL = (
     "INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
-    f"SELECT user_id, day, track_id, plays, ms FROM temp.listen_batch_days WHERE true {_ADD}",
-    # a user's recent track sums start with their first detail day
-    "INSERT OR IGNORE INTO listen_recent (user_id, since) "
-    "SELECT DISTINCT user_id, :detail_day FROM temp.listen_batch_tracks",
+    "SELECT user_id, day, track_id, plays, ms FROM temp.listen_batch_days WHERE true "
+    f"{_add('listen_day_tracks')}",
+    "INSERT INTO listen_recent (user_id, since) SELECT DISTINCT user_id, :detail_day "
+    "FROM temp.listen_batch_days WHERE true ON CONFLICT (user_id) DO NOTHING",
     "INSERT INTO listen_recent_tracks (user_id, track_id, plays, ms) "
     "SELECT b.user_id, b.track_id, SUM(b.plays), SUM(b.ms) FROM temp.listen_batch_days b "
-    f"JOIN listen_recent r ON r.user_id = b.user_id WHERE b.day >= r.since GROUP BY 1, 2 {_ADD}",
-    # the tracks already counted get their sums; the others their names from the catalog
-    "UPDATE listen_tracks SET plays = listen_tracks.plays + b.plays, ms = listen_tracks.ms + b.ms "
-    "FROM temp.listen_batch_tracks b "
-    "WHERE listen_tracks.user_id = b.user_id AND listen_tracks.track_id = b.track_id",
-    "INSERT INTO listen_tracks (user_id, track_id, plays, ms, artist, album, genres) "
-    "SELECT b.user_id, b.track_id, b.plays, b.ms, "
-    "COALESCE(json_extract(c.artist_names, '$[0]'), ''), COALESCE(c.album_name, ''), "
-    "COALESCE(c.genres, '[]') FROM temp.listen_batch_tracks b LEFT JOIN catalog c ON c.id = b.track_id "
-    "WHERE NOT EXISTS (SELECT 1 FROM listen_tracks k WHERE k.user_id = b.user_id "
-    "AND k.track_id = b.track_id)",
-    "INSERT INTO listen_day_hours (user_id, day, hour, plays, ms) "
-    f"SELECT user_id, day, hour, plays, ms FROM temp.listen_batch_hours WHERE true {_ADD}",
-    "INSERT INTO listen_days (user_id, day, plays, ms) SELECT user_id, day, SUM(plays), SUM(ms) "
-    f"FROM temp.listen_batch_hours GROUP BY 1, 2 {_ADD}",
-    "INSERT INTO listen_weekday_hours (user_id, weekday, hour, plays, ms) "
-    "SELECT user_id, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays), SUM(ms) "
-    f"FROM temp.listen_batch_hours GROUP BY 1, 2, 3 {_ADD}",
+    "JOIN listen_recent r ON r.user_id = b.user_id WHERE b.day >= r.since "
+    f"GROUP BY b.user_id, b.track_id {_add('listen_recent_tracks')}",
 )
 # The batch's users whose recent sums start before :stale (a week before :detail_day, the
 # first day still in reach) move them to :detail_day: the days before it are taken out of
 # their recent sums, and their per-day track rows for those days are dropped.
 _MOVING = ("SELECT user_id FROM listen_recent WHERE since < :stale "
-           "AND user_id IN (SELECT user_id FROM temp.listen_batch_tracks)")
+           "AND user_id IN (SELECT user_id FROM temp.listen_batch_days)")
 _MOVE_RECENT = (
     "UPDATE listen_recent_tracks SET plays = listen_recent_tracks.plays - o.plays, "
     "ms = listen_recent_tracks.ms - o.ms FROM (SELECT d.user_id, d.track_id, SUM(d.plays) AS plays, "
@@ -179,28 +187,35 @@ def _detail_epoch(detail_since: str) -> float:
 
 
 async def _add_listens(conn: aiosqlite.Connection, source: str, params: dict[str, Any],
-                       detail_since: str) -> None:
-    for sql in (*_BATCH_TABLES, *_CLEAR_BATCH):
-        await conn.execute(sql)
+                       detail_since: str, detailed: bool = True) -> None:
+    """Add the listens `source` reads to every rollup; the per-day track rows and recent sums
+    only when `detailed` (some of them may be on or after `detail_since`)."""
     bound = {**params, "detail": _detail_epoch(detail_since)}
-    for sql in _FILL:
+    await conn.execute(_ADD_TRACKS.format(source=source), bound)
+    for sql in _HOURS:
+        await conn.execute(sql.format(source=source), bound)
+    for sql in _ADD_HOURS:
+        await conn.execute(sql)
+    if not detailed:
+        return
+    for sql in _DETAIL:
         await conn.execute(sql.format(source=source), bound)
     moving = {"detail_day": detail_since, "stale": _days_after(detail_since, -7)}
-    for sql in _ADD_BATCH:
-        await conn.execute(sql, moving if ":detail_day" in sql else ())
+    for sql in _ADD_DETAIL:
+        await conn.execute(sql, moving)
     if detail_since:
         for sql in _MOVE_RECENT:
             await conn.execute(sql, moving)
-    for sql in _CLEAR_BATCH:
-        await conn.execute(sql)
 
 
-async def add_rollups(conn: aiosqlite.Connection, after_id: int, detail_since: str = "") -> None:
-    """Add the listens just stored (every id above `after_id`) to every rollup; the caller's
-    transaction. They are read by rowid, NOT INDEXED: otherwise the planner may walk the
-    user's whole index of listens."""
+async def add_rollups(conn: aiosqlite.Connection, after_id: int, detail_since: str = "",
+                      newest: float | None = None) -> None:
+    """Add the listens just stored (every id above `after_id`; the newest played at `newest`
+    when the caller knows) to every rollup; the caller's transaction. They are read by rowid,
+    NOT INDEXED: otherwise the planner may walk the user's whole index of listens."""
+    detailed = newest is None or newest >= _detail_epoch(detail_since)
     await _add_listens(conn, _SOURCE.format(hint=" NOT INDEXED", where="l.id > :after"),
-                       {"after": after_id}, detail_since)
+                       {"after": after_id}, detail_since, detailed)
 
 
 async def clear_rollups(conn: aiosqlite.Connection, user_id: int) -> None:
@@ -213,14 +228,19 @@ def _counts(rows: list[Any]) -> tuple[list[RollupCount], int]:
     return [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows], total
 
 
-def _first(groups: dict[Any, list[int]], limit: int) -> list[tuple[Any, list[int]]]:
-    """The `limit` groups with most plays, then most time, then smallest key."""
-    return heapq.nsmallest(limit, groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+def _first(groups: dict[Any, Any], limit: int) -> list[tuple[Any, Any]]:
+    """The `limit` groups (key: (plays, ms, ...)) with most plays, then most time, then smallest
+    key: sorted after dropping those with fewer plays than the `limit`-th most (a few
+    thousand groups, a few dozen left)."""
+    if 0 < limit and 4 * limit < len(groups):
+        floor = heapq.nlargest(limit, (sums[0] for sums in groups.values()))[-1]
+        groups = {key: sums for key, sums in groups.items() if sums[0] >= floor}
+    return sorted(groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
 
 
 def _group_tops(rows: Iterable[Any], limit: int) -> dict[str, tuple[list[RollupCount], int]]:
     """Every dimension's top from track rows (track_id, plays, ms, artist, album, genres)."""
-    tracks: dict[int, list[int]] = {}
+    tracks: dict[int, tuple[int, int]] = {}
     artists: dict[str, list[int]] = {}
     albums: dict[tuple[str, str], list[int]] = {}
     genres: dict[str, list[int]] = {}
@@ -234,7 +254,7 @@ def _group_tops(rows: Iterable[Any], limit: int) -> dict[str, tuple[list[RollupC
             sums[1] += ms
 
     for track_id, plays, ms, artist, album, names in rows:
-        tracks[track_id] = [plays, ms]
+        tracks[track_id] = (plays, ms)
         if artist:
             add(artists, artist, plays, ms)
         if album:
@@ -273,8 +293,9 @@ class ListenRollups:
                 hint="", where="l.user_id = :user AND l.played_at >= :start AND l.played_at < :end")
             start = first
             while start is not None and start <= last:  # a window at a time: the batch stays small
-                await _add_listens(conn, source, {"user": user_id, "start": start,
-                                                  "end": start + _REBUILD_SPAN}, detail_since)
+                end = start + _REBUILD_SPAN
+                await _add_listens(conn, source, {"user": user_id, "start": start, "end": end},
+                                   detail_since, end > _detail_epoch(detail_since))
                 start += _REBUILD_SPAN
             async with conn.execute("SELECT COUNT(*) FROM listen_days WHERE user_id = ?",
                                     (user_id,)) as cur:
@@ -327,19 +348,19 @@ class ListenRollups:
 
     async def streak(self, user_id: int, today: str) -> int:
         """How many consecutive UTC days with plays end on `today`, or on the day before when
-        `today` has none yet (0 when neither has). The run's first day is found by reading the
-        days backwards from its last one until one whose day before has no plays."""
+        `today` has none yet (0 when neither has). One query: the last day with plays, and the
+        run's first day found by reading the days backwards from it until one whose day before
+        has no plays (not read when the last day is older than yesterday)."""
         row = await self.db.fetch_one(
-            "SELECT MAX(day) FROM listen_days WHERE user_id = ? AND day <= ?", (user_id, today))
-        last = row[0] if row else None
-        if last is None or last < _days_after(today, -1):
+            "WITH last AS (SELECT MAX(day) AS day FROM listen_days WHERE user_id = :user "
+            "AND day <= :today) SELECT last.day, (SELECT a.day FROM listen_days a "
+            "WHERE a.user_id = :user AND a.day <= last.day AND NOT EXISTS (SELECT 1 "
+            "FROM listen_days b WHERE b.user_id = :user AND b.day = date(a.day, '-1 day')) "
+            "ORDER BY a.day DESC LIMIT 1) FROM last WHERE last.day >= :yesterday",
+            {"user": user_id, "today": today, "yesterday": _days_after(today, -1)})
+        if row is None:
             return 0
-        row = await self.db.fetch_one(
-            "SELECT a.day FROM listen_days a WHERE a.user_id = :user AND a.day <= :last "
-            "AND NOT EXISTS (SELECT 1 FROM listen_days b WHERE b.user_id = :user "
-            "AND b.day = date(a.day, '-1 day')) ORDER BY a.day DESC LIMIT 1",
-            {"user": user_id, "last": last})
-        first = str(row[0]) if row else last
+        last, first = str(row[0]), str(row[1] or row[0])
         return (datetime.strptime(last, "%Y-%m-%d") - datetime.strptime(first, "%Y-%m-%d")).days + 1
 
     async def days(self, user_id: int, since: str = "") -> list[RollupDay]:
@@ -358,10 +379,13 @@ class ListenRollups:
         """Plays per UTC weekday (Monday 0) and hour from the UTC day `since`: all time from the
         all-time rollup, a period summed over its daily hours."""
         if since:
+            # each day's weekday computed once (from the day rows), not once per hour row
             rows = await self.db.fetch_all(
-                "SELECT (CAST(strftime('%w', day) AS INTEGER) + 6) % 7, hour, SUM(plays) "
-                "FROM listen_day_hours WHERE user_id = ? AND day >= ? GROUP BY 1, 2 ORDER BY 1, 2",
-                (user_id, since))
+                "WITH w AS MATERIALIZED (SELECT day, (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 "
+                "AS weekday FROM listen_days WHERE user_id = :user AND day >= :since) "
+                "SELECT w.weekday, h.hour, SUM(h.plays) FROM w JOIN listen_day_hours h "
+                "ON h.user_id = :user AND h.day = w.day GROUP BY 1, 2 ORDER BY 1, 2",
+                {"user": user_id, "since": since})
         else:
             rows = await self.db.fetch_all(
                 "SELECT weekday, hour, plays FROM listen_weekday_hours WHERE user_id = ? "

@@ -43,7 +43,8 @@ class SqliteListens(ListenRollups):
             cur = await conn.executemany(INSERT, rows)
             inserted = max(cur.rowcount, 0)
             if inserted:
-                await add_rollups(conn, before, detail_since)
+                newest = max(x.played_at for x in listens)
+                await add_rollups(conn, before, detail_since, newest)
         return inserted
 
     async def page(self, user_id: int, *, artist: str = "", track: str = "",

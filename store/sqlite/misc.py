@@ -58,7 +58,7 @@ class SqliteOutbox:
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
-                "status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END, "
+                "status = CASE WHEN CAST(? AS DOUBLE PRECISION) IS NULL THEN 'failed' ELSE 'pending' END, "
                 "next_attempt_at = coalesce(?, next_attempt_at) WHERE id = ?",
                 (error, retry_at, retry_at, mail_id),
             )

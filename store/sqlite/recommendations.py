@@ -1,4 +1,4 @@
-"""The recommender's two reads in SQLite, each bounded by an index range and a LIMIT.
+"""The recommender's two reads (SQLite's and PostgreSQL's alike), each bounded by an index range and a LIMIT.
 
 - `co_listened`: the tracks played or posted by the people who played or posted the seed
   tracks (item-to-item co-occurrence). The seeds' holders are found through the
@@ -14,7 +14,6 @@ filed in private collections count for nothing (others must not learn of them).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,12 +24,13 @@ from store.sqlite.db import Database
 __all__ = ["SqliteRecommendations", "POST_WEIGHT"]
 
 POST_WEIGHT = 3  # a post counts as three plays
-_FIRST_ARTIST = "json_extract(c.artist_names, '$[0]')"
 
 _PLAYED = "SELECT track_id FROM listen_tracks WHERE user_id = :user AND plays >= :cap"
 
+# {seeds}: one `(CAST(:sN AS BIGINT))` row per seed track. Of a candidate's seeds, the one
+# whose holders gave it most (then the smallest id) is what it is recommended `because` of.
 _CO_LISTENED = f"""
-WITH seed(track_id) AS (SELECT value FROM json_each(:seeds)),
+WITH seed(track_id) AS (VALUES {{seeds}}),
 holding(user_id, seed, w) AS (
     SELECT d.user_id, d.track_id, d.plays FROM listen_tracks d
       JOIN seed s ON d.track_id = s.track_id WHERE d.user_id != :user
@@ -51,20 +51,30 @@ theirs(seed, track_id, w) AS (
 per_seed AS (
     SELECT track_id, seed, SUM(w) AS w FROM theirs
     WHERE track_id NOT IN (SELECT track_id FROM seed) AND track_id NOT IN ({_PLAYED})
-    GROUP BY track_id, seed)
-SELECT p.track_id, p.seed, MAX(p.w), SUM(p.w) AS score FROM per_seed p
-  JOIN catalog c ON c.id = p.track_id AND c.kind = 'track'
-GROUP BY p.track_id ORDER BY score DESC, p.track_id LIMIT :limit
+    GROUP BY track_id, seed),
+ranked AS (
+    SELECT p.track_id, p.seed, p.w, SUM(p.w) OVER (PARTITION BY p.track_id) AS score,
+           ROW_NUMBER() OVER (PARTITION BY p.track_id ORDER BY p.w DESC, p.seed) AS n
+    FROM per_seed p JOIN catalog c ON c.id = p.track_id AND c.kind = 'track')
+SELECT track_id, seed, w, score FROM ranked WHERE n = 1
+ORDER BY score DESC, track_id LIMIT :limit
 """
 
+# {first}: the first artist of `c` in the dialect's spelling (the catalog_first_artist index);
+# {artists}: one `:aN` per artist
 _ARTIST_TRACKS = f"""
-SELECT c.id, {_FIRST_ARTIST},
+SELECT c.id, {{first}},
        (SELECT COALESCE(SUM(d.plays), 0) FROM listen_tracks d WHERE d.track_id = c.id) AS score
 FROM catalog c
-WHERE c.kind = 'track' AND {_FIRST_ARTIST} IN (SELECT value FROM json_each(:artists))
+WHERE c.kind = 'track' AND {{first}} IN ({{artists}})
   AND c.id NOT IN ({_PLAYED})
 ORDER BY score DESC, c.id LIMIT :limit
 """
+
+
+def _named(prefix: str, values: Sequence[Any]) -> dict[str, Any]:
+    """One named parameter per value: {prefix0: first, prefix1: second, ...}."""
+    return {f"{prefix}{i}": value for i, value in enumerate(values)}
 
 
 class SqliteRecommendations:
@@ -79,16 +89,19 @@ class SqliteRecommendations:
                           played_cap: int = 3, limit: int = 100) -> list[Candidate]:
         if not seeds:
             return []
-        rows = await self._rows(_CO_LISTENED, {
-            "user": user_id, "seeds": json.dumps(list(seeds)), "holders": holders,
-            "cap": played_cap, "limit": limit})
+        named = _named("s", seeds)
+        sql = _CO_LISTENED.format(seeds=", ".join(f"(CAST(:{k} AS BIGINT))" for k in named))
+        rows = await self._rows(sql, {
+            "user": user_id, "holders": holders, "cap": played_cap, "limit": limit, **named})
         return [Candidate(track_id=r[0], because=str(r[1]), score=float(r[3])) for r in rows]
 
     async def artist_tracks(self, user_id: int, artists: Sequence[str], *, played_cap: int = 3,
                             limit: int = 100) -> list[Candidate]:
         if not artists:
             return []
-        rows = await self._rows(_ARTIST_TRACKS, {
-            "user": user_id, "artists": json.dumps(list(artists)), "cap": played_cap,
-            "limit": limit})
+        named = _named("a", list(dict.fromkeys(artists)))
+        sql = _ARTIST_TRACKS.format(first=self.db.dialect.json_value("c.artist_names", 0),
+                                    artists=", ".join(f":{k}" for k in named))
+        rows = await self._rows(sql, {"user": user_id, "cap": played_cap, "limit": limit,
+                                      **named})
         return [Candidate(track_id=r[0], because=str(r[1]), score=float(r[2])) for r in rows]

@@ -73,11 +73,11 @@ class SqliteTokens:
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL "
-                "AND id IS NOT ?", (now, user_id, except_session),
+                "AND id IS DISTINCT FROM ?", (now, user_id, except_session),
             )
             await conn.execute(
                 "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL "
-                "AND session_id IS NOT ?", (now, user_id, except_session),
+                "AND session_id IS DISTINCT FROM ?", (now, user_id, except_session),
             )
 
     async def get_refresh(self, token_hash: str) -> RefreshToken | None:

@@ -117,7 +117,7 @@ class SqliteUsers:
 
     async def counts(self) -> UserCounts:
         rows = await self.db.fetch_all(
-            "SELECT state, count(*), coalesce(sum(role = 'admin'), 0) FROM users "
+            "SELECT state, count(*), coalesce(sum(CASE WHEN role = 'admin' THEN 1 ELSE 0 END), 0) FROM users "
             "WHERE state != 'deleted' GROUP BY state")
         return UserCounts(total=sum(int(r[1]) for r in rows),
                           admins=sum(int(r[2]) for r in rows),

@@ -117,7 +117,7 @@ class SqliteWatches:
                 "UPDATE watches SET last_checked = ?, name = coalesce(?, name), "
                 "snapshot_id = coalesce(?, snapshot_id), "
                 "total_items = coalesce(?, total_items), last_error = ?, "
-                "error_count = CASE WHEN ? IS NULL THEN 0 ELSE error_count + 1 END "
+                "error_count = CASE WHEN CAST(? AS TEXT) IS NULL THEN 0 ELSE error_count + 1 END "
                 "WHERE id = ?",
                 (checked_at, name, snapshot_id, total_items, error, error, watch_id))
 

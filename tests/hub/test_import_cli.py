@@ -12,6 +12,7 @@ from typing import Any
 from handlers.listening.imports import ImportTally
 from hub.import_cli import ProgressBar, summary_line
 from store import open_store
+from tests.conftest import store_url_for
 from tests.handlers.listening.import_helpers import distinct_plays, export_zip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,15 +21,15 @@ ROOT = Path(__file__).resolve().parents[2]
 async def chorus_import(data_dir: Path, *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub.cli", "import", *args, "--data-dir", str(data_dir),
-        "--log-level", "warning", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE)
+        "--store", store_url_for(data_dir), "--log-level", "warning", cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await process.communicate()
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
 
 async def with_store(data_dir: Path, work: Any) -> Any:
-    store = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
+    store = open_store(store_url_for(data_dir))
     await store.open()
     try:
         return await work(store)

@@ -8,7 +8,7 @@ from pathlib import Path
 from hub.config import Config
 from hub.lyrics_cli import run_lyrics_import
 from store import open_store
-from tests.conftest import make_config
+from tests.conftest import make_config, store_url_for
 from tests.handlers.quiz.helpers import seed_song
 
 
@@ -69,13 +69,13 @@ def test_chorus_lyrics_import_runs_from_the_command_line(tmp_path: Path) -> None
     folder.mkdir()
     (folder / "Nobody - Unknown.txt").write_text("words")
     status = main(["lyrics", "import", str(folder), "--data-dir", str(tmp_path / "data"),
-                   "--log-level", "WARNING"])
+                   "--store", store_url_for(tmp_path / "data"), "--log-level", "WARNING"])
     assert status == 1  # the store is empty: the one file matched nothing
     assert asyncio.run(_lyrics_count(tmp_path / "data")) == 0
 
 
 async def _lyrics_count(data_dir: Path) -> int:
-    store = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
+    store = open_store(store_url_for(data_dir))
     await store.open()
     try:
         return await store.lyrics.count()

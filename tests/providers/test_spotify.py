@@ -1,5 +1,5 @@
 """SpotifyClient against the fake Spotify over loopback HTTP: app tokens, user tokens, retries,
-paging and the API log (a real SQLite store)."""
+paging and the API log (a real store: SQLite, or CHORUS_TEST_STORE's PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from providers.spotify import (
     next_page_url,
     redact_url,
 )
-from store.sqlite.store import SqliteStore
+from store import open_store
+from tests.conftest import store_url_for
 from tests.fakes.spotify import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -276,7 +277,7 @@ async def test_recently_played_pages_back_with_cursors(serve):
 
 
 async def test_every_call_lands_in_the_api_log(aiohttp_server, http, tmp_path: Path):
-    store = SqliteStore(tmp_path / "chorus.db")
+    store = open_store(store_url_for(tmp_path))
     await store.open()
     try:
         app = make_spotify_app()

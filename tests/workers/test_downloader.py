@@ -13,7 +13,7 @@ import mutagen
 import pytest
 
 from providers.sources import audio_session
-from tests.conftest import ctx_of, stored_job
+from tests.conftest import ctx_of, store_url_for, stored_job
 from tests.fakes.media_server import hits_key, make_media_app, mp3_bytes, wav_bytes
 from tests.waiting import until
 from workers.downloader import make_track_handler
@@ -210,9 +210,9 @@ from handlers.downloads.start import start_download
 from hub.app import create_app
 from hub.config import load_config
 from handlers.api.keys import ctx_key
-async def main(data_dir, url):
-    config = load_config(env={}, data_dir=data_dir, argon2_time_cost=1, argon2_memory_kib=256,
-                         allow_private_urls=True)
+async def main(data_dir, store, url):
+    config = load_config(env={}, data_dir=data_dir, store=store, argon2_time_cost=1,
+                         argon2_memory_kib=256, allow_private_urls=True)
     app = await create_app(config)
     runner = web.AppRunner(app)
     await runner.setup()  # startup: store, runner, actors; no socket needed
@@ -226,7 +226,7 @@ async def main(data_dir, url):
     print(job.id, job.payload["target"], flush=True)
     await asyncio.Event().wait()
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
 """
 
 
@@ -235,7 +235,7 @@ async def test_a_download_killed_mid_way_completes_after_a_restart(make_client, 
     data_dir = tmp_path / "data"
     url = str(media.make_url("/stall-once.wav"))  # the first request stalls half way
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, str(data_dir), url, cwd=ROOT,
+        sys.executable, "-c", CHILD, str(data_dir), store_url_for(data_dir), url, cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         line = await asyncio.wait_for(child.stdout.readline(), 30)  # type: ignore[union-attr]

@@ -19,7 +19,7 @@ import pytest
 from handlers.identity.auth import start_token_session
 from store.records import Job
 from store.sqlite.store import SqliteStore
-from tests.conftest import ctx_of, stored_job
+from tests.conftest import ctx_of, store_url_for, stored_job
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.waiting import TIMEOUT, until
 from workers.actor import Supervisor
@@ -386,8 +386,9 @@ from aiohttp import web
 from hub.app import create_app
 from hub.config import load_config
 from handlers.api.keys import ctx_key
-async def main(data_dir):
-    config = load_config(env={}, data_dir=data_dir, argon2_time_cost=1, argon2_memory_kib=256)
+async def main(data_dir, store):
+    config = load_config(env={}, data_dir=data_dir, store=store, argon2_time_cost=1,
+                         argon2_memory_kib=256)
     app = await create_app(config)
     runner = web.AppRunner(app)
     await runner.setup()  # startup: store, runner, actors; no socket needed
@@ -407,7 +408,7 @@ async def main(data_dir):
     print(job.id, flush=True)
     await asyncio.Event().wait()
 
-asyncio.run(main(sys.argv[1]))
+asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
@@ -415,7 +416,7 @@ async def test_a_job_left_running_by_a_killed_process_is_requeued_and_finishes(
         make_client: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     data_dir = tmp_path / "data"
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, str(data_dir), cwd=ROOT,
+        sys.executable, "-c", CHILD, str(data_dir), store_url_for(data_dir), cwd=ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         line = await asyncio.wait_for(child.stdout.readline(), 30)  # type: ignore[union-attr]

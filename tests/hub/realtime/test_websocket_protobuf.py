@@ -85,7 +85,7 @@ async def test_a_ping_is_an_empty_reply_and_an_empty_command_answers_it(make_cli
     msg = await asyncio.wait_for(ws.receive(), TIMEOUT)
     assert (msg.type, msg.data) == (WSMsgType.BINARY, b"\x00")
     await ws.send_bytes(SDK.encode_commands([{}]))
-    await until(lambda: connected._pong_deadline is None)
+    await until(lambda: not connected.awaiting_pong)
     assert not connected.closed
     await ws.close()
 

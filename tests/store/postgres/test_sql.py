@@ -50,6 +50,13 @@ def test_values_are_coerced_to_the_parameter_types() -> None:
     assert coercers(["bytea", "jsonb"]) is None
 
 
+def test_a_nul_in_text_becomes_a_replacement_character() -> None:
+    """PostgreSQL's text holds no NUL: a NUL from a request is bound as U+FFFD, so a lookup
+    finds nothing (as in SQLite) instead of failing."""
+    by_position = coercers(["text", "text", "text"])
+    assert coerce(["a\x00b", b"\x00", "plain"], by_position) == ["a\ufffdb", "\ufffd", "plain"]
+
+
 def test_numeric_and_boolean_results_read_as_sqlite_answers_them() -> None:
     converters = row_converters(["numeric", "bool", "text"])
     assert converters is not None

@@ -252,6 +252,23 @@ async def test_tops_gives_every_dimension_as_top_does(store):
         assert tops["genre"][1] == 2 and tops["track"][1] == 3  # counted past the limit
 
 
+
+async def test_tops_of_many_tracks_with_ties_at_the_cut_match_top(store):
+    # more groups than the first few: those with fewer plays than the limit-th are left out
+    # before sorting, and ties on plays at the cut are ordered by time then key as top does
+    alice, _, _ = await _setup(store)
+    tracks = [await store.catalog.upsert("spotify", "track", f"t{i}", url=f"u:t{i}", eid=f"/sp/t{i}",
+                                         name=f"T{i}", artist_names=[f"A{i % 7}"],
+                                         album_name=f"B{i % 11}", genres=[f"g{i % 13}"])
+              for i in range(60)]
+    listens = [_listen(alice, T0 + n * 400, tracks[i], ms=200_000 + (i % 4) * 1_000)
+               for n, i in enumerate(i for i in range(60) for _ in range(1 + i % 3))]
+    await store.listens.add_many(listens)
+    tops = await store.listens.tops(alice, "", limit=5)
+    for dimension, answer in tops.items():
+        assert answer == await store.listens.top(alice, dimension, "", limit=5)
+    assert tops["track"][1] == 60 and len(tops["track"][0]) == 5
+
 async def test_per_day_track_rows_are_kept_from_detail_since_and_the_rest_is_whole(store):
     # an import of old history: per-day track sums only from `detail_since`; days, hours and
     # all-time sums still count every listen
@@ -309,3 +326,28 @@ async def test_recent_sums_move_with_detail_since_and_periods_stay_exact(store):
     assert (await store.db.fetch_one("SELECT since FROM listen_recent WHERE user_id = ?",
                                      (bob,)))[0] == first
     assert await _all_time(store, alice) == _expected_all_time(listens, items, alice)
+
+
+async def test_a_batch_older_than_detail_since_skips_the_per_day_track_rows(store):
+    # an import's old batches: no per-day track rows and no recent sums, every other rollup
+    # whole; the first batch reaching `detail_since` starts the recent sums there
+    alice, _, items = await _setup(store)
+    listens = [_listen(alice, T0 + i * 20_000, items["abc"[i % 3]]) for i in range(40)]
+    detail = _day(T0 + 5 * DAY)
+    old = [x for x in listens if x.played_at < T0 + 4 * DAY]
+    assert await store.listens.add_many(old, detail) == len(old)
+    for table in ("listen_day_tracks", "listen_recent", "listen_recent_tracks"):
+        row = await store.db.fetch_one(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (alice,))
+        assert row[0] == 0, table
+    assert await store.listens.add_many(listens[len(old):], detail) == len(listens) - len(old)
+    assert (await store.db.fetch_one("SELECT since FROM listen_recent WHERE user_id = ?",
+                                     (alice,)))[0] == detail
+    expected = _expected(listens, items, alice)
+    rollups = await _rollups(store, alice)
+    assert rollups["days"] == expected["days"] and rollups["hours"] == expected["hours"]
+    assert rollups["tracks"] == Counter({k: v for k, v in expected["tracks"].items()
+                                         if k[0] >= detail})
+    assert await _all_time(store, alice) == _expected_all_time(listens, items, alice)
+    # the year from `detail` on, read from the recent sums, counts the listens from there
+    top, total = await store.listens.top(alice, "track", detail, limit=10)
+    assert sum(c.plays for c in top) == sum(1 for x in listens if _day(x.played_at) >= detail)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -132,10 +131,9 @@ async def test_stored_spotify_tokens_are_encrypted_at_rest(es, spotify):
     await sign_in(es)
     issued = list(fake(spotify).access_tokens) + list(fake(spotify).refresh_tokens)
     ctx = ctx_of(es)
-    with sqlite3.connect(ctx.config.data_path / "chorus.db") as db:
-        rows = db.execute("SELECT * FROM oauth_accounts").fetchall()
+    rows = await ctx.store.db.fetch_all("SELECT * FROM oauth_accounts")  # as stored
     assert len(rows) == 1 and issued
-    stored = repr(rows)
+    stored = repr([tuple(row) for row in rows])
     assert not any(token in stored for token in issued)
     link = await ctx.store.oauth.user_account(int((await status(es))["user"]["id"]), "spotify")
     assert ctx.vault.decrypt(link.access_token_enc) in fake(spotify).access_tokens

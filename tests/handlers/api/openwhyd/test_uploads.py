@@ -86,10 +86,14 @@ async def test_delete_action_removes_only_ones_own_uploads(client):
     path = body["file"]["path"]
     resp = await client.post("/upload", data={"action": "delete", "id": path}, headers=bob.auth)
     assert await resp.json(content_type=None) == {"error": "file not found"}
-    resp = await client.post("/upload", data={"action": "delete", "id": "../../chorus.db"},
+    # a file of the data folder outside the uploads (the SQLite store's file lives there; a
+    # file of its own so that the test means the same on PostgreSQL)
+    outside = ctx_of(client).config.data_path / "keep.db"
+    outside.write_bytes(b"not an upload")
+    resp = await client.post("/upload", data={"action": "delete", "id": "../../keep.db"},
                              headers=ada.auth)
     assert await resp.json(content_type=None) == {"error": "file not found"}
-    assert (ctx_of(client).config.data_path / "chorus.db").exists()
+    assert outside.exists()
     assert len(stored(client)) == 1
     resp = await client.post("/upload", data={"action": "delete", "id": path}, headers=ada.auth)
     assert await resp.json(content_type=None) == {"ok": 1}

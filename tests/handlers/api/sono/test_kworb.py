@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from typing import Any
 
 from hub.cli import main
 from tests.conftest import ctx_of
@@ -15,6 +16,13 @@ KWORB = "/api/v1/kworb"
 async def chorus(argv: list[str]) -> int:
     """The command line, as an operator runs it beside the server (its own event loop)."""
     return await asyncio.to_thread(main, argv)
+
+
+def on_store_of(client: Any) -> list[str]:
+    """The flags naming the running server's data folder and store."""
+    config = ctx_of(client).config
+    return ["--data-dir", str(config.data_path), "--store", config.store_url]
+
 
 ARTISTS_HTML = """<html><body><table class="sortable">
 <thead><tr><th>Artist</th><th>Streams</th><th>Daily</th><th>As lead</th><th>Solo</th>
@@ -45,12 +53,11 @@ async def test_no_data_is_empty_lists(client):
 
 
 async def test_imported_charts_are_served_and_searched(client, tmp_path):
-    data_dir = ctx_of(client).config.data_path
     files = {"artists.html": ARTISTS_HTML, "listeners.csv": LISTENERS_CSV,
              "songs.html": SONGS_HTML}
     for name, text in files.items():
         (tmp_path / name).write_text(text)
-    status = await chorus(["charts", "import", "--data-dir", str(data_dir),
+    status = await chorus(["charts", "import", *on_store_of(client),
                    "--scraped-at", "2025-01-01T00:00:00", *(str(tmp_path / n) for n in files)])
     assert status == 0
     top = await (await client.get(f"{KWORB}/top-streamed-artists?limit=2")).json()
@@ -75,8 +82,7 @@ async def test_imported_charts_are_served_and_searched(client, tmp_path):
 async def test_artist_search_returns_at_most_ten_per_chart(client, tmp_path):
     rows = "\n".join(f"{i},Band {i},{1000 - i}" for i in range(1, 31))
     (tmp_path / "a.csv").write_text("rank,artist,streams\n" + rows + "\n")
-    data_dir = ctx_of(client).config.data_path
-    assert await chorus(["charts", "import", "--data-dir", str(data_dir), str(tmp_path / "a.csv")]) == 0
+    assert await chorus(["charts", "import", *on_store_of(client), str(tmp_path / "a.csv")]) == 0
     found = await (await client.get(f"{KWORB}/artist/band")).json()
     assert len(found["top_streamed"]) == 10 and found["top_streamed"][0]["rank"] == 1
     # the file's time stands for scraped_at when none is given
@@ -89,8 +95,7 @@ async def test_bad_queries_and_files_are_refused_and_change_nothing(client, tmp_
         assert resp.status == 422, query
         assert (await resp.json())["detail"][0]["loc"][0] == "query"
     (tmp_path / "bad.csv").write_text("name,count\nx,1\n")
-    data_dir = ctx_of(client).config.data_path
-    assert await chorus(["charts", "import", "--data-dir", str(data_dir), str(tmp_path / "bad.csv")]) == 1
+    assert await chorus(["charts", "import", *on_store_of(client), str(tmp_path / "bad.csv")]) == 1
     assert await (await client.get(f"{KWORB}/top-streamed-artists")).json() == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from tests.conftest import STRONG_PASSWORD, ctx_of
 from tests.fakes.spotify import CLIENT_ID, CLIENT_SECRET, make_spotify_app, spotify_settings
@@ -36,14 +37,27 @@ async def test_create_read_masked_update_delete(make_client):
     assert await (await client.get("/api/credentials/spotify", headers=user)).json() == []
 
 
+async def store_dump(ctx: Any) -> str:
+    """Every row the store holds, as text: SQLite's file dumped, or each table of the
+    PostgreSQL schema."""
+    if ctx.store.db.dialect.name != "postgresql":
+        db = sqlite3.connect(ctx.config.data_path / "chorus.db")
+        try:
+            return "\n".join(db.iterdump())
+        finally:
+            db.close()
+    tables = await ctx.store.db.fetch_all(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")
+    rows = [row[0] for (name,) in tables
+            for row in await ctx.store.db.fetch_all(f'SELECT CAST(t AS TEXT) FROM "{name}" t')]
+    return "\n".join(rows)
+
+
 async def test_secrets_are_encrypted_at_rest(make_client):
     client, admin, _ = await setup(make_client)
     await client.post("/api/credentials/deezer/home", headers=admin, json={"arl": SECRET})
-    db = sqlite3.connect(ctx_of(client).config.data_path / "chorus.db")
-    try:
-        dump = "\n".join(db.iterdump())
-    finally:
-        db.close()
+    dump = await store_dump(ctx_of(client))
     assert SECRET not in dump and "credentials.deezer" in dump
 
 
