@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from store.postgres.db import PgDatabase
 from store.postgres.listens import PgListens
+from store.postgres.recommendations import PgRecommendations
 from store.sqlite.store import SqlStore
 
 __all__ = ["PgStore"]
@@ -16,6 +17,7 @@ class PgStore(SqlStore):
     def __init__(self, url: str) -> None:
         super().__init__(PgDatabase(url))
         self.listens = PgListens(self.db)
+        self.recommendations = PgRecommendations(self.db)
 
     async def drop(self) -> None:
         """Drop the store's schema with everything in it (tests' own schemas)."""
