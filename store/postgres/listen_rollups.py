@@ -5,7 +5,8 @@ tables, INSERT OR IGNORE), with the same results.
 A batch of listens (`source`: the listens just inserted by id, or a window of a user's when
 rebuilding) is summed per UTC hour, per track and, from `detail_since` on, per day and track
 in CTEs of the statements that upsert the rollups, so nothing is left on the pooled
-connection between transactions. Every upsert takes its rows in key order: two transactions
+connection between transactions; a batch known to be older than `detail_since` skips the
+per-day track statements. Every upsert takes its rows in key order: two transactions
 adding to the same rollup rows lock them in the same order.
 """
 
@@ -65,11 +66,13 @@ _TRACKS = (
     "GROUP BY 1, 2) b LEFT JOIN catalog c ON c.id = b.track_id ORDER BY 1, 2 "
     f"{_add('listen_tracks', 'track_id')}"
 )
-# SQLite: INSERT OR IGNORE INTO listen_recent ... FROM temp.listen_batch_tracks: every user of
-# the batch gets recent sums starting with their first detail day
+# the batch's listens from the day `detail_since` (:detail, epoch seconds) on
+_DETAILED = "{source} AND l.played_at >= :detail"
+# SQLite: INSERT ... INTO listen_recent ... FROM temp.listen_batch_days: the users with listens
+# from the first detail day get recent sums starting with it
 _RECENT = (
     "INSERT INTO listen_recent (user_id, since) "
-    "SELECT DISTINCT l.user_id, CAST(:detail_day AS TEXT) {source} ORDER BY 1 "
+    f"SELECT DISTINCT l.user_id, CAST(:detail_day AS TEXT) {_DETAILED} ORDER BY 1 "
     "ON CONFLICT (user_id) DO NOTHING"
 )
 # SQLite: temp.listen_batch_days (strftime('%Y-%m-%d', d * 86400, 'unixepoch')), then the
@@ -77,8 +80,7 @@ _RECENT = (
 _DETAIL = (
     "WITH b AS (SELECT user_id, " + _utc("d * 86400", "YYYY-MM-DD") + " AS day, track_id, "
     "plays, ms FROM (SELECT l.user_id, CAST(floor(l.played_at / 86400) AS BIGINT) AS d, "
-    "l.track_id, COUNT(*) AS plays, SUM(l.ms_played) AS ms {source} "
-    "AND l.played_at >= :detail GROUP BY 1, 2, 3) x), "
+    f"l.track_id, COUNT(*) AS plays, SUM(l.ms_played) AS ms {_DETAILED} GROUP BY 1, 2, 3) x), "
     "day_tracks AS (INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
     "SELECT user_id, day, track_id, plays, ms FROM b ORDER BY 1, 2, 3 "
     f"{_add('listen_day_tracks', 'day', 'track_id')} RETURNING 1) "
@@ -87,10 +89,10 @@ _DETAIL = (
     "JOIN listen_recent r ON r.user_id = b.user_id WHERE b.day >= r.since "
     f"GROUP BY 1, 2 ORDER BY 1, 2 {_add('listen_recent_tracks', 'track_id')}"
 )
-# SQLite's _MOVING and _MOVE_RECENT, with the batch's users read from `source` instead of
-# temp.listen_batch_tracks
+# SQLite's _MOVING and _MOVE_RECENT, with the batch's users read from its detailed listens
+# instead of temp.listen_batch_days
 _MOVING = ("SELECT user_id FROM listen_recent WHERE since < :stale "
-           "AND user_id IN (SELECT l.user_id {source})")
+           f"AND user_id IN (SELECT l.user_id {_DETAILED})")
 _MOVE_RECENT = (
     "UPDATE listen_recent_tracks SET plays = listen_recent_tracks.plays - o.plays, "
     "ms = listen_recent_tracks.ms - o.ms FROM (SELECT d.user_id, d.track_id, "
@@ -105,15 +107,18 @@ _MOVE_RECENT = (
 )
 
 
-async def add_listens(conn: Any, where: str, params: dict[str, Any], detail_since: str) -> None:
+async def add_listens(conn: Any, where: str, params: dict[str, Any], detail_since: str,
+                      detailed: bool = True) -> None:
     """Add the listens `where` picks (`l.` columns, named parameters) to every rollup, as
-    store/sqlite/listen_rollups.py's _add_listens does; the caller's transaction."""
+    store/sqlite/listen_rollups.py's _add_listens does; the per-day track rows and recent sums
+    only when `detailed` (some of them may be on or after `detail_since`). The caller's
+    transaction."""
     source = SOURCE.format(where=where)
     bound = {**params, "detail": _detail_epoch(detail_since), "detail_day": detail_since,
              "stale": _days_after(detail_since, -7)}
-    for sql in (_HOURS, _TRACKS, _RECENT, _DETAIL):
+    for sql in (_HOURS, _TRACKS, *((_RECENT, _DETAIL) if detailed else ())):
         await conn.execute(sql.format(source=source), bound)
-    if detail_since:
+    if detailed and detail_since:
         for sql in _MOVE_RECENT:
             await conn.execute(sql.format(source=source), bound)
 

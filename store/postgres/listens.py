@@ -13,9 +13,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from store.postgres.listen_rollups import STREAK_START, TOP_OF, WEEKDAY_HOURS, add_listens, top_sql
+from store.postgres.listen_rollups import (
+    STREAK_START,
+    TOP_OF,
+    WEEKDAY_HOURS,
+    add_listens,
+    top_sql,
+)
 from store.records import NewListen, RollupCount, RollupWeekdayHour
-from store.sqlite.listen_rollups import _REBUILD_SPAN, _counts, _days_after, clear_rollups
+from store.sqlite.listen_rollups import (
+    _REBUILD_SPAN,
+    _counts,
+    _days_after,
+    _detail_epoch,
+    clear_rollups,
+)
 from store.sqlite.listens import COLUMNS, SqliteListens
 
 __all__ = ["PgListens"]
@@ -63,8 +75,9 @@ class PgListens(SqliteListens):
             rows = await conn.execute_fetchall(INSERT, _arrays(listens, time.time()))
             ids = [int(r[0]) for r in rows]
             if ids:
+                newest = max(x.played_at for x in listens)
                 await add_listens(conn, "l.id = ANY(CAST(:ids AS BIGINT[]))", {"ids": ids},
-                                  detail_since)
+                                  detail_since, newest >= _detail_epoch(detail_since))
         return len(ids)
 
     async def rebuild(self, user_id: int, detail_since: str = "") -> int:
@@ -78,8 +91,9 @@ class PgListens(SqliteListens):
             where = "l.user_id = :user AND l.played_at >= :start AND l.played_at < :end"
             start = first
             while start is not None and start <= last:
-                await add_listens(conn, where, {"user": user_id, "start": start,
-                                                "end": start + _REBUILD_SPAN}, detail_since)
+                end = start + _REBUILD_SPAN
+                await add_listens(conn, where, {"user": user_id, "start": start, "end": end},
+                                  detail_since, end > _detail_epoch(detail_since))
                 start += _REBUILD_SPAN
             days = list(await conn.execute_fetchall(
                 "SELECT COUNT(*) FROM listen_days WHERE user_id = ?", (user_id,)))
