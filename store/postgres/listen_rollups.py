@@ -16,7 +16,7 @@ from typing import Any
 
 from store.sqlite.listen_rollups import _days_after, _detail_epoch
 
-__all__ = ["add_listens", "top_sql", "TOP_OF", "STREAK_START", "WEEKDAY_HOURS"]
+__all__ = ["add_listens", "top_sql", "TOP_OF", "STREAK", "WEEKDAY_HOURS"]
 
 
 def _utc(seconds: str, pattern: str) -> str:
@@ -142,13 +142,21 @@ def top_sql(dimension: str) -> str:
             "LIMIT :limit OFFSET :offset")
 
 
-# SQLite: ... AND b.day = date(a.day, '-1 day')
-STREAK_START = (
-    "SELECT a.day FROM listen_days a WHERE a.user_id = :user AND a.day <= :last "
-    "AND NOT EXISTS (SELECT 1 FROM listen_days b WHERE b.user_id = :user "
-    "AND b.day = to_char(CAST(a.day AS date) - 1, 'YYYY-MM-DD')) ORDER BY a.day DESC LIMIT 1")
+# SQLite's one-query streak (main's ListenRollups.streak): the last day with plays up to :today
+# and the first day of its run, none when the last is older than :yesterday; the day before a
+# day by date arithmetic instead of date(a.day, '-1 day')
+STREAK = (
+    "WITH last AS (SELECT MAX(day) AS day FROM listen_days WHERE user_id = :user "
+    "AND day <= :today) SELECT last.day, (SELECT a.day FROM listen_days a "
+    "WHERE a.user_id = :user AND a.day <= last.day AND NOT EXISTS (SELECT 1 "
+    "FROM listen_days b WHERE b.user_id = :user "
+    "AND b.day = to_char(CAST(a.day AS date) - 1, 'YYYY-MM-DD')) "
+    "ORDER BY a.day DESC LIMIT 1) FROM last WHERE last.day >= :yesterday")
 
-# SQLite: (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 over listen_day_hours
+# SQLite's period weekday x hour (each day's weekday once, from the day rows), the weekday by
+# extract(dow) instead of strftime('%w')
 WEEKDAY_HOURS = (
-    f"SELECT {_weekday('day')}, hour, SUM(plays) FROM listen_day_hours "
-    "WHERE user_id = ? AND day >= ? GROUP BY 1, 2 ORDER BY 1, 2")
+    f"WITH w AS MATERIALIZED (SELECT day, {_weekday('day')} AS weekday FROM listen_days "
+    "WHERE user_id = :user AND day >= :since) "
+    "SELECT w.weekday, h.hour, SUM(h.plays) FROM w JOIN listen_day_hours h "
+    "ON h.user_id = :user AND h.day = w.day GROUP BY 1, 2 ORDER BY 1, 2")

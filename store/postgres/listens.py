@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from store.postgres.listen_rollups import (
-    STREAK_START,
+    STREAK,
     TOP_OF,
     WEEKDAY_HOURS,
     add_listens,
@@ -115,21 +115,19 @@ class PgListens(SqliteListens):
         return [], int(row[0]) if row else 0
 
     async def streak(self, user_id: int, today: str) -> int:
-        """As ListenRollups.streak, the day before a day by date arithmetic."""
-        row = await self.db.fetch_one(
-            "SELECT MAX(day) FROM listen_days WHERE user_id = ? AND day <= ?", (user_id, today))
-        last = row[0] if row else None
-        if last is None or last < _days_after(today, -1):
+        """As ListenRollups.streak: consecutive UTC days with plays ending today or yesterday."""
+        row = await self.db.fetch_one(STREAK, {"user": user_id, "today": today,
+                                               "yesterday": _days_after(today, -1)})
+        if row is None:
             return 0
-        row = await self.db.fetch_one(STREAK_START, {"user": user_id, "last": last})
-        first = str(row[0]) if row else last
+        last, first = str(row[0]), str(row[1] or row[0])
         return _days_between(first, last) + 1
 
     async def weekday_hours(self, user_id: int, since: str = "") -> list[RollupWeekdayHour]:
         """As ListenRollups.weekday_hours, a period's weekdays by extract(dow)."""
         if not since:
             return await super().weekday_hours(user_id)
-        rows = await self.db.fetch_all(WEEKDAY_HOURS, (user_id, since))
+        rows = await self.db.fetch_all(WEEKDAY_HOURS, {"user": user_id, "since": since})
         return [RollupWeekdayHour(weekday=r[0], hour=r[1], plays=r[2]) for r in rows]
 
 
