@@ -5,7 +5,8 @@ tables, INSERT OR IGNORE), with the same results.
 A batch of listens (`source`: the listens just inserted by id, or a window of a user's when
 rebuilding) is summed per UTC hour, per track and, from `detail_since` on, per day and track
 in CTEs of the statements that upsert the rollups, so nothing is left on the pooled
-connection between transactions. Every upsert takes its rows in key order: two transactions
+connection between transactions; a batch known to be older than `detail_since` skips the
+per-day track statements. Every upsert takes its rows in key order: two transactions
 adding to the same rollup rows lock them in the same order.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from store.sqlite.listen_rollups import _days_after, _detail_epoch
 
-__all__ = ["add_listens", "top_sql", "TOP_OF", "STREAK_START", "WEEKDAY_HOURS"]
+__all__ = ["add_listens", "top_sql", "TOP_OF", "STREAK", "WEEKDAY_HOURS"]
 
 
 def _utc(seconds: str, pattern: str) -> str:
@@ -65,11 +66,13 @@ _TRACKS = (
     "GROUP BY 1, 2) b LEFT JOIN catalog c ON c.id = b.track_id ORDER BY 1, 2 "
     f"{_add('listen_tracks', 'track_id')}"
 )
-# SQLite: INSERT OR IGNORE INTO listen_recent ... FROM temp.listen_batch_tracks: every user of
-# the batch gets recent sums starting with their first detail day
+# the batch's listens from the day `detail_since` (:detail, epoch seconds) on
+_DETAILED = "{source} AND l.played_at >= :detail"
+# SQLite: INSERT ... INTO listen_recent ... FROM temp.listen_batch_days: the users with listens
+# from the first detail day get recent sums starting with it
 _RECENT = (
     "INSERT INTO listen_recent (user_id, since) "
-    "SELECT DISTINCT l.user_id, CAST(:detail_day AS TEXT) {source} ORDER BY 1 "
+    f"SELECT DISTINCT l.user_id, CAST(:detail_day AS TEXT) {_DETAILED} ORDER BY 1 "
     "ON CONFLICT (user_id) DO NOTHING"
 )
 # SQLite: temp.listen_batch_days (strftime('%Y-%m-%d', d * 86400, 'unixepoch')), then the
@@ -77,8 +80,7 @@ _RECENT = (
 _DETAIL = (
     "WITH b AS (SELECT user_id, " + _utc("d * 86400", "YYYY-MM-DD") + " AS day, track_id, "
     "plays, ms FROM (SELECT l.user_id, CAST(floor(l.played_at / 86400) AS BIGINT) AS d, "
-    "l.track_id, COUNT(*) AS plays, SUM(l.ms_played) AS ms {source} "
-    "AND l.played_at >= :detail GROUP BY 1, 2, 3) x), "
+    f"l.track_id, COUNT(*) AS plays, SUM(l.ms_played) AS ms {_DETAILED} GROUP BY 1, 2, 3) x), "
     "day_tracks AS (INSERT INTO listen_day_tracks (user_id, day, track_id, plays, ms) "
     "SELECT user_id, day, track_id, plays, ms FROM b ORDER BY 1, 2, 3 "
     f"{_add('listen_day_tracks', 'day', 'track_id')} RETURNING 1) "
@@ -87,10 +89,10 @@ _DETAIL = (
     "JOIN listen_recent r ON r.user_id = b.user_id WHERE b.day >= r.since "
     f"GROUP BY 1, 2 ORDER BY 1, 2 {_add('listen_recent_tracks', 'track_id')}"
 )
-# SQLite's _MOVING and _MOVE_RECENT, with the batch's users read from `source` instead of
-# temp.listen_batch_tracks
+# SQLite's _MOVING and _MOVE_RECENT, with the batch's users read from its detailed listens
+# instead of temp.listen_batch_days
 _MOVING = ("SELECT user_id FROM listen_recent WHERE since < :stale "
-           "AND user_id IN (SELECT l.user_id {source})")
+           f"AND user_id IN (SELECT l.user_id {_DETAILED})")
 _MOVE_RECENT = (
     "UPDATE listen_recent_tracks SET plays = listen_recent_tracks.plays - o.plays, "
     "ms = listen_recent_tracks.ms - o.ms FROM (SELECT d.user_id, d.track_id, "
@@ -105,15 +107,18 @@ _MOVE_RECENT = (
 )
 
 
-async def add_listens(conn: Any, where: str, params: dict[str, Any], detail_since: str) -> None:
+async def add_listens(conn: Any, where: str, params: dict[str, Any], detail_since: str,
+                      detailed: bool = True) -> None:
     """Add the listens `where` picks (`l.` columns, named parameters) to every rollup, as
-    store/sqlite/listen_rollups.py's _add_listens does; the caller's transaction."""
+    store/sqlite/listen_rollups.py's _add_listens does; the per-day track rows and recent sums
+    only when `detailed` (some of them may be on or after `detail_since`). The caller's
+    transaction."""
     source = SOURCE.format(where=where)
     bound = {**params, "detail": _detail_epoch(detail_since), "detail_day": detail_since,
              "stale": _days_after(detail_since, -7)}
-    for sql in (_HOURS, _TRACKS, _RECENT, _DETAIL):
+    for sql in (_HOURS, _TRACKS, *((_RECENT, _DETAIL) if detailed else ())):
         await conn.execute(sql.format(source=source), bound)
-    if detail_since:
+    if detailed and detail_since:
         for sql in _MOVE_RECENT:
             await conn.execute(sql.format(source=source), bound)
 
@@ -137,13 +142,21 @@ def top_sql(dimension: str) -> str:
             "LIMIT :limit OFFSET :offset")
 
 
-# SQLite: ... AND b.day = date(a.day, '-1 day')
-STREAK_START = (
-    "SELECT a.day FROM listen_days a WHERE a.user_id = :user AND a.day <= :last "
-    "AND NOT EXISTS (SELECT 1 FROM listen_days b WHERE b.user_id = :user "
-    "AND b.day = to_char(CAST(a.day AS date) - 1, 'YYYY-MM-DD')) ORDER BY a.day DESC LIMIT 1")
+# SQLite's one-query streak (main's ListenRollups.streak): the last day with plays up to :today
+# and the first day of its run, none when the last is older than :yesterday; the day before a
+# day by date arithmetic instead of date(a.day, '-1 day')
+STREAK = (
+    "WITH last AS (SELECT MAX(day) AS day FROM listen_days WHERE user_id = :user "
+    "AND day <= :today) SELECT last.day, (SELECT a.day FROM listen_days a "
+    "WHERE a.user_id = :user AND a.day <= last.day AND NOT EXISTS (SELECT 1 "
+    "FROM listen_days b WHERE b.user_id = :user "
+    "AND b.day = to_char(CAST(a.day AS date) - 1, 'YYYY-MM-DD')) "
+    "ORDER BY a.day DESC LIMIT 1) FROM last WHERE last.day >= :yesterday")
 
-# SQLite: (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 over listen_day_hours
+# SQLite's period weekday x hour (each day's weekday once, from the day rows), the weekday by
+# extract(dow) instead of strftime('%w')
 WEEKDAY_HOURS = (
-    f"SELECT {_weekday('day')}, hour, SUM(plays) FROM listen_day_hours "
-    "WHERE user_id = ? AND day >= ? GROUP BY 1, 2 ORDER BY 1, 2")
+    f"WITH w AS MATERIALIZED (SELECT day, {_weekday('day')} AS weekday FROM listen_days "
+    "WHERE user_id = :user AND day >= :since) "
+    "SELECT w.weekday, h.hour, SUM(h.plays) FROM w JOIN listen_day_hours h "
+    "ON h.user_id = :user AND h.day = w.day GROUP BY 1, 2 ORDER BY 1, 2")

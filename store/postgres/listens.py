@@ -13,9 +13,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from store.postgres.listen_rollups import STREAK_START, TOP_OF, WEEKDAY_HOURS, add_listens, top_sql
+from store.postgres.listen_rollups import (
+    STREAK,
+    TOP_OF,
+    WEEKDAY_HOURS,
+    add_listens,
+    top_sql,
+)
 from store.records import NewListen, RollupCount, RollupWeekdayHour
-from store.sqlite.listen_rollups import _REBUILD_SPAN, _counts, _days_after, clear_rollups
+from store.sqlite.listen_rollups import (
+    _REBUILD_SPAN,
+    _counts,
+    _days_after,
+    _detail_epoch,
+    clear_rollups,
+)
 from store.sqlite.listens import COLUMNS, SqliteListens
 
 __all__ = ["PgListens"]
@@ -63,8 +75,9 @@ class PgListens(SqliteListens):
             rows = await conn.execute_fetchall(INSERT, _arrays(listens, time.time()))
             ids = [int(r[0]) for r in rows]
             if ids:
+                newest = max(x.played_at for x in listens)
                 await add_listens(conn, "l.id = ANY(CAST(:ids AS BIGINT[]))", {"ids": ids},
-                                  detail_since)
+                                  detail_since, newest >= _detail_epoch(detail_since))
         return len(ids)
 
     async def rebuild(self, user_id: int, detail_since: str = "") -> int:
@@ -78,8 +91,9 @@ class PgListens(SqliteListens):
             where = "l.user_id = :user AND l.played_at >= :start AND l.played_at < :end"
             start = first
             while start is not None and start <= last:
-                await add_listens(conn, where, {"user": user_id, "start": start,
-                                                "end": start + _REBUILD_SPAN}, detail_since)
+                end = start + _REBUILD_SPAN
+                await add_listens(conn, where, {"user": user_id, "start": start, "end": end},
+                                  detail_since, end > _detail_epoch(detail_since))
                 start += _REBUILD_SPAN
             days = list(await conn.execute_fetchall(
                 "SELECT COUNT(*) FROM listen_days WHERE user_id = ?", (user_id,)))
@@ -101,21 +115,19 @@ class PgListens(SqliteListens):
         return [], int(row[0]) if row else 0
 
     async def streak(self, user_id: int, today: str) -> int:
-        """As ListenRollups.streak, the day before a day by date arithmetic."""
-        row = await self.db.fetch_one(
-            "SELECT MAX(day) FROM listen_days WHERE user_id = ? AND day <= ?", (user_id, today))
-        last = row[0] if row else None
-        if last is None or last < _days_after(today, -1):
+        """As ListenRollups.streak: consecutive UTC days with plays ending today or yesterday."""
+        row = await self.db.fetch_one(STREAK, {"user": user_id, "today": today,
+                                               "yesterday": _days_after(today, -1)})
+        if row is None:
             return 0
-        row = await self.db.fetch_one(STREAK_START, {"user": user_id, "last": last})
-        first = str(row[0]) if row else last
+        last, first = str(row[0]), str(row[1] or row[0])
         return _days_between(first, last) + 1
 
     async def weekday_hours(self, user_id: int, since: str = "") -> list[RollupWeekdayHour]:
         """As ListenRollups.weekday_hours, a period's weekdays by extract(dow)."""
         if not since:
             return await super().weekday_hours(user_id)
-        rows = await self.db.fetch_all(WEEKDAY_HOURS, (user_id, since))
+        rows = await self.db.fetch_all(WEEKDAY_HOURS, {"user": user_id, "since": since})
         return [RollupWeekdayHour(weekday=r[0], hour=r[1], plays=r[2]) for r in rows]
 
 

@@ -9,6 +9,7 @@ from store.postgres.catalog_search import PgCatalogSearch
 from store.postgres.db import PgDatabase
 from store.postgres.listens import PgListens
 from store.postgres.posts import PgPosts
+from store.postgres.recommendations import PgRecommendations
 from store.postgres.search import PgSearch
 from store.sqlite.store import SqlStore
 
@@ -24,6 +25,7 @@ class PgStore(SqlStore):
         self.search = PgSearch(self.db)
         self.catalog_search = PgCatalogSearch(self.db)
         self.listens = PgListens(self.db)
+        self.recommendations = PgRecommendations(self.db)
 
     async def drop(self) -> None:
         """Drop the store's schema with everything in it (tests' own schemas)."""

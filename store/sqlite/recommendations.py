@@ -1,4 +1,5 @@
-"""The recommender's two reads (SQLite's and PostgreSQL's alike), each bounded by an index range and a LIMIT.
+"""The recommender's two reads in SQLite (and on PostgreSQL, but for the ranking's last
+step: store/postgres/recommendations.py), each bounded by an index range and a LIMIT.
 
 - `co_listened`: the tracks played or posted by the people who played or posted the seed
   tracks (item-to-item co-occurrence). The seeds' holders are found through the
@@ -21,14 +22,15 @@ from store.records import Candidate
 from store.sqlite._private import public_only
 from store.sqlite.db import Database
 
-__all__ = ["SqliteRecommendations", "POST_WEIGHT"]
+__all__ = ["SqliteRecommendations", "POST_WEIGHT", "RANKED"]
 
 POST_WEIGHT = 3  # a post counts as three plays
 
 _PLAYED = "SELECT track_id FROM listen_tracks WHERE user_id = :user AND plays >= :cap"
 
-# {seeds}: one `(CAST(:sN AS BIGINT))` row per seed track. Of a candidate's seeds, the one
-# whose holders gave it most (then the smallest id) is what it is recommended `because` of.
+# {seeds}: one `(CAST(:sN AS BIGINT))` row per seed track; {ranked}: the candidates from
+# `per_seed`, most score first, each with the seed whose holders gave it most (RANKED; more
+# CTEs may come first, after a comma)
 _CO_LISTENED = f"""
 WITH seed(track_id) AS (VALUES {{seeds}}),
 holding(user_id, seed, w) AS (
@@ -40,7 +42,7 @@ holding(user_id, seed, w) AS (
       AND {public_only("p.collection_id")}),
 holders AS (
     SELECT user_id, seed, SUM(w) AS w FROM holding GROUP BY user_id, seed
-    ORDER BY w DESC LIMIT :holders),
+    ORDER BY w DESC, user_id, seed LIMIT :holders),
 theirs(seed, track_id, w) AS (
     SELECT h.seed, d.track_id, d.plays FROM holders h
       JOIN listen_tracks d ON d.user_id = h.user_id
@@ -51,13 +53,15 @@ theirs(seed, track_id, w) AS (
 per_seed AS (
     SELECT track_id, seed, SUM(w) AS w FROM theirs
     WHERE track_id NOT IN (SELECT track_id FROM seed) AND track_id NOT IN ({_PLAYED})
-    GROUP BY track_id, seed),
-ranked AS (
-    SELECT p.track_id, p.seed, p.w, SUM(p.w) OVER (PARTITION BY p.track_id) AS score,
-           ROW_NUMBER() OVER (PARTITION BY p.track_id ORDER BY p.w DESC, p.seed) AS n
-    FROM per_seed p JOIN catalog c ON c.id = p.track_id AND c.kind = 'track')
-SELECT track_id, seed, w, score FROM ranked WHERE n = 1
-ORDER BY score DESC, track_id LIMIT :limit
+    GROUP BY track_id, seed)
+{{ranked}}"""
+
+# SQLite's: the seed is a bare column beside MAX(w), read from the row holding the max (one
+# pass; PostgreSQL has no bare columns: store/postgres/recommendations.py)
+RANKED = """
+SELECT p.track_id, p.seed, MAX(p.w), SUM(p.w) AS score FROM per_seed p
+  JOIN catalog c ON c.id = p.track_id AND c.kind = 'track'
+GROUP BY p.track_id ORDER BY score DESC, p.track_id LIMIT :limit
 """
 
 # {first}: the first artist of `c` in the dialect's spelling (the catalog_first_artist index);
@@ -78,6 +82,8 @@ def _named(prefix: str, values: Sequence[Any]) -> dict[str, Any]:
 
 
 class SqliteRecommendations:
+    ranked = RANKED
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -90,7 +96,8 @@ class SqliteRecommendations:
         if not seeds:
             return []
         named = _named("s", seeds)
-        sql = _CO_LISTENED.format(seeds=", ".join(f"(CAST(:{k} AS BIGINT))" for k in named))
+        sql = _CO_LISTENED.format(seeds=", ".join(f"(CAST(:{k} AS BIGINT))" for k in named),
+                                  ranked=self.ranked)
         rows = await self._rows(sql, {
             "user": user_id, "holders": holders, "cap": played_cap, "limit": limit, **named})
         return [Candidate(track_id=r[0], because=str(r[1]), score=float(r[3])) for r in rows]
