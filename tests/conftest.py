@@ -190,6 +190,18 @@ async def stored_job(data_dir: Path, job_id: str) -> Any:
         await store.close()
 
 
+async def expire_job_lease(data_dir: Path, job_id: str) -> None:
+    """Move the job's last heartbeat far back, as if its dead runner's lease had run out
+    (a store shared by several processes hands over only such jobs)."""
+    store = open_store(store_url_for(data_dir))
+    await store.open()
+    try:
+        async with store.db.write() as conn:  # type: ignore[attr-defined]
+            await conn.execute("UPDATE jobs SET heartbeat_at = 0 WHERE id = ?", (job_id,))
+    finally:
+        await store.close()
+
+
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Any]:
     """A real store (SQLite in the test's own folder, or CHORUS_TEST_STORE's PostgreSQL), open

@@ -13,7 +13,7 @@ import mutagen
 import pytest
 
 from providers.sources import audio_session
-from tests.conftest import ctx_of, store_url_for, stored_job
+from tests.conftest import ctx_of, expire_job_lease, store_url_for, stored_job
 from tests.fakes.media_server import hits_key, make_media_app, mp3_bytes, wav_bytes
 from tests.waiting import until
 from workers.downloader import make_track_handler
@@ -249,6 +249,7 @@ async def test_a_download_killed_mid_way_completes_after_a_restart(make_client, 
     orphan = await stored_job(data_dir, job_id)
     assert orphan.status == "running" and orphan.progress["bytes"] > 0
     assert target_path.with_name(target_path.name + ".part").exists()
+    await expire_job_lease(data_dir, job_id)
 
     client = await make_client(data_dir=data_dir, allow_private_urls=True)
     job = await finished(ctx_of(client), job_id)

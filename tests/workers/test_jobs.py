@@ -19,7 +19,7 @@ import pytest
 from handlers.identity.auth import start_token_session
 from store.records import Job
 from store.sqlite.store import SqliteStore
-from tests.conftest import ctx_of, store_url_for, stored_job
+from tests.conftest import ctx_of, expire_job_lease, store_url_for, stored_job
 from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.waiting import TIMEOUT, until
 from workers.actor import Supervisor
@@ -430,6 +430,7 @@ async def test_a_job_left_running_by_a_killed_process_is_requeued_and_finishes(
     orphan = await stored_job(data_dir, job_id)
     assert orphan.status == "running" and orphan.attempts == 1
     assert orphan.progress["message"] == "half way"
+    await expire_job_lease(data_dir, job_id)
 
     caplog.set_level(logging.WARNING, logger="chorus.jobs")
     client = await make_client(data_dir=data_dir)

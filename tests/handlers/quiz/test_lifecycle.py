@@ -9,13 +9,13 @@ from typing import Any
 
 from store import open_store
 from store.records import QuizPlayer, QuizRoom
-from tests.conftest import ctx_of
+from tests.conftest import ctx_of, store_url_for
 from tests.handlers.quiz.helpers import member, next_sse_publication, seed_songs
 from tests.hub.realtime.helpers import connect
 
 
 async def _stored_room(data_dir: Path, room: str) -> tuple[Any, list[Any]]:
-    store = open_store(f"sqlite:///{data_dir / 'chorus.db'}")
+    store = open_store(store_url_for(data_dir))
     await store.open()
     try:
         return await store.quiz.get_room(room), await store.quiz.players(room)

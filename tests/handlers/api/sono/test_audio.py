@@ -5,6 +5,8 @@ leaves on disk (nothing)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 
 from tests.conftest import ctx_of
 from tests.handlers.api.sono.helpers import bearer, signed_in
@@ -245,6 +247,10 @@ async def test_erasing_an_account_removes_its_audio(client):
 async def test_uploads_cut_short_by_a_stop_are_removed_at_start(make_client, tmp_path):
     incoming = tmp_path / "kept" / "audio" / "incoming"
     incoming.mkdir(parents=True)
-    (incoming / "0123.part").write_bytes(b"half an upload")
+    part = incoming / "0123.part"
+    part.write_bytes(b"half an upload")
+    # cut short two hours ago: a store shared by several processes clears only long-idle parts
+    stopped_at = time.time() - 7200
+    os.utime(part, (stopped_at, stopped_at))
     client = await make_client(data_dir=tmp_path / "kept")
     assert audio_dir_files(data_dir(client)) == []
