@@ -6,9 +6,8 @@ under an advisory lock (several processes may start at once)."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -19,12 +18,12 @@ import asyncpg
 from store.postgres.connection import PgConnection, StatementCache
 from store.postgres.dialect import PgDialect
 from store.postgres.pool import PgPool
+from store.sqlite.db import AfterCommit, AfterCommits, run_after_commit
 
 __all__ = ["AfterCommit", "PgDatabase", "migrations", "split_url"]
 
 log = logging.getLogger("chorus.store")
 
-AfterCommit = Callable[[], object]  # awaited when it returns an awaitable
 
 # pg_advisory_lock key of migrations: "chorus" in ASCII
 MIGRATION_LOCK = 0x63686F727573
@@ -63,7 +62,7 @@ class _Unit:
         self.after_commit: list[AfterCommit] = []
 
 
-class PgDatabase:
+class PgDatabase(AfterCommits):
     """A PostgreSQL database (one schema of it): pooled connections, each task's
     `transaction()` on a connection of its own."""
 
@@ -167,16 +166,7 @@ class PgDatabase:
             finally:
                 del self._units[task]
         for callback in unit.after_commit:
-            await _call(callback)
-
-    async def after_commit(self, callback: AfterCommit) -> None:
-        """Run `callback` once the calling task's transaction commits (never if it rolls back);
-        at once outside a transaction."""
-        unit = self._own_unit()
-        if unit is None:
-            await _call(callback)
-        else:
-            unit.after_commit.append(callback)
+            await run_after_commit(callback)
 
     @asynccontextmanager
     async def _savepoint(self, unit: _Unit) -> AsyncIterator[None]:
@@ -218,9 +208,3 @@ class PgDatabase:
             await raw.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         finally:
             await raw.close()
-
-
-async def _call(callback: AfterCommit) -> None:
-    result = callback()
-    if inspect.isawaitable(result):
-        await result

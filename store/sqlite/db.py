@@ -18,7 +18,7 @@ import aiosqlite
 from store.catalog_ids import SQL_FUNCTION, path_safe_id
 from store.sqlite.dialect import SqliteDialect
 
-__all__ = ["AfterCommit", "Database", "migrations"]
+__all__ = ["AfterCommit", "AfterCommits", "Database", "migrations", "run_after_commit"]
 
 log = logging.getLogger("chorus.store")
 
@@ -56,7 +56,24 @@ class _Unit:
         self.after_commit: list[AfterCommit] = []
 
 
-class Database:
+class AfterCommits:
+    """`after_commit` over a database whose `_own_unit()` is the calling task's open
+    transaction (or None), holding its callbacks in `after_commit` (both engines)."""
+
+    def _own_unit(self) -> Any:
+        raise NotImplementedError
+
+    async def after_commit(self, callback: AfterCommit) -> None:
+        """Run `callback` once the calling task's transaction commits (never if it rolls back);
+        at once outside a transaction."""
+        unit = self._own_unit()
+        if unit is None:
+            await run_after_commit(callback)
+        else:
+            unit.after_commit.append(callback)
+
+
+class Database(AfterCommits):
     """The SQLite file: `write()` yields the writer inside a transaction, `read()` a reader,
     `transaction()` makes the calling task's writes and reads one unit of work."""
 
@@ -161,16 +178,7 @@ class Database:
             finally:
                 self._unit = None
         for callback in unit.after_commit:
-            await _call(callback)
-
-    async def after_commit(self, callback: AfterCommit) -> None:
-        """Run `callback` once the calling task's transaction commits (never if it rolls back);
-        at once outside a transaction."""
-        unit = self._own_unit()
-        if unit is None:
-            await _call(callback)
-        else:
-            unit.after_commit.append(callback)
+            await run_after_commit(callback)
 
     def _own_unit(self) -> _Unit | None:
         unit = self._unit
@@ -239,7 +247,8 @@ class Database:
             return list(await conn.execute_fetchall(sql, bound))
 
 
-async def _call(callback: AfterCommit) -> None:
+async def run_after_commit(callback: AfterCommit) -> None:
+    """Call `callback`, awaiting what it returns when that is awaitable."""
     result = callback()
     if inspect.isawaitable(result):
         await result
