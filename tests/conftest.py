@@ -40,6 +40,10 @@ STRONG_PASSWORD = "Sup3r-secret!"
 # ~0.1 s where migrating takes ~1-2 s) and emptied for the next test after each test (dropping
 # a database costs a checkpoint), named after this run so parallel runs never meet
 TEST_STORE = os.environ.get("CHORUS_TEST_STORE", "")
+# the server of the PostgreSQL stores: CHORUS_TEST_STORE's, else the one the repository contract
+# tests (tests/store) run on beside SQLite
+PG_SERVER = TEST_STORE or os.environ.get("CHORUS_TEST_PG_URL",
+                                         "postgresql://postgres@127.0.0.1:5432/test")
 _RUN = secrets.token_hex(4)
 _TEMPLATE = f"chorus_tpl_{_RUN}"
 _made: list[str] = []  # every database of this run but the template
@@ -49,8 +53,8 @@ _tables: list[str] = []  # what emptying truncates
 
 
 def _database_url(name: str, *options: str) -> str:
-    """CHORUS_TEST_STORE's server and options, on database `name`, with more `options`."""
-    parts = urlsplit(TEST_STORE)
+    """PG_SERVER's server and options, on database `name`, with more `options`."""
+    parts = urlsplit(PG_SERVER)
     query = "&".join(q for q in (parts.query, *options) if q)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", query, ""))
 
@@ -99,6 +103,11 @@ def store_url_for(data_dir: Path) -> str:
     a test can stop an app and start another on what it left."""
     if not TEST_STORE:
         return f"sqlite:///{data_dir / 'chorus.db'}"
+    return pg_store_url_for(data_dir)
+
+
+def pg_store_url_for(data_dir: Path) -> str:
+    """A PostgreSQL database of PG_SERVER for `data_dir` in this test (see store_url_for)."""
     name = _lent.get(str(data_dir))
     if name is None:
         if _free:
@@ -123,12 +132,15 @@ def _databases_back() -> Any:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip what only SQLite has when the suite runs on PostgreSQL."""
-    if not TEST_STORE:
-        return
-    skip = pytest.mark.skip(reason="SQLite's own files or pragmas; CHORUS_TEST_STORE is set")
+    """Skip what only SQLite has where a test runs on PostgreSQL (the whole suite under
+    CHORUS_TEST_STORE, or the PostgreSQL half of the repository contract tests)."""
+    skip = pytest.mark.skip(reason="SQLite's own files or pragmas; this store is PostgreSQL")
     for item in items:
-        if item.get_closest_marker("sqlite_only"):
+        if not item.get_closest_marker("sqlite_only"):
+            continue
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("store") if callspec is not None else None
+        if TEST_STORE or engine == "postgresql":
             item.add_marker(skip)
 
 
@@ -136,7 +148,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _drop_test_databases() -> Any:
     """Drop this run's PostgreSQL databases when the run ends."""
     yield
-    if TEST_STORE and _tables:
+    if _tables:
         import asyncpg
 
         async def drop() -> None:
