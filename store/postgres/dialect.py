@@ -34,6 +34,10 @@ class PgDialect:
     def json_number(self, column: str, *path: str | int) -> str:
         return f"{self.json_value(column, *path)}::numeric"
 
+    def json_elements(self, column: str, alias: str) -> str:
+        return (f" CROSS JOIN LATERAL jsonb_array_elements_text({column}::jsonb) "
+                f"AS {alias}(value)")
+
     def json_equals(self, column: str, key: str) -> str:
         return f"({column}::jsonb -> '{json_key(key)}') = CAST(? AS jsonb)"
 

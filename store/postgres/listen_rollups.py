@@ -16,7 +16,7 @@ from typing import Any
 
 from store.sqlite.listen_rollups import _days_after, _detail_epoch
 
-__all__ = ["add_listens", "top_sql", "TOP_OF", "STREAK", "WEEKDAY_HOURS"]
+__all__ = ["add_listens", "STREAK", "WEEKDAY_HOURS"]
 
 
 def _utc(seconds: str, pattern: str) -> str:
@@ -121,25 +121,6 @@ async def add_listens(conn: Any, where: str, params: dict[str, Any], detail_sinc
     if detailed and detail_since:
         for sql in _MOVE_RECENT:
             await conn.execute(sql.format(source=source), bound)
-
-
-# SQLite's _TOP_OF with the genres of a track row read by jsonb_array_elements_text instead
-# of json_each
-TOP_OF: dict[str, tuple[str, str, str, str, str]] = {
-    "track": ("t.track_id", "''", "", "true", "t.track_id"),
-    "artist": ("t.artist", "''", "", "t.artist != ''", "t.artist"),
-    "album": ("t.album", "t.artist", "", "t.album != ''", "t.album, t.artist"),
-    "genre": ("g.value", "''", " CROSS JOIN LATERAL jsonb_array_elements_text(t.genres::jsonb) "
-              "AS g(value)", "g.value != ''", "g.value"),
-}
-
-
-def top_sql(dimension: str) -> str:
-    """SQLite's _top_sql over TOP_OF: key, album artist, plays, ms and how many keys in all."""
-    key, artist, joins, where, group = TOP_OF[dimension]
-    return (f"SELECT {key}, {artist}, SUM(t.plays) AS p, SUM(t.ms) AS m, COUNT(*) OVER () "
-            f"FROM t{joins} WHERE {where} GROUP BY {group} ORDER BY p DESC, m DESC, {group} "
-            "LIMIT :limit OFFSET :offset")
 
 
 # SQLite's one-query streak (main's ListenRollups.streak): the last day with plays up to :today

@@ -15,15 +15,12 @@ from typing import Any
 
 from store.postgres.listen_rollups import (
     STREAK,
-    TOP_OF,
     WEEKDAY_HOURS,
     add_listens,
-    top_sql,
 )
-from store.records import NewListen, RollupCount, RollupWeekdayHour
+from store.records import NewListen, RollupWeekdayHour
 from store.sqlite.listen_rollups import (
     _REBUILD_SPAN,
-    _counts,
     _days_after,
     _detail_epoch,
     clear_rollups,
@@ -98,21 +95,6 @@ class PgListens(SqliteListens):
             days = list(await conn.execute_fetchall(
                 "SELECT COUNT(*) FROM listen_days WHERE user_id = ?", (user_id,)))
         return int(days[0][0]) if days else 0
-
-    async def top(self, user_id: int, dimension: str, since: str = "", *, limit: int = 50,
-                  offset: int = 0) -> tuple[list[RollupCount], int]:
-        """As ListenRollups.top, over TOP_OF (genres through jsonb_array_elements_text)."""
-        tracks, params = await self._tracks(user_id, since)
-        params.update(limit=limit, offset=offset)
-        cte = f"WITH t AS MATERIALIZED ({tracks}) "
-        rows = await self.db.fetch_all(cte + top_sql(dimension), params)
-        if rows or not offset:
-            return _counts(rows)
-        _, _, joins, where, group = TOP_OF[dimension]
-        row = await self.db.fetch_one(
-            f"{cte}SELECT COUNT(*) FROM (SELECT 1 FROM t{joins} WHERE {where} "
-            f"GROUP BY {group}) k", params)
-        return [], int(row[0]) if row else 0
 
     async def streak(self, user_id: int, today: str) -> int:
         """As ListenRollups.streak: consecutive UTC days with plays ending today or yesterday."""

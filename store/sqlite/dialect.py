@@ -42,6 +42,10 @@ class SqliteDialect:
     def json_number(self, column: str, *path: str | int) -> str:
         return self.json_value(column, *path)
 
+    def json_elements(self, column: str, alias: str) -> str:
+        """A join adding `alias`.value: each text element of the JSON array in `column`."""
+        return f" JOIN json_each({column}) {alias}"
+
     def json_equals(self, column: str, key: str) -> str:
         """A condition with one `?`: the object's `key` equals the bound value (see
         `json_param`)."""

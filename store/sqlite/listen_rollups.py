@@ -152,22 +152,28 @@ _RECENT_TRACKS = (
     "WHERE r.user_id = :user AND r.plays - COALESCE(o.plays, 0) > 0")
 _ALL_TRACKS = ("SELECT track_id, plays, ms, artist, album, genres FROM listen_tracks "
                "WHERE user_id = :user")
-# dimension -> (key, album artist, extra FROM, WHERE, GROUP BY) over the track rows `t`
-_TOP_OF: dict[str, tuple[str, str, str, str, str]] = {
-    "track": ("t.track_id", "''", "", "true", "t.track_id"),
-    "artist": ("t.artist", "''", "", "t.artist != ''", "t.artist"),
-    "album": ("t.album", "t.artist", "", "t.album != ''", "t.album, t.artist"),
-    "genre": ("g.value", "''", " JOIN json_each(t.genres) g", "g.value != ''", "g.value"),
-}
+TopOf = tuple[str, str, str, str, str]
 
 
-def _top_sql(dimension: str, paged: bool = True) -> str:
-    """The top of `dimension` over the track rows `t`: key, album artist, plays, ms and how
-    many keys there are in all (the window counts every group before LIMIT applies)."""
-    key, artist, joins, where, group = _TOP_OF[dimension]
+def _top_of(dialect: Any, dimension: str) -> TopOf:
+    """(key, album artist, extra FROM, WHERE, GROUP BY) of `dimension` over the track rows
+    `t`; a genre is each element of the track's genres array."""
+    if dimension == "genre":
+        return ("g.value", "''", dialect.json_elements("t.genres", "g"), "g.value != ''",
+                "g.value")
+    return {"track": ("t.track_id", "''", "", "true", "t.track_id"),
+            "artist": ("t.artist", "''", "", "t.artist != ''", "t.artist"),
+            "album": ("t.album", "t.artist", "", "t.album != ''", "t.album, t.artist"),
+            }[dimension]
+
+
+def _top_sql(top_of: TopOf) -> str:
+    """The top over the track rows `t`: key, album artist, plays, ms and how many keys there
+    are in all (the window counts every group before LIMIT applies)."""
+    key, artist, joins, where, group = top_of
     return (f"SELECT {key}, {artist}, SUM(t.plays) AS p, SUM(t.ms) AS m, COUNT(*) OVER () "
             f"FROM t{joins} WHERE {where} GROUP BY {group} ORDER BY p DESC, m DESC, {group} "
-            f"LIMIT :limit{' OFFSET :offset' if paged else ''}")
+            "LIMIT :limit OFFSET :offset")
 
 
 
@@ -315,14 +321,15 @@ class ListenRollups:
         tracks, params = await self._tracks(user_id, since)
         params.update(limit=limit, offset=offset)
         cte = f"WITH t AS MATERIALIZED ({tracks}) "
-        rows = await self.db.fetch_all(cte + _top_sql(dimension), params)
+        top_of = _top_of(self.db.dialect, dimension)
+        rows = await self.db.fetch_all(cte + _top_sql(top_of), params)
         if rows or not offset:
             return _counts(rows)
         # a page past the end: count the keys
-        key, _, joins, where, group = _TOP_OF[dimension]
+        _, _, joins, where, group = top_of
         row = await self.db.fetch_one(
-            f"{cte}SELECT COUNT(*) FROM (SELECT 1 FROM t{joins} WHERE {where} GROUP BY {group})",
-            params)
+            f"{cte}SELECT COUNT(*) FROM (SELECT 1 FROM t{joins} WHERE {where} "
+            f"GROUP BY {group}) k", params)
         return [], int(row[0]) if row else 0
 
     async def tops(self, user_id: int, since: str = "", *, limit: int = 10
