@@ -157,10 +157,10 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     await supervisor.start(mailer)
     await supervisor.start(jobs)
     # once across the processes sharing the store (each holds a lease while it runs them)
-    watcher = WatcherActor(partial(check_due, ctx))
-    watcher.check_due = once_across_processes(store.leases, "watcher", 3 * watcher.max_sleep,
-                                              watcher.check_due, watcher.max_sleep)
-    await supervisor.start(watcher)  # Spotizerr's watch lists
+    watch_sleep = 60.0  # longest wait between two rounds of the watch-list checker
+    await supervisor.start(WatcherActor(once_across_processes(  # Spotizerr's watch lists
+        store.leases, "watcher", 3 * watch_sleep, partial(check_due, ctx), watch_sleep),
+        max_sleep=watch_sleep))
     await supervisor.start(PeriodicActor("erase-deleted-accounts", 3600, once_across_processes(
         store.leases, "erase-deleted-accounts", 2 * 3600, partial(erase_due_accounts, ctx), 0)))
     # presence entries expire unless refreshed: a crashed process's clients vanish on their own
