@@ -234,50 +234,54 @@ def _counts(rows: list[Any]) -> tuple[list[RollupCount], int]:
     return [RollupCount(key=str(r[0]), artist=r[1], plays=r[2], ms=r[3]) for r in rows], total
 
 
-def _first(groups: dict[Any, Any], limit: int) -> list[tuple[Any, Any]]:
-    """The `limit` groups (key: (plays, ms, ...)) with most plays, then most time, then smallest
-    key: sorted after dropping those with fewer plays than the `limit`-th most (a few
-    thousand groups, a few dozen left)."""
-    if 0 < limit and 4 * limit < len(groups):
-        floor = heapq.nlargest(limit, (sums[0] for sums in groups.values()))[-1]
-        groups = {key: sums for key, sums in groups.items() if sums[0] >= floor}
-    return sorted(groups.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
+def _first(plays: dict[Any, int], ms: dict[Any, int], limit: int) -> list[tuple[Any, int, int]]:
+    """The `limit` keys with most plays, then most time, then smallest key, with their plays
+    and ms: sorted after dropping those with fewer plays than the `limit`-th most (a few
+    thousand keys, a few dozen left)."""
+    keys: Iterable[Any] = plays.keys()
+    if 0 < limit and 4 * limit < len(plays):
+        floor = heapq.nlargest(limit, plays.values())[-1]
+        keys = [key for key, count in plays.items() if count >= floor]
+    ranked = sorted(keys, key=lambda key: (-plays[key], -ms[key], key))[:limit]
+    return [(key, plays[key], ms[key]) for key in ranked]
 
 
 def _group_tops(rows: Iterable[Any], limit: int) -> dict[str, tuple[list[RollupCount], int]]:
-    """Every dimension's top from track rows (track_id, plays, ms, artist, album, genres)."""
-    tracks: dict[int, tuple[int, int]] = {}
-    artists: dict[str, list[int]] = {}
-    albums: dict[tuple[str, str], list[int]] = {}
-    genres: dict[str, list[int]] = {}
-
-    def add(groups: dict[Any, list[int]], key: Any, plays: int, ms: int) -> None:
-        sums = groups.get(key)
-        if sums is None:
-            groups[key] = [plays, ms]
-        else:
-            sums[0] += plays
-            sums[1] += ms
-
+    """Every dimension's top from track rows (track_id, plays, ms, artist, album, genres): plays
+    and ms summed in one dict each per dimension (a few thousand rows per overview, so the
+    loop is written out rather than calling a helper per row)."""
+    track_plays: dict[int, int] = {}
+    track_ms: dict[int, int] = {}
+    artist_plays: dict[str, int] = {}
+    artist_ms: dict[str, int] = {}
+    album_plays: dict[tuple[str, str], int] = {}
+    album_ms: dict[tuple[str, str], int] = {}
+    genre_plays: dict[str, int] = {}
+    genre_ms: dict[str, int] = {}
     for track_id, plays, ms, artist, album, names in rows:
-        tracks[track_id] = (plays, ms)
+        track_plays[track_id] = plays
+        track_ms[track_id] = ms
         if artist:
-            add(artists, artist, plays, ms)
+            artist_plays[artist] = artist_plays.get(artist, 0) + plays
+            artist_ms[artist] = artist_ms.get(artist, 0) + ms
         if album:
-            add(albums, (album, artist), plays, ms)
+            key = (album, artist)
+            album_plays[key] = album_plays.get(key, 0) + plays
+            album_ms[key] = album_ms.get(key, 0) + ms
         if names != "[]":
             for genre in json.loads(names):
                 if genre:
-                    add(genres, genre, plays, ms)
+                    genre_plays[genre] = genre_plays.get(genre, 0) + plays
+                    genre_ms[genre] = genre_ms.get(genre, 0) + ms
     return {
-        "track": ([RollupCount(key=str(k), plays=v[0], ms=v[1]) for k, v in _first(tracks, limit)],
-                  len(tracks)),
-        "artist": ([RollupCount(key=k, plays=v[0], ms=v[1]) for k, v in _first(artists, limit)],
-                   len(artists)),
-        "album": ([RollupCount(key=k[0], artist=k[1], plays=v[0], ms=v[1])
-                   for k, v in _first(albums, limit)], len(albums)),
-        "genre": ([RollupCount(key=k, plays=v[0], ms=v[1]) for k, v in _first(genres, limit)],
-                  len(genres)),
+        "track": ([RollupCount(key=str(k), plays=p, ms=m)
+                   for k, p, m in _first(track_plays, track_ms, limit)], len(track_plays)),
+        "artist": ([RollupCount(key=k, plays=p, ms=m)
+                    for k, p, m in _first(artist_plays, artist_ms, limit)], len(artist_plays)),
+        "album": ([RollupCount(key=k[0], artist=k[1], plays=p, ms=m)
+                   for k, p, m in _first(album_plays, album_ms, limit)], len(album_plays)),
+        "genre": ([RollupCount(key=k, plays=p, ms=m)
+                   for k, p, m in _first(genre_plays, genre_ms, limit)], len(genre_plays)),
     }
 
 
