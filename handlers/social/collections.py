@@ -243,10 +243,13 @@ def _checked_order(post_ids: list[int], current: list[int]) -> list[int]:
 async def set_collection_order(ctx: Context, principal: Principal, number: int,
                                post_ids: list[int]) -> CollectionView:
     """Number one's playlist's posts 1..n in the given order (posts it does not list follow,
-    in their previous order); a post from elsewhere changes nothing."""
-    collection = await _own(ctx, principal, number)
-    current = [p.id for p in await ctx.store.posts.in_collection(collection.id)]
-    await ctx.store.collections.set_order(collection.id, _checked_order(post_ids, current))
+    in their previous order), in one transaction; a post from elsewhere changes nothing."""
+    async with ctx.store.transaction():
+        collection = await _own(ctx, principal, number)
+        # the collection held until the order is written: concurrent reorders (and track
+        # edits) read the order one after the other
+        current = await ctx.store.collections.track_ids(collection.id, for_update=True)
+        await ctx.store.collections.set_order(collection.id, _checked_order(post_ids, current))
     return await announce_change(ctx, "ordered", await ctx.store.collections.get(collection.id))
 
 

@@ -31,6 +31,10 @@ class SqliteCollections:
         marks = ", ".join(["?", "(SELECT coalesce(max(number) + 1, 0) FROM collections "
                            "WHERE owner_id = ?)", "?", "?", "?", *("?" for _ in extra)])
         async with self.db.write() as conn:
+            # the owner's row held first (PostgreSQL; SQLite's writer is already ours), so two
+            # collections made at once by one owner take the numbers one after the other
+            await conn.execute(f"SELECT id FROM users WHERE id = ?{self.db.dialect.for_update}",
+                               (owner_id,))
             cur = await conn.execute(
                 f"INSERT INTO collections ({columns}) VALUES ({marks}) RETURNING id",
                 (owner_id, owner_id, title, now, now, *extra.values()))

@@ -3,6 +3,7 @@ reading playlists by id, and the share pushed live."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -144,6 +145,31 @@ async def test_set_order_from_json_puts_unlisted_tracks_after_in_their_order(cli
     assert await resp.json() == {"ok": 1}
     listed = await ctx_of(client).store.posts.in_collection(collection.id)
     assert [p.id for p in listed] == [two.id, three.id, one.id]
+
+
+async def test_playlists_created_at_once_take_distinct_numbers(client):
+    ada = await insert_member(client, "ada")
+    made = await asyncio.gather(*(act(client, ada, "create", name=f"List {n}") for n in range(8)))
+    assert all(status == 200 and "error" not in body for status, body in made), made
+    assert sorted(body["id"] for _, body in made) == list(range(8))
+    names = {body["id"]: body["name"] for _, body in made}
+    for number, name in names.items():
+        assert (await playlist(client, ada, number)).title == name
+
+
+async def test_concurrent_reorders_leave_one_of_the_orders_asked(client):
+    ada = await insert_member(client, "ada")
+    collection, tracks = await _three_tracks(client, ada)
+    ids = [t.id for t in tracks]
+    orders = [ids[n % 3:] + ids[:n % 3] if n % 2 else (ids[n % 3:] + ids[:n % 3])[::-1]
+              for n in range(10)]
+    answers = await asyncio.gather(*(client.post(
+        "/api/playlist", headers=ada.auth, json={"action": "setOrder", "id": 0, "order": order})
+        for order in orders))
+    assert [await a.json() for a in answers] == [{"ok": 1}] * len(orders)
+    listed = await ctx_of(client).store.posts.in_collection(collection.id)
+    assert [p.id for p in listed] in orders
+    assert [p.track_order for p in listed] == [1, 2, 3]
 
 
 async def test_set_order_refuses_posts_outside_the_playlist_and_changes_nothing(client):
