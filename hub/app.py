@@ -57,6 +57,7 @@ from hub.middleware.headers import cors_preflight_middleware, gzip_middleware, o
 from hub.middleware.maintenance import maintenance_middleware
 from hub.middleware.ratelimit import RateLimiter, ratelimit_middleware
 from hub.middleware.request_log import remember_status, request_log_middleware
+from hub.realtime.best_effort import BestEffortPublisher
 from hub.realtime.brokers import open_broker, open_leases, shares_state
 from hub.realtime.centrifugo_config import channel_rules, load_centrifugo_config, token_verifier
 from hub.realtime.centrifugo_token import TokenVerifier
@@ -117,7 +118,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     jobs = JobRunner(store.jobs, node, exclusive=not store.shared,
                      orphan_after=config.job_lease_seconds,
                      heartbeat_interval=min(10.0, config.job_lease_seconds / 4))
-    ctx = build_context(config, store, node, wake_mailer=mailer.wake, jobs=jobs)
+    # domain code's pushes: a broker out of reach loses the push, never the committed write
+    ctx = build_context(config, store, BestEffortPublisher(node), wake_mailer=mailer.wake,
+                        jobs=jobs)
     app[ctx_key] = ctx
     _wire_node(node, ctx, token_verifier(app[centrifugo_key]))
     await load_maintenance(ctx)

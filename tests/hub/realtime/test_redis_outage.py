@@ -18,6 +18,8 @@ from hub.realtime import redis_pubsub
 from hub.realtime.broker import BrokerUnavailable
 from hub.realtime.broker_redis import RedisBroker, RedisPresence, redis_broker
 from hub.realtime.protocol import ClientInfo, Publication
+from tests.conftest import ctx_of
+from tests.handlers.api.social_helpers import insert_member
 from tests.hub.realtime.helpers import API_KEY, app_client, env_of, node_of
 from tests.hub.realtime.tcp_proxy import TcpProxy
 from tests.waiting import TIMEOUT, until
@@ -136,6 +138,18 @@ async def test_the_hub_is_not_ready_and_refuses_publishes_while_redis_is_away(hu
     await proxy.restore()
     await until(lambda: _status(hub, 200), failure="still not ready after Redis came back")
     assert await (await hub.get("/api/health")).json()  # liveness answered throughout
+
+
+async def test_a_write_made_while_redis_is_away_is_saved_and_answered(hub, proxy):
+    """Its push is lost, not the write: no 500 for a saved playlist (a client would retry it)."""
+    ada = await insert_member(hub, "ada")
+    await proxy.cut()
+    resp = await asyncio.wait_for(hub.post(
+        "/api/playlist", data={"action": "create", "name": "Offline"}, headers=ada.auth), TIMEOUT)
+    assert (resp.status, await resp.json()) == (200, {"id": 0, "name": "Offline"})
+    saved = await ctx_of(hub).store.collections.by_number(ada.id, 0)
+    assert saved is not None and saved.title == "Offline"
+    await proxy.restore()
 
 
 async def _status(client: Any, expected: int) -> bool:
