@@ -10,7 +10,6 @@ from typing import Literal
 
 import msgspec
 
-from hub.realtime.broker import NodeInfo
 from hub.realtime.protocol import StreamPosition
 from hub.realtime.types import Identity, SubOptions
 
@@ -18,11 +17,10 @@ __all__ = ["Control", "encode", "decode", "selects", "grant_of"]
 
 
 class Control(msgspec.Struct, frozen=True, omit_defaults=True):
-    """What to do to which connections of one user; or (`stats`) a survey of what every
-    process serves, and (`stats_reply`) one process's answer (hub.realtime.survey)."""
+    """What to do to which connections of one user."""
 
-    op: Literal["disconnect", "unsubscribe", "subscribe", "stats", "stats_reply"]
-    key: str  # the user's Sessions key (types.session_key); "" for a survey
+    op: Literal["disconnect", "unsubscribe", "subscribe"]
+    key: str  # the user's Sessions key (types.session_key)
     origin: str = ""  # uid of the node that sent it (it has applied it already)
     session: str = ""  # only connections opened with this sign-in
     client: str = ""  # only this connection
@@ -34,8 +32,6 @@ class Control(msgspec.Struct, frozen=True, omit_defaults=True):
     data: str = ""  # when the grant expires (unix seconds, 0 never) and where to recover from
     expires_at: float = 0.0
     since: StreamPosition | None = None
-    survey: str = ""  # stats, stats_reply: the survey's id
-    stats: NodeInfo | None = None  # stats_reply: the answering process's
 
 
 def grant_of(command: Control) -> SubOptions:

@@ -42,7 +42,6 @@ from hub.realtime.protocol import (
 )
 from hub.realtime.relay import RELAY_TAG, Relay
 from hub.realtime.sessions import Sessions
-from hub.realtime.survey import Survey
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
 
@@ -52,6 +51,9 @@ __all__ = ["NodeConfig", "Node", "Connection", "ConnectingHook", "RPCHook", "Sub
 log = logging.getLogger("chorus.realtime")
 
 VERSION = "chorus-0.1.0"
+STATS_TOPIC = "node.stats"  # the relay topic of cluster_stats' question
+STATS_TIMEOUT = 1.0  # seconds cluster_stats waits for processes that do not answer
+_node_info = msgspec.json.Decoder(NodeInfo)
 
 # The presence "channel" where a user's live connections are counted across processes (for
 # the per-user connection limit); no client can name it.
@@ -133,10 +135,10 @@ class Node:
         self.shutting_down = False
         self.uid = str(uuid.uuid4())
         self.relay = Relay(self.uid, broker)  # request and reply with the other processes
+        self.relay.serve(STATS_TOPIC, self._stats_reply)
         self.name = socket.gethostname()
         self.started = time.monotonic()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._survey = Survey()
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -179,17 +181,11 @@ class Node:
             return
         if command.origin == self.uid:
             return
-        if command.op == "stats":
-            self._spawn(self._answer_survey(command.survey))
-        elif command.op == "stats_reply":
-            self._survey.answer(command)
-        else:
-            self._spawn(self._apply_control(command))
+        self._spawn(self._apply_control(command))
 
-    async def _answer_survey(self, survey: str) -> None:
-        with _best_effort("answering a stats survey"):
-            await self.broker.publish_control(control.encode(control.Control(
-                "stats_reply", "", origin=self.uid, survey=survey, stats=self.stats())))
+    async def _stats_reply(self, body: bytes) -> bytes:
+        """This process's answer to another's STATS_TOPIC question (cluster_stats)."""
+        return msgspec.json.encode(self.stats())
 
     def on_reconnect(self) -> None:
         """The broker is back after an outage: write this process's presence, connection
@@ -470,14 +466,19 @@ class Node:
                         num_subs=sum(counts.values()), uptime=self.uptime, channels=counts)
 
     async def cluster_stats(self) -> list[NodeInfo]:
-        """Every live process's stats: asked now (hub.realtime.survey) from the processes
+        """Every live process's stats: asked now (the relay's `ask_all`) from the processes
         that recorded themselves (`update_node`), as last recorded for those that do not
-        answer in time; only this process's while the broker is out of reach."""
+        answer within STATS_TIMEOUT; only this process's while the broker is out of reach."""
         try:
             nodes = {info.uid: info for info in await self.broker.nodes()}
             nodes.pop(self.uid, None)
             if nodes:
-                nodes.update(await self._survey.ask(self.broker, self.uid, set(nodes)))
+                replies = await self.relay.ask_all(STATS_TOPIC, b"null", set(nodes),
+                                                   STATS_TIMEOUT)
+                for body in replies.values():
+                    with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
+                        info = _node_info.decode(body)
+                        nodes[info.uid] = info
         except BrokerUnavailable:
             nodes = {}
         nodes[self.uid] = self.stats()

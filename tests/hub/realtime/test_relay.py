@@ -74,3 +74,27 @@ async def test_a_call_to_a_process_that_does_not_answer_times_out(nodes):
     callee.relay.serve("echo", _echo(b"x"))
     with pytest.raises(RelayTimeout):  # every node hears it; none is its addressee
         await caller.relay.call("no-such-node", "echo", b"{}", timeout=0.2)
+
+
+async def test_ask_all_gathers_every_other_process_s_reply_but_never_its_own(nodes):
+    caller, callee = nodes
+    for node in {caller, callee}:
+        node.relay.serve("who", _echo(node.uid.encode()))
+    others = {callee.uid} - {caller.uid}  # in memory, one node: nobody else to ask
+    replies = await caller.relay.ask_all("who", b"1", others, timeout=5)
+    assert set(replies) == others
+    for uid, body in replies.items():
+        assert body == b'{"echo":1,"by":"' + uid.encode() + b'"}'
+
+
+async def test_ask_all_gives_up_on_silent_processes_at_its_timeout(nodes):
+    caller, callee = nodes
+
+    async def failing(body: bytes) -> bytes:
+        raise RuntimeError("boom")
+
+    callee.relay.serve("fails", failing)
+    started = asyncio.get_running_loop().time()
+    replies = await caller.relay.ask_all("fails", b"{}", {callee.uid, "gone"}, timeout=0.3)
+    assert replies == {}  # a failed answer is left out, a missing one waited for
+    assert 0.25 <= asyncio.get_running_loop().time() - started < 5
