@@ -15,6 +15,7 @@ import logging
 import socket
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -51,6 +52,7 @@ __all__ = ["NodeConfig", "Node", "Connection", "ConnectingHook", "RPCHook", "Sub
 log = logging.getLogger("chorus.realtime")
 
 VERSION = "chorus-0.1.0"
+UNSENT_DISCONNECTS = 10_000  # disconnects kept for the other processes while Redis is away
 STATS_TOPIC = "node.stats"  # the relay topic of cluster_stats' question
 STATS_TIMEOUT = 1.0  # seconds cluster_stats waits for processes that do not answer
 _node_info = msgspec.json.Decoder(NodeInfo)
@@ -139,6 +141,10 @@ class Node:
         self.name = socket.gethostname()
         self.started = time.monotonic()
         self._tasks: set[asyncio.Task[Any]] = set()
+        # disconnects (logouts) the other processes could not be told of: sent when the broker
+        # is back, oldest first
+        self._unsent: deque[bytes] = deque(maxlen=UNSENT_DISCONNECTS)
+        self._sending_unsent = False
         broker.register_handler(self)
 
     # ---- broker events (hot path) -------------------------------------------------------------
@@ -190,8 +196,27 @@ class Node:
     def on_reconnect(self) -> None:
         """The broker is back after an outage: write this process's presence, connection
         counts and node stats again (they may have expired, or Redis may have restarted
-        empty)."""
+        empty), and tell the other processes the disconnects made meanwhile."""
         self._spawn(self._rewrite_presence())
+        self._spawn(self._send_unsent())
+
+    async def _send_unsent(self) -> None:
+        """The disconnects kept during an outage, oldest first; stops at the first that fails
+        (the next reconnection sends it and the rest)."""
+        if self._sending_unsent:
+            return
+        self._sending_unsent = True
+        try:
+            while self._unsent:
+                try:
+                    await self.broker.publish_control(self._unsent[0])
+                except BrokerUnavailable as exc:
+                    log.warning("%d disconnects still unsent: broker unavailable (%s)",
+                                len(self._unsent), exc)
+                    return
+                self._unsent.popleft()
+        finally:
+            self._sending_unsent = False
 
     async def _rewrite_presence(self) -> None:
         with _best_effort("writing presence again after a reconnection"):
@@ -232,10 +257,18 @@ class Node:
 
     async def run_control(self, command: control.Control) -> int:
         """Apply `command` here and in every other process; returns how many connections of
-        this process it touched."""
+        this process it touched. A disconnect the broker cannot take now is applied here,
+        kept, and sent to the others once the broker is back (`on_reconnect`): a logout made
+        during an outage still closes its connections everywhere; BrokerUnavailable is raised
+        all the same."""
         touched = await self._apply_control(command)
-        await self.broker.publish_control(
-            control.encode(msgspec.structs.replace(command, origin=self.uid)))
+        data = control.encode(msgspec.structs.replace(command, origin=self.uid))
+        try:
+            await self.broker.publish_control(data)
+        except BrokerUnavailable:
+            if command.op == "disconnect":
+                self._unsent.append(data)
+            raise
         return touched
 
     # ---- clients ------------------------------------------------------------------------------

@@ -14,14 +14,17 @@ from urllib.parse import urlparse
 import pytest
 import redis.asyncio as aioredis
 
-from hub.realtime import redis_pubsub
+from handlers.identity.auth import end_session
+from hub.realtime import codes, redis_pubsub
 from hub.realtime.broker import BrokerUnavailable
 from hub.realtime.broker_redis import RedisBroker, RedisPresence, redis_broker
 from hub.realtime.protocol import ClientInfo, Publication
 from tests.conftest import ctx_of
+from tests.fakes.centrifuge_client import RawCentrifuge
 from tests.handlers.api.social_helpers import insert_member
-from tests.hub.realtime.helpers import API_KEY, app_client, env_of, node_of
+from tests.hub.realtime.helpers import API_KEY, app_client, closed_with, env_of, node_of
 from tests.hub.realtime.tcp_proxy import TcpProxy
+from tests.hub.realtime.test_sdk_python import new_user
 from tests.waiting import TIMEOUT, until
 
 CHAT = "chat:lobby"  # a namespace with presence (tests.hub.realtime.helpers' configuration)
@@ -150,6 +153,27 @@ async def test_a_write_made_while_redis_is_away_is_saved_and_answered(hub, proxy
     saved = await ctx_of(hub).store.collections.by_number(ada.id, 0)
     assert saved is not None and saved.title == "Offline"
     await proxy.restore()
+
+
+async def test_a_logout_during_the_outage_closes_its_sockets_elsewhere_once_redis_is_back(
+        proxy, make_client, tmp_path, redis_url, redis_prefix):
+    """Hub A behind the proxy, B straight to Redis, one store: Ada's socket on B outlives A's
+    logout only until A can tell B."""
+    a, b = [await make_client(data_dir=tmp_path / "shared", broker=url, redis_prefix=redis_prefix,
+                              centrifugo_env=env_of()) for url in (proxy.url, redis_url)]
+    ada = await new_user(a, "ada")
+    on_b = await RawCentrifuge.open(b, ada.token, cookies=False)
+    try:
+        await proxy.cut()
+        await end_session(ctx_of(a), ada.session_id)  # answered: the push is best effort
+        assert node_of(b).sessions.of(str(ada.id))  # B was not told yet
+        assert len(node_of(a)._unsent) == 1
+        await proxy.restore()
+        code, reason = await closed_with(on_b)
+        assert (code, reason) == (codes.FORCE_DISCONNECT, "logged out")
+        assert not node_of(a)._unsent
+    finally:
+        await on_b.close()
 
 
 async def _status(client: Any, expected: int) -> bool:
