@@ -5,69 +5,55 @@ Domain code pushes after its write is committed (a post, a playlist, a logout). 
 away, a raised BrokerUnavailable would turn that saved write into a 500, and clients retry a 500:
 the post would be made twice. The push is lost instead (readiness already answers 503, so a
 balancer sends new requests elsewhere), and clients catch up through REST and, once the broker
-is back, through their subscriptions. A logout still closes this process's connections (the node
-applies a disconnect here before telling the others). Presence is a read: it still raises.
+is back, through their subscriptions. A logout still closes this process's connections at once
+(the node applies a disconnect here first, and tells the others once the broker is back).
+Presence is a read: it still raises.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
-from hub.realtime.broker import BrokerUnavailable
-from hub.realtime.node import Node
+from hub.realtime.node import Node, best_effort
 
 __all__ = ["BestEffortPublisher"]
-
-log = logging.getLogger("chorus.realtime")
 
 
 class BestEffortPublisher:
     """hub.realtime.publisher.Publisher over a Node; pushes that cannot reach the broker are
-    logged and dropped."""
+    logged and dropped (node.best_effort)."""
 
     def __init__(self, node: Node) -> None:
         self.node = node
 
-    def _lost(self, what: str, exc: BrokerUnavailable) -> None:
-        log.warning("%s not delivered: broker unavailable (%s)", what, exc)
-
     async def publish(self, channel: str, data: Any) -> Any:
         """The stream position, or None when the broker is out of reach."""
-        try:
+        with best_effort(f"push to {channel}"):
             return await self.node.publish(channel, data)
-        except BrokerUnavailable as exc:
-            self._lost(f"push to {channel}", exc)
-            return None
+        return None
 
     async def publish_to_user(self, user_id: int, data: Any) -> None:
-        try:
+        with best_effort(f"push to user {user_id}"):
             await self.node.publish_to_user(user_id, data)
-        except BrokerUnavailable as exc:
-            self._lost(f"push to user {user_id}", exc)
 
     async def publish_to_users(self, user_ids: Sequence[int], data: Any) -> None:
-        try:
+        with best_effort(f"push to {len(user_ids)} users"):
             await self.node.publish_to_users(list(user_ids), data)
-        except BrokerUnavailable as exc:
-            self._lost(f"push to {len(user_ids)} users", exc)
 
     async def presence(self, channel: str) -> dict[str, Any]:
         return await self.node.presence(channel)
 
     async def disconnect_session(self, user_id: int, session_id: str, reason: str) -> int:
-        """Connections of that sign-in closed here; 0 when the others could not be told."""
-        try:
+        """Connections of that sign-in closed here; 0 when the others could not be told (the
+        node tells them once the broker is back)."""
+        with best_effort(f"disconnect of user {user_id}'s session"):
             return await self.node.disconnect_session(user_id, session_id, reason)
-        except BrokerUnavailable as exc:
-            self._lost(f"disconnect of user {user_id}'s session", exc)
-            return 0
+        return 0
 
     async def disconnect_user(self, user_id: int, reason: str) -> int:
-        """Connections of the user closed here; 0 when the others could not be told."""
-        try:
+        """Connections of the user closed here; 0 when the others could not be told (the node
+        tells them once the broker is back)."""
+        with best_effort(f"disconnect of user {user_id}"):
             return await self.node.disconnect_user(user_id, reason)
-        except BrokerUnavailable as exc:
-            self._lost(f"disconnect of user {user_id}", exc)
-            return 0
+        return 0

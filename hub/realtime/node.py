@@ -46,8 +46,8 @@ from hub.realtime.sessions import Sessions
 from hub.realtime.transport import PushFrames, Transport
 from hub.realtime.types import AuthError, ChannelState, Identity, SubOptions, session_key
 
-__all__ = ["NodeConfig", "Node", "Connection", "ConnectingHook", "RPCHook", "SubTokenHook",
-           "ServerSubscribeHook"]
+__all__ = ["NodeConfig", "Node", "best_effort", "Connection", "ConnectingHook", "RPCHook",
+           "SubTokenHook", "ServerSubscribeHook"]
 
 log = logging.getLogger("chorus.realtime")
 
@@ -107,9 +107,10 @@ ServerSubscribeHook = Callable[["Connection", str, SubOptions, StreamPosition | 
 
 
 @contextlib.contextmanager
-def _best_effort(what: str) -> Iterator[None]:
-    """Clean-up that may not stop for a broker out of reach: what it leaves in the broker
-    expires there (presence) or concerns nobody any more (a leave push)."""
+def best_effort(what: str) -> Iterator[None]:
+    """Work that may not stop for a broker out of reach, logged as skipped instead: clean-up
+    (what it leaves in the broker expires there, or concerns nobody any more) and domain code's
+    pushes after a committed write (hub.realtime.best_effort)."""
     try:
         yield
     except BrokerUnavailable as exc:
@@ -219,7 +220,7 @@ class Node:
             self._sending_unsent = False
 
     async def _rewrite_presence(self) -> None:
-        with _best_effort("writing presence again after a reconnection"):
+        with best_effort("writing presence again after a reconnection"):
             await self.refresh_presence()
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
@@ -327,7 +328,7 @@ class Node:
         key = _key_of(client)
         self.sessions.remove(key, client.id)
         if key:
-            with _best_effort("removing a connection's count"):
+            with best_effort("removing a connection's count"):
                 await self.presence_store.remove_presence(CONNECTIONS + key, client.id)
         for channel in list(client.channels):
             await self.remove_subscription(client, channel)
@@ -368,7 +369,7 @@ class Node:
         namespace = self.rules.namespace(channel)
         info = (state.info if state is not None else None) or client.info
         if namespace is not None and namespace.presence and info is not None:
-            with _best_effort("removing presence"):
+            with best_effort("removing presence"):
                 await self.presence_store.remove_presence(channel, client.id)
                 if namespace.join_leave:
                     await self.broker.publish_leave(channel, info)
@@ -528,7 +529,7 @@ class Node:
     async def shutdown(self, timeout: float = 3.0) -> None:
         """Tell every client to reconnect later (3001 shutdown) and wait for them to go."""
         self.shutting_down = True
-        with _best_effort("leaving the list of nodes"):
+        with best_effort("leaving the list of nodes"):
             await self.broker.remove_node(self.uid)
         for client in [*self.clients.values(), *self.pending]:
             client.disconnect(codes.SHUTDOWN, "shutdown")
