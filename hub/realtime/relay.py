@@ -67,6 +67,8 @@ class _Gathering:
         self.expected = expected
         self.replies: dict[str, bytes] = {}
         self.done = asyncio.Event()
+        if not expected:  # nobody to wait for: the replies that come before the send returns
+            self.done.set()
 
     def add(self, origin: str, body: bytes) -> None:
         self.replies[origin] = body

@@ -78,13 +78,22 @@ async def test_a_call_to_a_process_that_does_not_answer_times_out(nodes):
 
 async def test_ask_all_gathers_every_other_process_s_reply_but_never_its_own(nodes):
     caller, callee = nodes
+    asked: list[str] = []
     for node in {caller, callee}:
-        node.relay.serve("who", _echo(node.uid.encode()))
+        echo = _echo(node.uid.encode())
+
+        async def handler(body: bytes, uid: str = node.uid, echo: Any = echo) -> bytes:
+            asked.append(uid)
+            return await echo(body)
+
+        node.relay.serve("who", handler)
     others = {callee.uid} - {caller.uid}  # in memory, one node: nobody else to ask
     replies = await caller.relay.ask_all("who", b"1", others, timeout=5)
     assert set(replies) == others
     for uid, body in replies.items():
         assert body == b'{"echo":1,"by":"' + uid.encode() + b'"}'
+    await asyncio.sleep(0.1)  # a question the asker heard itself would be answered by now
+    assert asked == sorted(others)
 
 
 async def test_ask_all_gives_up_on_silent_processes_at_its_timeout(nodes):
